@@ -1,0 +1,99 @@
+//! The `Account` Durable Object: one per operator e-mail address (lower case), holding
+//! the operator's site, name and password hash. Sign-in asks it; the Worker then signs
+//! the session token.
+
+use natter_shared::ids::{OperatorId, SiteId};
+use natter_shared::password;
+use natter_shared::protocol::SignIn;
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
+
+use crate::auth;
+use crate::dev;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Account as AccountInfo};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS account (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    site TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL
+);";
+
+#[derive(Deserialize)]
+struct AccountRow {
+    site: String,
+    operator: String,
+    name: String,
+    password_hash: String,
+}
+
+#[durable_object]
+pub struct Account {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for Account {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+            worker::console_error!("account schema: {e}");
+        }
+        Self { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        Ok(self.sign_in(&mut req).await.unwrap_or_else(EdgeError::into_response))
+    }
+}
+
+impl Account {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    async fn sign_in(&self, req: &mut Request) -> EdgeResult<Response> {
+        let email: String = internal::context(req)?;
+        let attempt: SignIn = req.json().await?;
+        let account = match self.load()? {
+            Some(account) => Some(account),
+            None if dev::enabled(&self.env) && email == dev::OPERATOR_EMAIL => Some(self.create_dev_operator()?),
+            None => None,
+        };
+        // The same answer for an unknown address and a wrong password.
+        let account = account
+            .filter(|a| password::verify(&attempt.password, &a.password_hash))
+            .ok_or(EdgeError::Unauthorized)?;
+        let info = AccountInfo {
+            site: SiteId::parse(&account.site)?,
+            operator: OperatorId::parse(&account.operator)?,
+            name: account.name,
+        };
+        Ok(Response::from_json(&info)?)
+    }
+
+    fn load(&self) -> EdgeResult<Option<AccountRow>> {
+        Ok(self.sql().exec("SELECT * FROM account WHERE id = 1", None)?.to_array::<AccountRow>()?.pop())
+    }
+
+    fn create_dev_operator(&self) -> EdgeResult<AccountRow> {
+        let row = AccountRow {
+            site: dev::SITE.into(),
+            operator: OperatorId::from_random(auth::random_bytes()?).to_string(),
+            name: dev::OPERATOR_NAME.into(),
+            password_hash: password::hash(dev::OPERATOR_PASSWORD, auth::random_bytes()?),
+        };
+        self.sql().exec(
+            "INSERT INTO account (id, site, operator, name, password_hash) VALUES (1, ?, ?, ?, ?)",
+            vec![
+                row.site.as_str().into(),
+                row.operator.as_str().into(),
+                row.name.as_str().into(),
+                row.password_hash.as_str().into(),
+            ],
+        )?;
+        Ok(row)
+    }
+}

@@ -1,0 +1,466 @@
+//! The `Conversation` Durable Object: one per conversation. It keeps the message log
+//! in SQLite, numbers messages with a gap-free `seq`, stores a `send` at most once per
+//! client message id, acknowledges only after the write, and relays everything to the
+//! hibernating sockets of the visitor's tabs and the operators watching.
+//! After each change it sends the conversation's summary to its [`crate::site::Site`].
+
+use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::limits::{check_message, clip_context};
+use natter_shared::protocol::{
+    parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message,
+    PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
+};
+use serde::{Deserialize, Serialize};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
+};
+
+use crate::auth;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Participant};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    site TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    visitor TEXT NOT NULL,
+    visitor_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    visitor_read INTEGER NOT NULL DEFAULT 0,
+    operator_read INTEGER NOT NULL DEFAULT 0,
+    page_url TEXT NOT NULL DEFAULT '',
+    page_title TEXT NOT NULL DEFAULT '',
+    referrer TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    user_agent TEXT NOT NULL DEFAULT ''
+);
+-- seq is the rowid: SQLite gives max+1, and rows are never deleted, so it has no gaps.
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    author_kind TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL
+);";
+
+/// What a socket carries through hibernation (its attachment).
+#[derive(Serialize, Deserialize)]
+struct SocketState {
+    participant: Participant,
+    /// The page the visitor's tab is on, from its `hello`.
+    page: Option<PageContext>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    site: String,
+    conversation: String,
+    visitor_name: String,
+    visitor_read: u64,
+    operator_read: u64,
+    page_url: String,
+    page_title: String,
+    referrer: String,
+    language: String,
+    user_agent: String,
+}
+
+impl Meta {
+    fn visitor_info(&self) -> VisitorInfo {
+        VisitorInfo {
+            name: self.visitor_name.clone(),
+            page: PageContext {
+                url: self.page_url.clone(),
+                title: self.page_title.clone(),
+                referrer: self.referrer.clone(),
+                language: self.language.clone(),
+            },
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MessageRow {
+    seq: u64,
+    client_id: String,
+    author_kind: String,
+    author_name: String,
+    body: String,
+    at: u64,
+}
+
+impl MessageRow {
+    fn into_message(self) -> EdgeResult<Message> {
+        Ok(Message {
+            seq: Seq(self.seq),
+            client_id: ClientMessageId::parse(&self.client_id)?,
+            author: Author { kind: kind_from_column(&self.author_kind)?, name: self.author_name },
+            text: self.body,
+            at: self.at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct SeqRow {
+    seq: u64,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: u64,
+}
+
+fn kind_column(kind: AuthorKind) -> &'static str {
+    match kind {
+        AuthorKind::Visitor => "visitor",
+        AuthorKind::Operator => "operator",
+    }
+}
+
+fn kind_from_column(column: &str) -> EdgeResult<AuthorKind> {
+    match column {
+        "visitor" => Ok(AuthorKind::Visitor),
+        "operator" => Ok(AuthorKind::Operator),
+        other => Err(EdgeError::Internal(format!("stored author kind {other:?}"))),
+    }
+}
+
+fn int(value: u64) -> SqlStorageValue {
+    // Sequence numbers and milliseconds fit in i64 for the next 290 million years.
+    SqlStorageValue::Integer(value as i64)
+}
+
+fn clip_page(page: PageContext) -> PageContext {
+    PageContext {
+        url: clip_context(&page.url),
+        title: clip_context(&page.title),
+        referrer: clip_context(&page.referrer),
+        language: clip_context(&page.language),
+    }
+}
+
+#[durable_object]
+pub struct Conversation {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for Conversation {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+            worker::console_error!("conversation schema: {e}");
+        }
+        Self { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        Ok(self.route(req).unwrap_or_else(EdgeError::into_response))
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
+        let result = match message {
+            WebSocketIncomingMessage::String(text) => self.on_text(&ws, &text).await,
+            WebSocketIncomingMessage::Binary(_) => Err(natter_shared::Error::BadFrame("frames are JSON text".into()).into()),
+        };
+        if let Err(error) = result {
+            send(&ws, &ServerFrame::Error(error.body()));
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
+        // Completes the closing handshake; the socket may already be gone, which is fine.
+        let code = if code == 1005 || code == 1006 { 1000 } else { code as u16 };
+        let _ = ws.close(Some(code), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends a frame to one socket. A socket that is closing cannot take it, and that is
+/// no error: its client catches up with `hello { after }` when it reconnects.
+fn send(ws: &WebSocket, frame: &ServerFrame) {
+    let _ = ws.send(frame);
+}
+
+impl Conversation {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn route(&self, req: Request) -> EdgeResult<Response> {
+        let participant: Participant = internal::context(&req)?;
+        let meta = self.meta()?;
+        if participant.role == AuthorKind::Operator && meta.is_none() {
+            return Err(EdgeError::NotFound(format!("conversation {} does not exist", participant.conversation)));
+        }
+        match req.path().as_str() {
+            "/socket" => {
+                let pair = WebSocketPair::new()?;
+                self.state.accept_websocket_with_tags(&pair.server, &[kind_column(participant.role)]);
+                pair.server.serialize_attachment(SocketState { participant, page: None })?;
+                Ok(Response::from_websocket(pair.client)?)
+            }
+            "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
+            other => Err(EdgeError::NotFound(format!("no conversation route {other}"))),
+        }
+    }
+
+    fn meta(&self) -> EdgeResult<Option<Meta>> {
+        Ok(self.sql().exec("SELECT * FROM meta WHERE id = 1", None)?.to_array::<Meta>()?.pop())
+    }
+
+    fn last_seq(&self) -> EdgeResult<Seq> {
+        let rows: Vec<SeqRow> = self.sql().exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM messages", None)?.to_array()?;
+        Ok(Seq(rows.first().map_or(0, |r| r.seq)))
+    }
+
+    fn messages_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
+        let rows: Vec<MessageRow> =
+            self.sql().exec("SELECT * FROM messages WHERE seq > ? ORDER BY seq", vec![int(after.0)])?.to_array()?;
+        rows.into_iter().map(MessageRow::into_message).collect()
+    }
+
+    fn broadcast(&self, to: Option<AuthorKind>, frame: &ServerFrame) {
+        let sockets = match to {
+            Some(kind) => self.state.get_websockets_with_tag(kind_column(kind)),
+            None => self.state.get_websockets(),
+        };
+        for ws in sockets {
+            send(&ws, frame);
+        }
+    }
+
+    async fn on_text(&self, ws: &WebSocket, text: &str) -> EdgeResult<()> {
+        let frame = parse_client_frame(text)?;
+        let mut socket: SocketState = ws
+            .deserialize_attachment()?
+            .ok_or_else(|| EdgeError::Internal("socket without attachment".into()))?;
+        let role = socket.participant.role;
+        match frame {
+            ClientFrame::Hello { protocol, after, page } => {
+                if protocol != PROTOCOL_VERSION {
+                    let error = EdgeError::UnsupportedProtocol(protocol.to_string());
+                    send(ws, &ServerFrame::Error(error.body()));
+                    let _ = ws.close(Some(1002), Some("unsupported protocol"));
+                    return Ok(());
+                }
+                if let (AuthorKind::Visitor, Some(page)) = (role, page) {
+                    socket.page = Some(clip_page(page));
+                    ws.serialize_attachment(&socket)?;
+                    self.update_page(&socket).await?;
+                }
+                self.welcome(ws, role, after)
+            }
+            ClientFrame::Send { client_id, text } => self.on_send(ws, &socket, client_id, &text).await,
+            ClientFrame::Typing { typing } => {
+                let other = match role {
+                    AuthorKind::Visitor => AuthorKind::Operator,
+                    AuthorKind::Operator => AuthorKind::Visitor,
+                };
+                let name = socket.participant.name.clone();
+                self.broadcast(Some(other), &ServerFrame::Typing { author: role, name, typing });
+                Ok(())
+            }
+            ClientFrame::Read { seq } => self.on_read(role, seq).await,
+            ClientFrame::Resume { after } => {
+                for message in self.messages_after(after)? {
+                    send(ws, &ServerFrame::Message(message));
+                }
+                Ok(())
+            }
+            _ => Err(natter_shared::Error::UnknownFrame.into()),
+        }
+    }
+
+    fn welcome(&self, ws: &WebSocket, role: AuthorKind, after: Seq) -> EdgeResult<()> {
+        let meta = self.meta()?;
+        let socket: SocketState =
+            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("socket without attachment".into()))?;
+        send(
+            ws,
+            &ServerFrame::Welcome {
+                protocol: PROTOCOL_VERSION,
+                conversation: socket.participant.conversation,
+                last_seq: self.last_seq()?,
+                visitor_read: Seq(meta.as_ref().map_or(0, |m| m.visitor_read)),
+                operator_read: Seq(meta.as_ref().map_or(0, |m| m.operator_read)),
+            },
+        );
+        if let (AuthorKind::Operator, Some(meta)) = (role, &meta) {
+            send(ws, &ServerFrame::Visitor(meta.visitor_info()));
+        }
+        for message in self.messages_after(after)? {
+            send(ws, &ServerFrame::Message(message));
+        }
+        Ok(())
+    }
+
+    /// Keeps the visitor's current page, once the conversation exists (before that it
+    /// lives only in the socket's attachment: opening the widget stores nothing).
+    async fn update_page(&self, socket: &SocketState) -> EdgeResult<()> {
+        let Some(page) = &socket.page else { return Ok(()) };
+        if self.meta()?.is_none() {
+            return Ok(());
+        }
+        self.sql().exec(
+            "UPDATE meta SET page_url = ?, page_title = ?, referrer = ?, language = ?, user_agent = ? WHERE id = 1",
+            vec![
+                page.url.as_str().into(),
+                page.title.as_str().into(),
+                page.referrer.as_str().into(),
+                page.language.as_str().into(),
+                socket.participant.user_agent.as_str().into(),
+            ],
+        )?;
+        if let Some(meta) = self.meta()? {
+            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(meta.visitor_info()));
+        }
+        self.report_to_site().await;
+        Ok(())
+    }
+
+    fn create(&self, socket: &SocketState) -> EdgeResult<()> {
+        let p = &socket.participant;
+        let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("visitor socket without visitor".into()))?;
+        let page = socket.page.clone().unwrap_or_default();
+        self.sql().exec(
+            "INSERT INTO meta (id, site, conversation, visitor, visitor_name, created_at, page_url, page_title, referrer, language, user_agent)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                p.site.as_str().into(),
+                p.conversation.as_str().into(),
+                visitor.as_str().into(),
+                p.name.as_str().into(),
+                int(auth::now()),
+                page.url.into(),
+                page.title.into(),
+                page.referrer.into(),
+                page.language.into(),
+                p.user_agent.as_str().into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn on_send(&self, ws: &WebSocket, socket: &SocketState, client_id: ClientMessageId, text: &str) -> EdgeResult<()> {
+        let text = check_message(text)?;
+        let author = &socket.participant;
+        if self.meta()?.is_none() {
+            // Only a visitor's first message creates a conversation.
+            self.create(socket)?;
+        }
+        let existing: Vec<SeqRow> =
+            self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![client_id.as_str().into()])?.to_array()?;
+        if let Some(row) = existing.first() {
+            // A retry of a stored message: same answer, nothing new stored or relayed.
+            send(ws, &ServerFrame::Ack { client_id, seq: Seq(row.seq) });
+            return Ok(());
+        }
+        let at = auth::now();
+        let rows: Vec<SeqRow> = self
+            .sql()
+            .exec(
+                "INSERT INTO messages (client_id, author_kind, author_name, body, at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                vec![
+                    client_id.as_str().into(),
+                    kind_column(author.role).into(),
+                    author.name.as_str().into(),
+                    text.into(),
+                    int(at),
+                ],
+            )?
+            .to_array()?;
+        let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("insert returned no seq".into()))?.seq);
+        // Whoever writes has read everything before their own message.
+        self.mark_read(author.role, seq)?;
+        // The output gate holds these frames until the write above is durable.
+        send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq });
+        let message = Message {
+            seq,
+            client_id,
+            author: Author { kind: author.role, name: author.name.clone() },
+            text: text.to_owned(),
+            at,
+        };
+        self.broadcast(None, &ServerFrame::Message(message));
+        self.report_to_site().await;
+        Ok(())
+    }
+
+    fn mark_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<()> {
+        let column = match by {
+            AuthorKind::Visitor => "visitor_read",
+            AuthorKind::Operator => "operator_read",
+        };
+        self.sql().exec(&format!("UPDATE meta SET {column} = MAX({column}, ?) WHERE id = 1"), vec![int(seq.0)])?;
+        Ok(())
+    }
+
+    async fn on_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<()> {
+        if self.meta()?.is_none() {
+            return Ok(());
+        }
+        let seq = seq.min(self.last_seq()?);
+        self.mark_read(by, seq)?;
+        let other = match by {
+            AuthorKind::Visitor => AuthorKind::Operator,
+            AuthorKind::Operator => AuthorKind::Visitor,
+        };
+        self.broadcast(Some(other), &ServerFrame::Read { by, seq });
+        if by == AuthorKind::Operator {
+            self.report_to_site().await;
+        }
+        Ok(())
+    }
+
+    fn summary(&self) -> EdgeResult<Option<(String, ConversationSummary)>> {
+        let Some(meta) = self.meta()? else { return Ok(None) };
+        let last: Vec<MessageRow> =
+            self.sql().exec("SELECT * FROM messages ORDER BY seq DESC LIMIT 1", None)?.to_array()?;
+        let Some(last) = last.into_iter().next() else { return Ok(None) };
+        let unread: Vec<CountRow> = self
+            .sql()
+            .exec(
+                "SELECT COUNT(*) AS n FROM messages WHERE author_kind = 'visitor' AND seq > ?",
+                vec![int(meta.operator_read)],
+            )?
+            .to_array()?;
+        let last = last.into_message()?;
+        let summary = ConversationSummary {
+            id: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
+            visitor_name: meta.visitor_name.clone(),
+            last_text: last.text.chars().take(200).collect(),
+            last_author: last.author.kind,
+            last_at: last.at,
+            last_seq: last.seq,
+            unread: unread.first().map_or(0, |r| r.n),
+            page_url: meta.page_url.clone(),
+        };
+        Ok(Some((meta.site, summary)))
+    }
+
+    /// Tells the site's inbox how this conversation stands. Best effort: the message is
+    /// stored already, and the next change sends a complete summary again.
+    async fn report_to_site(&self) {
+        let result = async {
+            let Some((site, summary)) = self.summary()? else { return Ok(()) };
+            let site = natter_shared::ids::SiteId::parse(&site)?;
+            let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
+            internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/summary", &site, Some(&summary)).await?;
+            Ok::<(), EdgeError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            worker::console_error!("inbox update failed: {e}");
+        }
+    }
+}

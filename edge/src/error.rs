@@ -1,0 +1,90 @@
+//! The edge's one error enum, mapped in one place to an HTTP status and the protocol's
+//! error body. Clients see a stable code and a human message, never a stack trace.
+
+use natter_shared::protocol::{ErrorBody, ErrorCode};
+use worker::Response;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeError {
+    #[error(transparent)]
+    Input(#[from] natter_shared::Error),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in first: this needs a valid token")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("this site does not accept the widget on {0}")]
+    OriginNotAllowed(String),
+    #[error("protocol version {0:?} is not supported; this server speaks v1")]
+    UnsupportedProtocol(String),
+    #[error("{0} is not allowed here")]
+    MethodNotAllowed(String),
+    #[error("the server failed: {0}")]
+    Internal(String),
+    /// A Durable Object refused the request; its answer is passed on as it is.
+    #[error("{}", body.message)]
+    Upstream { status: u16, body: ErrorBody },
+}
+
+impl From<worker::Error> for EdgeError {
+    fn from(error: worker::Error) -> Self {
+        EdgeError::Internal(error.to_string())
+    }
+}
+
+impl From<serde_json::Error> for EdgeError {
+    fn from(error: serde_json::Error) -> Self {
+        EdgeError::BadRequest(format!("the body is not valid JSON: {error}"))
+    }
+}
+
+pub type EdgeResult<T> = Result<T, EdgeError>;
+
+impl EdgeError {
+    /// The stable code clients switch on.
+    pub fn body(&self) -> ErrorBody {
+        let code = match self {
+            EdgeError::Input(e) => return e.into(),
+            EdgeError::Upstream { body, .. } => return body.clone(),
+            EdgeError::BadRequest(_) => ErrorCode::InvalidInput,
+            EdgeError::Unauthorized => ErrorCode::Unauthorized,
+            EdgeError::Forbidden(_) => ErrorCode::Forbidden,
+            EdgeError::NotFound(_) => ErrorCode::NotFound,
+            EdgeError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
+            EdgeError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            EdgeError::UnsupportedProtocol(_) => ErrorCode::UnsupportedProtocol,
+            EdgeError::Internal(_) => ErrorCode::Internal,
+        };
+        ErrorBody { code, message: self.to_string() }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            EdgeError::Input(e) => match e.code() {
+                ErrorCode::Unauthorized | ErrorCode::TokenExpired => 401,
+                ErrorCode::FrameTooLarge => 413,
+                _ => 400,
+            },
+            EdgeError::BadRequest(_) | EdgeError::UnsupportedProtocol(_) => 400,
+            EdgeError::Unauthorized => 401,
+            EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) => 403,
+            EdgeError::NotFound(_) => 404,
+            EdgeError::MethodNotAllowed(_) => 405,
+            EdgeError::Internal(_) => 500,
+            EdgeError::Upstream { status, .. } => *status,
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        if let EdgeError::Internal(detail) = &self {
+            worker::console_error!("internal error: {detail}");
+        }
+        let status = self.status();
+        Response::from_json(&self.body())
+            .map(|response| response.with_status(status))
+            .unwrap_or_else(|_| Response::empty().expect("an empty response can always be made").with_status(500))
+    }
+}

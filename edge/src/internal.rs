@@ -1,0 +1,106 @@
+//! The contract between the Worker and its Durable Objects: internal URLs whose query
+//! carries what the Worker has already verified (so objects trust it without checking
+//! tokens again), and small helpers to call a stub.
+
+use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
+use natter_shared::protocol::{AuthorKind, ErrorBody};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use worker::{Headers, Method, Request, RequestInit, Response, Stub};
+
+use crate::error::{EdgeError, EdgeResult};
+
+/// Objects are only reached through stubs; the host is never resolved.
+const BASE: &str = "https://natter.internal";
+
+/// Who is connecting to a conversation, as verified by the Worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Participant {
+    pub role: AuthorKind,
+    pub name: String,
+    pub site: SiteId,
+    pub conversation: ConversationId,
+    pub visitor: Option<VisitorId>,
+    pub operator: Option<OperatorId>,
+    pub user_agent: String,
+}
+
+/// A site's public policy, which the Worker enforces.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SitePolicy {
+    /// Origins allowed to embed the widget; `*` allows any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl SitePolicy {
+    pub fn allows(&self, origin: Option<&str>) -> bool {
+        self.allowed_origins.iter().any(|allowed| allowed == "*" || Some(allowed.as_str()) == origin)
+    }
+}
+
+/// An operator account, as the `Account` object answers a successful sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Account {
+    pub site: SiteId,
+    pub operator: OperatorId,
+    pub name: String,
+}
+
+fn url<T: Serialize>(path: &str, context: &T) -> EdgeResult<String> {
+    let json = serde_json::to_string(context)?;
+    let mut url = worker::Url::parse(BASE).map_err(|e| EdgeError::Internal(e.to_string()))?;
+    url.set_path(path);
+    url.query_pairs_mut().append_pair("ctx", &json);
+    Ok(url.into())
+}
+
+/// Reads the verified context a Worker put into an internal URL.
+pub fn context<T: DeserializeOwned>(req: &Request) -> EdgeResult<T> {
+    let url = req.url()?;
+    let json = url
+        .query_pairs()
+        .find(|(k, _)| k == "ctx")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| EdgeError::Internal("internal request without context".into()))?;
+    Ok(serde_json::from_str(&json)?)
+}
+
+/// Forwards a WebSocket upgrade to an object; its 101 answer goes back to the client.
+pub async fn websocket<T: Serialize>(stub: &Stub, path: &str, context: &T) -> EdgeResult<Response> {
+    let headers = Headers::new();
+    headers.set("Upgrade", "websocket")?;
+    let req = Request::new_with_init(&url(path, context)?, RequestInit::new().with_headers(headers))?;
+    let response = stub.fetch_with_request(req).await?;
+    if response.status_code() == 101 {
+        Ok(response)
+    } else {
+        Err(upstream_error(response).await)
+    }
+}
+
+/// Calls an object and reads its JSON answer, passing its errors on unchanged.
+pub async fn call<T: Serialize, B: Serialize, R: DeserializeOwned>(
+    stub: &Stub,
+    path: &str,
+    context: &T,
+    body: Option<&B>,
+) -> EdgeResult<R> {
+    let mut init = RequestInit::new();
+    if let Some(body) = body {
+        init.with_method(Method::Post).with_body(Some(serde_json::to_string(body)?.into()));
+    }
+    let req = Request::new_with_init(&url(path, context)?, &init)?;
+    let mut response = stub.fetch_with_request(req).await?;
+    if response.status_code() >= 300 {
+        return Err(upstream_error(response).await);
+    }
+    Ok(response.json().await?)
+}
+
+async fn upstream_error(mut response: Response) -> EdgeError {
+    let status = response.status_code();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => EdgeError::Upstream { status, body },
+        Err(e) => EdgeError::Internal(format!("object answered {status} without an error body: {e}")),
+    }
+}

@@ -1,0 +1,25 @@
+//! The Natter Worker: routes and validates every request, and only then hands it to a
+//! Durable Object ([`conversation::Conversation`], [`site::Site`],
+//! [`account::Account`]). Nothing here keeps state. Static files (the loader, the
+//! widget, the console, demo pages) are served by `[assets]` before this code runs.
+
+mod account;
+mod auth;
+mod conversation;
+mod dev;
+mod error;
+mod internal;
+mod routes;
+mod site;
+
+use worker::{event, Context, Env, Request, Response};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let origin = req.headers().get("Origin").ok().flatten();
+    let response = match routes::handle(req, &env).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    routes::with_cors(response, origin.as_deref())
+}

@@ -1,0 +1,196 @@
+//! Routing and validation: every request is parsed, checked for size, auth and origin
+//! here, and only then handed to a Durable Object. The routes:
+//!
+//! | route | who | what |
+//! |---|---|---|
+//! | `POST /v1/sites/{site}/visitors` | widget | a new anonymous visitor token ([`VisitorSession`]) |
+//! | `GET /v1/conversations/{id}/ws?v=1&token=` | widget | the visitor's conversation socket |
+//! | `POST /v1/console/sign-in` | console | an operator session ([`OperatorSession`]) |
+//! | `GET /v1/console/inbox/ws?v=1&token=` | console | the live inbox |
+//! | `GET /v1/console/conversations/{id}/ws?v=1&token=` | console | an operator's conversation socket |
+//! | `GET /v1/console/conversations/{id}/messages` | console | the whole history ([`History`]) |
+
+use natter_shared::ids::{ConversationId, SiteId, VisitorId};
+use natter_shared::protocol::{AuthorKind, History, OperatorSession, SignIn, VisitorSession, PROTOCOL_VERSION};
+use natter_shared::token::{Claims, OperatorClaims, VisitorClaims};
+use natter_shared::limits::{OPERATOR_SESSION_TTL_MS, VISITOR_TOKEN_TTL_MS};
+use serde::de::DeserializeOwned;
+use worker::{Env, Method, Request, Response, Stub};
+
+use crate::auth;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Account, Participant, SitePolicy};
+
+pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
+    let method = req.method();
+    if method == Method::Options {
+        return Ok(Response::empty()?.with_status(204));
+    }
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method.clone(), segments.as_slice()) {
+        (Method::Post, ["v1", "sites", site, "visitors"]) => new_visitor(&req, env, site).await,
+        (Method::Get, ["v1", "conversations", id, "ws"]) => visitor_socket(&req, env, id).await,
+        (Method::Post, ["v1", "console", "sign-in"]) => sign_in(&mut req, env).await,
+        (Method::Get, ["v1", "console", "inbox", "ws"]) => inbox_socket(&req, env).await,
+        (Method::Get, ["v1", "console", "conversations", id, "ws"]) => operator_socket(&req, env, id).await,
+        (Method::Get, ["v1", "console", "conversations", id, "messages"]) => history(&req, env, id).await,
+        (_, ["v1", "sites", _, "visitors"] | ["v1", "console", "sign-in"]) => {
+            Err(EdgeError::MethodNotAllowed(method.to_string()))
+        }
+        _ => Err(EdgeError::NotFound(format!("no route for {method} {path}"))),
+    }
+}
+
+/// Lets the widget call the edge from any host page; which sites accept which origins
+/// is decided per route (see [`new_visitor`]). WebSocket answers pass unchanged.
+pub fn with_cors(mut response: Response, origin: Option<&str>) -> worker::Result<Response> {
+    if response.status_code() == 101 {
+        return Ok(response);
+    }
+    let headers = response.headers_mut();
+    headers.set("Access-Control-Allow-Origin", origin.unwrap_or("*"))?;
+    headers.set("Vary", "Origin")?;
+    headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Content-Type, Authorization")?;
+    headers.set("Access-Control-Max-Age", "86400")?;
+    Ok(response)
+}
+
+fn site_stub(env: &Env, site: &SiteId) -> EdgeResult<Stub> {
+    Ok(env.durable_object("SITES")?.get_by_name(site.as_str())?)
+}
+
+fn conversation_stub(env: &Env, site: &SiteId, conversation: &ConversationId) -> EdgeResult<Stub> {
+    // The site is part of the name, so one site's token can never reach another's objects.
+    Ok(env.durable_object("CONVERSATIONS")?.get_by_name(&format!("{site}/{conversation}"))?)
+}
+
+/// Reads a JSON body of at most [`natter_shared::limits::MAX_FRAME_BYTES`].
+async fn json_body<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> {
+    let text = req.text().await?;
+    natter_shared::limits::check_frame_size(text.len())?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Checks a socket request: a real upgrade, speaking a version we know.
+fn check_socket(req: &Request) -> EdgeResult<()> {
+    if !req.headers().get("Upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        return Err(EdgeError::BadRequest("this route expects a WebSocket upgrade".into()));
+    }
+    let url = req.url()?;
+    let version = url.query_pairs().find(|(k, _)| k == "v").map(|(_, v)| v.into_owned());
+    if version.as_deref() != Some(&PROTOCOL_VERSION.to_string()) {
+        return Err(EdgeError::UnsupportedProtocol(version.unwrap_or_default()));
+    }
+    Ok(())
+}
+
+fn user_agent(req: &Request) -> String {
+    let ua = req.headers().get("User-Agent").ok().flatten().unwrap_or_default();
+    natter_shared::limits::clip_context(&ua)
+}
+
+/// How operators see an anonymous visitor until they introduce themselves.
+fn visitor_display_name(visitor: &VisitorId) -> String {
+    format!("Visitor {}", &visitor.as_str()[..visitor.as_str().len().min(4)])
+}
+
+async fn new_visitor(req: &Request, env: &Env, site: &str) -> EdgeResult<Response> {
+    let site = SiteId::parse(site)?;
+    let policy: SitePolicy = internal::call(&site_stub(env, &site)?, "/policy", &site, None::<&()>).await?;
+    let origin = req.headers().get("Origin")?;
+    if !policy.allows(origin.as_deref()) {
+        return Err(EdgeError::OriginNotAllowed(origin.unwrap_or_else(|| "a page without an Origin".into())));
+    }
+    let claims = VisitorClaims {
+        site,
+        visitor: VisitorId::from_random(auth::random_bytes()?),
+        conversation: ConversationId::from_random(auth::random_bytes()?),
+        exp: auth::now() + VISITOR_TOKEN_TTL_MS,
+    };
+    let session = VisitorSession {
+        token: auth::sign(env, &Claims::Visitor(claims.clone()))?,
+        visitor: claims.visitor,
+        conversation: claims.conversation,
+    };
+    Ok(Response::from_json(&session)?.with_status(201))
+}
+
+async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
+    check_socket(req)?;
+    let conversation = ConversationId::parse(id)?;
+    let claims = auth::visitor(env, &auth::bearer(req)?)?;
+    if claims.conversation != conversation {
+        return Err(EdgeError::Forbidden("this visitor token does not grant that conversation"));
+    }
+    let participant = Participant {
+        role: AuthorKind::Visitor,
+        name: visitor_display_name(&claims.visitor),
+        site: claims.site.clone(),
+        conversation: conversation.clone(),
+        visitor: Some(claims.visitor),
+        operator: None,
+        user_agent: user_agent(req),
+    };
+    let stub = conversation_stub(env, &claims.site, &conversation)?;
+    internal::websocket(&stub, "/socket", &participant).await
+}
+
+async fn sign_in(req: &mut Request, env: &Env) -> EdgeResult<Response> {
+    let body: SignIn = json_body(req).await?;
+    let email = body.email.trim().to_lowercase();
+    if email.is_empty() || email.len() > 254 || !email.contains('@') {
+        return Err(EdgeError::BadRequest("enter the e-mail address you sign in with".into()));
+    }
+    let stub = env.durable_object("ACCOUNTS")?.get_by_name(&email)?;
+    let account: Account = internal::call(&stub, "/sign-in", &email, Some(&body)).await?;
+    let claims = OperatorClaims {
+        site: account.site.clone(),
+        operator: account.operator.clone(),
+        name: account.name.clone(),
+        exp: auth::now() + OPERATOR_SESSION_TTL_MS,
+    };
+    let session = OperatorSession {
+        token: auth::sign(env, &Claims::Operator(claims))?,
+        operator: account.operator,
+        name: account.name,
+        site: account.site,
+    };
+    Ok(Response::from_json(&session)?)
+}
+
+async fn inbox_socket(req: &Request, env: &Env) -> EdgeResult<Response> {
+    check_socket(req)?;
+    let claims = auth::operator(env, &auth::bearer(req)?)?;
+    internal::websocket(&site_stub(env, &claims.site)?, "/inbox", &claims).await
+}
+
+fn operator_participant(req: &Request, claims: OperatorClaims, conversation: ConversationId) -> Participant {
+    Participant {
+        role: AuthorKind::Operator,
+        name: claims.name,
+        site: claims.site,
+        conversation,
+        visitor: None,
+        operator: Some(claims.operator),
+        user_agent: user_agent(req),
+    }
+}
+
+async fn operator_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
+    check_socket(req)?;
+    let conversation = ConversationId::parse(id)?;
+    let claims = auth::operator(env, &auth::bearer(req)?)?;
+    let stub = conversation_stub(env, &claims.site, &conversation)?;
+    internal::websocket(&stub, "/socket", &operator_participant(req, claims, conversation)).await
+}
+
+async fn history(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
+    let conversation = ConversationId::parse(id)?;
+    let claims = auth::operator(env, &auth::bearer(req)?)?;
+    let stub = conversation_stub(env, &claims.site, &conversation)?;
+    let participant = operator_participant(req, claims, conversation);
+    let history: History = internal::call(&stub, "/history", &participant, None::<&()>).await?;
+    Ok(Response::from_json(&history)?)
+}

@@ -1,0 +1,153 @@
+//! The `Site` Durable Object: one per site. It holds the site's policy (which origins
+//! may embed the widget), the inbox of conversation summaries, and the operators'
+//! inbox sockets, to which it pushes every change live. Operators with an inbox socket
+//! open are the ones online.
+
+use natter_shared::ids::SiteId;
+use natter_shared::protocol::{parse_client_frame, ClientFrame, ConversationSummary, InboxFrame};
+use natter_shared::token::OperatorClaims;
+use serde::Deserialize;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, SqlStorage, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair,
+};
+
+use crate::dev;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, SitePolicy};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS policy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    allowed_origins TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbox (
+    conversation TEXT PRIMARY KEY,
+    last_at INTEGER NOT NULL,
+    summary TEXT NOT NULL
+);";
+
+/// How many conversations the inbox socket sends when it opens.
+const INBOX_PAGE: i64 = 200;
+
+#[derive(Deserialize)]
+struct PolicyRow {
+    allowed_origins: String,
+}
+
+#[derive(Deserialize)]
+struct SummaryRow {
+    summary: String,
+}
+
+#[durable_object]
+pub struct Site {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for Site {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
+            worker::console_error!("site schema: {e}");
+        }
+        Self { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        Ok(self.route(&mut req).await.unwrap_or_else(EdgeError::into_response))
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
+        // The inbox socket only listens; a client may say hello, anything else is refused.
+        let refusal = match message {
+            WebSocketIncomingMessage::String(text) => match parse_client_frame(&text) {
+                Ok(ClientFrame::Hello { .. }) => None,
+                Ok(_) => Some(natter_shared::Error::UnknownFrame),
+                Err(e) => Some(e),
+            },
+            WebSocketIncomingMessage::Binary(_) => Some(natter_shared::Error::BadFrame("frames are JSON text".into())),
+        };
+        if let Some(error) = refusal {
+            let _ = ws.send(&InboxFrame::Error((&error).into()));
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
+        let code = if code == 1005 || code == 1006 { 1000 } else { code as u16 };
+        let _ = ws.close(Some(code), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        Ok(())
+    }
+}
+
+impl Site {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    async fn route(&self, req: &mut Request) -> EdgeResult<Response> {
+        match req.path().as_str() {
+            "/policy" => {
+                let site: SiteId = internal::context(req)?;
+                Ok(Response::from_json(&self.policy(&site)?)?)
+            }
+            "/inbox" => {
+                let claims: OperatorClaims = internal::context(req)?;
+                let pair = WebSocketPair::new()?;
+                self.state.accept_websocket_with_tags(&pair.server, &["operator"]);
+                pair.server.serialize_attachment(&claims)?;
+                pair.server.send(&InboxFrame::Inbox { conversations: self.inbox()? })?;
+                Ok(Response::from_websocket(pair.client)?)
+            }
+            "/summary" => {
+                let summary: ConversationSummary = req.json().await?;
+                self.sql().exec(
+                    "INSERT INTO inbox (conversation, last_at, summary) VALUES (?, ?, ?)
+                     ON CONFLICT(conversation) DO UPDATE SET last_at = excluded.last_at, summary = excluded.summary",
+                    vec![
+                        summary.id.as_str().into(),
+                        (summary.last_at as i64).into(),
+                        serde_json::to_string(&summary)?.into(),
+                    ],
+                )?;
+                let frame = InboxFrame::Conversation(summary);
+                for ws in self.state.get_websockets_with_tag("operator") {
+                    // A closing socket misses this; its console reloads the inbox on reconnect.
+                    let _ = ws.send(&frame);
+                }
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
+            other => Err(EdgeError::NotFound(format!("no site route {other}"))),
+        }
+    }
+
+    /// The site's policy; the dev site is created on first use when running locally.
+    fn policy(&self, site: &SiteId) -> EdgeResult<SitePolicy> {
+        let rows: Vec<PolicyRow> = self.sql().exec("SELECT allowed_origins FROM policy WHERE id = 1", None)?.to_array()?;
+        if let Some(row) = rows.first() {
+            return Ok(SitePolicy { allowed_origins: serde_json::from_str(&row.allowed_origins)? });
+        }
+        if dev::enabled(&self.env) && site.as_str() == dev::SITE {
+            let policy = SitePolicy { allowed_origins: vec!["*".into()] };
+            self.sql().exec(
+                "INSERT INTO policy (id, allowed_origins) VALUES (1, ?)",
+                vec![serde_json::to_string(&policy.allowed_origins)?.into()],
+            )?;
+            return Ok(policy);
+        }
+        Err(EdgeError::NotFound(format!("site {site} does not exist")))
+    }
+
+    fn inbox(&self) -> EdgeResult<Vec<ConversationSummary>> {
+        let rows: Vec<SummaryRow> = self
+            .sql()
+            .exec("SELECT summary FROM inbox ORDER BY last_at DESC LIMIT ?", vec![INBOX_PAGE.into()])?
+            .to_array()?;
+        rows.iter().map(|row| Ok(serde_json::from_str(&row.summary)?)).collect()
+    }
+}

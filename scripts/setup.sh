@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs whatever is missing for building (and, with --test, for testing) Natter.
+# Idempotent and quick when everything is there. Versions come from tools.mk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pin() { sed -n "s/^$1 := //p" tools.mk; }
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo is missing: install Rust with rustup first" >&2
+  exit 1
+fi
+
+target=$(pin RUST_TARGET)
+if ! rustup target list --installed | grep -qx "$target"; then
+  say "adding the Rust target $target"
+  rustup target add "$target"
+fi
+
+# cargo_tool BINARY CRATE VERSION [--locked]
+cargo_tool() {
+  local bin=$1 crate=$2 version=$3
+  shift 3
+  if ! "$bin" --version 2>/dev/null | grep -q "$version"; then
+    say "installing $crate $version"
+    cargo install "$crate" --version "$version" --force "$@"
+  fi
+}
+# wasm-bindgen-cli without --locked: it must build against its own exact version.
+cargo_tool wasm-bindgen wasm-bindgen-cli "$(pin WASM_BINDGEN_VERSION)"
+cargo_tool worker-build worker-build "$(pin WORKER_BUILD_VERSION)" --locked
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if [ ! -f .dev.vars ]; then
+  say "writing .dev.vars (a random local TOKEN_SECRET; never deployed)"
+  secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+  printf 'TOKEN_SECRET=%s\nNATTER_DEV=1\n' "$secret" > .dev.vars
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  missing=()
+  for pkg in $(pin APT_TEST_PACKAGES); do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} from Debian"
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+  fi
+fi

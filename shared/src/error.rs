@@ -1,0 +1,43 @@
+//! The one error type of `shared`. Every variant maps to a stable protocol code, so
+//! the edge and the widget report it the same way.
+
+use crate::protocol::ErrorCode;
+
+/// Why input was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("{what} is not valid: {why}")]
+    InvalidId { what: &'static str, why: &'static str },
+    #[error("the message is empty")]
+    EmptyMessage,
+    #[error("the message is {chars} characters long; the limit is {limit}")]
+    MessageTooLong { chars: usize, limit: usize },
+    #[error("the frame is {bytes} bytes; the limit is {limit}")]
+    FrameTooLarge { bytes: usize, limit: usize },
+    #[error("the frame is not valid JSON for protocol v1: {0}")]
+    BadFrame(String),
+    #[error("the frame type is not known to this server")]
+    UnknownFrame,
+    #[error("the token is malformed or its signature is wrong")]
+    BadToken,
+    #[error("the token has expired")]
+    ExpiredToken,
+    #[error("{field} is too long (at most {limit} characters)")]
+    FieldTooLong { field: &'static str, limit: usize },
+}
+
+impl Error {
+    /// The stable code clients see in an error frame or HTTP error body.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidId { .. } | Error::FieldTooLong { .. } => ErrorCode::InvalidInput,
+            Error::EmptyMessage => ErrorCode::EmptyMessage,
+            Error::MessageTooLong { .. } => ErrorCode::MessageTooLong,
+            Error::FrameTooLarge { .. } => ErrorCode::FrameTooLarge,
+            Error::BadFrame(_) => ErrorCode::BadFrame,
+            Error::UnknownFrame => ErrorCode::UnknownFrame,
+            Error::BadToken => ErrorCode::Unauthorized,
+            Error::ExpiredToken => ErrorCode::TokenExpired,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! What both sides of Natter must agree on: the wire protocol, ids, limits, signed
+//! tokens and password hashes. Pure functions only (no I/O, no clock, no randomness:
+//! callers pass time and random bytes in), so everything here is tested natively.
+
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod password;
+pub mod protocol;
+pub mod token;
+
+pub use error::Error;

@@ -1,0 +1,350 @@
+//! Protocol v1. Frames are internally tagged JSON objects (`{"type": "send", …}`).
+//! Each enum has an `Unknown` catch-all, so an older peer survives frames that a newer
+//! one sends: the server answers them with an `unknown_frame` error, clients ignore them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
+use crate::limits::check_frame_size;
+use crate::Error;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = u64;
+
+/// Who wrote something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Visitor,
+    Operator,
+}
+
+/// A message's author as shown to the other side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub kind: AuthorKind,
+    /// Display name: the operator's name, or the visitor's name or placeholder.
+    pub name: String,
+}
+
+/// A stored message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub seq: Seq,
+    pub client_id: ClientMessageId,
+    pub author: Author,
+    pub text: String,
+    pub at: Millis,
+}
+
+/// What the visitor's page tells about where the visitor is (sent in `hello`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageContext {
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub referrer: String,
+    #[serde(default)]
+    pub language: String,
+}
+
+/// What operators see about a visitor.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorInfo {
+    pub name: String,
+    pub page: PageContext,
+    /// The browser's user agent, as the edge saw it.
+    pub user_agent: String,
+}
+
+/// Frames a client (a visitor's widget or an operator's console) sends on a
+/// conversation socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClientFrame {
+    /// First frame on a socket: the version, the last `seq` the client has, and (from
+    /// the widget) the page the visitor is on. The server answers `welcome`, then every
+    /// message after `after`.
+    Hello {
+        protocol: u16,
+        #[serde(default)]
+        after: Seq,
+        #[serde(default)]
+        page: Option<PageContext>,
+    },
+    /// A new message. Sending the same `client_id` again stores nothing new and is
+    /// acknowledged with the original `seq`.
+    Send { client_id: ClientMessageId, text: String },
+    /// The author started or stopped typing.
+    Typing { typing: bool },
+    /// The client has shown every message up to `seq`.
+    Read { seq: Seq },
+    /// Asks again for every message after `after` (e.g. after a gap was noticed).
+    Resume { after: Seq },
+    #[serde(other)]
+    Unknown,
+}
+
+/// Frames the server sends on a conversation socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ServerFrame {
+    /// The answer to `hello`.
+    Welcome {
+        protocol: u16,
+        conversation: ConversationId,
+        /// The newest `seq` stored (0 when the conversation has no message yet).
+        last_seq: Seq,
+        /// How far the visitor and the operators have read.
+        visitor_read: Seq,
+        operator_read: Seq,
+    },
+    /// A `send` was stored as `seq`.
+    Ack { client_id: ClientMessageId, seq: Seq },
+    /// A stored message, live or caught up after `hello` / `resume`.
+    Message(Message),
+    Typing { author: AuthorKind, name: String, typing: bool },
+    /// `by` has read every message up to `seq`.
+    Read { by: AuthorKind, seq: Seq },
+    /// Who the visitor is and where (sent to operators only).
+    Visitor(VisitorInfo),
+    /// The last frame (or request) was refused; the socket stays open.
+    Error(ErrorBody),
+    #[serde(other)]
+    Unknown,
+}
+
+/// A conversation as listed in the operators' inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub visitor_name: String,
+    pub last_text: String,
+    pub last_author: AuthorKind,
+    pub last_at: Millis,
+    pub last_seq: Seq,
+    /// Visitor messages the operators have not read yet.
+    pub unread: u64,
+    pub page_url: String,
+}
+
+/// Frames the server sends on an operator's inbox socket (one per console tab).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InboxFrame {
+    /// The whole inbox, newest first, sent when the socket opens.
+    Inbox { conversations: Vec<ConversationSummary> },
+    /// One conversation was created or changed.
+    Conversation(ConversationSummary),
+    Error(ErrorBody),
+    #[serde(other)]
+    Unknown,
+}
+
+/// Stable error codes: clients switch on these, people read `message`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    BadFrame,
+    UnknownFrame,
+    FrameTooLarge,
+    MessageTooLong,
+    EmptyMessage,
+    InvalidInput,
+    UnsupportedProtocol,
+    Unauthorized,
+    TokenExpired,
+    Forbidden,
+    NotFound,
+    OriginNotAllowed,
+    MethodNotAllowed,
+    Internal,
+    #[serde(other)]
+    Unknown,
+}
+
+/// An error as clients see it: a frame on a socket, or the body of an HTTP error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorBody {
+    fn from(error: &Error) -> Self {
+        ErrorBody { code: error.code(), message: error.to_string() }
+    }
+}
+
+/// Parses a client frame from a socket, checking its size first.
+pub fn parse_client_frame(raw: &str) -> Result<ClientFrame, Error> {
+    check_frame_size(raw.len())?;
+    match serde_json::from_str::<ClientFrame>(raw) {
+        Ok(ClientFrame::Unknown) => Err(Error::UnknownFrame),
+        Ok(frame) => Ok(frame),
+        Err(e) => Err(Error::BadFrame(e.to_string())),
+    }
+}
+
+// REST bodies.
+
+/// `POST /v1/sites/{site}/visitors`: a new anonymous visitor and their conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorSession {
+    pub token: String,
+    pub visitor: VisitorId,
+    pub conversation: ConversationId,
+}
+
+/// `POST /v1/console/sign-in` request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /v1/console/sign-in` answer: the console keeps `token` for its requests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorSession {
+    pub token: String,
+    pub operator: OperatorId,
+    pub name: String,
+    pub site: SiteId,
+}
+
+/// `GET /v1/console/conversations/{id}/messages` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    pub messages: Vec<Message>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+    use std::fmt::Debug;
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
+        let json = serde_json::to_string(&value).unwrap();
+        let back: T = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value, "{json}");
+    }
+
+    fn cid(s: &str) -> ClientMessageId {
+        ClientMessageId::parse(s).unwrap()
+    }
+
+    fn message() -> Message {
+        Message {
+            seq: Seq(7),
+            client_id: cid("c1"),
+            author: Author { kind: AuthorKind::Operator, name: "Anna".into() },
+            text: "Здравствуйте!".into(),
+            at: 1_700_000_000_000,
+        }
+    }
+
+    fn summary() -> ConversationSummary {
+        ConversationSummary {
+            id: ConversationId::parse("conv1").unwrap(),
+            visitor_name: "Visitor 1a2b".into(),
+            last_text: "hello".into(),
+            last_author: AuthorKind::Visitor,
+            last_at: 5,
+            last_seq: Seq(3),
+            unread: 2,
+            page_url: "https://shop.example/cart".into(),
+        }
+    }
+
+    #[test]
+    fn every_client_frame_round_trips() {
+        let page = PageContext { url: "u".into(), title: "t".into(), referrer: "r".into(), language: "ru".into() };
+        round_trip(ClientFrame::Hello { protocol: 1, after: Seq(4), page: Some(page) });
+        round_trip(ClientFrame::Hello { protocol: 1, after: Seq(0), page: None });
+        round_trip(ClientFrame::Send { client_id: cid("a-1"), text: "hi".into() });
+        round_trip(ClientFrame::Typing { typing: true });
+        round_trip(ClientFrame::Read { seq: Seq(9) });
+        round_trip(ClientFrame::Resume { after: Seq(2) });
+        round_trip(ClientFrame::Unknown);
+    }
+
+    #[test]
+    fn every_server_frame_round_trips() {
+        round_trip(ServerFrame::Welcome {
+            protocol: 1,
+            conversation: ConversationId::parse("c").unwrap(),
+            last_seq: Seq(3),
+            visitor_read: Seq(1),
+            operator_read: Seq(2),
+        });
+        round_trip(ServerFrame::Ack { client_id: cid("x"), seq: Seq(1) });
+        round_trip(ServerFrame::Message(message()));
+        round_trip(ServerFrame::Typing { author: AuthorKind::Visitor, name: "V".into(), typing: false });
+        round_trip(ServerFrame::Read { by: AuthorKind::Operator, seq: Seq(5) });
+        round_trip(ServerFrame::Visitor(VisitorInfo::default()));
+        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into() }));
+        round_trip(ServerFrame::Unknown);
+    }
+
+    #[test]
+    fn every_inbox_frame_and_rest_body_round_trips() {
+        round_trip(InboxFrame::Inbox { conversations: vec![summary()] });
+        round_trip(InboxFrame::Conversation(summary()));
+        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into() }));
+        round_trip(InboxFrame::Unknown);
+        round_trip(VisitorSession {
+            token: "t".into(),
+            visitor: VisitorId::parse("v").unwrap(),
+            conversation: ConversationId::parse("c").unwrap(),
+        });
+        round_trip(SignIn { email: "a@b".into(), password: "p".into() });
+        round_trip(OperatorSession {
+            token: "t".into(),
+            operator: OperatorId::parse("o").unwrap(),
+            name: "Anna".into(),
+            site: SiteId::parse("demo").unwrap(),
+        });
+        round_trip(History { messages: vec![message()] });
+    }
+
+    #[test]
+    fn frames_look_as_documented() {
+        let json = serde_json::to_value(ServerFrame::Message(message())).unwrap();
+        assert_eq!(json["type"], "message");
+        assert_eq!(json["seq"], 7);
+        assert_eq!(json["author"]["kind"], "operator");
+        let ack = serde_json::to_value(ServerFrame::Ack { client_id: cid("x"), seq: Seq(2) }).unwrap();
+        assert_eq!(ack, serde_json::json!({"type": "ack", "client_id": "x", "seq": 2}));
+    }
+
+    #[test]
+    fn unknown_frames_are_tolerated_by_clients_and_refused_by_the_server() {
+        let from_newer_server: ServerFrame = serde_json::from_str(r#"{"type":"sticker","id":3}"#).unwrap();
+        assert_eq!(from_newer_server, ServerFrame::Unknown);
+        let code: ErrorCode = serde_json::from_str("\"brand_new_code\"").unwrap();
+        assert_eq!(code, ErrorCode::Unknown);
+        assert_eq!(parse_client_frame(r#"{"type":"sticker"}"#), Err(Error::UnknownFrame));
+    }
+
+    #[test]
+    fn malformed_and_oversized_frames_are_refused() {
+        assert!(matches!(parse_client_frame("not json"), Err(Error::BadFrame(_))));
+        assert!(matches!(parse_client_frame(r#"{"type":"send"}"#), Err(Error::BadFrame(_))));
+        assert!(matches!(
+            parse_client_frame(r#"{"type":"send","client_id":"bad id","text":"x"}"#),
+            Err(Error::BadFrame(_))
+        ));
+        let big = format!(r#"{{"type":"send","client_id":"a","text":"{}"}}"#, "x".repeat(20_000));
+        assert!(matches!(parse_client_frame(&big), Err(Error::FrameTooLarge { .. })));
+    }
+}

@@ -1,0 +1,119 @@
+//! Opaque signed tokens: `base64url(JSON claims) "." base64url(HMAC-SHA256)`. The edge
+//! mints them with its secret and checks them (in constant time, with expiry) before a
+//! request reaches a Durable Object. Clients never look inside.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::ids::{ConversationId, OperatorId, SiteId, VisitorId};
+use crate::protocol::Millis;
+use crate::Error;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// What a visitor token grants: this visitor's own conversation on one site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorClaims {
+    pub site: SiteId,
+    pub visitor: VisitorId,
+    pub conversation: ConversationId,
+    pub exp: Millis,
+}
+
+/// What an operator's console session grants: the operator's own site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorClaims {
+    pub site: SiteId,
+    pub operator: OperatorId,
+    pub name: String,
+    pub exp: Millis,
+}
+
+/// The claims a token carries; the tag keeps one kind from passing as the other.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "typ", rename_all = "snake_case")]
+pub enum Claims {
+    Visitor(VisitorClaims),
+    Operator(OperatorClaims),
+}
+
+impl Claims {
+    fn exp(&self) -> Millis {
+        match self {
+            Claims::Visitor(c) => c.exp,
+            Claims::Operator(c) => c.exp,
+        }
+    }
+}
+
+fn mac(secret: &[u8]) -> HmacSha256 {
+    // HMAC takes keys of any length, so this cannot fail.
+    HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length")
+}
+
+/// Signs claims into a token.
+pub fn sign(claims: &Claims, secret: &[u8]) -> String {
+    let payload = B64.encode(serde_json::to_vec(claims).expect("claims serialize"));
+    let mut mac = mac(secret);
+    mac.update(payload.as_bytes());
+    let signature = B64.encode(mac.finalize().into_bytes());
+    format!("{payload}.{signature}")
+}
+
+/// Checks a token's signature (constant time) and expiry against `now`.
+pub fn verify(token: &str, secret: &[u8], now: Millis) -> Result<Claims, Error> {
+    let (payload, signature) = token.split_once('.').ok_or(Error::BadToken)?;
+    let signature = B64.decode(signature).map_err(|_| Error::BadToken)?;
+    let mut mac = mac(secret);
+    mac.update(payload.as_bytes());
+    mac.verify_slice(&signature).map_err(|_| Error::BadToken)?;
+    let json = B64.decode(payload).map_err(|_| Error::BadToken)?;
+    let claims: Claims = serde_json::from_slice(&json).map_err(|_| Error::BadToken)?;
+    if claims.exp() <= now {
+        return Err(Error::ExpiredToken);
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn visitor(exp: Millis) -> Claims {
+        Claims::Visitor(VisitorClaims {
+            site: SiteId::parse("demo").unwrap(),
+            visitor: VisitorId::parse("v1").unwrap(),
+            conversation: ConversationId::parse("c1").unwrap(),
+            exp,
+        })
+    }
+
+    #[test]
+    fn a_signed_token_verifies_until_it_expires() {
+        let token = sign(&visitor(1_000), b"secret");
+        assert_eq!(verify(&token, b"secret", 999), Ok(visitor(1_000)));
+        assert_eq!(verify(&token, b"secret", 1_000), Err(Error::ExpiredToken));
+    }
+
+    #[test]
+    fn a_wrong_secret_or_a_changed_payload_is_refused() {
+        let token = sign(&visitor(1_000), b"secret");
+        assert_eq!(verify(&token, b"other", 0), Err(Error::BadToken));
+        let (_, sig) = token.split_once('.').unwrap();
+        let forged = B64.encode(serde_json::to_vec(&visitor(u64::MAX)).unwrap());
+        assert_eq!(verify(&format!("{forged}.{sig}"), b"secret", 0), Err(Error::BadToken));
+        assert_eq!(verify("garbage", b"secret", 0), Err(Error::BadToken));
+        assert_eq!(verify("", b"secret", 0), Err(Error::BadToken));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_strings_never_verify_or_panic(s in ".*") {
+            prop_assert!(verify(&s, b"secret", 0).is_err());
+        }
+    }
+}

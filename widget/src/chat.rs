@@ -1,0 +1,249 @@
+//! The widget's one store: the conversation as the visitor sees it, and the socket
+//! that keeps it in step with the edge. Components read its signals and call its
+//! methods; only this module talks to the network and storage.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::limits::check_message;
+use natter_shared::protocol::{
+    Author, AuthorKind, ClientFrame, PageContext, ServerFrame, VisitorSession, PROTOCOL_VERSION,
+};
+
+use crate::log::{Log, Pending};
+use crate::net::{self, Listener, Socket};
+use crate::storage;
+
+/// Where the widget runs: given by the loader.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub site: String,
+    /// The edge's origin, e.g. `https://chat.example.com`.
+    pub edge: String,
+}
+
+/// The conversation state, as signals. `Copy`, so components capture it freely.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub log: RwSignal<Log>,
+    pub open: RwSignal<bool>,
+    /// The newest `seq` the visitor has seen (with the window open).
+    pub seen: RwSignal<Seq>,
+    /// How far the operators have read the visitor's messages.
+    pub operator_read: RwSignal<Seq>,
+    /// The name of the operator typing now, if any.
+    pub operator_typing: RwSignal<Option<String>>,
+    pub connected: RwSignal<bool>,
+    /// The last problem to show the visitor (cleared by the next success).
+    pub problem: RwSignal<Option<String>>,
+    socket: StoredValue<Option<Socket>, LocalStorage>,
+    config: StoredValue<Config>,
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn me() -> Author {
+    Author { kind: AuthorKind::Visitor, name: "You".into() }
+}
+
+fn page_context() -> PageContext {
+    let window = web_sys::window().expect("a window");
+    let document = window.document().expect("a document");
+    PageContext {
+        url: window.location().href().unwrap_or_default(),
+        title: document.title(),
+        referrer: document.referrer(),
+        language: window.navigator().language().unwrap_or_default(),
+    }
+}
+
+impl Chat {
+    pub fn new(config: Config) -> Chat {
+        let chat = Chat {
+            log: RwSignal::new(Log::default()),
+            open: RwSignal::new(false),
+            seen: RwSignal::new(Seq(0)),
+            operator_read: RwSignal::new(Seq(0)),
+            operator_typing: RwSignal::new(None),
+            connected: RwSignal::new(false),
+            problem: RwSignal::new(None),
+            socket: StoredValue::new_local(None),
+            config: StoredValue::new(config),
+        };
+        // Messages typed before a reload are still waiting: show them as pending.
+        chat.log.update(|log| {
+            for pending in chat.outbox() {
+                log.add_pending(&pending, me());
+            }
+        });
+        chat
+    }
+
+    fn key(&self, name: &str) -> String {
+        self.config.with_value(|c| storage::key(&c.site, name))
+    }
+
+    fn outbox(&self) -> Vec<Pending> {
+        storage::load(&self.key("outbox")).unwrap_or_default()
+    }
+
+    fn set_outbox(&self, outbox: &[Pending]) {
+        if !storage::save(&self.key("outbox"), &outbox) {
+            self.problem.set(Some("Your browser does not let the chat keep unsent messages.".into()));
+        }
+    }
+
+    /// Gets (or makes) the visitor's identity, then connects. Retries until the edge answers.
+    pub fn start(self) {
+        spawn_local(async move {
+            let session = self.session().await;
+            let socket = Socket::connect(
+                move || {
+                    let (edge, path) = self.config.with_value(|c| {
+                        (c.edge.clone(), format!("/v1/conversations/{}/ws", session.conversation))
+                    });
+                    let query = format!("?v={PROTOCOL_VERSION}&token={}", js_sys::encode_uri_component(&session.token));
+                    net::socket_url(&edge, &format!("{path}{query}"))
+                },
+                Rc::new(self),
+            );
+            self.socket.set_value(Some(socket));
+        });
+    }
+
+    async fn session(&self) -> VisitorSession {
+        let key = self.key("session");
+        if let Some(session) = storage::load::<VisitorSession>(&key) {
+            return session;
+        }
+        let url = self.config.with_value(|c| format!("{}/v1/sites/{}/visitors", c.edge, c.site));
+        let mut delay = 500;
+        loop {
+            match net::request::<(), VisitorSession>("POST", &url, None, None).await {
+                Ok(session) => {
+                    storage::save(&key, &session);
+                    self.problem.set(None);
+                    return session;
+                }
+                Err(e) => {
+                    self.problem.set(Some(format!("The chat cannot connect: {}", e.0)));
+                    sleep(delay).await;
+                    delay = (delay * 2).min(10_000);
+                }
+            }
+        }
+    }
+
+    /// Sends what the visitor typed; returns false (and says why) if it cannot be sent.
+    pub fn send(&self, text: &str) -> bool {
+        let text = match check_message(text) {
+            Ok(text) => text.to_owned(),
+            Err(e) => {
+                self.problem.set(Some(e.to_string()));
+                return false;
+            }
+        };
+        let Ok(client_id) = ClientMessageId::parse(&net::random_id()) else { return false };
+        let pending = Pending { client_id: client_id.clone(), text: text.clone(), at: now() };
+        let mut outbox = self.outbox();
+        outbox.push(pending.clone());
+        self.set_outbox(&outbox);
+        self.log.update(|log| log.add_pending(&pending, me()));
+        self.problem.set(None);
+        self.with_socket(|socket| socket.send(&ClientFrame::Send { client_id, text }));
+        true
+    }
+
+    pub fn typing(&self, typing: bool) {
+        self.with_socket(|socket| socket.send(&ClientFrame::Typing { typing }));
+    }
+
+    pub fn set_open(&self, open: bool) {
+        self.open.set(open);
+        if open {
+            self.mark_seen();
+        }
+    }
+
+    /// With the window open, everything stored has been seen: tell the operators.
+    fn mark_seen(&self) {
+        let last = self.log.with_untracked(Log::last_seq);
+        if last > self.seen.get_untracked() {
+            self.seen.set(last);
+            self.with_socket(|socket| socket.send(&ClientFrame::Read { seq: last }));
+        }
+    }
+
+    fn with_socket(&self, f: impl FnOnce(&Socket) -> bool) {
+        self.socket.with_value(|socket| socket.as_ref().map(f));
+    }
+
+    fn on_frame(&self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Welcome { operator_read, visitor_read, .. } => {
+                self.operator_read.set(operator_read);
+                self.seen.update(|seen| *seen = (*seen).max(visitor_read));
+            }
+            ServerFrame::Ack { client_id, seq } => {
+                let outbox: Vec<Pending> = self.outbox().into_iter().filter(|p| p.client_id != client_id).collect();
+                self.set_outbox(&outbox);
+                self.log.update(|log| log.ack(&client_id, seq));
+            }
+            ServerFrame::Message(message) => {
+                if message.author.kind == AuthorKind::Operator {
+                    self.operator_typing.set(None);
+                }
+                self.log.update(|log| log.apply(message));
+                if self.open.get_untracked() {
+                    self.mark_seen();
+                }
+            }
+            ServerFrame::Typing { author: AuthorKind::Operator, name, typing } => {
+                self.operator_typing.set(typing.then_some(name));
+            }
+            ServerFrame::Read { by: AuthorKind::Operator, seq } => {
+                self.operator_read.update(|read| *read = (*read).max(seq));
+            }
+            ServerFrame::Error(error) => self.problem.set(Some(error.message)),
+            _ => {}
+        }
+    }
+}
+
+impl Listener for Chat {
+    fn opened(&self, socket: &Socket) {
+        self.connected.set(true);
+        let after = self.log.with_untracked(Log::last_seq);
+        socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: Some(page_context()) });
+        // Everything not acked yet goes again; the edge stores each client id once.
+        for pending in self.outbox() {
+            socket.send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text });
+        }
+    }
+
+    fn frame(&self, _socket: &Socket, text: &str) {
+        // A frame this version cannot read is skipped: a newer edge may send more.
+        if let Ok(frame) = serde_json::from_str::<ServerFrame>(text) {
+            self.on_frame(frame);
+        }
+    }
+
+    fn closed(&self) {
+        self.connected.set(false);
+        self.operator_typing.set(None);
+    }
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

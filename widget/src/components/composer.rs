@@ -1,0 +1,51 @@
+//! The message box and Send button. Enter sends, Shift+Enter makes a new line.
+
+use leptos::prelude::*;
+
+use super::icons::SendIcon;
+use crate::chat::Chat;
+
+/// Typing is announced at most this often, in ms.
+const TYPING_EVERY_MS: f64 = 2_000.0;
+
+#[component]
+pub fn Composer() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let draft = RwSignal::new(String::new());
+    let last_typing = StoredValue::new(0.0_f64);
+    let submit = move || {
+        if chat.send(&draft.get_untracked()) {
+            draft.set(String::new());
+            chat.typing(false);
+            last_typing.set_value(0.0);
+        }
+    };
+    let on_input = move |ev| {
+        draft.set(event_target_value(&ev));
+        let now = js_sys::Date::now();
+        if now - last_typing.get_value() > TYPING_EVERY_MS {
+            last_typing.set_value(now);
+            chat.typing(true);
+        }
+    };
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    view! {
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <textarea
+                aria-label="Message"
+                placeholder="Type your message…"
+                rows="1"
+                maxlength="4000"
+                prop:value=move || draft.get()
+                on:input=on_input
+                on:keydown=on_keydown
+            ></textarea>
+            <button type="submit" class="send" aria-label="Send"><SendIcon/></button>
+        </form>
+    }
+}

@@ -1,0 +1,61 @@
+//! The conversation log: every message as text (never HTML), the visitor's own with
+//! its delivery mark, and the operator's typing indicator.
+
+use leptos::prelude::*;
+use natter_shared::protocol::AuthorKind;
+
+use crate::chat::Chat;
+use crate::log::{Delivery, Entry};
+
+fn time_of(at: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+#[component]
+fn MessageItem(entry: Entry) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let mine = entry.author.kind == AuthorKind::Visitor;
+    let at = time_of(entry.at);
+    let (name, text) = (entry.author.name.clone(), entry.text.clone());
+    let delivery = move || match entry.delivery(chat.operator_read.get()) {
+        Delivery::Pending => "Sending…",
+        Delivery::Sent => "Sent",
+        Delivery::Read => "Read",
+    };
+    view! {
+        <li class="message" class:mine=mine class:theirs=!mine>
+            {(!mine).then(|| view! { <span class="author">{name}</span> })}
+            <span class="text">{text}</span>
+            <span class="meta">
+                {at}
+                {mine.then(|| view! { " · " <span class="delivery">{delivery}</span> })}
+            </span>
+        </li>
+    }
+}
+
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let list = NodeRef::<leptos::html::Ol>::new();
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        chat.log.track();
+        if let Some(list) = list.get() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+    view! {
+        <ol class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=list>
+            <For
+                each=move || chat.log.with(|log| log.entries().to_vec())
+                key=|entry| (entry.client_id.clone(), entry.seq)
+                children=move |entry| view! { <MessageItem entry=entry/> }
+            />
+        </ol>
+        <p class="typing" aria-live="polite">
+            {move || chat.operator_typing.get().map(|name| format!("{name} is typing…"))}
+        </p>
+    }
+}

@@ -1,0 +1,7 @@
+//! The widget's UI units, one per file.
+
+pub mod composer;
+pub mod icons;
+pub mod launcher;
+pub mod message_list;
+pub mod window;

@@ -1,0 +1,168 @@
+//! The visitor's view of a conversation: stored messages in `seq` order followed by the
+//! ones still pending, reconciled by client message id when the server echoes them.
+//! Pure data, so it is tested natively.
+
+use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::protocol::{Author, AuthorKind, Message, Millis};
+use serde::{Deserialize, Serialize};
+
+/// A message the visitor typed that the server has not acknowledged yet. Kept in
+/// storage (the outbox) until acked, so a reload or a dead socket loses nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub client_id: ClientMessageId,
+    pub text: String,
+    pub at: Millis,
+}
+
+/// One line of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub client_id: ClientMessageId,
+    /// `None` while pending.
+    pub seq: Option<Seq>,
+    pub author: Author,
+    pub text: String,
+    pub at: Millis,
+}
+
+/// Where a visitor's own message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Sent,
+    Read,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    entries: Vec<Entry>,
+}
+
+impl Log {
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Adds a message the visitor just typed (or one restored from the outbox).
+    pub fn add_pending(&mut self, pending: &Pending, author: Author) {
+        if self.entries.iter().any(|e| e.client_id == pending.client_id) {
+            return;
+        }
+        self.entries.push(Entry {
+            client_id: pending.client_id.clone(),
+            seq: None,
+            author,
+            text: pending.text.clone(),
+            at: pending.at,
+        });
+    }
+
+    /// Marks a pending message as stored.
+    pub fn ack(&mut self, client_id: &ClientMessageId, seq: Seq) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| &e.client_id == client_id) {
+            entry.seq = Some(seq);
+        }
+        self.sort();
+    }
+
+    /// Adds or reconciles a stored message; a repeat of one we have changes nothing.
+    pub fn apply(&mut self, message: Message) {
+        match self.entries.iter_mut().find(|e| e.client_id == message.client_id) {
+            Some(entry) => {
+                entry.seq = Some(message.seq);
+                entry.at = message.at;
+                entry.text = message.text;
+            }
+            None => self.entries.push(Entry {
+                client_id: message.client_id,
+                seq: Some(message.seq),
+                author: message.author,
+                text: message.text,
+                at: message.at,
+            }),
+        }
+        self.sort();
+    }
+
+    /// Stored messages by `seq`, then pending ones in the order they were typed.
+    fn sort(&mut self) {
+        self.entries.sort_by_key(|e| (e.seq.is_none(), e.seq, e.at));
+    }
+
+    /// The newest stored `seq`: what to resume after.
+    pub fn last_seq(&self) -> Seq {
+        self.entries.iter().filter_map(|e| e.seq).max().unwrap_or_default()
+    }
+
+    /// Operator messages after `seen`: the launcher's badge.
+    pub fn unread_after(&self, seen: Seq) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.author.kind == AuthorKind::Operator && e.seq.is_some_and(|s| s > seen))
+            .count()
+    }
+}
+
+impl Entry {
+    /// How far a visitor's message has got, given how far the operators have read.
+    pub fn delivery(&self, operator_read: Seq) -> Delivery {
+        match self.seq {
+            None => Delivery::Pending,
+            Some(seq) if seq <= operator_read => Delivery::Read,
+            Some(_) => Delivery::Sent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cid(s: &str) -> ClientMessageId {
+        ClientMessageId::parse(s).unwrap()
+    }
+
+    fn visitor() -> Author {
+        Author { kind: AuthorKind::Visitor, name: "Me".into() }
+    }
+
+    fn stored(seq: u64, id: &str, kind: AuthorKind) -> Message {
+        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into() }, text: id.into(), at: seq }
+    }
+
+    #[test]
+    fn a_pending_message_is_reconciled_by_its_echo_and_ack() {
+        let mut log = Log::default();
+        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100 }, visitor());
+        assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Pending);
+        log.apply(stored(1, "a", AuthorKind::Visitor));
+        log.ack(&cid("a"), Seq(1));
+        assert_eq!(log.entries().len(), 1);
+        assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Sent);
+        assert_eq!(log.entries()[0].delivery(Seq(1)), Delivery::Read);
+    }
+
+    #[test]
+    fn stored_messages_come_in_seq_order_before_pending_ones() {
+        let mut log = Log::default();
+        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1 }, visitor());
+        log.apply(stored(2, "b", AuthorKind::Operator));
+        log.apply(stored(1, "a", AuthorKind::Visitor));
+        log.apply(stored(2, "b", AuthorKind::Operator));
+        let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "p"]);
+        assert_eq!(log.last_seq(), Seq(2));
+    }
+
+    #[test]
+    fn unread_counts_operator_messages_after_what_was_seen() {
+        let mut log = Log::default();
+        log.apply(stored(1, "a", AuthorKind::Visitor));
+        log.apply(stored(2, "b", AuthorKind::Operator));
+        log.apply(stored(3, "c", AuthorKind::Operator));
+        assert_eq!(log.unread_after(Seq(0)), 2);
+        assert_eq!(log.unread_after(Seq(2)), 1);
+        assert_eq!(log.unread_after(Seq(3)), 0);
+    }
+}

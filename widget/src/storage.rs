@@ -1,0 +1,25 @@
+//! `localStorage`, namespaced per site, JSON by serde. Used only after the visitor has
+//! interacted: the loader itself writes nothing.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The key for `name` on `site`, e.g. `natter.demo.session`.
+pub fn key(site: &str, name: &str) -> String {
+    format!("natter.{site}.{name}")
+}
+
+/// Reads a value; a missing or unreadable one (storage blocked, old format) is `None`.
+pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_str(&local()?.get_item(key).ok()??).ok()
+}
+
+/// Writes a value; returns false where the browser refuses (private mode, quota).
+pub fn save<T: Serialize>(key: &str, value: &T) -> bool {
+    let (Some(storage), Ok(json)) = (local(), serde_json::to_string(value)) else { return false };
+    storage.set_item(key, &json).is_ok()
+}

@@ -1,0 +1,204 @@
+//! An open conversation: history, the visitor panel, and the reply box. Each opened
+//! conversation has its own socket, closed when another one is opened.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use natter_shared::ids::{ClientMessageId, ConversationId, Seq};
+use natter_shared::limits::check_message;
+use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
+use natter_widget::log::{Log, Pending};
+use natter_widget::net::{self, Listener, Socket};
+
+use crate::session::{socket_url, Console};
+use crate::user_agent;
+
+#[derive(Clone, Copy)]
+struct Thread {
+    log: RwSignal<Log>,
+    visitor: RwSignal<Option<VisitorInfo>>,
+    visitor_typing: RwSignal<bool>,
+    visitor_read: RwSignal<Seq>,
+    problem: RwSignal<Option<String>>,
+    /// Replies not acknowledged yet: sent again after a reconnect.
+    outbox: StoredValue<Vec<Pending>>,
+    socket: StoredValue<Option<Socket>, LocalStorage>,
+}
+
+impl Thread {
+    fn new() -> Thread {
+        Thread {
+            log: RwSignal::new(Log::default()),
+            visitor: RwSignal::new(None),
+            visitor_typing: RwSignal::new(false),
+            visitor_read: RwSignal::new(Seq(0)),
+            problem: RwSignal::new(None),
+            outbox: StoredValue::new(Vec::new()),
+            socket: StoredValue::new_local(None),
+        }
+    }
+
+    fn send(&self, name: &str, text: &str) -> bool {
+        let text = match check_message(text) {
+            Ok(text) => text.to_owned(),
+            Err(e) => {
+                self.problem.set(Some(e.to_string()));
+                return false;
+            }
+        };
+        let Ok(client_id) = ClientMessageId::parse(&net::random_id()) else { return false };
+        let pending = Pending { client_id: client_id.clone(), text: text.clone(), at: js_sys::Date::now() as u64 };
+        self.outbox.update_value(|o| o.push(pending.clone()));
+        self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into() }));
+        self.problem.set(None);
+        self.socket.with_value(|s| s.as_ref().map(|s| s.send(&ClientFrame::Send { client_id, text })));
+        true
+    }
+
+    fn socket_send(&self, frame: &ClientFrame) {
+        self.socket.with_value(|s| s.as_ref().map(|s| s.send(frame)));
+    }
+}
+
+impl Listener for Thread {
+    fn opened(&self, socket: &Socket) {
+        let after = self.log.with_untracked(Log::last_seq);
+        socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: None });
+        for p in self.outbox.get_value() {
+            socket.send(&ClientFrame::Send { client_id: p.client_id, text: p.text });
+        }
+    }
+
+    fn frame(&self, socket: &Socket, text: &str) {
+        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else { return };
+        match frame {
+            ServerFrame::Welcome { visitor_read, .. } => self.visitor_read.set(visitor_read),
+            ServerFrame::Ack { client_id, seq } => {
+                self.outbox.update_value(|o| o.retain(|p| p.client_id != client_id));
+                self.log.update(|log| log.ack(&client_id, seq));
+            }
+            ServerFrame::Message(message) => {
+                let seq = message.seq;
+                if message.author.kind == AuthorKind::Visitor {
+                    self.visitor_typing.set(false);
+                }
+                self.log.update(|log| log.apply(message));
+                // The operator has this conversation open: it is read.
+                socket.send(&ClientFrame::Read { seq });
+            }
+            ServerFrame::Typing { author: AuthorKind::Visitor, typing, .. } => self.visitor_typing.set(typing),
+            ServerFrame::Read { by: AuthorKind::Visitor, seq } => self.visitor_read.update(|r| *r = (*r).max(seq)),
+            ServerFrame::Visitor(info) => self.visitor.set(Some(info)),
+            ServerFrame::Error(e) => self.problem.set(Some(e.message)),
+            _ => {}
+        }
+    }
+
+    fn closed(&self) {
+        self.visitor_typing.set(false);
+    }
+}
+
+#[component]
+fn VisitorPanel(thread: Thread) -> impl IntoView {
+    let row = |label: &'static str, value: Signal<String>| {
+        view! { <dt>{label}</dt><dd>{move || { let v = value.get(); if v.is_empty() { "—".to_owned() } else { v } }}</dd> }
+    };
+    let field = move |f: fn(&VisitorInfo) -> String| Signal::derive(move || thread.visitor.with(|v| v.as_ref().map(f).unwrap_or_default()));
+    view! {
+        <aside class="visitor" aria-label="Visitor">
+            <h3>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h3>
+            <dl>
+                {row("Page", field(|v| v.page.url.clone()))}
+                {row("Page title", field(|v| v.page.title.clone()))}
+                {row("Came from", field(|v| v.page.referrer.clone()))}
+                {row("Language", field(|v| v.page.language.clone()))}
+                {row("Browser", field(|v| user_agent::describe(&v.user_agent)))}
+            </dl>
+        </aside>
+    }
+}
+
+#[component]
+fn ThreadView(id: ConversationId) -> impl IntoView {
+    let console = expect_context::<Console>();
+    let thread = Thread::new();
+    let path = format!("/v1/console/conversations/{id}/ws");
+    let socket = Socket::connect(
+        move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(),
+        Rc::new(thread),
+    );
+    thread.socket.set_value(Some(socket));
+    on_cleanup(move || {
+        thread.socket.with_value(|s| s.as_ref().map(Socket::stop));
+    });
+
+    let draft = RwSignal::new(String::new());
+    let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
+    let submit = move || {
+        if thread.send(&my_name(), &draft.get_untracked()) {
+            draft.set(String::new());
+            thread.socket_send(&ClientFrame::Typing { typing: false });
+        }
+    };
+    let list = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |_| {
+        thread.log.track();
+        if let Some(list) = list.get() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+    view! {
+        <section class="thread" aria-label="Conversation">
+            <ol class="log" role="log" aria-label="Messages" node_ref=list>
+                <For
+                    each=move || thread.log.with(|log| log.entries().to_vec())
+                    key=|e| (e.client_id.clone(), e.seq)
+                    children=move |e| {
+                        let mine = e.author.kind == AuthorKind::Operator;
+                        let read = move || mine && e.seq.is_some_and(|s| s <= thread.visitor_read.get());
+                        let state = if e.seq.is_none() { "Sending…" } else { "" };
+                        view! {
+                            <li class="message" class:mine=mine>
+                                <span class="author">{e.author.name.clone()}</span>
+                                <span class="text">{e.text.clone()}</span>
+                                <span class="meta">{state}{move || read().then_some("Read")}</span>
+                            </li>
+                        }
+                    }
+                />
+            </ol>
+            <p class="typing" aria-live="polite">{move || thread.visitor_typing.get().then_some("The visitor is typing…")}</p>
+            <Show when=move || thread.problem.get().is_some()>
+                <p class="problem" role="alert">{move || thread.problem.get()}</p>
+            </Show>
+            <form class="reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                <textarea aria-label="Reply" placeholder="Write a reply…" maxlength="4000"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| {
+                        draft.set(event_target_value(&ev));
+                        thread.socket_send(&ClientFrame::Typing { typing: true });
+                    }
+                    on:keydown=move |ev: web_sys::KeyboardEvent| {
+                        if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); submit(); }
+                    }
+                ></textarea>
+                <button type="submit">"Send"</button>
+            </form>
+        </section>
+        <VisitorPanel thread=thread/>
+    }
+}
+
+#[component]
+pub fn ConversationView() -> impl IntoView {
+    let console = expect_context::<Console>();
+    view! {
+        <div class="conversation">
+            {move || match console.selected.get() {
+                Some(id) => view! { <ThreadView id=id/> }.into_any(),
+                None => view! { <p class="hint">"Choose a conversation in the inbox."</p> }.into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,40 @@
+//! The operator console: sign in, watch the inbox live, open a conversation, see who
+//! the visitor is and reply. Served at `/console/`; talks to the edge on the same origin.
+
+mod conversation;
+mod inbox;
+mod session;
+mod sign_in;
+pub mod user_agent;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+use conversation::ConversationView;
+use inbox::Inbox;
+use session::Console;
+use sign_in::SignIn;
+
+#[component]
+fn App() -> impl IntoView {
+    let console = Console::new();
+    provide_context(console);
+    view! {
+        <Show when=move || console.session.get().is_some() fallback=|| view! { <SignIn/> }>
+            <div class="console">
+                <header class="topbar">
+                    <h1>"Natter"</h1>
+                    <span class="who">{move || console.session.get().map(|s| format!("{} · {}", s.name, s.site))}</span>
+                    <button class="sign-out" on:click=move |_| console.sign_out()>"Sign out"</button>
+                </header>
+                <Inbox/>
+                <ConversationView/>
+            </div>
+        </Show>
+    }
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,101 @@
+//! The console's store: the operator's session (kept in `localStorage`), the live
+//! inbox from the site's inbox socket, and which conversation is open.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use natter_shared::ids::ConversationId;
+use natter_shared::protocol::{ClientFrame, ConversationSummary, InboxFrame, OperatorSession, PROTOCOL_VERSION};
+use natter_widget::net::{self, Listener, Socket};
+use natter_widget::storage;
+
+const SESSION_KEY: &str = "natter.console.session";
+
+#[derive(Clone, Copy)]
+pub struct Console {
+    pub session: RwSignal<Option<OperatorSession>>,
+    pub inbox: RwSignal<Vec<ConversationSummary>>,
+    pub selected: RwSignal<Option<ConversationId>>,
+    pub connected: RwSignal<bool>,
+    socket: StoredValue<Option<Socket>, LocalStorage>,
+}
+
+/// The edge is the origin that served the console.
+pub fn edge() -> String {
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
+
+/// A console socket URL for `path`, carrying the session token.
+pub fn socket_url(session: &OperatorSession, path: &str) -> String {
+    let token = js_sys::encode_uri_component(&session.token);
+    net::socket_url(&edge(), &format!("{path}?v={PROTOCOL_VERSION}&token={token}"))
+}
+
+impl Console {
+    pub fn new() -> Console {
+        let console = Console {
+            session: RwSignal::new(storage::load(SESSION_KEY)),
+            inbox: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            connected: RwSignal::new(false),
+            socket: StoredValue::new_local(None),
+        };
+        if console.session.get_untracked().is_some() {
+            console.connect_inbox();
+        }
+        console
+    }
+
+    pub fn signed_in(&self, session: OperatorSession) {
+        storage::save(SESSION_KEY, &session);
+        self.session.set(Some(session));
+        self.connect_inbox();
+    }
+
+    pub fn sign_out(&self) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.remove_item(SESSION_KEY);
+        }
+        self.socket.with_value(|s| s.as_ref().map(Socket::stop));
+        self.session.set(None);
+        self.selected.set(None);
+        self.inbox.set(Vec::new());
+    }
+
+    fn connect_inbox(&self) {
+        let console = *self;
+        let socket = Socket::connect(
+            move || {
+                console
+                    .session
+                    .with_untracked(|s| s.as_ref().map(|s| socket_url(s, "/v1/console/inbox/ws")))
+                    .unwrap_or_default()
+            },
+            Rc::new(console),
+        );
+        self.socket.set_value(Some(socket));
+    }
+}
+
+impl Listener for Console {
+    fn opened(&self, socket: &Socket) {
+        self.connected.set(true);
+        socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after: Default::default(), page: None });
+    }
+
+    fn frame(&self, _socket: &Socket, text: &str) {
+        match serde_json::from_str::<InboxFrame>(text) {
+            Ok(InboxFrame::Inbox { conversations }) => self.inbox.set(conversations),
+            Ok(InboxFrame::Conversation(summary)) => self.inbox.update(|inbox| {
+                inbox.retain(|c| c.id != summary.id);
+                inbox.push(summary);
+                inbox.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+            }),
+            _ => {}
+        }
+    }
+
+    fn closed(&self) {
+        self.connected.set(false);
+    }
+}
