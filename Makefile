@@ -28,7 +28,7 @@ test-native:
 	cargo test --workspace
 
 test-wasm:
-	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 \
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/widget/webdriver.json \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test --target wasm32-unknown-unknown -p natter-widget
 

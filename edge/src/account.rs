@@ -65,7 +65,7 @@ impl Account {
         // The same answer for an unknown address and a wrong password.
         let account = account
             .filter(|a| password::verify(&attempt.password, &a.password_hash))
-            .ok_or(EdgeError::Unauthorized)?;
+            .ok_or(EdgeError::WrongCredentials)?;
         let info = AccountInfo {
             site: SiteId::parse(&account.site)?,
             operator: OperatorId::parse(&account.operator)?,

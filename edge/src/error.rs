@@ -12,6 +12,8 @@ pub enum EdgeError {
     BadRequest(String),
     #[error("sign in first: this needs a valid token")]
     Unauthorized,
+    #[error("the e-mail or password is wrong")]
+    WrongCredentials,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -50,7 +52,7 @@ impl EdgeError {
             EdgeError::Input(e) => return e.into(),
             EdgeError::Upstream { body, .. } => return body.clone(),
             EdgeError::BadRequest(_) => ErrorCode::InvalidInput,
-            EdgeError::Unauthorized => ErrorCode::Unauthorized,
+            EdgeError::Unauthorized | EdgeError::WrongCredentials => ErrorCode::Unauthorized,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
             EdgeError::NotFound(_) => ErrorCode::NotFound,
             EdgeError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
@@ -69,7 +71,7 @@ impl EdgeError {
                 _ => 400,
             },
             EdgeError::BadRequest(_) | EdgeError::UnsupportedProtocol(_) => 400,
-            EdgeError::Unauthorized => 401,
+            EdgeError::Unauthorized | EdgeError::WrongCredentials => 401,
             EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) => 403,
             EdgeError::NotFound(_) => 404,
             EdgeError::MethodNotAllowed(_) => 405,

@@ -38,9 +38,10 @@ pub fn mount(root: web_sys::ShadowRoot, site: String, edge: String, open: bool) 
     container.set_class_name("app");
     root.append_child(&container)?;
     let chat = Chat::new(chat::Config { site, edge });
-    chat.start();
     chat.set_open(open);
     leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
+    // After mounting: that sets up the async executor the connection runs on.
+    chat.start();
     Ok(())
 }
 

@@ -1,0 +1,112 @@
+// How the widget sits on a host page: it costs nothing before the visitor interacts,
+// and hostile page CSS under a strict CSP can neither break it nor be broken by it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { Relay } from './support/relay.mjs';
+import { startHost } from './support/hosts.mjs';
+import { artifacts, eventually, launch, openWidget, visitorSends } from './support/browser.mjs';
+
+let relay, host, browser;
+
+before(async () => {
+  relay = await Relay.start();
+  const edge = new URL(relay.url);
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${relay.url} 'wasm-unsafe-eval'`,
+    `connect-src ${relay.url} ws://${edge.host}`,
+    "style-src 'self'",
+    `img-src 'self' ${relay.url} data:`,
+  ].join('; ');
+  host = await startHost(relay.url, { 'hostile.html': { 'Content-Security-Policy': csp } });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.close();
+  await relay?.stop();
+});
+
+test('before any interaction the page fetches only the loader: no Wasm, no socket, no storage', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const requests = [];
+  const sockets = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await page.goto(`${host.url}/host.html`, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open chat' }).waitFor();
+  await page.waitForTimeout(1500);
+
+  await page.screenshot({ path: path.join(artifacts, 'launcher.png') });
+  const fetched = requests.filter((u) => !u.endsWith('/favicon.ico'));
+  assert.deepEqual(fetched, [`${host.url}/host.html`, `${relay.url}/natter.js`]);
+  assert.deepEqual(sockets, []);
+  const stored = await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]);
+  assert.deepEqual(stored, [0, 0, '']);
+
+  // A hover starts loading the widget, still without a socket or storage…
+  await page.getByRole('button', { name: 'Open chat' }).hover();
+  await eventually(() => requests.some((u) => u.endsWith('.wasm')), 'the Wasm fetched on hover');
+  await page.waitForTimeout(500);
+  assert.deepEqual(sockets, []);
+  // …and a click opens the chat and its socket.
+  await openWidget(page);
+  await eventually(() => sockets.length === 1, 'one socket after the click');
+  await context.close();
+});
+
+test('hostile page CSS under a strict CSP neither breaks the widget nor is broken by it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${host.url}/hostile.html`);
+
+  // The page's CSS is in force on the page itself…
+  assert.equal(await page.locator('div').first().isHidden(), true);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('p')).fontSize), '40px');
+
+  // …but not inside the widget: the launcher keeps its size and place.
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  const box = await launcher.boundingBox();
+  assert.ok(box, 'the launcher is visible');
+  assert.equal(Math.round(box.height), 48);
+  assert.ok(1280 - (box.x + box.width) <= 32 && 800 - (box.y + box.height) <= 32, `bottom-right: ${JSON.stringify(box)}`);
+  assert.equal(await launcher.evaluate((el) => getComputedStyle(el).fontSize), '15px');
+
+  await openWidget(page);
+  const dialog = page.getByRole('dialog', { name: 'Chat' });
+  await page.waitForTimeout(300); // the opening animation
+  const win = await dialog.boundingBox();
+  assert.ok(win.x >= 0 && win.y >= 0 && win.x + win.width <= 1280 && win.y + win.height <= 800, `inside: ${JSON.stringify(win)}`);
+  assert.equal(Math.round(win.width), 360);
+  const input = page.getByRole('textbox', { name: 'Message' });
+  assert.equal(await input.evaluate((el) => getComputedStyle(el).fontSize), '14px');
+
+  await visitorSends(page, 'hello from a hostile page');
+  await eventually(
+    async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'),
+    'the message acked under the strict CSP',
+  );
+  await page.screenshot({ path: path.join(artifacts, 'hostile-page.png') });
+  assert.deepEqual(problems.filter((p) => /Content Security Policy|natter/i.test(p)), []);
+  await page.close();
+});
+
+test('on a phone the window takes the whole screen and can be closed', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${host.url}/host.html`);
+  await openWidget(page);
+  const dialog = page.getByRole('dialog', { name: 'Chat' });
+  // The opening animation rises from 12 px below; wait until it settles.
+  const full = async () => JSON.stringify(Object.values(await dialog.boundingBox()).map(Math.round));
+  await eventually(async () => (await full()) === '[0,0,390,844]', 'a full-screen window');
+  await page.screenshot({ path: path.join(artifacts, 'phone.png') });
+  await page.getByRole('button', { name: 'Close chat' }).click();
+  await page.getByRole('button', { name: 'Open chat' }).waitFor();
+  await page.close();
+});

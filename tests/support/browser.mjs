@@ -1,0 +1,60 @@
+// Debian's Chromium, driven by playwright-core, plus helpers that use the product as a
+// person does: by role and accessible name.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const artifacts = path.resolve(import.meta.dirname, '../artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Polls `check` until it returns a truthy value or `ms` pass. */
+export async function eventually(check, what, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+}
+
+/** The texts of a chat log (widget or console), in order. */
+export async function logTexts(page) {
+  return page.getByRole('log').locator('.text').allTextContents();
+}
+
+export async function waitForText(page, text, ms) {
+  await eventually(async () => (await logTexts(page)).includes(text), `"${text}" in the log`, ms);
+}
+
+export async function openWidget(page) {
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+}
+
+export async function visitorSends(page, text) {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+export async function signIn(page, edge) {
+  await page.goto(`${edge}/console/`);
+  await page.getByLabel('Email').fill('demo@natter.dev');
+  await page.getByLabel('Password').fill('natter-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Inbox' }).waitFor();
+}

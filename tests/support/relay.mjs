@@ -1,0 +1,82 @@
+// Starts the real `wrangler dev` (workerd + on-disk Durable Objects) on a free loopback
+// port, and stops it by its PID. State lives in a directory the caller owns, so a
+// restart on the same directory finds everything that was stored.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function stateDir() {
+  return mkdtempSync(path.join(os.tmpdir(), 'natter-state-'));
+}
+
+export class Relay {
+  constructor({ port, state }) {
+    this.port = port;
+    this.state = state;
+    this.url = `http://127.0.0.1:${port}`;
+    this.log = '';
+  }
+
+  static async start(options = {}) {
+    const relay = new Relay({ port: options.port ?? (await freePort()), state: options.state ?? stateDir() });
+    await relay.start();
+    return relay;
+  }
+
+  async start() {
+    const inspector = await freePort();
+    this.child = spawn(
+      path.join(root, 'node_modules/.bin/wrangler'),
+      ['dev', '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-ip', '127.0.0.1',
+        '--inspector-port', String(inspector), '--persist-to', this.state, '--show-interactive-dev-session=false'],
+      {
+        cwd: root,
+        // Its own process group, so stopping it also stops the workerd it started.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true',
+          CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' },
+      },
+    );
+    const collect = (d) => { this.log += d; };
+    this.child.stdout.on('data', collect);
+    this.child.stderr.on('data', collect);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`wrangler dev exited:\n${this.log}`);
+      try {
+        const res = await fetch(`${this.url}/natter.js`);
+        if (res.ok) return;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await this.stop();
+    throw new Error(`wrangler dev did not start in 60 s:\n${this.log}`);
+  }
+
+  async stop() {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

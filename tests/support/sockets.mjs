@@ -1,0 +1,74 @@
+// Raw protocol clients (the `ws` package) for tests that send what no widget would.
+import WebSocket from 'ws';
+
+/** Opens a socket; rejects with {status, body} when the upgrade is refused. */
+export function openSocket(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.frames = [];
+    ws.on('message', (data) => ws.frames.push(JSON.parse(String(data))));
+    ws.on('open', () => resolve(ws));
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => reject(Object.assign(new Error(`refused: ${res.statusCode}`), { status: res.statusCode, body: JSON.parse(body || 'null') })));
+    });
+    ws.on('error', reject);
+  });
+}
+
+/** Waits for the next frame matching `predicate` (looking at frames already received too). */
+export async function nextFrame(ws, predicate, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    for (; seen < ws.frames.length; seen++) {
+      const frame = ws.frames[seen];
+      if (!frame.taken && predicate(frame)) {
+        frame.taken = true;
+        return frame;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no matching frame in ${ms} ms; got ${JSON.stringify(ws.frames)}`);
+}
+
+export async function newVisitor(edge) {
+  const res = await fetch(`${edge}/v1/sites/demo/visitors`, { method: 'POST' });
+  if (res.status !== 201) throw new Error(`visitor: ${res.status}`);
+  return res.json();
+}
+
+export async function signInOperator(edge) {
+  const res = await fetch(`${edge}/v1/console/sign-in`, {
+    method: 'POST', body: JSON.stringify({ email: 'demo@natter.dev', password: 'natter-demo' }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in: ${res.status}`);
+  return res.json();
+}
+
+export function wsBase(edge) {
+  return edge.replace(/^http/, 'ws');
+}
+
+export async function visitorSocket(edge, visitor, page = { url: 'http://shop.test/', title: 'Shop', referrer: '', language: 'en' }) {
+  const ws = await openSocket(`${wsBase(edge)}/v1/conversations/${visitor.conversation}/ws?v=1&token=${encodeURIComponent(visitor.token)}`);
+  ws.send(JSON.stringify({ type: 'hello', protocol: 1, after: 0, page }));
+  await nextFrame(ws, (f) => f.type === 'welcome');
+  return ws;
+}
+
+export async function operatorSocket(edge, operator, conversation) {
+  const ws = await openSocket(`${wsBase(edge)}/v1/console/conversations/${conversation}/ws?v=1&token=${encodeURIComponent(operator.token)}`);
+  ws.send(JSON.stringify({ type: 'hello', protocol: 1, after: 0 }));
+  await nextFrame(ws, (f) => f.type === 'welcome');
+  return ws;
+}
+
+export async function history(edge, operator, conversation) {
+  const res = await fetch(`${edge}/v1/console/conversations/${conversation}/messages`, {
+    headers: { Authorization: `Bearer ${operator.token}` },
+  });
+  return { status: res.status, body: await res.json() };
+}

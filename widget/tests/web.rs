@@ -1,0 +1,86 @@
+//! The widget's components in a real browser (headless Chromium via
+//! wasm-bindgen-test): mount, click, type, and compare what is rendered.
+//! No edge runs here, so the socket never opens: what is checked is the UI's own
+//! behaviour, including that a message typed offline waits as pending.
+
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use natter_widget::chat::{Chat, Config};
+use natter_widget::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts the app into a fresh container for a site no test shares.
+fn mount(site: &str) -> (web_sys::HtmlElement, Chat) {
+    let container: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    // An edge address that refuses at once: the widget must cope without one.
+    let chat = Chat::new(Config { site: site.into(), edge: "http://127.0.0.1:9".into() });
+    let view_chat = chat;
+    leptos::mount::mount_to(container.clone(), move || view! { <App chat=view_chat/> }).forget();
+    (container, chat)
+}
+
+fn query(root: &web_sys::HtmlElement, selector: &str) -> Option<web_sys::HtmlElement> {
+    root.query_selector(selector).unwrap().map(|e| e.unchecked_into())
+}
+
+async fn tick() {
+    natter_widget::chat::sleep(0).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_launcher_opens_and_the_close_button_closes_the_window() {
+    let (root, _chat) = mount("test-open");
+    let launcher = query(&root, "button[aria-label='Open chat']").expect("a launcher");
+    let window = query(&root, "[role=dialog]").expect("a window");
+    assert!(window.class_list().contains("hidden"), "closed at first");
+    launcher.click();
+    tick().await;
+    assert!(!window.class_list().contains("hidden"), "opened by the launcher");
+    assert!(launcher.class_list().contains("hidden"), "the launcher gives way to the window");
+    query(&root, "button[aria-label='Close chat']").unwrap().click();
+    tick().await;
+    assert!(window.class_list().contains("hidden"), "closed again");
+}
+
+#[wasm_bindgen_test]
+async fn a_message_typed_offline_shows_as_pending_and_survives_a_remount() {
+    let (root, chat) = mount("test-pending");
+    chat.set_open(true);
+    assert!(chat.send("  <b>hello</b> offline  "));
+    tick().await;
+    let item = query(&root, "[role=log] li").expect("the message is listed");
+    // Text, never markup: the tags show as typed.
+    assert_eq!(query(&item, ".text").unwrap().text_content().unwrap(), "<b>hello</b> offline");
+    assert!(query(&item, "b").is_none());
+    assert_eq!(query(&item, ".delivery").unwrap().text_content().unwrap(), "Sending…");
+
+    // The outbox is in storage: a new page (a new mount) shows it still pending.
+    let (again, _) = mount("test-pending");
+    tick().await;
+    let texts: Vec<String> = {
+        let items = again.query_selector_all("[role=log] li .text").unwrap();
+        (0..items.length()).map(|i| items.item(i).unwrap().text_content().unwrap()).collect()
+    };
+    assert_eq!(texts, ["<b>hello</b> offline"]);
+}
+
+#[wasm_bindgen_test]
+async fn empty_and_overlong_messages_are_refused_with_a_reason() {
+    let (root, chat) = mount("test-limits");
+    chat.set_open(true);
+    assert!(!chat.send("   "));
+    assert!(!chat.send(&"x".repeat(4_001)));
+    tick().await;
+    assert!(query(&root, "[role=log] li").is_none(), "nothing was queued");
+    let alert = query(&root, "[role=alert]").expect("a visible reason");
+    assert!(alert.text_content().unwrap().contains("4001 characters"), "{:?}", alert.text_content());
+}
