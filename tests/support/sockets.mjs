@@ -18,20 +18,30 @@ export function openSocket(url) {
 }
 
 /** Waits for the next frame matching `predicate` (looking at frames already received too). */
-export async function nextFrame(ws, predicate, ms = 5_000) {
-  const deadline = Date.now() + ms;
-  let seen = 0;
-  while (Date.now() < deadline) {
-    for (; seen < ws.frames.length; seen++) {
-      const frame = ws.frames[seen];
-      if (!frame.taken && predicate(frame)) {
-        frame.taken = true;
-        return frame;
+export function nextFrame(ws, predicate, ms = 5_000) {
+  const take = () => {
+    const frame = ws.frames.find((f) => !f.taken && predicate(f));
+    if (frame) frame.taken = true;
+    return frame;
+  };
+  const ready = take();
+  if (ready) return Promise.resolve(ready);
+  return new Promise((resolve, reject) => {
+    const onMessage = () => {
+      const frame = take();
+      if (frame) {
+        clearTimeout(timer);
+        ws.off('message', onMessage);
+        resolve(frame);
       }
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no matching frame in ${ms} ms; got ${JSON.stringify(ws.frames)}`);
+    };
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      reject(new Error(`no matching frame in ${ms} ms; got ${JSON.stringify(ws.frames)}`));
+    }, ms);
+    // Registered after the collecting listener, so the frame is in ws.frames by then.
+    ws.on('message', onMessage);
+  });
 }
 
 export async function newVisitor(edge) {

@@ -1,0 +1,82 @@
+// `make bench`: the numbers BENCHMARKS.md records. Sizes of what a host page
+// downloads, and the relay's latency and throughput on loopback against the real
+// `wrangler dev`. Prints a Markdown table.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+import { Relay } from '../support/relay.mjs';
+import { newVisitor, nextFrame, operatorSocket, signInOperator, visitorSocket } from '../support/sockets.mjs';
+
+const dist = path.resolve(import.meta.dirname, '../../dist');
+const gzip = (b) => zlib.gzipSync(b, { level: 9 }).length;
+const brotli = (b) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const rows = [];
+const row = (what, value, budget = '') => rows.push(`| ${what} | ${value} | ${budget} |`);
+
+// Sizes.
+const loader = readFileSync(path.join(dist, 'natter.js'));
+row('loader `natter.js`, gzip', `${gzip(loader)} B (${loader.length} B raw)`, '≤ 3 KB');
+const widget = ['widget/natter_widget.js', 'widget/natter_widget_bg.wasm'].map((f) => readFileSync(path.join(dist, f)));
+const sum = (f) => widget.reduce((n, b) => n + f(b), 0);
+row('widget after open (Wasm + JS glue + CSS inside the Wasm), raw', kb(sum((b) => b.length)));
+row('widget after open, gzip', kb(sum(gzip)));
+row('widget after open, brotli', kb(sum(brotli)), '≤ 120 KB');
+
+// Relay.
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const relay = await Relay.start();
+try {
+  const operator = await signInOperator(relay.url);
+
+  // Round trip visitor → operator: from the visitor's send to the operator's socket.
+  const visitor = await newVisitor(relay.url);
+  const vs = await visitorSocket(relay.url, visitor);
+  vs.send(JSON.stringify({ type: 'send', client_id: 'warm', text: 'warm up' }));
+  await nextFrame(vs, (f) => f.type === 'ack');
+  const os_ = await operatorSocket(relay.url, operator, visitor.conversation);
+  await nextFrame(os_, (f) => f.type === 'message' && f.client_id === 'warm');
+  const latencies = [];
+  const n = 1000;
+  for (let i = 0; i < n; i++) {
+    const id = `rt-${i}`;
+    const start = process.hrtime.bigint();
+    vs.send(JSON.stringify({ type: 'send', client_id: id, text: `message ${i}` }));
+    await nextFrame(os_, (f) => f.type === 'message' && f.client_id === id);
+    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (i % 100 === 0) { vs.frames.length = 0; os_.frames.length = 0; }
+  }
+  latencies.sort((a, b) => a - b);
+  row(`relay round trip visitor → operator, p50 (${n} messages)`, `${quantile(latencies, 0.5).toFixed(2)} ms`);
+  row(`relay round trip visitor → operator, p99 (${n} messages)`, `${quantile(latencies, 0.99).toFixed(2)} ms`);
+  vs.close();
+  os_.close();
+
+  // Throughput: 50 conversations at once, each sending its next message on its ack.
+  const conversations = 50;
+  const perConversation = 40;
+  const sockets = await Promise.all(
+    Array.from({ length: conversations }, async () => visitorSocket(relay.url, await newVisitor(relay.url))),
+  );
+  const start = process.hrtime.bigint();
+  await Promise.all(sockets.map(async (ws, c) => {
+    for (let i = 0; i < perConversation; i++) {
+      const id = `tp-${c}-${i}`;
+      ws.send(JSON.stringify({ type: 'send', client_id: id, text: `load ${i}` }));
+      await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === id, 30_000);
+      ws.frames.length = 0;
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  row(`stored (acked) messages per second, ${conversations} concurrent conversations`,
+    `${Math.round((conversations * perConversation) / seconds)} msg/s (${conversations * perConversation} in ${seconds.toFixed(2)} s)`);
+  sockets.forEach((ws) => ws.close());
+} finally {
+  await relay.stop();
+}
+
+console.log(`\nNatter benchmarks, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, Node ${process.version}\n`);
+console.log('| what | measured | budget |\n|---|---|---|');
+console.log(rows.join('\n'));
