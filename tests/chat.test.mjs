@@ -81,10 +81,13 @@ test('a visitor on another origin and an operator chat live, both ways', async (
 
   // The visitor typing shows in the console.
   await visitor.getByRole('textbox', { name: 'Message' }).fill('thanks');
-  await eventually(async () => (await operator.locator('.typing').textContent()).includes('The visitor is typing'),
+  const consoleTyping = operator.locator('.typing');
+  await eventually(async () => /^Visitor \w+ is typing…$/.test(await consoleTyping.textContent()),
     'the typing indicator in the console');
   await visitor.screenshot({ path: path.join(artifacts, 'visitor-chat.png') });
   await operator.screenshot({ path: path.join(artifacts, 'console-chat.png') });
+  // The visitor stopped typing without sending: the indicator goes away by itself.
+  await eventually(async () => (await consoleTyping.textContent()) === '', 'the typing indicator expiring', 10_000);
 });
 
 test('while the window is closed, a reply shows as an unread badge on the launcher', async () => {

@@ -15,6 +15,7 @@ use natter_shared::protocol::{
 use crate::log::{Log, Pending};
 use crate::net::{self, Listener, Socket};
 use crate::storage;
+use crate::typing::Indicator;
 
 /// Where the widget runs: given by the loader.
 #[derive(Clone, Debug)]
@@ -33,8 +34,8 @@ pub struct Chat {
     pub seen: RwSignal<Seq>,
     /// How far the operators have read the visitor's messages.
     pub operator_read: RwSignal<Seq>,
-    /// The name of the operator typing now, if any.
-    pub operator_typing: RwSignal<Option<String>>,
+    /// The operator typing now, if any.
+    pub operator_typing: Indicator,
     pub connected: RwSignal<bool>,
     /// The last problem to show the visitor (cleared by the next success).
     pub problem: RwSignal<Option<String>>,
@@ -68,7 +69,7 @@ impl Chat {
             open: RwSignal::new(false),
             seen: RwSignal::new(Seq(0)),
             operator_read: RwSignal::new(Seq(0)),
-            operator_typing: RwSignal::new(None),
+            operator_typing: Indicator::new(),
             connected: RwSignal::new(false),
             problem: RwSignal::new(None),
             socket: StoredValue::new_local(None),

@@ -7,6 +7,7 @@ pub mod components;
 pub mod log;
 pub mod net;
 pub mod storage;
+pub mod typing;
 
 use leptos::prelude::*;
 

@@ -105,6 +105,12 @@ impl Log {
 }
 
 impl Entry {
+    /// The time it was written, `HH:MM` in the browser's time zone.
+    pub fn local_time(&self) -> String {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(self.at as f64));
+        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    }
+
     /// How far a visitor's message has got, given how far the operators have read.
     pub fn delivery(&self, operator_read: Seq) -> Delivery {
         match self.seq {

@@ -81,10 +81,14 @@ pub trait Listener {
     fn closed(&self);
 }
 
+/// The event handlers of the current WebSocket: dropped with it on reconnect.
+type Handlers = (Closure<dyn FnMut()>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>);
+
 struct Inner {
     url: Box<dyn Fn() -> String>,
     listener: Rc<dyn Listener>,
     ws: Option<WebSocket>,
+    handlers: Option<Handlers>,
     failures: u32,
     stopped: bool,
 }
@@ -100,6 +104,7 @@ impl Socket {
             url: Box::new(url),
             listener,
             ws: None,
+            handlers: None,
             failures: 0,
             stopped: false,
         })));
@@ -127,6 +132,7 @@ impl Socket {
         let mut inner = self.0.borrow_mut();
         inner.stopped = true;
         if let Some(ws) = inner.ws.take() {
+            ws.set_onclose(None);
             let _ = ws.close();
         }
     }
@@ -166,17 +172,17 @@ impl Socket {
                 socket.0.borrow_mut().ws = None;
                 let listener = socket.0.borrow().listener.clone();
                 listener.closed();
+                // This closure belongs to `handlers`: dropping them now would free it
+                // while it runs, so they are replaced on the next open instead.
                 socket.retry_later();
             })
         };
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        // The handlers live as long as the page: a socket's events may come at any time.
-        on_open.forget();
-        on_message.forget();
-        on_close.forget();
-        self.0.borrow_mut().ws = Some(ws);
+        let mut inner = self.0.borrow_mut();
+        inner.ws = Some(ws);
+        inner.handlers = Some((on_open, on_message, on_close));
     }
 
     fn retry_later(&self) {

@@ -9,6 +9,7 @@ use natter_shared::limits::check_message;
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
+use natter_widget::typing::{Announcer, Indicator};
 
 use crate::session::{socket_url, Console};
 use crate::user_agent;
@@ -17,7 +18,7 @@ use crate::user_agent;
 struct Thread {
     log: RwSignal<Log>,
     visitor: RwSignal<Option<VisitorInfo>>,
-    visitor_typing: RwSignal<bool>,
+    visitor_typing: Indicator,
     visitor_read: RwSignal<Seq>,
     problem: RwSignal<Option<String>>,
     /// Replies not acknowledged yet: sent again after a reconnect.
@@ -30,7 +31,7 @@ impl Thread {
         Thread {
             log: RwSignal::new(Log::default()),
             visitor: RwSignal::new(None),
-            visitor_typing: RwSignal::new(false),
+            visitor_typing: Indicator::new(),
             visitor_read: RwSignal::new(Seq(0)),
             problem: RwSignal::new(None),
             outbox: StoredValue::new(Vec::new()),
@@ -80,13 +81,13 @@ impl Listener for Thread {
             ServerFrame::Message(message) => {
                 let seq = message.seq;
                 if message.author.kind == AuthorKind::Visitor {
-                    self.visitor_typing.set(false);
+                    self.visitor_typing.set(None);
                 }
                 self.log.update(|log| log.apply(message));
                 // The operator has this conversation open: it is read.
                 socket.send(&ClientFrame::Read { seq });
             }
-            ServerFrame::Typing { author: AuthorKind::Visitor, typing, .. } => self.visitor_typing.set(typing),
+            ServerFrame::Typing { author: AuthorKind::Visitor, name, typing } => self.visitor_typing.set(typing.then_some(name)),
             ServerFrame::Read { by: AuthorKind::Visitor, seq } => self.visitor_read.update(|r| *r = (*r).max(seq)),
             ServerFrame::Visitor(info) => self.visitor.set(Some(info)),
             ServerFrame::Error(e) => self.problem.set(Some(e.message)),
@@ -95,7 +96,7 @@ impl Listener for Thread {
     }
 
     fn closed(&self) {
-        self.visitor_typing.set(false);
+        self.visitor_typing.set(None);
     }
 }
 
@@ -134,11 +135,13 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
     });
 
     let draft = RwSignal::new(String::new());
+    let announcer = Announcer::new();
     let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let submit = move || {
         if thread.send(&my_name(), &draft.get_untracked()) {
             draft.set(String::new());
             thread.socket_send(&ClientFrame::Typing { typing: false });
+            announcer.reset();
         }
     };
     let list = NodeRef::<leptos::html::Ol>::new();
@@ -157,18 +160,18 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                     children=move |e| {
                         let mine = e.author.kind == AuthorKind::Operator;
                         let read = move || mine && e.seq.is_some_and(|s| s <= thread.visitor_read.get());
-                        let state = if e.seq.is_none() { "Sending…" } else { "" };
+                        let state = if e.seq.is_none() { "Sending…".to_owned() } else { e.local_time() };
                         view! {
                             <li class="message" class:mine=mine>
                                 <span class="author">{e.author.name.clone()}</span>
                                 <span class="text">{e.text.clone()}</span>
-                                <span class="meta">{state}{move || read().then_some("Read")}</span>
+                                <span class="meta">{state}{move || read().then_some(" · Read")}</span>
                             </li>
                         }
                     }
                 />
             </ol>
-            <p class="typing" aria-live="polite">{move || thread.visitor_typing.get().then_some("The visitor is typing…")}</p>
+            <p class="typing" aria-live="polite">{move || thread.visitor_typing.shown.get().map(|name| format!("{name} is typing…"))}</p>
             <Show when=move || thread.problem.get().is_some()>
                 <p class="problem" role="alert">{move || thread.problem.get()}</p>
             </Show>
@@ -177,7 +180,9 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                     prop:value=move || draft.get()
                     on:input=move |ev| {
                         draft.set(event_target_value(&ev));
-                        thread.socket_send(&ClientFrame::Typing { typing: true });
+                        if announcer.due() {
+                            thread.socket_send(&ClientFrame::Typing { typing: true });
+                        }
                     }
                     on:keydown=move |ev: web_sys::KeyboardEvent| {
                         if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); submit(); }

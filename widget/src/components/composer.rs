@@ -4,27 +4,23 @@ use leptos::prelude::*;
 
 use super::icons::SendIcon;
 use crate::chat::Chat;
-
-/// Typing is announced at most this often, in ms.
-const TYPING_EVERY_MS: f64 = 2_000.0;
+use crate::typing::Announcer;
 
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let draft = RwSignal::new(String::new());
-    let last_typing = StoredValue::new(0.0_f64);
+    let announcer = Announcer::new();
     let submit = move || {
         if chat.send(&draft.get_untracked()) {
             draft.set(String::new());
             chat.typing(false);
-            last_typing.set_value(0.0);
+            announcer.reset();
         }
     };
     let on_input = move |ev| {
         draft.set(event_target_value(&ev));
-        let now = js_sys::Date::now();
-        if now - last_typing.get_value() > TYPING_EVERY_MS {
-            last_typing.set_value(now);
+        if announcer.due() {
             chat.typing(true);
         }
     };

@@ -7,16 +7,11 @@ use natter_shared::protocol::AuthorKind;
 use crate::chat::Chat;
 use crate::log::{Delivery, Entry};
 
-fn time_of(at: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
-}
-
 #[component]
 fn MessageItem(entry: Entry) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let mine = entry.author.kind == AuthorKind::Visitor;
-    let at = time_of(entry.at);
+    let at = entry.local_time();
     let (name, text) = (entry.author.name.clone(), entry.text.clone());
     let delivery = move || match entry.delivery(chat.operator_read.get()) {
         Delivery::Pending => "Sending…",
@@ -47,6 +42,9 @@ pub fn MessageList() -> impl IntoView {
         }
     });
     view! {
+        <Show when=move || chat.log.with(|log| log.entries().is_empty())>
+            <p class="empty">"Hello! How can we help you today?"</p>
+        </Show>
         <ol class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=list>
             <For
                 each=move || chat.log.with(|log| log.entries().to_vec())
@@ -55,7 +53,7 @@ pub fn MessageList() -> impl IntoView {
             />
         </ol>
         <p class="typing" aria-live="polite">
-            {move || chat.operator_typing.get().map(|name| format!("{name} is typing…"))}
+            {move || chat.operator_typing.shown.get().map(|name| format!("{name} is typing…"))}
         </p>
     }
 }
