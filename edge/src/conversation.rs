@@ -163,9 +163,9 @@ impl DurableObject for Conversation {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
-        let result = match message {
-            WebSocketIncomingMessage::String(text) => self.on_text(&ws, &text).await,
-            WebSocketIncomingMessage::Binary(_) => Err(natter_shared::Error::BadFrame("frames are JSON text".into()).into()),
+        let result = match internal::frame_text(message) {
+            Ok(text) => self.on_text(&ws, &text).await,
+            Err(e) => Err(e.into()),
         };
         if let Err(error) = result {
             send(&ws, &ServerFrame::Error(error.body()));
@@ -174,9 +174,7 @@ impl DurableObject for Conversation {
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
-        // Completes the closing handshake; the socket may already be gone, which is fine.
-        let code = if code == 1005 || code == 1006 { 1000 } else { code as u16 };
-        let _ = ws.close(Some(code), Some("closed"));
+        internal::complete_close(&ws, code);
         Ok(())
     }
 

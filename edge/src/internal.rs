@@ -6,7 +6,7 @@ use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{AuthorKind, ErrorBody};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{Headers, Method, Request, RequestInit, Response, Stub};
+use worker::{Headers, Method, Request, RequestInit, Response, Stub, WebSocket, WebSocketIncomingMessage};
 
 use crate::error::{EdgeError, EdgeResult};
 
@@ -103,4 +103,22 @@ async fn upstream_error(mut response: Response) -> EdgeError {
         Ok(body) => EdgeError::Upstream { status, body },
         Err(e) => EdgeError::Internal(format!("object answered {status} without an error body: {e}")),
     }
+}
+
+/// The text of a frame a socket received; frames are JSON text, so binary is refused.
+pub fn frame_text(message: WebSocketIncomingMessage) -> Result<String, natter_shared::Error> {
+    match message {
+        WebSocketIncomingMessage::String(text) => Ok(text),
+        WebSocketIncomingMessage::Binary(_) => Err(natter_shared::Error::BadFrame("frames are JSON text".into())),
+    }
+}
+
+/// Completes a closing handshake the client began. The socket may be gone already,
+/// which is fine; 1005/1006 (no code, abnormal) cannot be sent back, so 1000 is.
+pub fn complete_close(ws: &WebSocket, code: usize) {
+    let code = match code {
+        1005 | 1006 => 1000,
+        code => u16::try_from(code).unwrap_or(1000),
+    };
+    let _ = ws.close(Some(code), Some("closed"));
 }

@@ -60,13 +60,10 @@ impl DurableObject for Site {
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
         // The inbox socket only listens; a client may say hello, anything else is refused.
-        let refusal = match message {
-            WebSocketIncomingMessage::String(text) => match parse_client_frame(&text) {
-                Ok(ClientFrame::Hello { .. }) => None,
-                Ok(_) => Some(natter_shared::Error::UnknownFrame),
-                Err(e) => Some(e),
-            },
-            WebSocketIncomingMessage::Binary(_) => Some(natter_shared::Error::BadFrame("frames are JSON text".into())),
+        let refusal = match internal::frame_text(message).and_then(|text| parse_client_frame(&text)) {
+            Ok(ClientFrame::Hello { .. }) => None,
+            Ok(_) => Some(natter_shared::Error::UnknownFrame),
+            Err(e) => Some(e),
         };
         if let Some(error) = refusal {
             let _ = ws.send(&InboxFrame::Error((&error).into()));
@@ -75,8 +72,7 @@ impl DurableObject for Site {
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
-        let code = if code == 1005 || code == 1006 { 1000 } else { code as u16 };
-        let _ = ws.close(Some(code), Some("closed"));
+        internal::complete_close(&ws, code);
         Ok(())
     }
 

@@ -6,8 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_shared::ids::{ClientMessageId, Seq};
-use natter_shared::limits::check_message;
+use natter_shared::ids::Seq;
 use natter_shared::protocol::{
     Author, AuthorKind, ClientFrame, PageContext, ServerFrame, VisitorSession, PROTOCOL_VERSION,
 };
@@ -141,21 +140,20 @@ impl Chat {
 
     /// Sends what the visitor typed; returns false (and says why) if it cannot be sent.
     pub fn send(&self, text: &str) -> bool {
-        let text = match check_message(text) {
-            Ok(text) => text.to_owned(),
+        let pending = match Pending::typed(text, &net::random_id(), now()) {
+            Ok(pending) => pending,
             Err(e) => {
                 self.problem.set(Some(e.to_string()));
                 return false;
             }
         };
-        let Ok(client_id) = ClientMessageId::parse(&net::random_id()) else { return false };
-        let pending = Pending { client_id: client_id.clone(), text: text.clone(), at: now() };
         let mut outbox = self.outbox();
         outbox.push(pending.clone());
         self.set_outbox(&outbox);
         self.log.update(|log| log.add_pending(&pending, me()));
         self.problem.set(None);
-        self.with_socket(|socket| socket.send(&ClientFrame::Send { client_id, text }));
+        let frame = ClientFrame::Send { client_id: pending.client_id, text: pending.text };
+        self.with_socket(|socket| socket.send(&frame));
         true
     }
 

@@ -3,6 +3,7 @@
 //! Pure data, so it is tested natively.
 
 use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::limits::check_message;
 use natter_shared::protocol::{Author, AuthorKind, Message, Millis};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,14 @@ pub struct Pending {
     pub client_id: ClientMessageId,
     pub text: String,
     pub at: Millis,
+}
+
+impl Pending {
+    /// A message just typed, checked against the limits (trimmed, not empty, not too
+    /// long) before anything is queued; `client_id` is fresh randomness.
+    pub fn typed(text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at })
+    }
 }
 
 /// One line of the log.
@@ -147,6 +156,14 @@ mod tests {
         assert_eq!(log.entries().len(), 1);
         assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Sent);
         assert_eq!(log.entries()[0].delivery(Seq(1)), Delivery::Read);
+    }
+
+    #[test]
+    fn typed_messages_are_checked_before_they_are_queued() {
+        let pending = Pending::typed("  hi  ", "abc", 5).unwrap();
+        assert_eq!((pending.client_id.as_str(), pending.text.as_str(), pending.at), ("abc", "hi", 5));
+        assert_eq!(Pending::typed(" ", "abc", 5), Err(natter_shared::Error::EmptyMessage));
+        assert!(Pending::typed("hi", "not an id", 5).is_err());
     }
 
     #[test]

@@ -4,8 +4,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use natter_shared::ids::{ClientMessageId, ConversationId, Seq};
-use natter_shared::limits::check_message;
+use natter_shared::ids::{ConversationId, Seq};
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
@@ -40,19 +39,17 @@ impl Thread {
     }
 
     fn send(&self, name: &str, text: &str) -> bool {
-        let text = match check_message(text) {
-            Ok(text) => text.to_owned(),
+        let pending = match Pending::typed(text, &net::random_id(), js_sys::Date::now() as u64) {
+            Ok(pending) => pending,
             Err(e) => {
                 self.problem.set(Some(e.to_string()));
                 return false;
             }
         };
-        let Ok(client_id) = ClientMessageId::parse(&net::random_id()) else { return false };
-        let pending = Pending { client_id: client_id.clone(), text: text.clone(), at: js_sys::Date::now() as u64 };
         self.outbox.update_value(|o| o.push(pending.clone()));
         self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into() }));
         self.problem.set(None);
-        self.socket.with_value(|s| s.as_ref().map(|s| s.send(&ClientFrame::Send { client_id, text })));
+        self.socket_send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text });
         true
     }
 

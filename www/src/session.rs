@@ -89,7 +89,7 @@ impl Listener for Console {
             Ok(InboxFrame::Conversation(summary)) => self.inbox.update(|inbox| {
                 inbox.retain(|c| c.id != summary.id);
                 inbox.push(summary);
-                inbox.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+                inbox.sort_by_key(|c| std::cmp::Reverse(c.last_at));
             }),
             _ => {}
         }
