@@ -17,7 +17,7 @@ build: setup
 	@scripts/build.sh
 
 dev: build
-	@printf '\n  Demo host page  http://127.0.0.1:$(PORT)/\n  Loader          http://127.0.0.1:$(PORT)/natter.js\n  Operator console http://127.0.0.1:$(PORT)/console/  (demo@natter.dev / natter-demo)\n\n'
+	@printf '\n  Demo host page    http://127.0.0.1:$(PORT)/\n  Loader            http://127.0.0.1:$(PORT)/natter.js\n  Operator console  http://127.0.0.1:$(PORT)/console/  (demo@natter.dev / natter-demo)\n\n'
 	$(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --inspector-ip 127.0.0.1 --show-interactive-dev-session=false
 
 test: build

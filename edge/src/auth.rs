@@ -26,7 +26,7 @@ pub fn now() -> Millis {
 
 pub fn random_bytes() -> EdgeResult<[u8; 16]> {
     let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes).map_err(|e| EdgeError::Internal(format!("no randomness: {e}")))?;
+    getrandom::getrandom(&mut bytes).map_err(|e| EdgeError::Internal(format!("No randomness: {e}")))?;
     Ok(bytes)
 }
 

@@ -126,7 +126,7 @@ fn kind_from_column(column: &str) -> EdgeResult<AuthorKind> {
     match column {
         "visitor" => Ok(AuthorKind::Visitor),
         "operator" => Ok(AuthorKind::Operator),
-        other => Err(EdgeError::Internal(format!("stored author kind {other:?}"))),
+        other => Err(EdgeError::Internal(format!("Stored author kind {other:?}"))),
     }
 }
 
@@ -198,7 +198,7 @@ impl Conversation {
         let participant: Participant = internal::context(&req)?;
         let meta = self.meta()?;
         if participant.role == AuthorKind::Operator && meta.is_none() {
-            return Err(EdgeError::NotFound(format!("conversation {} does not exist", participant.conversation)));
+            return Err(EdgeError::NotFound(format!("Conversation {} does not exist", participant.conversation)));
         }
         match req.path().as_str() {
             "/socket" => {
@@ -208,7 +208,7 @@ impl Conversation {
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
-            other => Err(EdgeError::NotFound(format!("no conversation route {other}"))),
+            other => Err(EdgeError::NotFound(format!("No conversation route {other}"))),
         }
     }
 
@@ -241,7 +241,7 @@ impl Conversation {
         let frame = parse_client_frame(text)?;
         let mut socket: SocketState = ws
             .deserialize_attachment()?
-            .ok_or_else(|| EdgeError::Internal("socket without attachment".into()))?;
+            .ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
         let role = socket.participant.role;
         match frame {
             ClientFrame::Hello { protocol, after, page } => {
@@ -282,7 +282,7 @@ impl Conversation {
     fn welcome(&self, ws: &WebSocket, role: AuthorKind, after: Seq) -> EdgeResult<()> {
         let meta = self.meta()?;
         let socket: SocketState =
-            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("socket without attachment".into()))?;
+            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
         send(
             ws,
             &ServerFrame::Welcome {
@@ -328,7 +328,7 @@ impl Conversation {
 
     fn create(&self, socket: &SocketState) -> EdgeResult<()> {
         let p = &socket.participant;
-        let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("visitor socket without visitor".into()))?;
+        let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;
         let page = socket.page.clone().unwrap_or_default();
         self.sql().exec(
             "INSERT INTO meta (id, site, conversation, visitor, visitor_name, created_at, page_url, page_title, referrer, language, user_agent)
@@ -377,7 +377,7 @@ impl Conversation {
                 ],
             )?
             .to_array()?;
-        let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("insert returned no seq".into()))?.seq);
+        let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("Insert returned no seq".into()))?.seq);
         // Whoever writes has read everything before their own message.
         self.mark_read(author.role, seq)?;
         // The output gate holds these frames until the write above is durable.

@@ -10,21 +10,21 @@ pub enum EdgeError {
     Input(#[from] natter_shared::Error),
     #[error("{0}")]
     BadRequest(String),
-    #[error("sign in first: this needs a valid token")]
+    #[error("Sign in first: this needs a valid token")]
     Unauthorized,
-    #[error("the e-mail or password is wrong")]
+    #[error("The e-mail or password is wrong")]
     WrongCredentials,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
     NotFound(String),
-    #[error("this site does not accept the widget on {0}")]
+    #[error("This site does not accept the widget on {0}")]
     OriginNotAllowed(String),
-    #[error("protocol version {0:?} is not supported; this server speaks v1")]
+    #[error("Protocol version {0:?} is not supported; this server speaks v1")]
     UnsupportedProtocol(String),
     #[error("{0} is not allowed here")]
     MethodNotAllowed(String),
-    #[error("the server failed: {0}")]
+    #[error("The server failed: {0}")]
     Internal(String),
     /// A Durable Object refused the request; its answer is passed on as it is.
     #[error("{}", body.message)]
@@ -39,7 +39,7 @@ impl From<worker::Error> for EdgeError {
 
 impl From<serde_json::Error> for EdgeError {
     fn from(error: serde_json::Error) -> Self {
-        EdgeError::BadRequest(format!("the body is not valid JSON: {error}"))
+        EdgeError::BadRequest(format!("The body is not valid JSON: {error}"))
     }
 }
 

@@ -61,7 +61,7 @@ pub fn context<T: DeserializeOwned>(req: &Request) -> EdgeResult<T> {
         .query_pairs()
         .find(|(k, _)| k == "ctx")
         .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| EdgeError::Internal("internal request without context".into()))?;
+        .ok_or_else(|| EdgeError::Internal("Internal request without context".into()))?;
     Ok(serde_json::from_str(&json)?)
 }
 
@@ -101,7 +101,7 @@ async fn upstream_error(mut response: Response) -> EdgeError {
     let status = response.status_code();
     match response.json::<ErrorBody>().await {
         Ok(body) => EdgeError::Upstream { status, body },
-        Err(e) => EdgeError::Internal(format!("object answered {status} without an error body: {e}")),
+        Err(e) => EdgeError::Internal(format!("Object answered {status} without an error body: {e}")),
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (_, ["v1", "sites", _, "visitors"] | ["v1", "console", "sign-in"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
-        _ => Err(EdgeError::NotFound(format!("no route for {method} {path}"))),
+        _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),
     }
 }
 
@@ -76,7 +76,7 @@ async fn json_body<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> {
 /// Checks a socket request: a real upgrade, speaking a version we know.
 fn check_socket(req: &Request) -> EdgeResult<()> {
     if !req.headers().get("Upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
-        return Err(EdgeError::BadRequest("this route expects a WebSocket upgrade".into()));
+        return Err(EdgeError::BadRequest("This route expects a WebSocket upgrade".into()));
     }
     let url = req.url()?;
     let version = url.query_pairs().find(|(k, _)| k == "v").map(|(_, v)| v.into_owned());
@@ -122,7 +122,7 @@ async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Respon
     let conversation = ConversationId::parse(id)?;
     let claims = auth::visitor(env, &auth::bearer(req)?)?;
     if claims.conversation != conversation {
-        return Err(EdgeError::Forbidden("this visitor token does not grant that conversation"));
+        return Err(EdgeError::Forbidden("This visitor token does not grant that conversation"));
     }
     let participant = Participant {
         role: AuthorKind::Visitor,
@@ -141,7 +141,7 @@ async fn sign_in(req: &mut Request, env: &Env) -> EdgeResult<Response> {
     let body: SignIn = json_body(req).await?;
     let email = body.email.trim().to_lowercase();
     if email.is_empty() || email.len() > 254 || !email.contains('@') {
-        return Err(EdgeError::BadRequest("enter the e-mail address you sign in with".into()));
+        return Err(EdgeError::BadRequest("Enter the e-mail address you sign in with".into()));
     }
     let stub = env.durable_object("ACCOUNTS")?.get_by_name(&email)?;
     let account: Account = internal::call(&stub, "/sign-in", &email, Some(&body)).await?;

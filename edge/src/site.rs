@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS policy (
 );
 CREATE TABLE IF NOT EXISTS inbox (
     conversation TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
     last_at INTEGER NOT NULL,
     summary TEXT NOT NULL
 );";
@@ -102,15 +103,23 @@ impl Site {
             }
             "/summary" => {
                 let summary: ConversationSummary = req.json().await?;
-                self.sql().exec(
-                    "INSERT INTO inbox (conversation, last_at, summary) VALUES (?, ?, ?)
-                     ON CONFLICT(conversation) DO UPDATE SET last_at = excluded.last_at, summary = excluded.summary",
+                // Reports may arrive out of order (a conversation's object takes other
+                // events while one is in flight): never let an older one win.
+                let cursor = self.sql().exec(
+                    "INSERT INTO inbox (conversation, last_seq, last_at, summary) VALUES (?, ?, ?, ?)
+                     ON CONFLICT(conversation) DO UPDATE
+                     SET last_seq = excluded.last_seq, last_at = excluded.last_at, summary = excluded.summary
+                     WHERE excluded.last_seq >= inbox.last_seq",
                     vec![
                         summary.id.as_str().into(),
+                        (summary.last_seq.0 as i64).into(),
                         (summary.last_at as i64).into(),
                         serde_json::to_string(&summary)?.into(),
                     ],
                 )?;
+                if cursor.rows_written() == 0 {
+                    return Ok(Response::from_json(&serde_json::json!({}))?);
+                }
                 let frame = InboxFrame::Conversation(summary);
                 for ws in self.state.get_websockets_with_tag("operator") {
                     // A closing socket misses this; its console reloads the inbox on reconnect.
@@ -118,7 +127,7 @@ impl Site {
                 }
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
-            other => Err(EdgeError::NotFound(format!("no site route {other}"))),
+            other => Err(EdgeError::NotFound(format!("No site route {other}"))),
         }
     }
 
@@ -136,7 +145,7 @@ impl Site {
             )?;
             return Ok(policy);
         }
-        Err(EdgeError::NotFound(format!("site {site} does not exist")))
+        Err(EdgeError::NotFound(format!("Site {site} does not exist")))
     }
 
     fn inbox(&self) -> EdgeResult<Vec<ConversationSummary>> {

@@ -6,31 +6,29 @@ use crate::protocol::ErrorCode;
 /// Why input was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    #[error("{what} is not valid: {why}")]
+    #[error("The {what} is not valid: {why}")]
     InvalidId { what: &'static str, why: &'static str },
-    #[error("the message is empty")]
+    #[error("The message is empty")]
     EmptyMessage,
-    #[error("the message is {chars} characters long; the limit is {limit}")]
+    #[error("The message is {chars} characters long; the limit is {limit}")]
     MessageTooLong { chars: usize, limit: usize },
-    #[error("the frame is {bytes} bytes; the limit is {limit}")]
+    #[error("The frame is {bytes} bytes; the limit is {limit}")]
     FrameTooLarge { bytes: usize, limit: usize },
-    #[error("the frame is not valid JSON for protocol v1: {0}")]
+    #[error("The frame is not valid JSON for protocol v1: {0}")]
     BadFrame(String),
-    #[error("the frame type is not known to this server")]
+    #[error("The frame type is not known to this server")]
     UnknownFrame,
-    #[error("the token is malformed or its signature is wrong")]
+    #[error("The token is malformed or its signature is wrong")]
     BadToken,
-    #[error("the token has expired")]
+    #[error("The token has expired")]
     ExpiredToken,
-    #[error("{field} is too long (at most {limit} characters)")]
-    FieldTooLong { field: &'static str, limit: usize },
 }
 
 impl Error {
     /// The stable code clients see in an error frame or HTTP error body.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::InvalidId { .. } | Error::FieldTooLong { .. } => ErrorCode::InvalidInput,
+            Error::InvalidId { .. } => ErrorCode::InvalidInput,
             Error::EmptyMessage => ErrorCode::EmptyMessage,
             Error::MessageTooLong { .. } => ErrorCode::MessageTooLong,
             Error::FrameTooLarge { .. } => ErrorCode::FrameTooLarge,
