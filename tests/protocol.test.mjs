@@ -2,23 +2,14 @@
 // getting a clear error while storing nothing and disturbing no one else.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 
 import { Relay } from './support/relay.mjs';
+import { devToken, expired } from './support/tokens.mjs';
 import {
   history, newVisitor, nextFrame, openSocket, operatorSocket, signInOperator, visitorSocket, wsBase,
 } from './support/sockets.mjs';
 
 let relay, operator;
-
-/** Signs claims as the edge does, with the local dev secret. */
-function devToken(claims) {
-  const secret = readFileSync(path.resolve(import.meta.dirname, '../.dev.vars'), 'utf8').match(/^TOKEN_SECRET=(.*)$/m)[1];
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
-}
 
 before(async () => {
   relay = await Relay.start();
@@ -167,6 +158,16 @@ test('the HTTP routes refuse bad input with a status and a clear JSON error', as
 
   res = await fetch(`${relay.url}/v1/console/conversations/abc/messages`);
   assert.equal(res.status, 401);
+
+  // The probes clients use when a socket keeps failing.
+  const visitor = await newVisitor(relay.url);
+  const probe = (path, token) => fetch(`${relay.url}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal((await probe(`/v1/conversations/${visitor.conversation}`, visitor.token)).status, 204);
+  assert.equal((await probe('/v1/conversations/someone-else', visitor.token)).status, 403);
+  assert.equal((await probe(`/v1/conversations/${visitor.conversation}`, expired(visitor.token))).status, 401);
+  assert.equal((await probe('/v1/console/session', operator.token)).status, 204);
+  assert.equal((await probe('/v1/console/session', expired(operator.token))).status, 401);
+  assert.equal((await probe('/v1/console/session', visitor.token)).status, 401);
   res = await fetch(`${relay.url}/v1/nothing-here`);
   assert.equal(res.status, 404);
 

@@ -5,7 +5,9 @@
 //! |---|---|---|
 //! | `POST /v1/sites/{site}/visitors` | widget | a new anonymous visitor token ([`VisitorSession`]) |
 //! | `GET /v1/conversations/{id}/ws?v=1&token=` | widget | the visitor's conversation socket |
+//! | `GET /v1/conversations/{id}` | widget | 204 while the visitor token grants it (a failed socket cannot tell why) |
 //! | `POST /v1/console/sign-in` | console | an operator session ([`OperatorSession`]) |
+//! | `GET /v1/console/session` | console | 204 while the operator session is valid |
 //! | `GET /v1/console/inbox/ws?v=1&token=` | console | the live inbox |
 //! | `GET /v1/console/conversations/{id}/ws?v=1&token=` | console | an operator's conversation socket |
 //! | `GET /v1/console/conversations/{id}/messages` | console | the whole history ([`History`]) |
@@ -31,6 +33,14 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     match (method.clone(), segments.as_slice()) {
         (Method::Post, ["v1", "sites", site, "visitors"]) => new_visitor(&req, env, site).await,
         (Method::Get, ["v1", "conversations", id, "ws"]) => visitor_socket(&req, env, id).await,
+        (Method::Get, ["v1", "conversations", id]) => {
+            visitor_grant(&req, env, id)?;
+            Ok(Response::empty()?.with_status(204))
+        }
+        (Method::Get, ["v1", "console", "session"]) => {
+            auth::operator(env, &auth::bearer(&req)?)?;
+            Ok(Response::empty()?.with_status(204))
+        }
         (Method::Post, ["v1", "console", "sign-in"]) => sign_in(&mut req, env).await,
         (Method::Get, ["v1", "console", "inbox", "ws"]) => inbox_socket(&req, env).await,
         (Method::Get, ["v1", "console", "conversations", id, "ws"]) => operator_socket(&req, env, id).await,
@@ -117,13 +127,19 @@ async fn new_visitor(req: &Request, env: &Env, site: &str) -> EdgeResult<Respons
     Ok(Response::from_json(&session)?.with_status(201))
 }
 
-async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
-    check_socket(req)?;
+/// The visitor's claims, if their token grants conversation `id`.
+fn visitor_grant(req: &Request, env: &Env, id: &str) -> EdgeResult<(VisitorClaims, ConversationId)> {
     let conversation = ConversationId::parse(id)?;
     let claims = auth::visitor(env, &auth::bearer(req)?)?;
     if claims.conversation != conversation {
         return Err(EdgeError::Forbidden("This visitor token does not grant that conversation"));
     }
+    Ok((claims, conversation))
+}
+
+async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
+    check_socket(req)?;
+    let (claims, conversation) = visitor_grant(req, env, id)?;
     let participant = Participant {
         role: AuthorKind::Visitor,
         name: visitor_display_name(&claims.visitor),

@@ -38,6 +38,8 @@ pub struct Chat {
     pub connected: RwSignal<bool>,
     /// The last problem to show the visitor (cleared by the next success).
     pub problem: RwSignal<Option<String>>,
+    /// The visitor's identity; replaced if the edge stops accepting it.
+    session: StoredValue<Option<VisitorSession>>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
     config: StoredValue<Config>,
 }
@@ -71,6 +73,7 @@ impl Chat {
             operator_typing: Indicator::new(),
             connected: RwSignal::new(false),
             problem: RwSignal::new(None),
+            session: StoredValue::new(None),
             socket: StoredValue::new_local(None),
             config: StoredValue::new(config),
         };
@@ -100,14 +103,14 @@ impl Chat {
     /// Gets (or makes) the visitor's identity, then connects. Retries until the edge answers.
     pub fn start(self) {
         spawn_local(async move {
-            let session = self.session().await;
+            self.session.set_value(Some(self.visitor_session().await));
             let socket = Socket::connect(
                 move || {
-                    let (edge, path) = self.config.with_value(|c| {
-                        (c.edge.clone(), format!("/v1/conversations/{}/ws", session.conversation))
-                    });
-                    let query = format!("?v={PROTOCOL_VERSION}&token={}", js_sys::encode_uri_component(&session.token));
-                    net::socket_url(&edge, &format!("{path}{query}"))
+                    let (edge, session) = (self.config.with_value(|c| c.edge.clone()), self.session.get_value());
+                    let Some(session) = session else { return String::new() };
+                    let token = js_sys::encode_uri_component(&session.token);
+                    let path = format!("/v1/conversations/{}/ws?v={PROTOCOL_VERSION}&token={token}", session.conversation);
+                    net::socket_url(&edge, &path)
                 },
                 Rc::new(self),
             );
@@ -115,7 +118,25 @@ impl Chat {
         });
     }
 
-    async fn session(&self) -> VisitorSession {
+    /// The socket keeps failing: if the edge no longer accepts the visitor's token
+    /// (expired, or the site's secret was rotated), start a new conversation. Unsent
+    /// messages stay in the outbox and go to the new one.
+    async fn check_session(self) {
+        let Some(session) = self.session.get_value() else { return };
+        let url = self.config.with_value(|c| format!("{}/v1/conversations/{}", c.edge, session.conversation));
+        if !matches!(net::status(&url, &session.token).await, Ok(401 | 403)) {
+            return; // Valid, or the edge is unreachable: keep retrying as we are.
+        }
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.remove_item(&self.key("session"));
+        }
+        self.log.update(Log::keep_pending);
+        self.seen.set(Seq(0));
+        self.operator_read.set(Seq(0));
+        self.session.set_value(Some(self.visitor_session().await));
+    }
+
+    async fn visitor_session(&self) -> VisitorSession {
         let key = self.key("session");
         if let Some(session) = storage::load::<VisitorSession>(&key) {
             return session;
@@ -234,6 +255,12 @@ impl Listener for Chat {
     fn closed(&self) {
         self.connected.set(false);
         self.operator_typing.set(None);
+    }
+
+    fn retrying(&self, failures: u32) {
+        if failures % 3 == 0 {
+            spawn_local(self.check_session());
+        }
     }
 }
 

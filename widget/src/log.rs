@@ -99,6 +99,11 @@ impl Log {
         self.entries.sort_by_key(|e| (e.seq.is_none(), e.seq, e.at));
     }
 
+    /// Keeps only what is still pending: for a fresh conversation that starts at seq 1.
+    pub fn keep_pending(&mut self) {
+        self.entries.retain(|e| e.seq.is_none());
+    }
+
     /// The newest stored `seq`: what to resume after.
     pub fn last_seq(&self) -> Seq {
         self.entries.iter().filter_map(|e| e.seq).max().unwrap_or_default()
@@ -176,6 +181,17 @@ mod tests {
         let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "p"]);
         assert_eq!(log.last_seq(), Seq(2));
+    }
+
+    #[test]
+    fn a_fresh_conversation_keeps_only_what_is_pending() {
+        let mut log = Log::default();
+        log.apply(stored(1, "a", AuthorKind::Operator));
+        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9 }, visitor());
+        log.keep_pending();
+        let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
+        assert_eq!(ids, ["p"]);
+        assert_eq!(log.last_seq(), Seq(0));
     }
 
     #[test]

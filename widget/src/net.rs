@@ -19,7 +19,12 @@ pub struct NetError(pub String);
 
 impl From<JsValue> for NetError {
     fn from(value: JsValue) -> Self {
-        NetError(value.as_string().unwrap_or_else(|| format!("{value:?}")))
+        // Not `{value:?}`: that would pull float formatting into the Wasm.
+        let message = match value.dyn_ref::<js_sys::Error>() {
+            Some(error) => String::from(error.message()),
+            None => value.as_string().unwrap_or_else(|| "the network request failed".into()),
+        };
+        NetError(message)
     }
 }
 
@@ -59,6 +64,18 @@ pub async fn request<B: Serialize, R: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| NetError(format!("unexpected answer: {e}")))
 }
 
+/// The HTTP status of a bodiless `GET` with a bearer token: how a client learns why
+/// its socket keeps failing (browsers hide a refused upgrade's status).
+pub async fn status(url: &str, token: &str) -> Result<u16, NetError> {
+    let init = RequestInit::new();
+    let headers = web_sys::Headers::new()?;
+    headers.set("Authorization", &format!("Bearer {token}"))?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(url, &init)?;
+    let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request)).await?.dyn_into()?;
+    Ok(response.status())
+}
+
 /// Turns an `http(s)://` base into the matching `ws(s)://` URL for `path`.
 pub fn socket_url(base: &str, path: &str) -> String {
     let base = base.trim_end_matches('/');
@@ -79,6 +96,9 @@ pub trait Listener {
     fn frame(&self, socket: &Socket, text: &str);
     /// The socket closed; it reconnects by itself.
     fn closed(&self);
+    /// The socket has failed `failures` times in a row and will try again: time to ask
+    /// whether the credentials in its URL are still good.
+    fn retrying(&self, _failures: u32) {}
 }
 
 /// The event handlers of the current WebSocket: dropped with it on reconnect.
@@ -186,14 +206,16 @@ impl Socket {
     }
 
     fn retry_later(&self) {
-        let delay = {
+        let (delay, failures, listener) = {
             let mut inner = self.0.borrow_mut();
             if inner.stopped {
                 return;
             }
             inner.failures += 1;
-            (250 * 2u32.pow(inner.failures.min(5) - 1)).min(5_000)
+            let delay = (250 * 2u32.pow(inner.failures.min(5) - 1)).min(5_000);
+            (delay, inner.failures, inner.listener.clone())
         };
+        listener.retrying(failures);
         let socket = self.clone();
         let retry = Closure::once_into_js(move || {
             if !socket.0.borrow().stopped {

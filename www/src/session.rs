@@ -17,6 +17,8 @@ pub struct Console {
     pub inbox: RwSignal<Vec<ConversationSummary>>,
     pub selected: RwSignal<Option<ConversationId>>,
     pub connected: RwSignal<bool>,
+    /// Why the operator is looking at the sign-in form again, if not by choice.
+    pub notice: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
@@ -38,6 +40,7 @@ impl Console {
             inbox: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             connected: RwSignal::new(false),
+            notice: RwSignal::new(None),
             socket: StoredValue::new_local(None),
         };
         if console.session.get_untracked().is_some() {
@@ -47,6 +50,7 @@ impl Console {
     }
 
     pub fn signed_in(&self, session: OperatorSession) {
+        self.notice.set(None);
         storage::save(SESSION_KEY, &session);
         self.session.set(Some(session));
         self.connect_inbox();
@@ -97,5 +101,20 @@ impl Listener for Console {
 
     fn closed(&self) {
         self.connected.set(false);
+    }
+
+    /// The inbox keeps failing: if the session has expired, say so and sign out.
+    fn retrying(&self, failures: u32) {
+        if failures % 3 != 0 {
+            return;
+        }
+        let console = *self;
+        leptos::task::spawn_local(async move {
+            let Some(token) = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else { return };
+            if net::status(&format!("{}/v1/console/session", edge()), &token).await == Ok(401) {
+                console.sign_out();
+                console.notice.set(Some("Your session has expired. Sign in again.".into()));
+            }
+        });
     }
 }

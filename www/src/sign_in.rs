@@ -31,6 +31,9 @@ pub fn SignIn() -> impl IntoView {
         <main class="sign-in">
             <form on:submit=submit>
                 <h1>"Natter console"</h1>
+                <Show when=move || console.notice.get().is_some()>
+                    <p class="notice" role="status">{move || console.notice.get()}</p>
+                </Show>
                 <label>"Email"
                     <input type="email" name="email" autocomplete="username" required
                         prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
