@@ -38,9 +38,7 @@ pub struct Account {
 
 impl DurableObject for Account {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
-            worker::console_error!("account schema: {e}");
-        }
+        internal::create_tables(&state, "account", SCHEMA);
         Self { state, env }
     }
 

@@ -130,6 +130,14 @@ fn kind_from_column(column: &str) -> EdgeResult<AuthorKind> {
     }
 }
 
+/// Whom a visitor's (or an operator's) typing and read marks are for.
+fn other_side(kind: AuthorKind) -> AuthorKind {
+    match kind {
+        AuthorKind::Visitor => AuthorKind::Operator,
+        AuthorKind::Operator => AuthorKind::Visitor,
+    }
+}
+
 fn int(value: u64) -> SqlStorageValue {
     // Sequence numbers and milliseconds fit in i64 for the next 290 million years.
     SqlStorageValue::Integer(value as i64)
@@ -152,9 +160,7 @@ pub struct Conversation {
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
-            worker::console_error!("conversation schema: {e}");
-        }
+        internal::create_tables(&state, "conversation", SCHEMA);
         Self { state, env }
     }
 
@@ -251,21 +257,18 @@ impl Conversation {
                     let _ = ws.close(Some(1002), Some("unsupported protocol"));
                     return Ok(());
                 }
+                self.welcome(ws, &socket.participant, after)?;
                 if let (AuthorKind::Visitor, Some(page)) = (role, page) {
                     socket.page = Some(clip_page(page));
                     ws.serialize_attachment(&socket)?;
                     self.update_page(&socket).await?;
                 }
-                self.welcome(ws, role, after)
+                Ok(())
             }
             ClientFrame::Send { client_id, text } => self.on_send(ws, &socket, client_id, &text).await,
             ClientFrame::Typing { typing } => {
-                let other = match role {
-                    AuthorKind::Visitor => AuthorKind::Operator,
-                    AuthorKind::Operator => AuthorKind::Visitor,
-                };
                 let name = socket.participant.name.clone();
-                self.broadcast(Some(other), &ServerFrame::Typing { author: role, name, typing });
+                self.broadcast(Some(other_side(role)), &ServerFrame::Typing { author: role, name, typing });
                 Ok(())
             }
             ClientFrame::Read { seq } => self.on_read(role, seq).await,
@@ -279,21 +282,19 @@ impl Conversation {
         }
     }
 
-    fn welcome(&self, ws: &WebSocket, role: AuthorKind, after: Seq) -> EdgeResult<()> {
+    fn welcome(&self, ws: &WebSocket, participant: &Participant, after: Seq) -> EdgeResult<()> {
         let meta = self.meta()?;
-        let socket: SocketState =
-            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
         send(
             ws,
             &ServerFrame::Welcome {
                 protocol: PROTOCOL_VERSION,
-                conversation: socket.participant.conversation,
+                conversation: participant.conversation.clone(),
                 last_seq: self.last_seq()?,
                 visitor_read: Seq(meta.as_ref().map_or(0, |m| m.visitor_read)),
                 operator_read: Seq(meta.as_ref().map_or(0, |m| m.operator_read)),
             },
         );
-        if let (AuthorKind::Operator, Some(meta)) = (role, &meta) {
+        if let (AuthorKind::Operator, Some(meta)) = (participant.role, &meta) {
             send(ws, &ServerFrame::Visitor(meta.visitor_info()));
         }
         for message in self.messages_after(after)? {
@@ -409,11 +410,7 @@ impl Conversation {
         }
         let seq = seq.min(self.last_seq()?);
         self.mark_read(by, seq)?;
-        let other = match by {
-            AuthorKind::Visitor => AuthorKind::Operator,
-            AuthorKind::Operator => AuthorKind::Visitor,
-        };
-        self.broadcast(Some(other), &ServerFrame::Read { by, seq });
+        self.broadcast(Some(other_side(by)), &ServerFrame::Read { by, seq });
         if by == AuthorKind::Operator {
             self.report_to_site().await;
         }

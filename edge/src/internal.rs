@@ -6,7 +6,7 @@ use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{AuthorKind, ErrorBody};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{Headers, Method, Request, RequestInit, Response, Stub, WebSocket, WebSocketIncomingMessage};
+use worker::{Headers, Method, Request, RequestInit, Response, State, Stub, WebSocket, WebSocketIncomingMessage};
 
 use crate::error::{EdgeError, EdgeResult};
 
@@ -121,4 +121,13 @@ pub fn complete_close(ws: &WebSocket, code: usize) {
         code => u16::try_from(code).unwrap_or(1000),
     };
     let _ = ws.close(Some(code), Some("closed"));
+}
+
+/// Creates an object's tables if they are missing (run in each object's constructor;
+/// `IF NOT EXISTS` makes it cheap after the first time). A failure is logged, and every
+/// later query then fails with a clear error rather than the object refusing to start.
+pub fn create_tables(state: &State, object: &str, schema: &str) {
+    if let Err(e) = state.storage().sql().exec(schema, None) {
+        worker::console_error!("{object} schema: {e}");
+    }
 }

@@ -49,9 +49,7 @@ pub struct Site {
 
 impl DurableObject for Site {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
-            worker::console_error!("site schema: {e}");
-        }
+        internal::create_tables(&state, "site", SCHEMA);
         Self { state, env }
     }
 

@@ -127,9 +127,7 @@ impl Chat {
         if !matches!(net::status(&url, &session.token).await, Ok(401 | 403)) {
             return; // Valid, or the edge is unreachable: keep retrying as we are.
         }
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.remove_item(&self.key("session"));
-        }
+        storage::remove(&self.key("session"));
         self.log.update(Log::keep_pending);
         self.seen.set(Seq(0));
         self.operator_read.set(Seq(0));
@@ -257,10 +255,8 @@ impl Listener for Chat {
         self.operator_typing.set(None);
     }
 
-    fn retrying(&self, failures: u32) {
-        if failures % 3 == 0 {
-            spawn_local(self.check_session());
-        }
+    fn keeps_failing(&self) {
+        spawn_local(self.check_session());
     }
 }
 

@@ -96,9 +96,9 @@ pub trait Listener {
     fn frame(&self, socket: &Socket, text: &str);
     /// The socket closed; it reconnects by itself.
     fn closed(&self);
-    /// The socket has failed `failures` times in a row and will try again: time to ask
-    /// whether the credentials in its URL are still good.
-    fn retrying(&self, _failures: u32) {}
+    /// The socket has failed [`CHECK_AFTER_FAILURES`] more times in a row and will try
+    /// again: time to ask whether the credentials in its URL are still good.
+    fn keeps_failing(&self) {}
 }
 
 /// The event handlers of the current WebSocket: dropped with it on reconnect.
@@ -112,6 +112,9 @@ struct Inner {
     failures: u32,
     stopped: bool,
 }
+
+/// How many failed connects in a row make a [`Listener::keeps_failing`].
+pub const CHECK_AFTER_FAILURES: u32 = 3;
 
 /// A WebSocket that reconnects with backoff (0.25 s doubling to 5 s) until stopped.
 #[derive(Clone)]
@@ -215,7 +218,9 @@ impl Socket {
             let delay = (250 * 2u32.pow(inner.failures.min(5) - 1)).min(5_000);
             (delay, inner.failures, inner.listener.clone())
         };
-        listener.retrying(failures);
+        if failures.is_multiple_of(CHECK_AFTER_FAILURES) {
+            listener.keeps_failing();
+        }
         let socket = self.clone();
         let retry = Closure::once_into_js(move || {
             if !socket.0.borrow().stopped {

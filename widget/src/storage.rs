@@ -23,3 +23,11 @@ pub fn save<T: Serialize>(key: &str, value: &T) -> bool {
     let (Some(storage), Ok(json)) = (local(), serde_json::to_string(value)) else { return false };
     storage.set_item(key, &json).is_ok()
 }
+
+/// Forgets a value (e.g. a session the edge no longer accepts).
+pub fn remove(key: &str) {
+    if let Some(storage) = local() {
+        // A storage that refuses removal has nothing we could still read anyway.
+        let _ = storage.remove_item(key);
+    }
+}

@@ -57,9 +57,7 @@ impl Console {
     }
 
     pub fn sign_out(&self) {
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.remove_item(SESSION_KEY);
-        }
+        storage::remove(SESSION_KEY);
         self.socket.with_value(|s| s.as_ref().map(Socket::stop));
         self.session.set(None);
         self.selected.set(None);
@@ -104,10 +102,7 @@ impl Listener for Console {
     }
 
     /// The inbox keeps failing: if the session has expired, say so and sign out.
-    fn retrying(&self, failures: u32) {
-        if failures % 3 != 0 {
-            return;
-        }
+    fn keeps_failing(&self) {
         let console = *self;
         leptos::task::spawn_local(async move {
             let Some(token) = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else { return };
