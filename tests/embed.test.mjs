@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Relay } from './support/relay.mjs';
 import { startHost } from './support/hosts.mjs';
 import { artifacts, eventually, launch, openWidget, visitorSends } from './support/browser.mjs';
+import { nextFrame, openSocket, signInOperator, wsBase } from './support/sockets.mjs';
 
 let relay, host, browser;
 
@@ -56,6 +57,16 @@ test('before any interaction the page fetches only the loader: no Wasm, no socke
   // …and a click opens the chat and its socket.
   await openWidget(page);
   await eventually(() => sockets.length === 1, 'one socket after the click');
+
+  // Opening the window created nothing in the operators' inbox: only a message does.
+  const operator = await signInOperator(relay.url);
+  const inboxUrl = `${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
+  const inbox = await openSocket(inboxUrl);
+  assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'inbox')).conversations, []);
+  await visitorSends(page, 'now I exist');
+  const created = await nextFrame(inbox, (f) => f.type === 'conversation');
+  assert.equal(created.last_text, 'now I exist');
+  inbox.close();
   await context.close();
 });
 

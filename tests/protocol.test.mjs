@@ -181,8 +181,16 @@ test('the HTTP routes refuse bad input with a status and a clear JSON error', as
 
 test('an operator reply reaches every tab of the visitor, and the inbox follows live', async () => {
   const visitor = await newVisitor(relay.url);
-  const inbox = await openSocket(`${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`);
+  const inboxUrl = `${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
+  const inbox = await openSocket(inboxUrl);
   await nextFrame(inbox, (f) => f.type === 'inbox');
+  // Presence: the operator is online once, however many consoles they have open.
+  const me = [{ id: operator.operator, name: 'Demo Operator' }];
+  assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'presence')).online, me);
+  const secondTab = await openSocket(inboxUrl);
+  assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'presence')).online, me);
+  secondTab.close();
+  assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'presence')).online, me, 'still online in the first tab');
   const tab1 = await visitorSocket(relay.url, visitor);
   const tab2 = await visitorSocket(relay.url, visitor);
   send(tab1, { type: 'send', client_id: 'v1', text: 'anyone?' });

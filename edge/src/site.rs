@@ -1,10 +1,11 @@
 //! The `Site` Durable Object: one per site. It holds the site's policy (which origins
 //! may embed the widget), the inbox of conversation summaries, and the operators'
 //! inbox sockets, to which it pushes every change live. Operators with an inbox socket
-//! open are the ones online.
+//! open are the ones online: presence is derived from the sockets (which survive
+//! hibernation), never kept separately where it could go stale.
 
 use natter_shared::ids::SiteId;
-use natter_shared::protocol::{parse_client_frame, ClientFrame, ConversationSummary, InboxFrame};
+use natter_shared::protocol::{parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OperatorPresence};
 use natter_shared::token::OperatorClaims;
 use serde::Deserialize;
 use worker::{
@@ -72,10 +73,12 @@ impl DurableObject for Site {
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
         internal::complete_close(&ws, code);
+        self.announce_presence(Some(&ws));
         Ok(())
     }
 
-    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.announce_presence(Some(&ws));
         Ok(())
     }
 }
@@ -97,6 +100,7 @@ impl Site {
                 self.state.accept_websocket_with_tags(&pair.server, &["operator"]);
                 pair.server.serialize_attachment(&claims)?;
                 pair.server.send(&InboxFrame::Inbox { conversations: self.inbox()? })?;
+                self.announce_presence(None);
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/summary" => {
@@ -118,15 +122,33 @@ impl Site {
                 if cursor.rows_written() == 0 {
                     return Ok(Response::from_json(&serde_json::json!({}))?);
                 }
-                let frame = InboxFrame::Conversation(summary);
-                for ws in self.state.get_websockets_with_tag("operator") {
-                    // A closing socket misses this; its console reloads the inbox on reconnect.
-                    let _ = ws.send(&frame);
-                }
+                self.broadcast(&InboxFrame::Conversation(summary));
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             other => Err(EdgeError::NotFound(format!("No site route {other}"))),
         }
+    }
+
+    fn broadcast(&self, frame: &InboxFrame) {
+        for ws in self.state.get_websockets_with_tag("operator") {
+            // A closing socket misses this; its console reloads the inbox on reconnect.
+            let _ = ws.send(frame);
+        }
+    }
+
+    /// Tells every console who is online, leaving out a socket that is closing.
+    fn announce_presence(&self, leaving: Option<&WebSocket>) {
+        let mut online: Vec<OperatorPresence> = self
+            .state
+            .get_websockets_with_tag("operator")
+            .iter()
+            .filter(|ws| Some(*ws) != leaving)
+            .filter_map(|ws| ws.deserialize_attachment::<OperatorClaims>().ok().flatten())
+            .map(|claims| OperatorPresence { id: claims.operator, name: claims.name })
+            .collect();
+        online.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        online.dedup_by(|a, b| a.id == b.id);
+        self.broadcast(&InboxFrame::Presence { online });
     }
 
     /// The site's policy; the dev site is created on first use when running locally.

@@ -25,6 +25,12 @@ fn App() -> impl IntoView {
                 <header class="topbar">
                     <h1>"Natter"</h1>
                     <span class="who">{move || console.session.get().map(|s| format!("{} · {}", s.name, s.site))}</span>
+                    <span class="online" role="status" aria-label="Operators online">
+                        {move || {
+                            let names: Vec<String> = console.online.get().into_iter().map(|o| o.name).collect();
+                            if names.is_empty() { String::new() } else { format!("Online: {}", names.join(", ")) }
+                        }}
+                    </span>
                     <button class="sign-out" on:click=move |_| console.sign_out()>"Sign out"</button>
                 </header>
                 <Inbox/>

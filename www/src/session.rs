@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use natter_shared::ids::ConversationId;
-use natter_shared::protocol::{ClientFrame, ConversationSummary, InboxFrame, OperatorSession, PROTOCOL_VERSION};
+use natter_shared::protocol::{
+    ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, PROTOCOL_VERSION,
+};
 use natter_widget::net::{self, Listener, Socket};
 use natter_widget::storage;
 
@@ -15,6 +17,8 @@ const SESSION_KEY: &str = "natter.console.session";
 pub struct Console {
     pub session: RwSignal<Option<OperatorSession>>,
     pub inbox: RwSignal<Vec<ConversationSummary>>,
+    /// The site's operators who are online now.
+    pub online: RwSignal<Vec<OperatorPresence>>,
     pub selected: RwSignal<Option<ConversationId>>,
     pub connected: RwSignal<bool>,
     /// Why the operator is looking at the sign-in form again, if not by choice.
@@ -38,6 +42,7 @@ impl Console {
         let console = Console {
             session: RwSignal::new(storage::load(SESSION_KEY)),
             inbox: RwSignal::new(Vec::new()),
+            online: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             connected: RwSignal::new(false),
             notice: RwSignal::new(None),
@@ -93,6 +98,7 @@ impl Listener for Console {
                 inbox.push(summary);
                 inbox.sort_by_key(|c| std::cmp::Reverse(c.last_at));
             }),
+            Ok(InboxFrame::Presence { online }) => self.online.set(online),
             _ => {}
         }
     }

@@ -135,6 +135,13 @@ pub struct ConversationSummary {
     pub page_url: String,
 }
 
+/// An operator of the site who is online (has a console open).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorPresence {
+    pub id: OperatorId,
+    pub name: String,
+}
+
 /// Frames the server sends on an operator's inbox socket (one per console tab).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -144,6 +151,8 @@ pub enum InboxFrame {
     Inbox { conversations: Vec<ConversationSummary> },
     /// One conversation was created or changed.
     Conversation(ConversationSummary),
+    /// Who is online now, each operator once, by name; sent whenever it changes.
+    Presence { online: Vec<OperatorPresence> },
     Error(ErrorBody),
     #[serde(other)]
     Unknown,
@@ -300,6 +309,9 @@ mod tests {
     fn every_inbox_frame_and_rest_body_round_trips() {
         round_trip(InboxFrame::Inbox { conversations: vec![summary()] });
         round_trip(InboxFrame::Conversation(summary()));
+        round_trip(InboxFrame::Presence {
+            online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into() }],
+        });
         round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into() }));
         round_trip(InboxFrame::Unknown);
         round_trip(VisitorSession {
