@@ -141,16 +141,29 @@ test('messages typed while the relay is down arrive exactly once after it is bac
   await openWidget(visitor);
   await eventually(async () => (await logTexts(visitor)).slice(-3).join() === typed.join(), 'pending messages after reload');
 
+  // The operator replies while the relay is down too, then closes the console tab.
+  await operator.getByRole('textbox', { name: 'Reply' }).fill('Sorry for the wait');
+  await operator.getByRole('button', { name: 'Send', exact: true }).click();
+  await eventually(async () => (await operator.getByRole('log').locator('.meta').allTextContents()).includes('Sending…'),
+    'the reply pending in the console');
+  const operatorContext = operator.context();
+  await operator.close();
+
   await relay.start();
+  operator = await operatorContext.newPage();
+  await operator.goto(`${relay.url}/console/`);
   await eventually(
     async () => (await visitor.getByRole('log').locator('.delivery').allTextContents()).every((d) => d !== 'Sending…'),
     'every pending message acked', 30_000,
   );
+  await operator.getByRole('button', { name: /Visitor/ }).click();
+  await waitForText(visitor, 'Sorry for the wait', 20_000);
   const messages = await history(conversation);
-  assert.deepEqual(messages.map((m) => m.text), [...before.map((m) => m.text), ...typed]);
+  assert.deepEqual(messages.map((m) => m.text), [...before.map((m) => m.text), ...typed, 'Sorry for the wait']);
   assert.deepEqual(messages.map((m) => m.seq), messages.map((_, i) => i + 1), 'seq is 1..n without gaps');
   assert.equal(new Set(messages.map((m) => m.client_id)).size, messages.length, 'each client id once');
   await waitForText(operator, 'offline three', 20_000);
   const shown = await logTexts(operator);
   for (const text of typed) assert.equal(shown.filter((t) => t === text).length, 1, `${text} shown once to the operator`);
+  assert.equal((await logTexts(visitor)).filter((t) => t === 'Sorry for the wait').length, 1, 'the reply shown once');
 });

@@ -13,6 +13,7 @@ use natter_shared::protocol::{
 
 use crate::log::{Log, Pending};
 use crate::net::{self, Listener, Socket};
+use crate::outbox::Outbox;
 use crate::storage;
 use crate::typing::Indicator;
 
@@ -40,6 +41,7 @@ pub struct Chat {
     pub problem: RwSignal<Option<String>>,
     /// The visitor's identity; replaced if the edge stops accepting it.
     session: StoredValue<Option<VisitorSession>>,
+    outbox: StoredValue<Outbox>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
     config: StoredValue<Config>,
 }
@@ -74,12 +76,13 @@ impl Chat {
             connected: RwSignal::new(false),
             problem: RwSignal::new(None),
             session: StoredValue::new(None),
+            outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             socket: StoredValue::new_local(None),
             config: StoredValue::new(config),
         };
         // Messages typed before a reload are still waiting: show them as pending.
         chat.log.update(|log| {
-            for pending in chat.outbox() {
+            for pending in chat.outbox.with_value(Outbox::items) {
                 log.add_pending(&pending, me());
             }
         });
@@ -88,16 +91,6 @@ impl Chat {
 
     fn key(&self, name: &str) -> String {
         self.config.with_value(|c| storage::key(&c.site, name))
-    }
-
-    fn outbox(&self) -> Vec<Pending> {
-        storage::load(&self.key("outbox")).unwrap_or_default()
-    }
-
-    fn set_outbox(&self, outbox: &[Pending]) {
-        if !storage::save(&self.key("outbox"), &outbox) {
-            self.problem.set(Some("Your browser does not let the chat keep unsent messages.".into()));
-        }
     }
 
     /// Gets (or makes) the visitor's identity, then connects. Retries until the edge answers.
@@ -166,11 +159,9 @@ impl Chat {
                 return false;
             }
         };
-        let mut outbox = self.outbox();
-        outbox.push(pending.clone());
-        self.set_outbox(&outbox);
         self.log.update(|log| log.add_pending(&pending, me()));
-        self.problem.set(None);
+        let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
+        self.problem.set((!kept).then(|| "Your browser does not let the chat keep unsent messages.".into()));
         let frame = ClientFrame::Send { client_id: pending.client_id, text: pending.text };
         self.with_socket(|socket| socket.send(&frame));
         true
@@ -207,8 +198,7 @@ impl Chat {
                 self.seen.update(|seen| *seen = (*seen).max(visitor_read));
             }
             ServerFrame::Ack { client_id, seq } => {
-                let outbox: Vec<Pending> = self.outbox().into_iter().filter(|p| p.client_id != client_id).collect();
-                self.set_outbox(&outbox);
+                self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
             }
             ServerFrame::Message(message) => {
@@ -238,7 +228,7 @@ impl Listener for Chat {
         let after = self.log.with_untracked(Log::last_seq);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: Some(page_context()) });
         // Everything not acked yet goes again; the edge stores each client id once.
-        for pending in self.outbox() {
+        for pending in self.outbox.with_value(Outbox::items) {
             socket.send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text });
         }
     }

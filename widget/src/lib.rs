@@ -6,6 +6,7 @@ pub mod chat;
 pub mod components;
 pub mod log;
 pub mod net;
+pub mod outbox;
 pub mod storage;
 pub mod typing;
 

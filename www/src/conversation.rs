@@ -8,6 +8,7 @@ use natter_shared::ids::{ConversationId, Seq};
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
+use natter_widget::outbox::Outbox;
 use natter_widget::typing::{Announcer, Indicator};
 
 use crate::session::{socket_url, Console};
@@ -20,23 +21,31 @@ struct Thread {
     visitor_typing: Indicator,
     visitor_read: RwSignal<Seq>,
     problem: RwSignal<Option<String>>,
-    /// Replies not acknowledged yet: sent again after a reconnect.
-    outbox: StoredValue<Vec<Pending>>,
+    /// Replies not acknowledged yet.
+    outbox: StoredValue<Outbox>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
 impl Thread {
-    fn new() -> Thread {
-        Thread {
+    fn new(conversation: &ConversationId, me: Author) -> Thread {
+        let thread = Thread {
             log: RwSignal::new(Log::default()),
             visitor: RwSignal::new(None),
             visitor_typing: Indicator::new(),
             visitor_read: RwSignal::new(Seq(0)),
             problem: RwSignal::new(None),
-            outbox: StoredValue::new(Vec::new()),
+            outbox: StoredValue::new(Outbox::new(format!("natter.console.outbox.{conversation}"))),
             socket: StoredValue::new_local(None),
-        }
+        };
+        thread.log.update(|log| {
+            for pending in thread.outbox.with_value(Outbox::items) {
+                log.add_pending(&pending, me.clone());
+            }
+        });
+        thread
     }
+
+
 
     fn send(&self, name: &str, text: &str) -> bool {
         let pending = match Pending::typed(text, &net::random_id(), js_sys::Date::now() as u64) {
@@ -46,9 +55,9 @@ impl Thread {
                 return false;
             }
         };
-        self.outbox.update_value(|o| o.push(pending.clone()));
         self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into() }));
-        self.problem.set(None);
+        let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
+        self.problem.set((!kept).then(|| "This browser does not let the console keep unsent replies.".into()));
         self.socket_send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text });
         true
     }
@@ -62,7 +71,7 @@ impl Listener for Thread {
     fn opened(&self, socket: &Socket) {
         let after = self.log.with_untracked(Log::last_seq);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: None });
-        for p in self.outbox.get_value() {
+        for p in self.outbox.with_value(Outbox::items) {
             socket.send(&ClientFrame::Send { client_id: p.client_id, text: p.text });
         }
     }
@@ -72,7 +81,7 @@ impl Listener for Thread {
         match frame {
             ServerFrame::Welcome { visitor_read, .. } => self.visitor_read.set(visitor_read),
             ServerFrame::Ack { client_id, seq } => {
-                self.outbox.update_value(|o| o.retain(|p| p.client_id != client_id));
+                self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
             }
             ServerFrame::Message(message) => {
@@ -120,7 +129,8 @@ fn VisitorPanel(thread: Thread) -> impl IntoView {
 #[component]
 fn ThreadView(id: ConversationId) -> impl IntoView {
     let console = expect_context::<Console>();
-    let thread = Thread::new();
+    let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
+    let thread = Thread::new(&id, Author { kind: AuthorKind::Operator, name: my_name() });
     let path = format!("/v1/console/conversations/{id}/ws");
     let socket = Socket::connect(
         move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(),
@@ -133,7 +143,6 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
 
     let draft = RwSignal::new(String::new());
     let announcer = Announcer::new();
-    let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let submit = move || {
         if thread.send(&my_name(), &draft.get_untracked()) {
             draft.set(String::new());

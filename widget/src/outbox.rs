@@ -1,0 +1,38 @@
+//! The outbox: messages typed but not acknowledged yet, kept in `localStorage` so a
+//! reload, a closed tab or a dead socket loses none. Everything in it is sent again on
+//! every (re)connect; the edge stores each client message id once.
+
+use natter_shared::ids::ClientMessageId;
+
+use crate::log::Pending;
+use crate::storage;
+
+/// One outbox, under one storage key.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    key: String,
+}
+
+impl Outbox {
+    pub fn new(key: String) -> Outbox {
+        Outbox { key }
+    }
+
+    /// What waits, oldest first.
+    pub fn items(&self) -> Vec<Pending> {
+        storage::load(&self.key).unwrap_or_default()
+    }
+
+    /// Keeps a new message; false when the browser refuses to store it.
+    pub fn push(&self, pending: &Pending) -> bool {
+        let mut items = self.items();
+        items.push(pending.clone());
+        storage::save(&self.key, &items)
+    }
+
+    /// Forgets a message the edge acknowledged.
+    pub fn acked(&self, client_id: &ClientMessageId) {
+        let items: Vec<Pending> = self.items().into_iter().filter(|p| &p.client_id != client_id).collect();
+        storage::save(&self.key, &items);
+    }
+}
