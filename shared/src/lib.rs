@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod password;
 pub mod protocol;
+pub mod settings;
 pub mod token;
 
 pub use error::Error;

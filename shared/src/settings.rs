@@ -1,0 +1,538 @@
+//! The site's widget settings (version 1): how the widget looks and speaks. Defined
+//! once here and read two ways:
+//! - [`WidgetSettings::parse_strict`] when an admin saves: every unknown field and
+//!   every bad value is reported at its field, and nothing is saved;
+//! - [`WidgetSettings::parse_lenient`] when the widget loads: whatever it does not
+//!   know or cannot use falls back to the default, so a newer or damaged document
+//!   never breaks a page.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The settings document's version.
+pub const SETTINGS_VERSION: u16 = 1;
+/// Longest launcher label, in characters.
+pub const MAX_LABEL_CHARS: usize = 40;
+/// Longest title or placeholder, in characters.
+pub const MAX_TITLE_CHARS: usize = 80;
+/// Longest logo URL.
+pub const MAX_URL_CHARS: usize = 2_000;
+
+/// Where the launcher is and what it looks like: Gravity's seven choices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// A round button, bottom right.
+    RoundBottomRight,
+    /// No launcher: the window opens only by an auto-action or the JS API.
+    Hidden,
+    /// A tab with the label, bottom right.
+    #[default]
+    TabBottomRight,
+    TabBottomCenter,
+    TabBottomLeft,
+    /// A vertical tab at the middle of the right edge.
+    TabRightCenter,
+    TabLeftCenter,
+}
+
+impl Position {
+    pub const ALL: [Position; 7] = [
+        Position::RoundBottomRight,
+        Position::Hidden,
+        Position::TabBottomRight,
+        Position::TabBottomCenter,
+        Position::TabBottomLeft,
+        Position::TabRightCenter,
+        Position::TabLeftCenter,
+    ];
+}
+
+/// The header's pattern, drawn in the widget and tinted to the header colour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pattern {
+    #[default]
+    None,
+    Dots,
+    Waves,
+    Grid,
+    Diagonal,
+    Circles,
+    Zigzag,
+}
+
+impl Pattern {
+    pub const ALL: [Pattern; 7] =
+        [Pattern::None, Pattern::Dots, Pattern::Waves, Pattern::Grid, Pattern::Diagonal, Pattern::Circles, Pattern::Zigzag];
+}
+
+/// A language the widget speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Ru,
+    #[default]
+    En,
+}
+
+impl Language {
+    /// The language for a browser language tag (`ru-RU`, `en`), if we speak it.
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "ru" => Some(Language::Ru),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+}
+
+/// Which language the widget uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LanguageChoice {
+    /// The visitor's browser language if we speak it, else the site's default.
+    #[default]
+    Auto,
+    Ru,
+    En,
+}
+
+impl LanguageChoice {
+    /// The language to show, given the browser's preferred language tags in order.
+    pub fn resolve(self, default: Language, browser: &[String]) -> Language {
+        match self {
+            LanguageChoice::Ru => Language::Ru,
+            LanguageChoice::En => Language::En,
+            LanguageChoice::Auto => browser.iter().find_map(|tag| Language::from_tag(tag)).unwrap_or(default),
+        }
+    }
+}
+
+/// A colour as `#rrggbb` (stored lower case).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Color(String);
+
+impl Color {
+    pub fn parse(value: &str) -> Result<Color, String> {
+        let hex = value.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
+        match hex {
+            Some(hex) => Ok(Color(format!("#{}", hex.to_ascii_lowercase()))),
+            None => Err(format!("{value:?} is not a colour: use #rrggbb, e.g. #2f6fed")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn channel(&self, i: usize) -> f64 {
+        let byte = u8::from_str_radix(&self.0[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0);
+        let c = f64::from(byte) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    }
+
+    /// WCAG relative luminance, 0 (black) to 1 (white).
+    pub fn luminance(&self) -> f64 {
+        0.2126 * self.channel(0) + 0.7152 * self.channel(1) + 0.0722 * self.channel(2)
+    }
+
+    /// WCAG contrast ratio between two colours, 1 to 21; text needs 4.5 (AA).
+    pub fn contrast(&self, other: &Color) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+}
+
+impl TryFrom<String> for Color {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Color::parse(&value)
+    }
+}
+
+impl From<Color> for String {
+    fn from(color: Color) -> String {
+        color.0
+    }
+}
+
+/// Good colours to start from, shown as swatches in the configurator.
+pub const PALETTE: [(&str, &str); 10] = [
+    ("Blue", "#2f6fed"),
+    ("Indigo", "#4f46e5"),
+    ("Violet", "#7c3aed"),
+    ("Teal", "#0f766e"),
+    ("Green", "#15803d"),
+    ("Orange", "#c2410c"),
+    ("Red", "#b91c1c"),
+    ("Graphite", "#1f2937"),
+    ("White", "#ffffff"),
+    ("Black", "#000000"),
+];
+
+/// The owner's own words for one language; `None` means the built-in text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Texts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+}
+
+/// One value per language we speak.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerLanguage<T> {
+    pub ru: T,
+    pub en: T,
+}
+
+impl<T> PerLanguage<T> {
+    pub fn get(&self, language: Language) -> &T {
+        match language {
+            Language::Ru => &self.ru,
+            Language::En => &self.en,
+        }
+    }
+}
+
+/// A site's widget settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WidgetSettings {
+    pub version: u16,
+    pub position: Position,
+    pub header_color: Color,
+    pub send_color: Color,
+    /// The colour of text on the header and the launcher.
+    pub text_color: Color,
+    pub pattern: Pattern,
+    pub texts: PerLanguage<Texts>,
+    pub language: LanguageChoice,
+    /// The language for `auto` when the browser's is not one we speak.
+    pub default_language: Language,
+    /// A short sound when an operator writes while the window is closed or hidden.
+    pub sound: bool,
+    /// A company logo or avatar for the header (`https:` only).
+    pub logo_url: Option<String>,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        WidgetSettings {
+            version: SETTINGS_VERSION,
+            position: Position::default(),
+            header_color: Color("#2f6fed".into()),
+            send_color: Color("#2f6fed".into()),
+            text_color: Color("#ffffff".into()),
+            pattern: Pattern::default(),
+            texts: PerLanguage::default(),
+            language: LanguageChoice::default(),
+            default_language: Language::default(),
+            sound: true,
+            logo_url: None,
+        }
+    }
+}
+
+/// A refusal at one field of a settings document, e.g. `texts.ru.online_title`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Reads one field after another from a JSON object, collecting every problem (strict)
+/// or keeping the default (lenient).
+struct Reader<'a> {
+    object: Map<String, Value>,
+    path: String,
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(value: Value, path: &str, errors: &'a mut Vec<FieldError>) -> Option<Reader<'a>> {
+        match value {
+            Value::Object(object) => Some(Reader { object, path: path.to_owned(), errors }),
+            _ => {
+                let field = if path.is_empty() { "(document)".to_owned() } else { path.to_owned() };
+                errors.push(FieldError { field, message: "Expected an object".into() });
+                None
+            }
+        }
+    }
+
+    fn field(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn refuse(&mut self, key: &str, message: String) {
+        let field = self.field(key);
+        self.errors.push(FieldError { field, message });
+    }
+
+    /// Reads `key` into `slot`, checked by `check`; a missing key keeps `slot`.
+    fn read<T: DeserializeOwned>(&mut self, key: &str, slot: &mut T, check: impl Fn(&T) -> Result<(), String>) {
+        let Some(value) = self.object.remove(key) else { return };
+        match serde_json::from_value::<T>(value) {
+            Ok(value) => match check(&value) {
+                Ok(()) => *slot = value,
+                Err(message) => self.refuse(key, message),
+            },
+            Err(e) => self.refuse(key, clean_serde_message(&e.to_string())),
+        }
+    }
+
+    /// Everything not read is unknown.
+    fn finish(self) {
+        let mut unknown: Vec<String> = self.object.keys().cloned().collect();
+        unknown.sort();
+        for key in unknown {
+            let field = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+            self.errors.push(FieldError { field, message: "Unknown field".into() });
+        }
+    }
+}
+
+/// serde's messages name Rust types; keep what a person can act on.
+fn clean_serde_message(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Invalid value".into(),
+    }
+}
+
+fn no_check<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+
+fn check_text(limit: usize) -> impl Fn(&Option<String>) -> Result<(), String> {
+    move |text| match text {
+        Some(text) if text.chars().count() > limit => {
+            Err(format!("Too long: {} characters, at most {limit}", text.chars().count()))
+        }
+        Some(text) if text.chars().any(char::is_control) => Err("Line breaks and control characters are not allowed".into()),
+        _ => Ok(()),
+    }
+}
+
+/// An `https:` URL with a host and nothing that could break out of an attribute.
+fn check_logo_url(url: &Option<String>) -> Result<(), String> {
+    let Some(url) = url else { return Ok(()) };
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err("Use an https:// address".into());
+    };
+    if url.chars().count() > MAX_URL_CHARS {
+        return Err(format!("Too long: at most {MAX_URL_CHARS} characters"));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains('@') {
+        return Err("The address has no host".into());
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\')) {
+        return Err("The address has characters a URL cannot contain".into());
+    }
+    Ok(())
+}
+
+fn read_texts(value: Value, path: &str, errors: &mut Vec<FieldError>) -> Texts {
+    let mut texts = Texts::default();
+    if let Some(mut reader) = Reader::new(value, path, errors) {
+        reader.read("launcher_label", &mut texts.launcher_label, check_text(MAX_LABEL_CHARS));
+        reader.read("online_title", &mut texts.online_title, check_text(MAX_TITLE_CHARS));
+        reader.read("offline_title", &mut texts.offline_title, check_text(MAX_TITLE_CHARS));
+        reader.read("placeholder", &mut texts.placeholder, check_text(MAX_TITLE_CHARS));
+        reader.finish();
+    }
+    texts
+}
+
+fn read_per_language(value: Value, errors: &mut Vec<FieldError>) -> PerLanguage<Texts> {
+    let mut texts = PerLanguage::<Texts>::default();
+    if let Some(mut reader) = Reader::new(value, "texts", errors) {
+        if let Some(ru) = reader.object.remove("ru") {
+            texts.ru = read_texts(ru, "texts.ru", reader.errors);
+        }
+        if let Some(en) = reader.object.remove("en") {
+            texts.en = read_texts(en, "texts.en", reader.errors);
+        }
+        reader.finish();
+    }
+    texts
+}
+
+impl WidgetSettings {
+    /// Reads a document field by field: every field that is missing, unknown or bad
+    /// is left at its default and reported.
+    fn read(json: &str, errors: &mut Vec<FieldError>) -> WidgetSettings {
+        let mut settings = WidgetSettings::default();
+        let value = match serde_json::from_str::<Value>(json) {
+            Ok(value) => value,
+            Err(e) => {
+                errors.push(FieldError { field: "(document)".into(), message: clean_serde_message(&e.to_string()) });
+                return settings;
+            }
+        };
+        let Some(mut reader) = Reader::new(value, "", errors) else { return settings };
+        let mut version = SETTINGS_VERSION;
+        reader.read("version", &mut version, |v| {
+            if *v == SETTINGS_VERSION { Ok(()) } else { Err(format!("Version {v} is not supported; use {SETTINGS_VERSION}")) }
+        });
+        reader.read("position", &mut settings.position, no_check);
+        reader.read("header_color", &mut settings.header_color, no_check);
+        reader.read("send_color", &mut settings.send_color, no_check);
+        reader.read("text_color", &mut settings.text_color, no_check);
+        reader.read("pattern", &mut settings.pattern, no_check);
+        reader.read("language", &mut settings.language, no_check);
+        reader.read("default_language", &mut settings.default_language, no_check);
+        reader.read("sound", &mut settings.sound, no_check);
+        reader.read("logo_url", &mut settings.logo_url, check_logo_url);
+        if let Some(texts) = reader.object.remove("texts") {
+            settings.texts = read_per_language(texts, reader.errors);
+        }
+        reader.finish();
+        settings
+    }
+
+    /// For saving: the settings, or every problem found, each at its field.
+    pub fn parse_strict(json: &str) -> Result<WidgetSettings, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let settings = Self::read(json, &mut errors);
+        if errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// For the widget: whatever can be used, defaults for the rest. Never fails.
+    pub fn parse_lenient(json: &str) -> WidgetSettings {
+        Self::read(json, &mut Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fields(result: Result<WidgetSettings, Vec<FieldError>>) -> Vec<String> {
+        result.expect_err("refused").into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn the_defaults_round_trip_strictly() {
+        let json = serde_json::to_string(&WidgetSettings::default()).unwrap();
+        assert_eq!(WidgetSettings::parse_strict(&json), Ok(WidgetSettings::default()));
+        assert_eq!(WidgetSettings::parse_strict("{}"), Ok(WidgetSettings::default()));
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let json = r##"{"version":1,"position":"tab_left_center","header_color":"#AABBCC","send_color":"#000000",
+            "text_color":"#ffffff","pattern":"zigzag","language":"ru","default_language":"ru","sound":false,
+            "logo_url":"https://shop.example/logo.png","texts":{"ru":{"online_title":"Мы на связи"},"en":{"placeholder":"Ask"}}}"##;
+        let s = WidgetSettings::parse_strict(json).unwrap();
+        assert_eq!(s.position, Position::TabLeftCenter);
+        assert_eq!(s.header_color.as_str(), "#aabbcc");
+        assert_eq!(s.pattern, Pattern::Zigzag);
+        assert_eq!((s.language, s.default_language, s.sound), (LanguageChoice::Ru, Language::Ru, false));
+        assert_eq!(s.texts.ru.online_title.as_deref(), Some("Мы на связи"));
+        assert_eq!(s.texts.en.placeholder.as_deref(), Some("Ask"));
+        assert_eq!(s.logo_url.as_deref(), Some("https://shop.example/logo.png"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_each_at_its_field() {
+        let long = "x".repeat(10_000);
+        let json = format!(
+            r##"{{"header_color":"#GGG","pattern":"stripes","position":"top_left","logo_url":"javascript:alert(1)",
+                "texts":{{"en":{{"online_title":"{long}","colour":"red"}},"de":{{}}}},"surprise":1}}"##
+        );
+        let mut refused = fields(WidgetSettings::parse_strict(&json));
+        refused.sort();
+        assert_eq!(
+            refused,
+            ["header_color", "logo_url", "pattern", "position", "surprise", "texts.de", "texts.en.colour", "texts.en.online_title"]
+        );
+        let errors = WidgetSettings::parse_strict(&json).unwrap_err();
+        let message = |field: &str| errors.iter().find(|e| e.field == field).unwrap().message.clone();
+        assert!(message("header_color").contains("#rrggbb"), "{}", message("header_color"));
+        assert!(message("pattern").contains("stripes"), "{}", message("pattern"));
+        assert!(message("texts.en.online_title").contains("10000 characters"));
+        assert_eq!(message("logo_url"), "Use an https:// address");
+        assert_eq!(message("surprise"), "Unknown field");
+    }
+
+    #[test]
+    fn the_widget_keeps_what_it_can_and_defaults_the_rest() {
+        let s = WidgetSettings::parse_lenient(r##"{"header_color":"#GGG","pattern":"dots","future_option":true}"##);
+        assert_eq!(s.pattern, Pattern::Dots);
+        assert_eq!(s.header_color, WidgetSettings::default().header_color);
+        assert_eq!(WidgetSettings::parse_lenient("not json"), WidgetSettings::default());
+        assert_eq!(WidgetSettings::parse_lenient("[1,2]"), WidgetSettings::default());
+    }
+
+    #[test]
+    fn logo_urls_must_be_plain_https() {
+        for ok in ["https://a.example/x.png", "https://cdn.example:8443/a?b=c#d"] {
+            assert_eq!(check_logo_url(&Some(ok.into())), Ok(()), "{ok}");
+        }
+        for bad in ["http://a.example/x.png", "javascript:alert(1)", "https://", "https://a b/", "https://x/\"><script>", "data:image/png;base64,AA", "https://user@evil/"] {
+            assert!(check_logo_url(&Some(bad.into())).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auto_language_follows_the_browser_then_the_site() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(LanguageChoice::Auto.resolve(Language::En, &tags(&["ru-RU", "en"])), Language::Ru);
+        assert_eq!(LanguageChoice::Auto.resolve(Language::Ru, &tags(&["de-DE", "en-GB"])), Language::En);
+        assert_eq!(LanguageChoice::Auto.resolve(Language::Ru, &tags(&["de"])), Language::Ru);
+        assert_eq!(LanguageChoice::En.resolve(Language::Ru, &tags(&["ru"])), Language::En);
+    }
+
+    #[test]
+    fn contrast_follows_wcag() {
+        let c = |s: &str| Color::parse(s).unwrap();
+        assert!((c("#000000").contrast(&c("#ffffff")) - 21.0).abs() < 1e-9);
+        assert!((c("#777777").contrast(&c("#777777")) - 1.0).abs() < 1e-9);
+        // White on the default blue passes AA; light grey on white does not.
+        assert!(c("#ffffff").contrast(&c("#2f6fed")) >= 4.5);
+        assert!(c("#cccccc").contrast(&c("#ffffff")) < 4.5);
+        for (_, hex) in PALETTE {
+            assert!(Color::parse(hex).is_ok());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_input_panics_and_lenient_always_yields_settings(s in ".{0,200}") {
+            let _ = WidgetSettings::parse_strict(&s);
+            let _ = WidgetSettings::parse_lenient(&s);
+        }
+
+        #[test]
+        fn any_rrggbb_is_a_colour(r: u8, g: u8, b: u8) {
+            let hex = format!("#{r:02X}{g:02x}{b:02X}");
+            let color = Color::parse(&hex).unwrap();
+            prop_assert_eq!(color.as_str(), hex.to_ascii_lowercase());
+        }
+    }
+}
