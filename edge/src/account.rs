@@ -4,7 +4,7 @@
 
 use natter_shared::ids::{OperatorId, SiteId};
 use natter_shared::password;
-use natter_shared::protocol::SignIn;
+use natter_shared::protocol::{Role, SignIn};
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS account (
     site TEXT NOT NULL,
     operator TEXT NOT NULL,
     name TEXT NOT NULL,
+    role TEXT NOT NULL,
     password_hash TEXT NOT NULL
 );";
 
@@ -27,6 +28,8 @@ struct AccountRow {
     site: String,
     operator: String,
     name: String,
+    /// `admin` or `agent`, as [`Role`] serializes.
+    role: String,
     password_hash: String,
 }
 
@@ -55,10 +58,11 @@ impl Account {
     async fn sign_in(&self, req: &mut Request) -> EdgeResult<Response> {
         let email: String = internal::context(req)?;
         let attempt: SignIn = req.json().await?;
-        let account = match self.load()? {
-            Some(account) => Some(account),
-            None if dev::enabled(&self.env) && email == dev::OPERATOR_EMAIL => Some(self.create_dev_operator()?),
-            None => None,
+        let dev_operator = dev::OPERATORS.iter().find(|o| o.email == email).filter(|_| dev::enabled(&self.env));
+        let account = match (self.load()?, dev_operator) {
+            (Some(account), _) => Some(account),
+            (None, Some(dev_operator)) => Some(self.create_dev_operator(dev_operator)?),
+            (None, None) => None,
         };
         // The same answer for an unknown address and a wrong password.
         let account = account
@@ -68,6 +72,7 @@ impl Account {
             site: SiteId::parse(&account.site)?,
             operator: OperatorId::parse(&account.operator)?,
             name: account.name,
+            role: role_from_column(&account.role)?,
         };
         Ok(Response::from_json(&info)?)
     }
@@ -76,22 +81,39 @@ impl Account {
         Ok(self.sql().exec("SELECT * FROM account WHERE id = 1", None)?.to_array::<AccountRow>()?.pop())
     }
 
-    fn create_dev_operator(&self) -> EdgeResult<AccountRow> {
+    fn create_dev_operator(&self, dev: &dev::DevOperator) -> EdgeResult<AccountRow> {
         let row = AccountRow {
             site: dev::SITE.into(),
             operator: OperatorId::from_random(auth::random_bytes()?).to_string(),
-            name: dev::OPERATOR_NAME.into(),
-            password_hash: password::hash(dev::OPERATOR_PASSWORD, auth::random_bytes()?),
+            name: dev.name.into(),
+            role: role_column(dev.role).into(),
+            password_hash: password::hash(dev.password, auth::random_bytes()?),
         };
         self.sql().exec(
-            "INSERT INTO account (id, site, operator, name, password_hash) VALUES (1, ?, ?, ?, ?)",
+            "INSERT INTO account (id, site, operator, name, role, password_hash) VALUES (1, ?, ?, ?, ?, ?)",
             vec![
                 row.site.as_str().into(),
                 row.operator.as_str().into(),
                 row.name.as_str().into(),
+                row.role.as_str().into(),
                 row.password_hash.as_str().into(),
             ],
         )?;
         Ok(row)
+    }
+}
+
+fn role_column(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Agent => "agent",
+    }
+}
+
+fn role_from_column(column: &str) -> EdgeResult<Role> {
+    match column {
+        "admin" => Ok(Role::Admin),
+        "agent" => Ok(Role::Agent),
+        other => Err(EdgeError::Internal(format!("Stored role {other:?}"))),
     }
 }

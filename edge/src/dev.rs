@@ -1,14 +1,26 @@
-//! The out-of-the-box dev site: site `demo` (any origin may embed it) and operator
-//! `demo@natter.dev` / `natter-demo`. Created lazily, and only when the `NATTER_DEV`
+//! The out-of-the-box dev site: site `demo` (any origin may embed it), its admin
+//! `demo@natter.dev` / `natter-demo` and an agent without admin rights,
+//! `agent@natter.dev` / `natter-agent`. Created lazily, and only when the `NATTER_DEV`
 //! variable is "1", which only `.dev.vars` (written by `make dev` / the tests, never
 //! deployed) sets.
 
+use natter_shared::protocol::Role;
 use worker::Env;
 
 pub const SITE: &str = "demo";
-pub const OPERATOR_EMAIL: &str = "demo@natter.dev";
-pub const OPERATOR_PASSWORD: &str = "natter-demo";
-pub const OPERATOR_NAME: &str = "Demo Operator";
+
+/// A dev operator account.
+pub struct DevOperator {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+}
+
+pub const OPERATORS: [DevOperator; 2] = [
+    DevOperator { email: "demo@natter.dev", password: "natter-demo", name: "Demo Operator", role: Role::Admin },
+    DevOperator { email: "agent@natter.dev", password: "natter-agent", name: "Demo Agent", role: Role::Agent },
+];
 
 /// Whether this Worker runs as a local dev server.
 pub fn enabled(env: &Env) -> bool {

@@ -2,6 +2,7 @@
 //! error body. Clients see a stable code and a human message, never a stack trace.
 
 use natter_shared::protocol::{ErrorBody, ErrorCode};
+use natter_shared::settings::FieldError;
 use worker::Response;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,8 @@ pub enum EdgeError {
     UnsupportedProtocol(String),
     #[error("{0} is not allowed here")]
     MethodNotAllowed(String),
+    #[error("The settings were not saved: {} field(s) need attention", .0.len())]
+    InvalidSettings(Vec<FieldError>),
     #[error("The server failed: {0}")]
     Internal(String),
     /// A Durable Object refused the request; its answer is passed on as it is.
@@ -51,6 +54,9 @@ impl EdgeError {
         let code = match self {
             EdgeError::Input(e) => return e.into(),
             EdgeError::Upstream { body, .. } => return body.clone(),
+            EdgeError::InvalidSettings(fields) => {
+                return ErrorBody { code: ErrorCode::InvalidSettings, message: self.to_string(), fields: fields.clone() }
+            }
             EdgeError::BadRequest(_) => ErrorCode::InvalidInput,
             EdgeError::Unauthorized | EdgeError::WrongCredentials => ErrorCode::Unauthorized,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
@@ -60,7 +66,7 @@ impl EdgeError {
             EdgeError::UnsupportedProtocol(_) => ErrorCode::UnsupportedProtocol,
             EdgeError::Internal(_) => ErrorCode::Internal,
         };
-        ErrorBody { code, message: self.to_string() }
+        ErrorBody { code, message: self.to_string(), fields: Vec::new() }
     }
 
     pub fn status(&self) -> u16 {
@@ -75,6 +81,7 @@ impl EdgeError {
             EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) => 403,
             EdgeError::NotFound(_) => 404,
             EdgeError::MethodNotAllowed(_) => 405,
+            EdgeError::InvalidSettings(_) => 422,
             EdgeError::Internal(_) => 500,
             EdgeError::Upstream { status, .. } => *status,
         }

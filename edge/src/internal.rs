@@ -3,7 +3,7 @@
 //! tokens again), and small helpers to call a stub.
 
 use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
-use natter_shared::protocol::{AuthorKind, ErrorBody};
+use natter_shared::protocol::{AuthorKind, ErrorBody, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Headers, Method, Request, RequestInit, Response, State, Stub, WebSocket, WebSocketIncomingMessage};
@@ -44,6 +44,7 @@ pub struct Account {
     pub site: SiteId,
     pub operator: OperatorId,
     pub name: String,
+    pub role: Role,
 }
 
 fn url<T: Serialize>(path: &str, context: &T) -> EdgeResult<String> {

@@ -3,17 +3,23 @@
 //!
 //! | route | who | what |
 //! |---|---|---|
+//! | `GET /v1/sites/{site}/widget` | loader | the widget settings, with `ETag` (revision) and `Cache-Control: no-cache` |
 //! | `POST /v1/sites/{site}/visitors` | widget | a new anonymous visitor token ([`VisitorSession`]) |
 //! | `GET /v1/conversations/{id}/ws?v=1&token=` | widget | the visitor's conversation socket |
 //! | `GET /v1/conversations/{id}` | widget | 204 while the visitor token grants it (a failed socket cannot tell why) |
 //! | `POST /v1/console/sign-in` | console | an operator session ([`OperatorSession`]) |
 //! | `GET /v1/console/session` | console | 204 while the operator session is valid |
+//! | `GET /v1/console/settings` | console | the site's settings ([`SettingsDocument`]) |
+//! | `PUT /v1/console/settings` | console, admins | saves settings; 422 with field errors when refused |
 //! | `GET /v1/console/inbox/ws?v=1&token=` | console | the live inbox |
 //! | `GET /v1/console/conversations/{id}/ws?v=1&token=` | console | an operator's conversation socket |
 //! | `GET /v1/console/conversations/{id}/messages` | console | the whole history ([`History`]) |
 
 use natter_shared::ids::{ConversationId, SiteId, VisitorId};
-use natter_shared::protocol::{AuthorKind, History, OperatorSession, SignIn, VisitorSession, PROTOCOL_VERSION};
+use natter_shared::protocol::{
+    AuthorKind, History, OperatorSession, Role, SettingsDocument, SignIn, VisitorSession, PROTOCOL_VERSION,
+};
+use natter_shared::settings::{WidgetSettings, SETTINGS_VERSION};
 use natter_shared::token::{Claims, OperatorClaims, VisitorClaims};
 use natter_shared::limits::{OPERATOR_SESSION_TTL_MS, VISITOR_TOKEN_TTL_MS};
 use serde::de::DeserializeOwned;
@@ -31,7 +37,15 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.clone(), segments.as_slice()) {
+        (Method::Get, ["v1", "sites", site, "widget"]) => widget_settings(&req, env, site).await,
         (Method::Post, ["v1", "sites", site, "visitors"]) => new_visitor(&req, env, site).await,
+        (Method::Get, ["v1", "console", "settings"]) => {
+            let claims = auth::operator(env, &auth::bearer(&req)?)?;
+            let document: SettingsDocument =
+                internal::call(&site_stub(env, &claims.site)?, "/settings", &claims.site, None::<&()>).await?;
+            Ok(Response::from_json(&document)?)
+        }
+        (Method::Put, ["v1", "console", "settings"]) => save_settings(&mut req, env).await,
         (Method::Get, ["v1", "conversations", id, "ws"]) => visitor_socket(&req, env, id).await,
         (Method::Get, ["v1", "conversations", id]) => {
             visitor_grant(&req, env, id)?;
@@ -45,7 +59,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (Method::Get, ["v1", "console", "inbox", "ws"]) => inbox_socket(&req, env).await,
         (Method::Get, ["v1", "console", "conversations", id, "ws"]) => operator_socket(&req, env, id).await,
         (Method::Get, ["v1", "console", "conversations", id, "messages"]) => history(&req, env, id).await,
-        (_, ["v1", "sites", _, "visitors"] | ["v1", "console", "sign-in"]) => {
+        (_, ["v1", "sites", _, "visitors" | "widget"] | ["v1", "console", "sign-in" | "settings"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
         _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),
@@ -61,8 +75,9 @@ pub fn with_cors(mut response: Response, origin: Option<&str>) -> worker::Result
     let headers = response.headers_mut();
     headers.set("Access-Control-Allow-Origin", origin.unwrap_or("*"))?;
     headers.set("Vary", "Origin")?;
-    headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
-    headers.set("Access-Control-Allow-Headers", "Content-Type, Authorization")?;
+    headers.set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-None-Match")?;
+    headers.set("Access-Control-Expose-Headers", "ETag")?;
     headers.set("Access-Control-Max-Age", "86400")?;
     Ok(response)
 }
@@ -165,6 +180,7 @@ async fn sign_in(req: &mut Request, env: &Env) -> EdgeResult<Response> {
         site: account.site.clone(),
         operator: account.operator.clone(),
         name: account.name.clone(),
+        role: account.role,
         exp: auth::now() + OPERATOR_SESSION_TTL_MS,
     };
     let session = OperatorSession {
@@ -172,8 +188,37 @@ async fn sign_in(req: &mut Request, env: &Env) -> EdgeResult<Response> {
         operator: account.operator,
         name: account.name,
         site: account.site,
+        role: account.role,
     };
     Ok(Response::from_json(&session)?)
+}
+
+/// The settings document for the loader. Every view revalidates (`no-cache`) so a
+/// saved change shows on the next page at once, and costs a 304 when nothing changed.
+async fn widget_settings(req: &Request, env: &Env, site: &str) -> EdgeResult<Response> {
+    let site = SiteId::parse(site)?;
+    let document: SettingsDocument = internal::call(&site_stub(env, &site)?, "/settings", &site, None::<&()>).await?;
+    // The document version is part of the tag: a deploy that reads settings anew
+    // must not be answered with a 304 for the old reading.
+    let etag = format!("\"{SETTINGS_VERSION}.{}\"", document.revision);
+    let fresh = req.headers().get("If-None-Match")?.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
+    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&document.settings)? };
+    response.headers_mut().set("ETag", &etag)?;
+    response.headers_mut().set("Cache-Control", "no-cache")?;
+    Ok(response)
+}
+
+async fn save_settings(req: &mut Request, env: &Env) -> EdgeResult<Response> {
+    let claims = auth::operator(env, &auth::bearer(req)?)?;
+    if claims.role != Role::Admin {
+        return Err(EdgeError::Forbidden("Only the site's admins can change its settings"));
+    }
+    let text = req.text().await?;
+    natter_shared::limits::check_frame_size(text.len())?;
+    let settings = WidgetSettings::parse_strict(&text).map_err(EdgeError::InvalidSettings)?;
+    let document: SettingsDocument =
+        internal::call(&site_stub(env, &claims.site)?, "/settings/save", &claims.site, Some(&settings)).await?;
+    Ok(Response::from_json(&document)?)
 }
 
 async fn inbox_socket(req: &Request, env: &Env) -> EdgeResult<Response> {

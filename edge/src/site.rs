@@ -5,7 +5,10 @@
 //! hibernation), never kept separately where it could go stale.
 
 use natter_shared::ids::SiteId;
-use natter_shared::protocol::{parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OperatorPresence};
+use natter_shared::protocol::{
+    parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, SettingsDocument,
+};
+use natter_shared::settings::WidgetSettings;
 use natter_shared::token::OperatorClaims;
 use serde::Deserialize;
 use worker::{
@@ -22,6 +25,11 @@ CREATE TABLE IF NOT EXISTS policy (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     allowed_origins TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision INTEGER NOT NULL,
+    document TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS inbox (
     conversation TEXT PRIMARY KEY,
     last_seq INTEGER NOT NULL,
@@ -35,6 +43,12 @@ const INBOX_PAGE: i64 = 200;
 #[derive(Deserialize)]
 struct PolicyRow {
     allowed_origins: String,
+}
+
+#[derive(Deserialize)]
+struct SettingsRow {
+    revision: u64,
+    document: String,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +107,22 @@ impl Site {
             "/policy" => {
                 let site: SiteId = internal::context(req)?;
                 Ok(Response::from_json(&self.policy(&site)?)?)
+            }
+            "/settings" => {
+                let site: SiteId = internal::context(req)?;
+                self.policy(&site)?;
+                Ok(Response::from_json(&self.settings()?)?)
+            }
+            "/settings/save" => {
+                // Validated by the Worker (shared's strict parser) before it came here.
+                let settings: WidgetSettings = req.json().await?;
+                let revision = self.settings()?.revision + 1;
+                self.sql().exec(
+                    "INSERT INTO settings (id, revision, document) VALUES (1, ?, ?)
+                     ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, document = excluded.document",
+                    vec![(revision as i64).into(), serde_json::to_string(&settings)?.into()],
+                )?;
+                Ok(Response::from_json(&SettingsDocument { revision, settings })?)
             }
             "/inbox" => {
                 let claims: OperatorClaims = internal::context(req)?;
@@ -166,6 +196,16 @@ impl Site {
             return Ok(policy);
         }
         Err(EdgeError::NotFound(format!("Site {site} does not exist")))
+    }
+
+    /// The saved settings, or the defaults (revision 0) for a site that saved none.
+    fn settings(&self) -> EdgeResult<SettingsDocument> {
+        let rows: Vec<SettingsRow> = self.sql().exec("SELECT revision, document FROM settings WHERE id = 1", None)?.to_array()?;
+        Ok(match rows.first() {
+            // Read leniently: a document saved by a newer version must not break this one.
+            Some(row) => SettingsDocument { revision: row.revision, settings: WidgetSettings::parse_lenient(&row.document) },
+            None => SettingsDocument { revision: 0, settings: WidgetSettings::default() },
+        })
     }
 
     fn inbox(&self) -> EdgeResult<Vec<ConversationSummary>> {

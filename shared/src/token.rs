@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::ids::{ConversationId, OperatorId, SiteId, VisitorId};
-use crate::protocol::Millis;
+use crate::protocol::{Millis, Role};
 use crate::Error;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -29,6 +29,8 @@ pub struct OperatorClaims {
     pub site: SiteId,
     pub operator: OperatorId,
     pub name: String,
+    #[serde(default)]
+    pub role: Role,
     pub exp: Millis,
 }
 

@@ -50,9 +50,10 @@ export async function newVisitor(edge) {
   return res.json();
 }
 
-export async function signInOperator(edge) {
+/** Signs in a dev operator: the admin by default, or `agent@natter.dev`. */
+export async function signInOperator(edge, email = 'demo@natter.dev', password = 'natter-demo') {
   const res = await fetch(`${edge}/v1/console/sign-in`, {
-    method: 'POST', body: JSON.stringify({ email: 'demo@natter.dev', password: 'natter-demo' }),
+    method: 'POST', body: JSON.stringify({ email, password }),
   });
   if (res.status !== 200) throw new Error(`sign-in: ${res.status}`);
   return res.json();

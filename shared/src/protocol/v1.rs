@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
 use crate::limits::check_frame_size;
+use crate::settings::{FieldError, WidgetSettings};
 use crate::Error;
 
 /// The protocol version this build speaks.
@@ -176,6 +177,8 @@ pub enum ErrorCode {
     NotFound,
     OriginNotAllowed,
     MethodNotAllowed,
+    /// A settings document was refused; `fields` says where and why.
+    InvalidSettings,
     Internal,
     #[serde(other)]
     Unknown,
@@ -186,11 +189,14 @@ pub enum ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// Field-level problems, for `invalid_settings`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
 }
 
 impl From<&Error> for ErrorBody {
     fn from(error: &Error) -> Self {
-        ErrorBody { code: error.code(), message: error.to_string() }
+        ErrorBody { code: error.code(), message: error.to_string(), fields: Vec::new() }
     }
 }
 
@@ -221,6 +227,17 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// What an operator may do on their site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Answers conversations.
+    #[default]
+    Agent,
+    /// Also changes the site's settings.
+    Admin,
+}
+
 /// `POST /v1/console/sign-in` answer: the console keeps `token` for its requests.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorSession {
@@ -228,6 +245,16 @@ pub struct OperatorSession {
     pub operator: OperatorId,
     pub name: String,
     pub site: SiteId,
+    #[serde(default)]
+    pub role: Role,
+}
+
+/// `GET` and `PUT /v1/console/settings` answer: the site's widget settings and their
+/// revision (part of the `ETag` of `GET /v1/sites/{site}/widget`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsDocument {
+    pub revision: u64,
+    pub settings: WidgetSettings,
 }
 
 /// `GET /v1/console/conversations/{id}/messages` answer.
@@ -301,7 +328,7 @@ mod tests {
         round_trip(ServerFrame::Typing { author: AuthorKind::Visitor, name: "V".into(), typing: false });
         round_trip(ServerFrame::Read { by: AuthorKind::Operator, seq: Seq(5) });
         round_trip(ServerFrame::Visitor(VisitorInfo::default()));
-        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into() }));
+        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into(), fields: vec![] }));
         round_trip(ServerFrame::Unknown);
     }
 
@@ -312,7 +339,13 @@ mod tests {
         round_trip(InboxFrame::Presence {
             online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into() }],
         });
-        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into() }));
+        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into(), fields: vec![] }));
+        round_trip(ErrorBody {
+            code: ErrorCode::InvalidSettings,
+            message: "no".into(),
+            fields: vec![FieldError { field: "pattern".into(), message: "Unknown variant".into() }],
+        });
+        round_trip(SettingsDocument { revision: 3, settings: WidgetSettings::default() });
         round_trip(InboxFrame::Unknown);
         round_trip(VisitorSession {
             token: "t".into(),
@@ -325,6 +358,7 @@ mod tests {
             operator: OperatorId::parse("o").unwrap(),
             name: "Anna".into(),
             site: SiteId::parse("demo").unwrap(),
+            role: Role::Admin,
         });
         round_trip(History { messages: vec![message()] });
     }
