@@ -1,7 +1,7 @@
 //! The edge's one error enum, mapped in one place to an HTTP status and the protocol's
 //! error body. Clients see a stable code and a human message, never a stack trace.
 
-use natter_shared::protocol::{ErrorBody, ErrorCode};
+use natter_shared::protocol::{ErrorBody, ErrorCode, InvalidSettingsBody};
 use natter_shared::settings::FieldError;
 use worker::Response;
 
@@ -54,9 +54,7 @@ impl EdgeError {
         let code = match self {
             EdgeError::Input(e) => return e.into(),
             EdgeError::Upstream { body, .. } => return body.clone(),
-            EdgeError::InvalidSettings(fields) => {
-                return ErrorBody { code: ErrorCode::InvalidSettings, message: self.to_string(), fields: fields.clone() }
-            }
+            EdgeError::InvalidSettings(_) => ErrorCode::InvalidSettings,
             EdgeError::BadRequest(_) => ErrorCode::InvalidInput,
             EdgeError::Unauthorized | EdgeError::WrongCredentials => ErrorCode::Unauthorized,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
@@ -66,7 +64,7 @@ impl EdgeError {
             EdgeError::UnsupportedProtocol(_) => ErrorCode::UnsupportedProtocol,
             EdgeError::Internal(_) => ErrorCode::Internal,
         };
-        ErrorBody { code, message: self.to_string(), fields: Vec::new() }
+        ErrorBody { code, message: self.to_string() }
     }
 
     pub fn status(&self) -> u16 {
@@ -92,8 +90,12 @@ impl EdgeError {
             worker::console_error!("internal error: {detail}");
         }
         let status = self.status();
-        Response::from_json(&self.body())
-            .map(|response| response.with_status(status))
+        let ErrorBody { code, message } = self.body();
+        let json = match self {
+            EdgeError::InvalidSettings(fields) => Response::from_json(&InvalidSettingsBody { code, message, fields }),
+            _ => Response::from_json(&ErrorBody { code, message }),
+        };
+        json.map(|response| response.with_status(status))
             .unwrap_or_else(|_| Response::empty().expect("an empty response can always be made").with_status(500))
     }
 }

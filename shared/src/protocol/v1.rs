@@ -189,14 +189,21 @@ pub enum ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
-    /// Field-level problems, for `invalid_settings`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+}
+
+/// The HTTP 422 body of a refused settings document: an [`ErrorBody`] with code
+/// `invalid_settings`, plus where and why. A type of its own, so the widget (which
+/// never saves settings) carries no code for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidSettingsBody {
+    pub code: ErrorCode,
+    pub message: String,
     pub fields: Vec<FieldError>,
 }
 
 impl From<&Error> for ErrorBody {
     fn from(error: &Error) -> Self {
-        ErrorBody { code: error.code(), message: error.to_string(), fields: Vec::new() }
+        ErrorBody { code: error.code(), message: error.to_string() }
     }
 }
 
@@ -328,7 +335,7 @@ mod tests {
         round_trip(ServerFrame::Typing { author: AuthorKind::Visitor, name: "V".into(), typing: false });
         round_trip(ServerFrame::Read { by: AuthorKind::Operator, seq: Seq(5) });
         round_trip(ServerFrame::Visitor(VisitorInfo::default()));
-        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into(), fields: vec![] }));
+        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into() }));
         round_trip(ServerFrame::Unknown);
     }
 
@@ -339,8 +346,8 @@ mod tests {
         round_trip(InboxFrame::Presence {
             online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into() }],
         });
-        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into(), fields: vec![] }));
-        round_trip(ErrorBody {
+        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into() }));
+        round_trip(InvalidSettingsBody {
             code: ErrorCode::InvalidSettings,
             message: "no".into(),
             fields: vec![FieldError { field: "pattern".into(), message: "Unknown variant".into() }],
