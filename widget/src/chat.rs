@@ -235,7 +235,7 @@ impl Listener for Chat {
 
     fn frame(&self, _socket: &Socket, text: &str) {
         // A frame this version cannot read is skipped: a newer edge may send more.
-        if let Ok(frame) = serde_json::from_str::<ServerFrame>(text) {
+        if let Some(frame) = crate::json::parse::<ServerFrame>(text) {
             self.on_frame(frame);
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod components;
+pub mod json;
 pub mod log;
 pub mod net;
 pub mod outbox;

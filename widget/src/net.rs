@@ -13,6 +13,8 @@ use web_sys::{CloseEvent, MessageEvent, RequestInit, WebSocket};
 
 use natter_shared::protocol::ErrorBody;
 
+use crate::json;
+
 /// Why a request failed, in words a person can read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetError(pub String);
@@ -45,7 +47,7 @@ pub async fn request<B: Serialize, R: DeserializeOwned>(
     let headers = web_sys::Headers::new()?;
     if let Some(body) = body {
         headers.set("Content-Type", "application/json")?;
-        let json = serde_json::to_string(body).map_err(|e| NetError(e.to_string()))?;
+        let json = json::to_string(body).ok_or_else(|| NetError("the request could not be written".into()))?;
         init.set_body(&JsValue::from_str(&json));
     }
     if let Some(token) = token {
@@ -56,12 +58,12 @@ pub async fn request<B: Serialize, R: DeserializeOwned>(
     let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request)).await?.dyn_into()?;
     let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
     if !response.ok() {
-        let message = serde_json::from_str::<ErrorBody>(&text)
+        let message = json::parse::<ErrorBody>(&text)
             .map(|e| e.message)
-            .unwrap_or_else(|_| format!("the server answered {}", response.status()));
+            .unwrap_or_else(|| format!("The server answered {}", response.status()));
         return Err(NetError(message));
     }
-    serde_json::from_str(&text).map_err(|e| NetError(format!("unexpected answer: {e}")))
+    json::parse(&text).ok_or_else(|| NetError("The server's answer could not be read".into()))
 }
 
 /// The HTTP status of a bodiless `GET` with a bearer token: how a client learns why
@@ -142,7 +144,7 @@ impl Socket {
 
     /// Sends a frame if the socket is open; returns whether it went out.
     pub fn send<T: Serialize>(&self, frame: &T) -> bool {
-        let Ok(json) = serde_json::to_string(frame) else { return false };
+        let Some(json) = json::to_string(frame) else { return false };
         let inner = self.0.borrow();
         match &inner.ws {
             Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(&json).is_ok(),

@@ -15,12 +15,12 @@ pub fn key(site: &str, name: &str) -> String {
 
 /// Reads a value; a missing or unreadable one (storage blocked, old format) is `None`.
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
-    serde_json::from_str(&local()?.get_item(key).ok()??).ok()
+    crate::json::parse(&local()?.get_item(key).ok()??)
 }
 
 /// Writes a value; returns false where the browser refuses (private mode, quota).
 pub fn save<T: Serialize>(key: &str, value: &T) -> bool {
-    let (Some(storage), Ok(json)) = (local(), serde_json::to_string(value)) else { return false };
+    let (Some(storage), Some(json)) = (local(), crate::json::to_string(value)) else { return false };
     storage.set_item(key, &json).is_ok()
 }
 

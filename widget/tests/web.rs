@@ -83,3 +83,23 @@ async fn empty_and_overlong_messages_are_refused_with_a_reason() {
     let alert = query(&root, "[role=alert]").expect("a visible reason");
     assert!(alert.text_content().unwrap().contains("4001 characters"), "{:?}", alert.text_content());
 }
+
+#[wasm_bindgen_test]
+fn frames_go_through_the_browsers_json_unchanged() {
+    use natter_shared::ids::{ClientMessageId, Seq};
+    use natter_shared::protocol::{AuthorKind, ClientFrame, ServerFrame};
+    use natter_widget::json;
+
+    let text = r#"{"type":"message","seq":9007199254740991,"client_id":"c-1","author":{"kind":"operator","name":"Анна"},"text":"<b>hi</b>","at":1795269740705}"#;
+    let Some(ServerFrame::Message(message)) = json::parse::<ServerFrame>(text) else { panic!("a message frame") };
+    assert_eq!(message.seq, Seq(9_007_199_254_740_991), "the largest exact JS integer survives");
+    assert_eq!((message.author.kind, message.author.name.as_str(), message.at), (AuthorKind::Operator, "Анна", 1_795_269_740_705));
+    assert_eq!(json::parse::<ServerFrame>(r#"{"type":"sticker","id":1}"#), Some(ServerFrame::Unknown));
+    assert_eq!(json::parse::<ServerFrame>("not json"), None);
+    assert_eq!(json::parse::<ServerFrame>(r#"{"type":"ack","client_id":"has space","seq":1}"#), None);
+
+    let frame = ClientFrame::Send { client_id: ClientMessageId::parse("c-2").unwrap(), text: "привет".into() };
+    let printed = json::to_string(&frame).unwrap();
+    assert_eq!(printed, r#"{"type":"send","client_id":"c-2","text":"привет"}"#);
+    assert_eq!(json::parse::<ClientFrame>(&printed), Some(frame));
+}

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use natter_shared::ids::{ConversationId, Seq};
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
+use natter_widget::json;
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
 use natter_widget::outbox::Outbox;
@@ -77,7 +78,7 @@ impl Listener for Thread {
     }
 
     fn frame(&self, socket: &Socket, text: &str) {
-        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else { return };
+        let Some(frame) = json::parse::<ServerFrame>(text) else { return };
         match frame {
             ServerFrame::Welcome { visitor_read, .. } => self.visitor_read.set(visitor_read),
             ServerFrame::Ack { client_id, seq } => {

@@ -8,6 +8,7 @@ use natter_shared::ids::ConversationId;
 use natter_shared::protocol::{
     ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, PROTOCOL_VERSION,
 };
+use natter_widget::json;
 use natter_widget::net::{self, Listener, Socket};
 use natter_widget::storage;
 
@@ -91,14 +92,14 @@ impl Listener for Console {
     }
 
     fn frame(&self, _socket: &Socket, text: &str) {
-        match serde_json::from_str::<InboxFrame>(text) {
-            Ok(InboxFrame::Inbox { conversations }) => self.inbox.set(conversations),
-            Ok(InboxFrame::Conversation(summary)) => self.inbox.update(|inbox| {
+        match json::parse::<InboxFrame>(text) {
+            Some(InboxFrame::Inbox { conversations }) => self.inbox.set(conversations),
+            Some(InboxFrame::Conversation(summary)) => self.inbox.update(|inbox| {
                 inbox.retain(|c| c.id != summary.id);
                 inbox.push(summary);
                 inbox.sort_by_key(|c| std::cmp::Reverse(c.last_at));
             }),
-            Ok(InboxFrame::Presence { online }) => self.online.set(online),
+            Some(InboxFrame::Presence { online }) => self.online.set(online),
             _ => {}
         }
     }
