@@ -31,7 +31,7 @@ after(async () => {
   await relay?.stop();
 });
 
-test('before any interaction the page fetches only the loader: no Wasm, no socket, no storage', async () => {
+test('before any interaction the page fetches only the loader and its settings: no Wasm, no socket, no storage', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const requests = [];
@@ -44,7 +44,7 @@ test('before any interaction the page fetches only the loader: no Wasm, no socke
 
   await page.screenshot({ path: path.join(artifacts, 'launcher.png') });
   const fetched = requests.filter((u) => !u.endsWith('/favicon.ico'));
-  assert.deepEqual(fetched, [`${host.url}/host.html`, `${relay.url}/natter.js`]);
+  assert.deepEqual(fetched, [`${host.url}/host.html`, `${relay.url}/natter.js`, `${relay.url}/v1/sites/demo/widget`]);
   assert.deepEqual(sockets, []);
   const stored = await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]);
   assert.deepEqual(stored, [0, 0, '']);

@@ -1,6 +1,7 @@
 // Natter loader: the only script a host page runs before the visitor interacts.
-// It draws the launcher inside a shadow root at once and loads the Wasm widget on the
-// first hover, focus or click. Nothing is stored and no socket is opened before that.
+// It reads the site's widget settings (one small request, revalidated by ETag), draws
+// the launcher in a shadow root, and loads the Wasm widget on the first hover, focus or
+// click. Nothing is stored and no socket is opened before that.
 (() => {
   const script = document.currentScript;
   const site = script && script.dataset.site;
@@ -8,19 +9,55 @@
   const edge = new URL(script.src).origin;
   const css = `
 :host{all:initial!important;display:block!important;position:static!important}
-.launcher{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483647;display:flex;align-items:center;gap:8px;height:48px;padding:0 18px;border-radius:24px;background:#2f6fed;color:#fff;font:600 15px/20px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;box-shadow:0 6px 20px rgba(20,24,40,.25);cursor:pointer;transition:transform .15s}
+.launcher{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483647;display:flex;align-items:center;justify-content:center;gap:8px;height:48px;padding:0 18px;border-radius:24px;background:var(--natter-header,#2f6fed);color:var(--natter-text,#fff);font:600 15px/20px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;box-shadow:0 6px 20px rgba(20,24,40,.25);cursor:pointer;transition:transform .15s}
 .launcher:hover,.launcher:focus-visible{transform:translateY(-2px)}
 .launcher:focus-visible{outline:3px solid #9bbcff;outline-offset:2px}
 .launcher .icon{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2px;stroke-linejoin:round}
-.badge{position:absolute;top:-6px;right:-6px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#e5374a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}`;
+.round_bottom_right{width:56px;height:56px;padding:0;border-radius:50%}.round_bottom_right .label{display:none}
+.hidden{display:none!important}
+.tab_bottom_center{right:auto;left:50%;margin-left:-50px;min-width:100px;box-sizing:border-box}
+.tab_bottom_left{right:auto;left:20px}
+.tab_right_center,.tab_left_center{bottom:auto;top:50%;height:auto;padding:16px 0;width:44px;writing-mode:vertical-rl;transform:translateY(-50%)}
+.tab_right_center{right:0;border-radius:12px 0 0 12px}
+.tab_left_center{right:auto;left:0;border-radius:0 12px 12px 0}
+.tab_right_center:hover,.tab_left_center:hover{transform:translateY(-50%)}
+.badge{position:absolute;top:-6px;right:-6px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#e5374a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center;writing-mode:horizontal-tb}`;
+  const positions = ['round_bottom_right', 'hidden', 'tab_bottom_right', 'tab_bottom_center', 'tab_bottom_left', 'tab_right_center', 'tab_left_center'];
+  const colour = (v, d) => (/^#[0-9a-f]{6}$/i.test(v) ? v : d);
   const host = document.createElement('natter-widget');
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
   root.adoptedStyleSheets = [sheet];
-  // A fixed string, no page or visitor data: safe as markup.
-  root.innerHTML = '<button class="launcher" aria-label="Open chat"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span>Chat</span></button>';
+  // A fixed string, no page or visitor data: safe as markup. The label is set as text.
+  root.innerHTML = '<button class="launcher"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="label"></span></button>';
   const launcher = root.firstChild;
+
+  let settings = '{}';
+  // Mirrors shared::settings (lenient) and shared::i18n for what the launcher needs.
+  const draw = (text) => {
+    let s = {};
+    try { s = JSON.parse(text); settings = text; } catch (_) {}
+    if (!s || typeof s !== 'object') s = {};
+    const browser = (navigator.languages || [navigator.language]).map((t) => String(t).slice(0, 2).toLowerCase());
+    const lang = s.language === 'ru' || s.language === 'en' ? s.language
+      : browser.find((l) => l === 'ru' || l === 'en') || (s.default_language === 'ru' ? 'ru' : 'en');
+    const own = s.texts && s.texts[lang] && s.texts[lang].launcher_label;
+    launcher.lastChild.textContent = typeof own === 'string' && own.trim() ? own : lang === 'ru' ? 'Чат' : 'Chat';
+    launcher.setAttribute('aria-label', lang === 'ru' ? 'Открыть чат' : 'Open chat');
+    launcher.classList.add(positions.includes(s.position) ? s.position : 'tab_bottom_right');
+    host.style.setProperty('--natter-header', colour(s.header_color, '#2f6fed'));
+    host.style.setProperty('--natter-text', colour(s.text_color, '#ffffff'));
+    (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
+    // A visitor who has chatted here before gets the widget at idle time, so operator
+    // replies that came while they were away show on the launcher's badge.
+    let returning = false;
+    try { returning = localStorage.getItem('natter.' + site + '.session') !== null; } catch (_) {}
+    if (returning) (window.requestIdleCallback || setTimeout)(() => mount(false));
+  };
+  fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget')
+    .then((r) => (r.ok ? r.text() : '{}'), () => '{}')
+    .then(draw);
 
   let widget;
   const load = () => widget || (widget = import(edge + '/widget/natter_widget.js').then(async (m) => {
@@ -29,18 +66,11 @@
   }));
   let mounted;
   const mount = (open) => mounted || (mounted = load().then((m) => {
-    m.mount(root, site, edge, open);
+    m.mount(root, site, edge, open, settings);
     launcher.remove();
   }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));
 
   launcher.addEventListener('pointerenter', load, { once: true });
   launcher.addEventListener('focus', load, { once: true });
   launcher.addEventListener('click', () => mount(true));
-  // A visitor who has chatted here before gets the widget at idle time, so operator
-  // replies that came while they were away show on the launcher's badge.
-  let returning = false;
-  try { returning = localStorage.getItem('natter.' + site + '.session') !== null; } catch (_) {}
-  if (returning) (window.requestIdleCallback || setTimeout)(() => mount(false));
-
-  (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
 })();

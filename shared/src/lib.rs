@@ -3,6 +3,7 @@
 //! callers pass time and random bytes in), so everything here is tested natively.
 
 pub mod error;
+pub mod i18n;
 pub mod ids;
 pub mod limits;
 pub mod password;

@@ -252,26 +252,45 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Reads one field after another from a JSON object, collecting every problem (strict)
-/// or keeping the default (lenient).
-struct Reader<'a> {
-    object: Map<String, Value>,
-    path: String,
-    errors: &'a mut Vec<FieldError>,
+/// A JSON object as some JSON library holds it, read member by member. The edge reads
+/// with serde_json; the widget with the browser's JSON (so it carries no JSON parser):
+/// the rules below are the same for both.
+pub trait JsonObject: Sized {
+    /// Removes member `key`: `None` if absent, else the value read as `T` or why not.
+    fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, String>>;
+    /// Removes member `key`, which must itself be an object.
+    fn take_object(&mut self, key: &str) -> Option<Result<Self, String>>;
+    /// The names of the members not taken, in document order.
+    fn rest(self) -> Vec<String>;
 }
 
-impl<'a> Reader<'a> {
-    fn new(value: Value, path: &str, errors: &'a mut Vec<FieldError>) -> Option<Reader<'a>> {
-        match value {
-            Value::Object(object) => Some(Reader { object, path: path.to_owned(), errors }),
-            _ => {
-                let field = if path.is_empty() { "(document)".to_owned() } else { path.to_owned() };
-                errors.push(FieldError { field, message: "Expected an object".into() });
-                None
-            }
+impl JsonObject for Map<String, Value> {
+    fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, String>> {
+        let value = self.remove(key)?;
+        Some(serde_json::from_value(value).map_err(|e| clean_serde_message(&e.to_string())))
+    }
+
+    fn take_object(&mut self, key: &str) -> Option<Result<Self, String>> {
+        match self.remove(key)? {
+            Value::Object(object) => Some(Ok(object)),
+            _ => Some(Err("Expected an object".into())),
         }
     }
 
+    fn rest(self) -> Vec<String> {
+        self.into_iter().map(|(key, _)| key).collect()
+    }
+}
+
+/// Reads one field after another, collecting every problem (strict) or keeping the
+/// default (lenient).
+struct Reader<'e, O> {
+    object: O,
+    path: &'static str,
+    errors: &'e mut Vec<FieldError>,
+}
+
+impl<O: JsonObject> Reader<'_, O> {
     fn field(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_owned()
@@ -287,33 +306,44 @@ impl<'a> Reader<'a> {
 
     /// Reads `key` into `slot`, checked by `check`; a missing key keeps `slot`.
     fn read<T: DeserializeOwned>(&mut self, key: &str, slot: &mut T, check: impl Fn(&T) -> Result<(), String>) {
-        let Some(value) = self.object.remove(key) else { return };
-        match serde_json::from_value::<T>(value) {
-            Ok(value) => match check(&value) {
+        match self.object.take::<T>(key) {
+            None => {}
+            Some(Ok(value)) => match check(&value) {
                 Ok(()) => *slot = value,
                 Err(message) => self.refuse(key, message),
             },
-            Err(e) => self.refuse(key, clean_serde_message(&e.to_string())),
+            Some(Err(message)) => self.refuse(key, message),
+        }
+    }
+
+    /// The object member `key`, or its absence; a non-object is refused.
+    fn object(&mut self, key: &str) -> Option<O> {
+        match self.object.take_object(key)? {
+            Ok(object) => Some(object),
+            Err(message) => {
+                self.refuse(key, message);
+                None
+            }
         }
     }
 
     /// Everything not read is unknown.
     fn finish(self) {
-        let mut unknown: Vec<String> = self.object.keys().cloned().collect();
-        unknown.sort();
-        for key in unknown {
-            let field = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+        let path = self.path;
+        for key in self.object.rest() {
+            let field = if path.is_empty() { key } else { format!("{path}.{key}") };
             self.errors.push(FieldError { field, message: "Unknown field".into() });
         }
     }
 }
 
-/// serde's messages name Rust types; keep what a person can act on.
+/// serde's messages, without the position, as a sentence. (ASCII upper-casing only:
+/// serde's messages start in English, and Unicode case tables would cost the widget.)
 fn clean_serde_message(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
     let mut chars = message.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
         None => "Invalid value".into(),
     }
 }
@@ -351,45 +381,36 @@ fn check_logo_url(url: &Option<String>) -> Result<(), String> {
     Ok(())
 }
 
-fn read_texts(value: Value, path: &str, errors: &mut Vec<FieldError>) -> Texts {
+fn read_texts<O: JsonObject>(object: O, path: &'static str, errors: &mut Vec<FieldError>) -> Texts {
     let mut texts = Texts::default();
-    if let Some(mut reader) = Reader::new(value, path, errors) {
-        reader.read("launcher_label", &mut texts.launcher_label, check_text(MAX_LABEL_CHARS));
-        reader.read("online_title", &mut texts.online_title, check_text(MAX_TITLE_CHARS));
-        reader.read("offline_title", &mut texts.offline_title, check_text(MAX_TITLE_CHARS));
-        reader.read("placeholder", &mut texts.placeholder, check_text(MAX_TITLE_CHARS));
-        reader.finish();
-    }
+    let mut reader = Reader { object, path, errors };
+    reader.read("launcher_label", &mut texts.launcher_label, check_text(MAX_LABEL_CHARS));
+    reader.read("online_title", &mut texts.online_title, check_text(MAX_TITLE_CHARS));
+    reader.read("offline_title", &mut texts.offline_title, check_text(MAX_TITLE_CHARS));
+    reader.read("placeholder", &mut texts.placeholder, check_text(MAX_TITLE_CHARS));
+    reader.finish();
     texts
 }
 
-fn read_per_language(value: Value, errors: &mut Vec<FieldError>) -> PerLanguage<Texts> {
+fn read_per_language<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> PerLanguage<Texts> {
     let mut texts = PerLanguage::<Texts>::default();
-    if let Some(mut reader) = Reader::new(value, "texts", errors) {
-        if let Some(ru) = reader.object.remove("ru") {
-            texts.ru = read_texts(ru, "texts.ru", reader.errors);
-        }
-        if let Some(en) = reader.object.remove("en") {
-            texts.en = read_texts(en, "texts.en", reader.errors);
-        }
-        reader.finish();
+    let mut reader = Reader { object, path: "texts", errors };
+    if let Some(ru) = reader.object("ru") {
+        texts.ru = read_texts(ru, "texts.ru", reader.errors);
     }
+    if let Some(en) = reader.object("en") {
+        texts.en = read_texts(en, "texts.en", reader.errors);
+    }
+    reader.finish();
     texts
 }
 
 impl WidgetSettings {
-    /// Reads a document field by field: every field that is missing, unknown or bad
-    /// is left at its default and reported.
-    fn read(json: &str, errors: &mut Vec<FieldError>) -> WidgetSettings {
+    /// Reads a document's top-level object field by field: every field that is
+    /// unknown or bad is left at its default and reported.
+    pub fn read_object<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> WidgetSettings {
         let mut settings = WidgetSettings::default();
-        let value = match serde_json::from_str::<Value>(json) {
-            Ok(value) => value,
-            Err(e) => {
-                errors.push(FieldError { field: "(document)".into(), message: clean_serde_message(&e.to_string()) });
-                return settings;
-            }
-        };
-        let Some(mut reader) = Reader::new(value, "", errors) else { return settings };
+        let mut reader = Reader { object, path: "", errors };
         let mut version = SETTINGS_VERSION;
         reader.read("version", &mut version, |v| {
             if *v == SETTINGS_VERSION { Ok(()) } else { Err(format!("Version {v} is not supported; use {SETTINGS_VERSION}")) }
@@ -403,11 +424,25 @@ impl WidgetSettings {
         reader.read("default_language", &mut settings.default_language, no_check);
         reader.read("sound", &mut settings.sound, no_check);
         reader.read("logo_url", &mut settings.logo_url, check_logo_url);
-        if let Some(texts) = reader.object.remove("texts") {
+        if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);
         }
         reader.finish();
         settings
+    }
+
+    fn read(json: &str, errors: &mut Vec<FieldError>) -> WidgetSettings {
+        match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(object)) => Self::read_object(object, errors),
+            Ok(_) => {
+                errors.push(FieldError { field: "(document)".into(), message: "Expected an object".into() });
+                WidgetSettings::default()
+            }
+            Err(e) => {
+                errors.push(FieldError { field: "(document)".into(), message: clean_serde_message(&e.to_string()) });
+                WidgetSettings::default()
+            }
+        }
     }
 
     /// For saving: the settings, or every problem found, each at its field.

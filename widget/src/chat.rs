@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use natter_shared::i18n::{self, Strings};
 use natter_shared::ids::Seq;
+use natter_shared::settings::{Language, Texts, WidgetSettings};
 use natter_shared::protocol::{
     Author, AuthorKind, ClientFrame, PageContext, ServerFrame, VisitorSession, PROTOCOL_VERSION,
 };
@@ -25,9 +27,21 @@ pub struct Config {
     pub edge: String,
 }
 
+/// The browser's preferred languages, most preferred first.
+fn browser_languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return Vec::new() };
+    let mut tags: Vec<String> = navigator.languages().iter().filter_map(|t| t.as_string()).collect();
+    if tags.is_empty() {
+        tags.extend(navigator.language());
+    }
+    tags
+}
+
 /// The conversation state, as signals. `Copy`, so components capture it freely.
 #[derive(Clone, Copy)]
 pub struct Chat {
+    /// The site's settings, as the loader fetched them (and as later updates replace them).
+    pub settings: RwSignal<WidgetSettings>,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
     /// The newest `seq` the visitor has seen (with the window open).
@@ -66,8 +80,9 @@ fn page_context() -> PageContext {
 }
 
 impl Chat {
-    pub fn new(config: Config) -> Chat {
+    pub fn new(config: Config, settings: WidgetSettings) -> Chat {
         let chat = Chat {
+            settings: RwSignal::new(settings),
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
             seen: RwSignal::new(Seq(0)),
@@ -87,6 +102,23 @@ impl Chat {
             }
         });
         chat
+    }
+
+    /// The language to speak now: forced by the site, or the browser's, or the site's
+    /// default. Untracked: the app re-renders as a whole when the settings change.
+    pub fn language(&self) -> Language {
+        self.settings.with_untracked(|s| s.language.resolve(s.default_language, &browser_languages()))
+    }
+
+    /// The widget's built-in words in the current language.
+    pub fn strings(&self) -> &'static Strings {
+        Strings::of(self.language())
+    }
+
+    /// The owner's text for the current language, or the built-in one.
+    pub fn text(&self, pick: fn(&Texts) -> &Option<String>, default: fn(&Strings) -> &'static str) -> String {
+        let language = self.language();
+        self.settings.with_untracked(|s| i18n::text(s, language, pick, default(Strings::of(language))))
     }
 
     fn key(&self, name: &str) -> String {
@@ -142,7 +174,7 @@ impl Chat {
                     return session;
                 }
                 Err(e) => {
-                    self.problem.set(Some(format!("The chat cannot connect: {}", e.0)));
+                    self.problem.set(Some(format!("{}: {}", self.strings().cannot_connect, e.0)));
                     sleep(delay).await;
                     delay = (delay * 2).min(10_000);
                 }
@@ -161,7 +193,7 @@ impl Chat {
         };
         self.log.update(|log| log.add_pending(&pending, me()));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
-        self.problem.set((!kept).then(|| "Your browser does not let the chat keep unsent messages.".into()));
+        self.problem.set((!kept).then(|| self.strings().cannot_store.into()));
         let frame = ClientFrame::Send { client_id: pending.client_id, text: pending.text };
         self.with_socket(|socket| socket.send(&frame));
         true

@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsCast;
 
 /// Parses JSON text into `T`; `None` when it is not JSON or not a `T`.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
@@ -15,4 +16,52 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
 pub fn to_string<T: Serialize>(value: &T) -> Option<String> {
     let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
     js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// A JSON object parsed by the browser, read member by member: lets the widget read
+/// its settings with `shared`'s own rules ([`WidgetSettings::read_object`]).
+///
+/// [`WidgetSettings::read_object`]: natter_shared::settings::WidgetSettings::read_object
+pub struct JsObject {
+    value: wasm_bindgen::JsValue,
+    keys: Vec<String>,
+}
+
+impl JsObject {
+    /// Parses JSON text that must be an object.
+    pub fn parse(text: &str) -> Option<JsObject> {
+        JsObject::from_value(js_sys::JSON::parse(text).ok()?)
+    }
+
+    fn from_value(value: wasm_bindgen::JsValue) -> Option<JsObject> {
+        if !value.is_object() || js_sys::Array::is_array(&value) {
+            return None;
+        }
+        let keys = js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()).collect();
+        Some(JsObject { value, keys })
+    }
+
+    fn take_value(&mut self, key: &str) -> Option<wasm_bindgen::JsValue> {
+        let index = self.keys.iter().position(|k| k == key)?;
+        self.keys.remove(index);
+        js_sys::Reflect::get(&self.value, &key.into()).ok()
+    }
+}
+
+impl natter_shared::settings::JsonObject for JsObject {
+    fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, String>> {
+        let value = self.take_value(key)?;
+        // The widget reads leniently and never shows why a value was unusable, so the
+        // error is not formatted (that would cost bytes for nothing).
+        Some(serde_wasm_bindgen::from_value(value).map_err(|_| String::new()))
+    }
+
+    fn take_object(&mut self, key: &str) -> Option<Result<Self, String>> {
+        let value = self.take_value(key)?;
+        Some(JsObject::from_value(value).ok_or_else(|| "Expected an object".into()))
+    }
+
+    fn rest(self) -> Vec<String> {
+        self.keys
+    }
 }

@@ -19,20 +19,43 @@ use components::{launcher::Launcher, window::Window};
 /// The window's styles; the launcher's come with the loader so it draws at once.
 pub const STYLE: &str = include_str!("style.css");
 
-/// The whole widget: launcher and window, around one [`Chat`].
+/// The whole widget: launcher and window, around one [`Chat`], in the site's colours.
 #[component]
 pub fn App(chat: Chat) -> impl IntoView {
     provide_context(chat);
+    let theme = NodeRef::<leptos::html::Div>::new();
+    // Custom properties, set through the CSSOM: allowed under a CSP without 'unsafe-inline'.
+    Effect::new(move |_| {
+        let Some(theme) = theme.get() else { return };
+        chat.settings.with(|s| {
+            let style = web_sys::HtmlElement::style(&theme);
+            for (name, color) in [("--natter-header", &s.header_color), ("--natter-send", &s.send_color), ("--natter-text", &s.text_color)] {
+                let _ = style.set_property(name, color.as_str());
+            }
+        });
+    });
+    // Settings change rarely (a save, a language switch): the tree is rebuilt then, so
+    // the components read them once instead of each word being reactive.
     view! {
-        <Launcher/>
-        <Window/>
+        <div class="theme" node_ref=theme>
+            {move || {
+                chat.settings.track();
+                view! { <Launcher/> <Window/> }
+            }}
+        </div>
     }
 }
 
 /// Mounts the widget into the loader's shadow root. Called by `loader.js`.
 #[cfg(feature = "embed")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn mount(root: web_sys::ShadowRoot, site: String, edge: String, open: bool) -> Result<(), wasm_bindgen::JsValue> {
+pub fn mount(
+    root: web_sys::ShadowRoot,
+    site: String,
+    edge: String,
+    open: bool,
+    settings: String,
+) -> Result<(), wasm_bindgen::JsValue> {
     use wasm_bindgen::JsCast;
 
     adopt_style(&root, STYLE)?;
@@ -40,7 +63,11 @@ pub fn mount(root: web_sys::ShadowRoot, site: String, edge: String, open: bool) 
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("app");
     root.append_child(&container)?;
-    let chat = Chat::new(chat::Config { site, edge });
+    // Leniently, field by field: what this version cannot use falls back to defaults.
+    let settings = json::JsObject::parse(&settings)
+        .map(|object| natter_shared::settings::WidgetSettings::read_object(object, &mut Vec::new()))
+        .unwrap_or_default();
+    let chat = Chat::new(chat::Config { site, edge }, settings);
     chat.set_open(open);
     leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
     // After mounting: that sets up the async executor the connection runs on.

@@ -33,15 +33,15 @@ pub fn Composer() -> impl IntoView {
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <textarea
-                aria-label="Message"
-                placeholder="Type your message…"
+                aria-label=chat.strings().message
+                placeholder=chat.text(|t| &t.placeholder, |s| s.placeholder)
                 rows="1"
                 maxlength="4000"
                 prop:value=move || draft.get()
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
-            <button type="submit" class="send" aria-label="Send"><SendIcon/></button>
+            <button type="submit" class="send" aria-label=chat.strings().send><SendIcon/></button>
         </form>
     }
 }

@@ -1,20 +1,37 @@
-//! The chat button in the page's corner, with the unread badge.
+//! The chat button, in the site's position and shape, with the unread badge.
 
 use leptos::prelude::*;
+use natter_shared::settings::Position;
 
 use super::icons::ChatIcon;
 use crate::chat::Chat;
+
+/// The class that places the launcher (and the window beside it); as in loader.js.
+pub fn position_class(position: Position) -> &'static str {
+    match position {
+        Position::RoundBottomRight => "round_bottom_right",
+        Position::Hidden => "hidden",
+        Position::TabBottomRight => "tab_bottom_right",
+        Position::TabBottomCenter => "tab_bottom_center",
+        Position::TabBottomLeft => "tab_bottom_left",
+        Position::TabRightCenter => "tab_right_center",
+        Position::TabLeftCenter => "tab_left_center",
+    }
+}
 
 #[component]
 pub fn Launcher() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let unread = move || chat.log.with(|log| log.unread_after(chat.seen.get()));
+    let strings = chat.strings();
+    let class = format!("launcher {}", position_class(chat.settings.with_untracked(|s| s.position)));
     view! {
-        <button class="launcher" aria-label="Open chat" class:hidden=move || chat.open.get() on:click=move |_| chat.set_open(true)>
+        <button class=class aria-label=strings.open_chat class:hidden=move || chat.open.get()
+            on:click=move |_| chat.set_open(true)>
             <ChatIcon/>
-            <span class="label">"Chat"</span>
+            <span class="label">{chat.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>
             <Show when=move || { unread() > 0 }>
-                <span class="badge" aria-label=move || format!("{} unread", unread())>{unread}</span>
+                <span class="badge" aria-label=move || strings.unread(unread())>{unread}</span>
             </Show>
         </button>
     }

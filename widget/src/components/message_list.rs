@@ -13,10 +13,11 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     let mine = entry.author.kind == AuthorKind::Visitor;
     let at = entry.local_time();
     let (name, text) = (entry.author.name.clone(), entry.text.clone());
+    let strings = chat.strings();
     let delivery = move || match entry.delivery(chat.operator_read.get()) {
-        Delivery::Pending => "Sending…",
-        Delivery::Sent => "Sent",
-        Delivery::Read => "Read",
+        Delivery::Pending => strings.sending,
+        Delivery::Sent => strings.sent,
+        Delivery::Read => strings.read,
     };
     view! {
         <li class="message" class:mine=mine class:theirs=!mine>
@@ -33,6 +34,7 @@ fn MessageItem(entry: Entry) -> impl IntoView {
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let strings = chat.strings();
     let list = NodeRef::<leptos::html::Ol>::new();
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -43,9 +45,9 @@ pub fn MessageList() -> impl IntoView {
     });
     view! {
         <Show when=move || chat.log.with(|log| log.entries().is_empty())>
-            <p class="empty">"Hello! How can we help you today?"</p>
+            <p class="empty">{strings.greeting}</p>
         </Show>
-        <ol class="log" role="log" aria-live="polite" aria-label="Messages" node_ref=list>
+        <ol class="log" role="log" aria-live="polite" aria-label=strings.messages node_ref=list>
             <For
                 each=move || chat.log.with(|log| log.entries().to_vec())
                 key=|entry| (entry.client_id.clone(), entry.seq)
@@ -53,7 +55,7 @@ pub fn MessageList() -> impl IntoView {
             />
         </ol>
         <p class="typing" aria-live="polite">
-            {move || chat.operator_typing.shown.get().map(|name| format!("{name} is typing…"))}
+            {move || chat.operator_typing.shown.get().map(|name| strings.typing(&name))}
         </p>
     }
 }

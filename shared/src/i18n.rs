@@ -1,0 +1,140 @@
+//! Every visitor-facing string of the widget, in each language we speak. The
+//! launcher's label and accessible name are also in `widget/loader.js` (plain JS,
+//! drawn before the Wasm loads): keep the two in step.
+
+use crate::settings::{Language, Texts, WidgetSettings};
+
+/// The widget's words in one language.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Strings {
+    pub launcher_label: &'static str,
+    pub open_chat: &'static str,
+    pub close_chat: &'static str,
+    pub window: &'static str,
+    pub messages: &'static str,
+    pub message: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub online_title: &'static str,
+    pub offline_title: &'static str,
+    pub status_online: &'static str,
+    pub status_connecting: &'static str,
+    pub greeting: &'static str,
+    pub you: &'static str,
+    pub sending: &'static str,
+    pub sent: &'static str,
+    pub read: &'static str,
+    /// "{name} is typing…", split around the name.
+    pub typing: (&'static str, &'static str),
+    /// "{n} unread", split around the number.
+    pub unread: (&'static str, &'static str),
+    pub cannot_connect: &'static str,
+    pub cannot_store: &'static str,
+}
+
+pub const EN: Strings = Strings {
+    launcher_label: "Chat",
+    open_chat: "Open chat",
+    close_chat: "Close chat",
+    window: "Chat",
+    messages: "Messages",
+    message: "Message",
+    placeholder: "Type your message…",
+    send: "Send",
+    online_title: "Chat with us",
+    offline_title: "Leave us a message",
+    status_online: "We reply in a few minutes",
+    status_connecting: "Connecting…",
+    greeting: "Hello! How can we help you today?",
+    you: "You",
+    sending: "Sending…",
+    sent: "Sent",
+    read: "Read",
+    typing: ("", " is typing…"),
+    unread: ("", " unread"),
+    cannot_connect: "The chat cannot connect",
+    cannot_store: "Your browser does not let the chat keep unsent messages.",
+};
+
+pub const RU: Strings = Strings {
+    launcher_label: "Чат",
+    open_chat: "Открыть чат",
+    close_chat: "Закрыть чат",
+    window: "Чат",
+    messages: "Сообщения",
+    message: "Сообщение",
+    placeholder: "Введите сообщение…",
+    send: "Отправить",
+    online_title: "Напишите нам",
+    offline_title: "Оставьте сообщение",
+    status_online: "Отвечаем в течение нескольких минут",
+    status_connecting: "Подключение…",
+    greeting: "Здравствуйте! Чем мы можем помочь?",
+    you: "Вы",
+    sending: "Отправляется…",
+    sent: "Отправлено",
+    read: "Прочитано",
+    typing: ("", " печатает…"),
+    unread: ("Непрочитанных: ", ""),
+    cannot_connect: "Чат не может подключиться",
+    cannot_store: "Браузер не позволяет чату сохранить неотправленные сообщения.",
+};
+
+impl Strings {
+    pub fn of(language: Language) -> &'static Strings {
+        match language {
+            Language::Ru => &RU,
+            Language::En => &EN,
+        }
+    }
+
+    pub fn typing(&self, name: &str) -> String {
+        format!("{}{name}{}", self.typing.0, self.typing.1)
+    }
+
+    pub fn unread(&self, count: usize) -> String {
+        format!("{}{count}{}", self.unread.0, self.unread.1)
+    }
+}
+
+/// The owner's text where they gave one, else the built-in one.
+pub fn text(settings: &WidgetSettings, language: Language, pick: fn(&Texts) -> &Option<String>, default: &'static str) -> String {
+    pick(settings.texts.get(language)).clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_texts_win_over_built_in_ones_per_language() {
+        let mut settings = WidgetSettings::default();
+        settings.texts.ru.online_title = Some("Мы на связи".into());
+        settings.texts.en.online_title = Some("  ".into());
+        let title = |language| text(&settings, language, |t| &t.online_title, Strings::of(language).online_title);
+        assert_eq!(title(Language::Ru), "Мы на связи");
+        assert_eq!(title(Language::En), "Chat with us");
+    }
+
+    #[test]
+    fn counted_and_named_phrases_read_naturally() {
+        assert_eq!(EN.typing("Anna"), "Anna is typing…");
+        assert_eq!(RU.typing("Анна"), "Анна печатает…");
+        assert_eq!(EN.unread(2), "2 unread");
+        assert_eq!(RU.unread(2), "Непрочитанных: 2");
+    }
+
+    #[test]
+    fn no_string_is_left_empty() {
+        for strings in [&EN, &RU] {
+            let all = [
+                strings.launcher_label, strings.open_chat, strings.close_chat, strings.window, strings.messages,
+                strings.message, strings.placeholder, strings.send, strings.online_title, strings.offline_title,
+                strings.status_online, strings.status_connecting, strings.greeting, strings.you, strings.sending,
+                strings.sent, strings.read, strings.cannot_connect, strings.cannot_store,
+            ];
+            assert!(all.iter().all(|s| !s.trim().is_empty()));
+        }
+        assert_ne!(EN, RU);
+    }
+}
