@@ -15,7 +15,7 @@
 .launcher .icon{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2px;stroke-linejoin:round}
 .round_bottom_right{width:56px;height:56px;padding:0;border-radius:50%}.round_bottom_right .label{display:none}
 .hidden{display:none!important}
-.tab_bottom_center{right:auto;left:50%;margin-left:-50px;min-width:100px;box-sizing:border-box}
+.tab_bottom_center{left:0;right:0;margin:0 auto;width:max-content}
 .tab_bottom_left{right:auto;left:20px}
 .tab_right_center,.tab_left_center{bottom:auto;top:50%;height:auto;padding:16px 0;width:44px;writing-mode:vertical-rl;transform:translateY(-50%)}
 .tab_right_center{right:0;border-radius:12px 0 0 12px}

@@ -1,0 +1,144 @@
+// What site owners choose, as visitors see it: the seven positions on a desktop and a
+// phone, colours and header pattern, and the widget's language.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { Relay } from './support/relay.mjs';
+import { startHost } from './support/hosts.mjs';
+import { artifacts, eventually, launch } from './support/browser.mjs';
+import { signInOperator } from './support/sockets.mjs';
+
+let relay, host, browser, admin;
+
+before(async () => {
+  relay = await Relay.start();
+  host = await startHost(relay.url);
+  browser = await launch();
+  admin = await signInOperator(relay.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.close();
+  await relay?.stop();
+});
+
+async function saveSettings(settings) {
+  const res = await fetch(`${relay.url}/v1/console/settings`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${admin.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(settings),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+/** A fresh visitor (no storage) on the host page. */
+async function visit(viewport, locale = 'en-US') {
+  const context = await browser.newContext({ viewport, locale });
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  return page;
+}
+
+const viewports = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+const near = (a, b, tolerance) => Math.abs(a - b) <= tolerance;
+
+/** Where each position's launcher must be, for a viewport of width w and height h. */
+const placements = {
+  round_bottom_right: (b, w, h) => w - (b.x + b.width) <= 32 && h - (b.y + b.height) <= 32 && near(b.width, b.height, 1),
+  tab_bottom_right: (b, w, h) => w - (b.x + b.width) <= 32 && h - (b.y + b.height) <= 32 && b.width > b.height,
+  tab_bottom_center: (b, w, h) => near(b.x + b.width / 2, w / 2, 2) && h - (b.y + b.height) <= 32,
+  tab_bottom_left: (b, w, h) => b.x <= 32 && h - (b.y + b.height) <= 32,
+  tab_right_center: (b, w, h) => w - (b.x + b.width) <= 1 && near(b.y + b.height / 2, h / 2, 2) && b.height > b.width,
+  tab_left_center: (b, w, h) => b.x <= 1 && near(b.y + b.height / 2, h / 2, 2) && b.height > b.width,
+};
+
+for (const position of [...Object.keys(placements), 'hidden']) {
+  test(`position ${position}: the launcher is where it belongs and the window opens inside the viewport`, async () => {
+    await saveSettings({ position });
+    for (const [name, viewport] of Object.entries(viewports)) {
+      const page = await visit(viewport);
+      const launcher = page.getByRole('button', { name: 'Open chat' });
+      if (position === 'hidden') {
+        await page.waitForLoadState('networkidle');
+        assert.equal(await launcher.isVisible(), false, `${name}: no visible launcher`);
+        await page.screenshot({ path: path.join(artifacts, `position-${position}-${name}.png`) });
+        await page.context().close();
+        continue;
+      }
+      await launcher.waitFor();
+      const box = await launcher.boundingBox();
+      assert.ok(placements[position](box, viewport.width, viewport.height), `${name}: ${JSON.stringify(box)}`);
+      await page.screenshot({ path: path.join(artifacts, `position-${position}-${name}.png`) });
+
+      await launcher.click();
+      const dialog = page.getByRole('dialog', { name: 'Chat' });
+      await dialog.waitFor();
+      const inside = async () => {
+        const w = await dialog.boundingBox();
+        return w.x >= 0 && w.y >= 0 && w.x + w.width <= viewport.width + 0.5 && w.y + w.height <= viewport.height + 0.5;
+      };
+      await eventually(inside, `${name}: the window inside the viewport`, 3_000);
+      await page.waitForTimeout(200); // the opening animation, for the screenshot
+      await page.screenshot({ path: path.join(artifacts, `position-${position}-${name}-open.png`) });
+
+      // The widget's own launcher, after closing, stands where the loader's stood.
+      await page.getByRole('button', { name: 'Close chat' }).click();
+      await eventually(async () => {
+        const again = await launcher.boundingBox();
+        return again && near(again.x, box.x, 1) && near(again.y, box.y, 1);
+      }, `${name}: the same launcher place after mounting`, 3_000);
+      await page.context().close();
+    }
+  });
+}
+
+test('header colour, text colour and pattern show on a freshly loaded page', async () => {
+  await saveSettings({ position: 'tab_bottom_right', header_color: '#b91c1c', text_color: '#fffbeb', pattern: 'dots' });
+  const page = await visit(viewports.desktop);
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  await launcher.waitFor();
+  const style = (locator, property) => locator.evaluate((el, p) => getComputedStyle(el)[p], property);
+  assert.equal(await style(launcher, 'backgroundColor'), 'rgb(185, 28, 28)');
+  assert.equal(await style(launcher, 'color'), 'rgb(255, 251, 235)');
+  await launcher.click();
+  const header = page.getByRole('dialog', { name: 'Chat' }).locator('header');
+  await header.waitFor();
+  assert.equal(await style(header, 'backgroundColor'), 'rgb(185, 28, 28)');
+  assert.match(await style(header, 'backgroundImage'), /radial-gradient/);
+  assert.equal(await style(header, 'color'), 'rgb(255, 251, 235)');
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: path.join(artifacts, 'appearance-red-dots.png') });
+  await page.context().close();
+});
+
+test('auto language follows the browser; a forced language wins; owner texts replace built-in ones', async () => {
+  await saveSettings({ language: 'auto', texts: { ru: { online_title: 'Мы на связи' } } });
+  const ru = await visit(viewports.desktop, 'ru-RU');
+  await ru.getByRole('button', { name: 'Открыть чат' }).click();
+  await ru.getByRole('textbox', { name: 'Сообщение' }).waitFor();
+  await ru.getByRole('button', { name: 'Отправить' }).waitFor();
+  assert.equal(await ru.getByRole('dialog', { name: 'Чат' }).locator('.title').textContent(), 'Мы на связи');
+  await ru.waitForTimeout(250); // the opening animation
+  await ru.screenshot({ path: path.join(artifacts, 'language-ru.png') });
+  await ru.context().close();
+
+  const en = await visit(viewports.desktop, 'en-US');
+  await en.getByRole('button', { name: 'Open chat' }).click();
+  await en.getByRole('textbox', { name: 'Message' }).waitFor();
+  assert.equal(await en.getByRole('dialog', { name: 'Chat' }).locator('.title').textContent(), 'Chat with us');
+  await en.context().close();
+
+  await saveSettings({ language: 'en' });
+  const forced = await visit(viewports.desktop, 'ru-RU');
+  await forced.getByRole('button', { name: 'Open chat' }).click();
+  await forced.getByRole('textbox', { name: 'Message' }).waitFor();
+  await forced.context().close();
+
+  // A browser language we do not speak falls back to the site's default.
+  await saveSettings({ language: 'auto', default_language: 'ru' });
+  const german = await visit(viewports.desktop, 'de-DE');
+  await german.getByRole('button', { name: 'Открыть чат' }).waitFor();
+  await german.context().close();
+});
