@@ -22,7 +22,7 @@ cp -R www/static/. dist.tmp/
 # bindgen NAME OUT_DIR
 bindgen() {
   wasm-bindgen --target web --no-typescript --out-dir "$2" "$wasm_dir/$1.wasm"
-  "$WASM_OPT_BIN" -Oz --converge "${wasm_features[@]}" "$2/$1_bg.wasm" -o "$2/$1_bg.wasm"
+  "$WASM_OPT_BIN" -Oz --converge --merge-similar-functions --strip-producers --strip-target-features "${wasm_features[@]}" "$2/$1_bg.wasm" -o "$2/$1_bg.wasm"
   "$ESBUILD_BIN" "$2/$1.js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$2/$1.js"
 }
 bindgen natter_widget dist.tmp/widget

@@ -94,7 +94,7 @@ for (const position of [...Object.keys(placements), 'hidden']) {
   });
 }
 
-test('header colour, text colour and pattern show on a freshly loaded page', async () => {
+test('header colour, text colour and pattern show on a freshly loaded page, and an open one follows a change', async () => {
   await saveSettings({ position: 'tab_bottom_right', header_color: '#b91c1c', text_color: '#fffbeb', pattern: 'dots' });
   const page = await visit(viewports.desktop);
   const launcher = page.getByRole('button', { name: 'Open chat' });
@@ -110,6 +110,12 @@ test('header colour, text colour and pattern show on a freshly loaded page', asy
   assert.equal(await style(header, 'color'), 'rgb(255, 251, 235)');
   await page.waitForTimeout(200);
   await page.screenshot({ path: path.join(artifacts, 'appearance-red-dots.png') });
+
+  // The page stays open; the admin changes the colour and pattern again: it follows.
+  await saveSettings({ position: 'tab_bottom_right', header_color: '#0f766e', pattern: 'diagonal' });
+  await eventually(async () => (await style(header, 'backgroundColor')) === 'rgb(15, 118, 110)',
+    'the open window following the saved colour', 12_000);
+  assert.match(await style(header, 'backgroundImage'), /repeating-linear-gradient/);
   await page.context().close();
 });
 

@@ -20,7 +20,6 @@ pub struct Strings {
     pub status_online: &'static str,
     pub status_connecting: &'static str,
     pub greeting: &'static str,
-    pub you: &'static str,
     pub sending: &'static str,
     pub sent: &'static str,
     pub read: &'static str,
@@ -46,7 +45,6 @@ pub const EN: Strings = Strings {
     status_online: "We reply in a few minutes",
     status_connecting: "Connecting…",
     greeting: "Hello! How can we help you today?",
-    you: "You",
     sending: "Sending…",
     sent: "Sent",
     read: "Read",
@@ -70,7 +68,6 @@ pub const RU: Strings = Strings {
     status_online: "Отвечаем в течение нескольких минут",
     status_connecting: "Подключение…",
     greeting: "Здравствуйте! Чем мы можем помочь?",
-    you: "Вы",
     sending: "Отправляется…",
     sent: "Отправлено",
     read: "Прочитано",
@@ -130,7 +127,7 @@ mod tests {
             let all = [
                 strings.launcher_label, strings.open_chat, strings.close_chat, strings.window, strings.messages,
                 strings.message, strings.placeholder, strings.send, strings.online_title, strings.offline_title,
-                strings.status_online, strings.status_connecting, strings.greeting, strings.you, strings.sending,
+                strings.status_online, strings.status_connecting, strings.greeting, strings.sending,
                 strings.sent, strings.read, strings.cannot_connect, strings.cannot_store,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));

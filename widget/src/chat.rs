@@ -27,6 +27,17 @@ pub struct Config {
     pub edge: String,
 }
 
+/// How often an open widget revalidates the site's settings.
+const SETTINGS_CHECK_MS: i32 = 5_000;
+
+/// Reads a settings document leniently, field by field, by `shared`'s rules: what this
+/// version cannot use falls back to defaults.
+fn read_settings(text: &str) -> WidgetSettings {
+    crate::json::JsObject::parse(text)
+        .map(|object| WidgetSettings::read_object(object, &mut Vec::new()))
+        .unwrap_or_default()
+}
+
 /// The browser's preferred languages, most preferred first.
 fn browser_languages() -> Vec<String> {
     let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return Vec::new() };
@@ -42,6 +53,8 @@ fn browser_languages() -> Vec<String> {
 pub struct Chat {
     /// The site's settings, as the loader fetched them (and as later updates replace them).
     pub settings: RwSignal<WidgetSettings>,
+    /// The settings document's text, to notice when a revalidation brings a new one.
+    settings_text: StoredValue<String>,
     pub log: RwSignal<Log>,
     pub open: RwSignal<bool>,
     /// The newest `seq` the visitor has seen (with the window open).
@@ -80,9 +93,10 @@ fn page_context() -> PageContext {
 }
 
 impl Chat {
-    pub fn new(config: Config, settings: WidgetSettings) -> Chat {
+    pub fn new(config: Config, settings_text: String) -> Chat {
         let chat = Chat {
-            settings: RwSignal::new(settings),
+            settings: RwSignal::new(read_settings(&settings_text)),
+            settings_text: StoredValue::new(settings_text),
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
             seen: RwSignal::new(Seq(0)),
@@ -125,6 +139,27 @@ impl Chat {
         self.config.with_value(|c| storage::key(&c.site, name))
     }
 
+    /// Follows saved settings while the visitor has the window open: revalidates them
+    /// every few seconds (a 304 when unchanged; browsers slow timers in hidden tabs).
+    /// With the window closed, a change shows on the next page view.
+    pub fn follow_settings(self) {
+        spawn_local(async move {
+            loop {
+                sleep(SETTINGS_CHECK_MS).await;
+                if !self.open.get_untracked() {
+                    continue;
+                }
+                let url = self.config.with_value(|c| format!("{}/v1/sites/{}/widget", c.edge, c.site));
+                // Unreachable or refused now: keep what we have and try again later.
+                let Ok((200, text)) = net::get(&url, None).await else { continue };
+                if self.settings_text.with_value(|current| *current != text) {
+                    self.settings.set(read_settings(&text));
+                    self.settings_text.set_value(text);
+                }
+            }
+        });
+    }
+
     /// Gets (or makes) the visitor's identity, then connects. Retries until the edge answers.
     pub fn start(self) {
         spawn_local(async move {
@@ -149,7 +184,7 @@ impl Chat {
     async fn check_session(self) {
         let Some(session) = self.session.get_value() else { return };
         let url = self.config.with_value(|c| format!("{}/v1/conversations/{}", c.edge, session.conversation));
-        if !matches!(net::status(&url, &session.token).await, Ok(401 | 403)) {
+        if !matches!(net::get(&url, Some(&session.token)).await, Ok((401 | 403, _))) {
             return; // Valid, or the edge is unreachable: keep retrying as we are.
         }
         storage::remove(&self.key("session"));

@@ -16,8 +16,9 @@ use leptos::prelude::*;
 use chat::Chat;
 use components::{launcher::Launcher, window::Window};
 
-/// The window's styles; the launcher's come with the loader so it draws at once.
-pub const STYLE: &str = include_str!("style.css");
+/// The window's styles (`style.css`, minified by `build.rs`); the launcher's come with
+/// the loader so it draws at once.
+pub const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 /// The whole widget: launcher and window, around one [`Chat`], in the site's colours.
 #[component]
@@ -63,15 +64,12 @@ pub fn mount(
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("app");
     root.append_child(&container)?;
-    // Leniently, field by field: what this version cannot use falls back to defaults.
-    let settings = json::JsObject::parse(&settings)
-        .map(|object| natter_shared::settings::WidgetSettings::read_object(object, &mut Vec::new()))
-        .unwrap_or_default();
     let chat = Chat::new(chat::Config { site, edge }, settings);
     chat.set_open(open);
     leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
     // After mounting: that sets up the async executor the connection runs on.
     chat.start();
+    chat.follow_settings();
     Ok(())
 }
 

@@ -66,16 +66,21 @@ pub async fn request<B: Serialize, R: DeserializeOwned>(
     json::parse(&text).ok_or_else(|| NetError("The server's answer could not be read".into()))
 }
 
-/// The HTTP status of a bodiless `GET` with a bearer token: how a client learns why
-/// its socket keeps failing (browsers hide a refused upgrade's status).
-pub async fn status(url: &str, token: &str) -> Result<u16, NetError> {
+/// A plain `GET`, with a bearer token if given: the status and the body, as the
+/// browser's HTTP cache gives it (a 304 revalidation arrives as the cached body).
+/// Also how a client learns why its socket keeps failing: browsers hide a refused
+/// upgrade's status.
+pub async fn get(url: &str, token: Option<&str>) -> Result<(u16, String), NetError> {
     let init = RequestInit::new();
-    let headers = web_sys::Headers::new()?;
-    headers.set("Authorization", &format!("Bearer {token}"))?;
-    init.set_headers(&headers);
+    if let Some(token) = token {
+        let headers = web_sys::Headers::new()?;
+        headers.set("Authorization", &format!("Bearer {token}"))?;
+        init.set_headers(&headers);
+    }
     let request = web_sys::Request::new_with_str_and_init(url, &init)?;
     let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request)).await?.dyn_into()?;
-    Ok(response.status())
+    let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+    Ok((response.status(), text))
 }
 
 /// Turns an `http(s)://` base into the matching `ws(s)://` URL for `path`.

@@ -6,7 +6,6 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use natter_shared::settings::WidgetSettings;
 use natter_widget::chat::{Chat, Config};
 use natter_widget::App;
 use wasm_bindgen::JsCast;
@@ -23,7 +22,7 @@ fn mount(site: &str) -> (web_sys::HtmlElement, Chat) {
     let container: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
     // `start` is never called, so nothing connects: the UI is tested on its own.
-    let chat = Chat::new(Config { site: site.into(), edge: "http://127.0.0.1:9".into() }, WidgetSettings::default());
+    let chat = Chat::new(Config { site: site.into(), edge: "http://127.0.0.1:9".into() }, "{}".into());
     leptos::mount::mount_to(container.clone(), move || view! { <App chat=chat/> }).forget();
     (container, chat)
 }

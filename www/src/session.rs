@@ -113,7 +113,7 @@ impl Listener for Console {
         let console = *self;
         leptos::task::spawn_local(async move {
             let Some(token) = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else { return };
-            if net::status(&format!("{}/v1/console/session", edge()), &token).await == Ok(401) {
+            if matches!(net::get(&format!("{}/v1/console/session", edge()), Some(&token)).await, Ok((401, _))) {
                 console.sign_out();
                 console.notice.set(Some("Your session has expired. Sign in again.".into()));
             }
