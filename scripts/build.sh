@@ -17,7 +17,7 @@ cargo build --release --target wasm32-unknown-unknown -p natter-widget -p natter
 rm -rf dist.tmp
 mkdir -p dist.tmp/widget dist.tmp/console/pkg
 cp -R www/static/. dist.tmp/
-"$ESBUILD_BIN" widget/loader.js --minify --log-level=warning --outfile=dist.tmp/natter.js
+"$ESBUILD_BIN" widget/loader.js --bundle --format=iife --loader:.css=text --minify --log-level=warning --outfile=dist.tmp/natter.js
 
 # bindgen NAME OUT_DIR
 bindgen() {

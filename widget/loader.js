@@ -2,26 +2,15 @@
 // It reads the site's widget settings (one small request, revalidated by ETag), draws
 // the launcher in a shadow root, and loads the Wasm widget on the first hover, focus or
 // click. Nothing is stored and no socket is opened before that.
+// The launcher's styles, bundled here as text by scripts/build.sh (the console's
+// preview adopts the same file).
+import css from './launcher.css';
+
 (() => {
   const script = document.currentScript;
   const site = script && script.dataset.site;
   if (!site) return console.error('natter: the script tag needs data-site="YOUR_SITE"');
   const edge = new URL(script.src).origin;
-  const css = `
-:host{all:initial!important;display:block!important;position:static!important}
-.launcher{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483647;display:flex;align-items:center;justify-content:center;gap:8px;height:48px;padding:0 18px;border-radius:24px;background:var(--natter-header,#2f6fed);color:var(--natter-text,#fff);font:600 15px/20px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;box-shadow:0 6px 20px rgba(20,24,40,.25);cursor:pointer;transition:transform .15s}
-.launcher:hover,.launcher:focus-visible{transform:translateY(-2px)}
-.launcher:focus-visible{outline:3px solid #9bbcff;outline-offset:2px}
-.launcher .icon{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2px;stroke-linejoin:round}
-.round_bottom_right{width:56px;height:56px;padding:0;border-radius:50%}.round_bottom_right .label{display:none}
-.hidden{display:none!important}
-.tab_bottom_center{left:0;right:0;margin:0 auto;width:max-content}
-.tab_bottom_left{right:auto;left:20px}
-.tab_right_center,.tab_left_center{bottom:auto;top:50%;height:auto;padding:16px 0;width:44px;writing-mode:vertical-rl;transform:translateY(-50%)}
-.tab_right_center{right:0;border-radius:12px 0 0 12px}
-.tab_left_center{right:auto;left:0;border-radius:0 12px 12px 0}
-.tab_right_center:hover,.tab_left_center:hover{transform:translateY(-50%)}
-.badge{position:absolute;top:-6px;right:-6px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#e5374a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center;writing-mode:horizontal-tb}`;
   const positions = ['round_bottom_right', 'hidden', 'tab_bottom_right', 'tab_bottom_center', 'tab_bottom_left', 'tab_right_center', 'tab_left_center'];
   const colour = (v, d) => (/^#[0-9a-f]{6}$/i.test(v) ? v : d);
   const host = document.createElement('natter-widget');

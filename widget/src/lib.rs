@@ -16,6 +16,9 @@ use leptos::prelude::*;
 use chat::Chat;
 use components::{launcher::Launcher, window::Window};
 
+/// The launcher's styles: the loader bundles them; the console's preview adopts them.
+pub const LAUNCHER_STYLE: &str = include_str!("../launcher.css");
+
 /// The window's styles (`style.css`, minified by `build.rs`); the launcher's come with
 /// the loader so it draws at once.
 pub const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
