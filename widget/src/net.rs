@@ -83,6 +83,22 @@ pub async fn get(url: &str, token: Option<&str>) -> Result<(u16, String), NetErr
     Ok((response.status(), text))
 }
 
+/// `PUT`s a JSON body with a bearer token: the status and the answer's text.
+pub async fn put_json<B: Serialize>(url: &str, body: &B, token: &str) -> Result<(u16, String), NetError> {
+    let init = RequestInit::new();
+    init.set_method("PUT");
+    let headers = web_sys::Headers::new()?;
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Authorization", &format!("Bearer {token}"))?;
+    init.set_headers(&headers);
+    let json = json::to_string(body).ok_or_else(|| NetError("The request could not be written".into()))?;
+    init.set_body(&JsValue::from_str(&json));
+    let request = web_sys::Request::new_with_str_and_init(url, &init)?;
+    let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request)).await?.dyn_into()?;
+    let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+    Ok((response.status(), text))
+}
+
 /// Turns an `http(s)://` base into the matching `ws(s)://` URL for `path`.
 pub fn socket_url(base: &str, path: &str) -> String {
     let base = base.trim_end_matches('/');

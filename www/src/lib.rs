@@ -4,6 +4,7 @@
 mod conversation;
 mod inbox;
 mod session;
+mod settings;
 mod sign_in;
 pub mod user_agent;
 
@@ -12,7 +13,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 use conversation::ConversationView;
 use inbox::Inbox;
+use natter_shared::protocol::Role;
 use session::Console;
+use settings::SettingsPage;
 use sign_in::SignIn;
 
 #[component]
@@ -31,10 +34,16 @@ fn App() -> impl IntoView {
                             if names.is_empty() { String::new() } else { format!("Online: {}", names.join(", ")) }
                         }}
                     </span>
+                    <Show when=move || console.session.with(|s| s.as_ref().is_some_and(|s| s.role == Role::Admin))>
+                        <button class="switch" on:click=move |_| console.configuring.update(|c| *c = !*c)>
+                            {move || if console.configuring.get() { "Inbox" } else { "Widget settings" }}
+                        </button>
+                    </Show>
                     <button class="sign-out" on:click=move |_| console.sign_out()>"Sign out"</button>
                 </header>
-                <Inbox/>
-                <ConversationView/>
+                <Show when=move || console.configuring.get() fallback=|| view! { <Inbox/> <ConversationView/> }>
+                    <SettingsPage/>
+                </Show>
             </div>
         </Show>
     }

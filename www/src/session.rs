@@ -22,6 +22,8 @@ pub struct Console {
     pub online: RwSignal<Vec<OperatorPresence>>,
     pub selected: RwSignal<Option<ConversationId>>,
     pub connected: RwSignal<bool>,
+    /// Whether the configurator is shown instead of the inbox (admins only).
+    pub configuring: RwSignal<bool>,
     /// Why the operator is looking at the sign-in form again, if not by choice.
     pub notice: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
@@ -46,6 +48,7 @@ impl Console {
             online: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             connected: RwSignal::new(false),
+            configuring: RwSignal::new(false),
             notice: RwSignal::new(None),
             socket: StoredValue::new_local(None),
         };

@@ -1,0 +1,92 @@
+// The configurator, as an admin uses it: change the header colour and pattern, save;
+// a new host page shows them and an open one follows. Bad values are refused at their
+// fields; agents do not get the configurator.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { Relay } from './support/relay.mjs';
+import { startHost } from './support/hosts.mjs';
+import { artifacts, eventually, launch, signIn } from './support/browser.mjs';
+
+let relay, host, browser;
+
+before(async () => {
+  relay = await Relay.start();
+  host = await startHost(relay.url);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.close();
+  await relay?.stop();
+});
+
+const style = (locator, property) => locator.evaluate((el, p) => getComputedStyle(el)[p], property);
+
+test('an admin saves a colour and pattern in the configurator; new and open pages show them', async () => {
+  // A visitor already has the widget open.
+  const open = await (await browser.newContext()).newPage();
+  await open.goto(`${host.url}/host.html`);
+  await open.getByRole('button', { name: 'Open chat' }).click();
+  const openHeader = open.getByRole('dialog', { name: 'Chat' }).locator('header');
+  await openHeader.waitFor();
+
+  const admin = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  await signIn(admin, relay.url);
+  await admin.getByRole('button', { name: 'Widget settings' }).click();
+  await admin.getByLabel('Header colour', { exact: true }).fill('#7c3aed');
+  await admin.getByLabel('Header pattern').selectOption('zigzag');
+  // The preview follows before anything is saved.
+  const preview = admin.getByLabel('Preview').locator('header');
+  await eventually(async () => (await style(preview, 'backgroundColor')) === 'rgb(124, 58, 237)', 'the preview following');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
+  await admin.screenshot({ path: path.join(artifacts, 'configurator-saved.png') });
+
+  const fresh = await (await browser.newContext()).newPage();
+  await fresh.goto(`${host.url}/host.html`);
+  const launcher = fresh.getByRole('button', { name: 'Open chat' });
+  await launcher.waitFor();
+  assert.equal(await style(launcher, 'backgroundColor'), 'rgb(124, 58, 237)');
+  await launcher.click();
+  const header = fresh.getByRole('dialog', { name: 'Chat' }).locator('header');
+  await header.waitFor();
+  assert.equal(await style(header, 'backgroundColor'), 'rgb(124, 58, 237)');
+  assert.match(await style(header, 'backgroundImage'), /linear-gradient\(135deg/);
+
+  await eventually(async () => (await style(openHeader, 'backgroundColor')) === 'rgb(124, 58, 237)',
+    'the already open widget following', 12_000);
+  for (const page of [open, admin, fresh]) await page.context().close();
+});
+
+test('bad values are refused at their fields, a poor contrast is flagged, and agents have no configurator', async () => {
+  const admin = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  await signIn(admin, relay.url);
+  await admin.getByRole('button', { name: 'Widget settings' }).click();
+  await admin.getByLabel('Text colour', { exact: true }).fill('#cccccc');
+  await admin.getByLabel('Header colour', { exact: true }).fill('#ffffff');
+  assert.match(await admin.getByRole('alert').first().textContent(), /contrast of 1\.\d:1; at least 4\.5:1/);
+  await admin.getByLabel('Logo URL (https)').fill('javascript:alert(1)');
+  await admin.getByLabel('Online title (Russian)').fill('я'.repeat(100));
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /not saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'refused');
+  const errors = await admin.locator('.field-error').allTextContents();
+  assert.ok(errors.includes('Use an https:// address'), JSON.stringify(errors));
+  assert.ok(errors.some((e) => /Too long: 100 characters, at most 80/.test(e)), JSON.stringify(errors));
+  await admin.screenshot({ path: path.join(artifacts, 'configurator-errors.png') });
+  // Nothing was saved: the loader still gets the earlier colour.
+  const saved = await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json();
+  assert.equal(saved.header_color, '#7c3aed');
+  await admin.context().close();
+
+  const agent = await (await browser.newContext()).newPage();
+  await agent.goto(`${relay.url}/console/`);
+  await agent.getByLabel('Email').fill('agent@natter.dev');
+  await agent.getByLabel('Password').fill('natter-agent');
+  await agent.getByRole('button', { name: 'Sign in' }).click();
+  await agent.getByRole('navigation', { name: 'Inbox' }).waitFor();
+  assert.equal(await agent.getByRole('button', { name: 'Widget settings' }).count(), 0);
+  await agent.context().close();
+});

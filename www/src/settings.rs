@@ -1,0 +1,301 @@
+//! The configurator (admins only): every widget option as a control, beside a live
+//! preview that runs the real widget, a contrast warning, Save with errors shown at
+//! their fields, and the embed snippet.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
+use natter_shared::settings::{Color, FieldError, Language, LanguageChoice, Pattern, Position, Texts, WidgetSettings, PALETTE};
+use natter_widget::chat::{Chat, Config};
+use natter_widget::components::launcher::position_class;
+use natter_widget::{json, App};
+use wasm_bindgen::JsCast;
+
+use crate::session::{edge, Console};
+
+fn position_label(position: Position) -> &'static str {
+    match position {
+        Position::RoundBottomRight => "Round, bottom right",
+        Position::Hidden => "Always hidden",
+        Position::TabBottomRight => "Tab, bottom right (default)",
+        Position::TabBottomCenter => "Tab, bottom centre",
+        Position::TabBottomLeft => "Tab, bottom left",
+        Position::TabRightCenter => "Tab, right centre",
+        Position::TabLeftCenter => "Tab, left centre",
+    }
+}
+
+fn pattern_name(pattern: Pattern) -> &'static str {
+    match pattern {
+        Pattern::None => "none",
+        Pattern::Dots => "dots",
+        Pattern::Waves => "waves",
+        Pattern::Grid => "grid",
+        Pattern::Diagonal => "diagonal",
+        Pattern::Circles => "circles",
+        Pattern::Zigzag => "zigzag",
+    }
+}
+
+/// A value as the settings document spells it (`"tab_left_center"`, `"ru"`…).
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    json::to_string(value).unwrap_or_default().trim_matches('"').to_owned()
+}
+
+/// Reads a value back from how the document spells it.
+fn from_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    json::parse(&format!("\"{name}\""))
+}
+
+/// The live preview: the real widget, mounted in a shadow root of its own, following
+/// the form as it changes. Its fixed elements stay inside the preview box.
+#[component]
+fn Preview(settings: RwSignal<WidgetSettings>) -> impl IntoView {
+    let frame = NodeRef::<leptos::html::Div>::new();
+    let chat = Chat::new(Config { site: "preview".into(), edge: edge() }, "{}".into());
+    chat.set_open(true);
+    // The preview never connects; it shows the widget as visitors see it online.
+    chat.connected.set(true);
+    Effect::new(move |_| chat.settings.set(settings.get()));
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let Some(frame) = frame.get() else { return false };
+        let mount = || -> Result<(), wasm_bindgen::JsValue> {
+            let root = frame.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+            natter_widget::adopt_style(&root, natter_widget::LAUNCHER_STYLE)?;
+            natter_widget::adopt_style(&root, natter_widget::STYLE)?;
+            let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+            let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+            container.set_class_name("app");
+            root.append_child(&container)?;
+            leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
+            Ok(())
+        };
+        mount().is_ok()
+    });
+    // The shadow host sits inside the frame: the launcher's `:host` reset must not
+    // undo the frame's box, whose transform keeps the widget's fixed parts inside it.
+    view! {
+        <div class="preview" aria-label="Preview">
+            <div class="preview-frame"><div node_ref=frame></div></div>
+            <button class="preview-toggle" on:click=move |_| chat.set_open(!chat.open.get_untracked())>"Open or close the preview"</button>
+        </div>
+    }
+}
+
+#[component]
+fn ColourField(
+    label: &'static str,
+    field: &'static str,
+    settings: RwSignal<WidgetSettings>,
+    get: fn(&WidgetSettings) -> &Color,
+    set: fn(&mut WidgetSettings, Color),
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let draft = RwSignal::new(settings.with_untracked(|s| get(s).as_str().to_owned()));
+    let local_error = RwSignal::new(None::<String>);
+    let apply = move |value: String| {
+        draft.set(value.clone());
+        match Color::parse(value.trim()) {
+            Ok(color) => {
+                local_error.set(None);
+                settings.update(|s| set(s, color));
+            }
+            Err(message) => local_error.set(Some(message)),
+        }
+    };
+    Effect::new(move |_| draft.set(settings.with(|s| get(s).as_str().to_owned())));
+    let error = move || local_error.get().or_else(|| errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone())));
+    view! {
+        <div class="field">
+            <label>{label}
+                <span class="colour-row">
+                    <input type="text" spellcheck="false" prop:value=move || draft.get() on:input=move |ev| apply(event_target_value(&ev))/>
+                    <input type="color" aria-label=format!("Pick {}", label.to_lowercase()) prop:value=move || settings.with(|s| get(s).as_str().to_owned())
+                        on:input=move |ev| apply(event_target_value(&ev))/>
+                </span>
+            </label>
+            <div class="swatches" role="group" aria-label=format!("{label} presets")>
+                {PALETTE.iter().map(|(name, hex)| {
+                    let hex = *hex;
+                    view! { <button type="button" class="swatch" title=*name aria-label=format!("{label}: {name}") on:click=move |_| apply(hex.to_owned())>
+                        <span class="chip" style:background-color=hex></span>
+                    </button> }
+                }).collect_view()}
+            </div>
+            {move || error().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn TextField(
+    label: String,
+    field: String,
+    value: Signal<String>,
+    on_input: Callback<String>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let error = move || errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()));
+    view! {
+        <div class="field">
+            <label>{label}
+                <input type="text" prop:value=move || value.get() on:input=move |ev| on_input.run(event_target_value(&ev))/>
+            </label>
+            {move || error().map(|e| view! { <p class="field-error">{e}</p> })}
+        </div>
+    }
+}
+
+fn texts_mut(settings: &mut WidgetSettings, language: Language) -> &mut Texts {
+    match language {
+        Language::Ru => &mut settings.texts.ru,
+        Language::En => &mut settings.texts.en,
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let settings = RwSignal::new(WidgetSettings::default());
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let status = RwSignal::new(None::<String>);
+    let token = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+    let site = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.site.to_string()).unwrap_or_default());
+
+    spawn_local(async move {
+        match natter_widget::net::get(&format!("{}/v1/console/settings", edge()), Some(&token())).await {
+            Ok((200, text)) => {
+                if let Some(document) = json::parse::<SettingsDocument>(&text) {
+                    settings.set(document.settings);
+                }
+            }
+            _ => status.set(Some("The settings could not be loaded.".into())),
+        }
+    });
+
+    let save = move |_| {
+        spawn_local(async move {
+            status.set(Some("Saving…".into()));
+            let body = settings.get_untracked();
+            match natter_widget::net::put_json(&format!("{}/v1/console/settings", edge()), &body, &token()).await {
+                Ok((200, _)) => {
+                    errors.set(Vec::new());
+                    status.set(Some("Saved. Pages with the widget show it now.".into()));
+                }
+                Ok((_, text)) => match json::parse::<InvalidSettingsBody>(&text) {
+                    Some(refusal) => {
+                        status.set(Some(refusal.message));
+                        errors.set(refusal.fields);
+                    }
+                    None => status.set(Some("The settings were not saved.".into())),
+                },
+                Err(e) => status.set(Some(format!("The settings were not saved: {}", e.0))),
+            }
+        });
+    };
+
+    let contrast = move || settings.with(|s| s.text_color.contrast(&s.header_color));
+    let snippet = move || format!("<script src=\"{}/natter.js\" data-site=\"{}\" async></script>", edge(), site());
+    let copy = move |_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&snippet());
+        }
+    };
+    let text_field = move |language: Language, name: &'static str, label: &'static str, pick: fn(&mut Texts) -> &mut Option<String>| {
+        let tag = wire_name(&language);
+        let value = Signal::derive(move || {
+            settings.with(|s| {
+                let texts = s.texts.get(language);
+                let mut copy = texts.clone();
+                pick(&mut copy).clone().unwrap_or_default()
+            })
+        });
+        let on_input = Callback::new(move |v: String| {
+            settings.update(|s| *pick(texts_mut(s, language)) = Some(v).filter(|v| !v.is_empty()));
+        });
+        let language_name = if language == Language::Ru { "Russian" } else { "English" };
+        view! { <TextField label=format!("{label} ({language_name})") field=format!("texts.{tag}.{name}") value on_input errors/> }
+    };
+
+    view! {
+        <section class="settings" aria-label="Widget settings">
+            <div class="settings-form">
+                <h2>"Widget settings"</h2>
+                <div class="field">
+                    <label>"Position"
+                        <select on:change=move |ev| { if let Some(p) = from_wire(&event_target_value(&ev)) { settings.update(|s| s.position = p) } }
+                            prop:value=move || settings.with(|s| position_class(s.position).to_owned())>
+                            {Position::ALL.iter().map(|p| view! { <option value=position_class(*p)>{position_label(*p)}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <ColourField label="Header colour" field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c errors/>
+                <ColourField label="Send button colour" field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c errors/>
+                <ColourField label="Text colour" field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c errors/>
+                {move || (contrast() < 4.5).then(|| view! {
+                    <p class="warning" role="alert">{format!("Text on the header has a contrast of {:.1}:1; at least 4.5:1 is needed to be readable (WCAG AA).", contrast())}</p>
+                })}
+                <div class="field">
+                    <label>"Header pattern"
+                        <select on:change=move |ev| { if let Some(p) = from_wire(&event_target_value(&ev)) { settings.update(|s| s.pattern = p) } }
+                            prop:value=move || settings.with(|s| pattern_name(s.pattern).to_owned())>
+                            {Pattern::ALL.iter().map(|p| view! { <option value=pattern_name(*p)>{pattern_name(*p)}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <div class="field">
+                    <label>"Language"
+                        <select on:change=move |ev| { if let Some(l) = from_wire::<LanguageChoice>(&event_target_value(&ev)) { settings.update(|s| s.language = l) } }
+                            prop:value=move || settings.with(|s| wire_name(&s.language))>
+                            <option value="auto">"The visitor's browser language"</option>
+                            <option value="ru">"Russian"</option>
+                            <option value="en">"English"</option>
+                        </select>
+                    </label>
+                </div>
+                <div class="field">
+                    <label>"Default language"
+                        <select on:change=move |ev| { if let Some(l) = from_wire::<Language>(&event_target_value(&ev)) { settings.update(|s| s.default_language = l) } }
+                            prop:value=move || settings.with(|s| wire_name(&s.default_language))>
+                            <option value="ru">"Russian"</option>
+                            <option value="en">"English"</option>
+                        </select>
+                    </label>
+                </div>
+                <div class="field">
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || settings.with(|s| s.sound)
+                            on:change=move |ev| { let on = event_target_checked(&ev); settings.update(|s| s.sound = on) }/>
+                        "Notification sound"
+                    </label>
+                </div>
+                <TextField label="Logo URL (https)".to_owned() field="logo_url".to_owned()
+                    value=Signal::derive(move || settings.with(|s| s.logo_url.clone().unwrap_or_default()))
+                    on_input=Callback::new(move |v: String| settings.update(|s| s.logo_url = Some(v).filter(|v| !v.is_empty())))
+                    errors/>
+                {[Language::En, Language::Ru].into_iter().map(|language| view! {
+                    <fieldset>
+                        {text_field(language, "launcher_label", "Launcher label", |t| &mut t.launcher_label)}
+                        {text_field(language, "online_title", "Online title", |t| &mut t.online_title)}
+                        {text_field(language, "offline_title", "Offline title", |t| &mut t.offline_title)}
+                        {text_field(language, "placeholder", "Input placeholder", |t| &mut t.placeholder)}
+                    </fieldset>
+                }).collect_view()}
+                <div class="actions">
+                    <button class="save" on:click=save>"Save"</button>
+                    <p class="status" role="status" aria-label="Save status">{move || status.get()}</p>
+                </div>
+                <div class="field">
+                    <label>"Embed snippet"
+                        <textarea readonly rows="2" prop:value=snippet></textarea>
+                    </label>
+                    <button type="button" on:click=copy>"Copy snippet"</button>
+                </div>
+            </div>
+            <Preview settings/>
+        </section>
+    }
+}
