@@ -4,24 +4,19 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Relay } from './support/relay.mjs';
-import { startHost } from './support/hosts.mjs';
-import { artifacts, eventually, launch } from './support/browser.mjs';
+import { artifacts, eventually, startStack } from './support/browser.mjs';
 import { signInOperator } from './support/sockets.mjs';
 
-let relay, host, browser, admin;
+let stack, relay, host, browser, admin;
 
 before(async () => {
-  relay = await Relay.start();
-  host = await startHost(relay.url);
-  browser = await launch();
+  stack = await startStack();
+  ({ relay, host, browser } = stack);
   admin = await signInOperator(relay.url);
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.close();
-  await relay?.stop();
+  await stack?.stop();
 });
 
 async function saveSettings(settings) {

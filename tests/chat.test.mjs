@@ -4,27 +4,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Relay } from './support/relay.mjs';
-import { startHost } from './support/hosts.mjs';
 import {
-  artifacts, eventually, launch, logTexts, openWidget, signIn, visitorSends, waitForText,
+  artifacts, eventually, logTexts, openWidget, signIn, startStack, visitorSends, waitForText,
 } from './support/browser.mjs';
 
-let relay, host, browser, visitorContext, visitor, operator;
+let stack, relay, host, browser, visitorContext, visitor, operator;
 
 before(async () => {
-  relay = await Relay.start();
-  host = await startHost(relay.url);
-  browser = await launch();
+  stack = await startStack();
+  ({ relay, host, browser } = stack);
   visitorContext = await browser.newContext();
   visitor = await visitorContext.newPage();
   operator = await (await browser.newContext()).newPage();
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.close();
-  await relay?.stop();
+  await stack?.stop();
 });
 
 /** The visitor's conversation id, from the widget's storage on the host origin. */

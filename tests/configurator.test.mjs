@@ -5,22 +5,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Relay } from './support/relay.mjs';
-import { startHost } from './support/hosts.mjs';
-import { artifacts, eventually, launch, signIn } from './support/browser.mjs';
+import { artifacts, eventually, signIn, startStack } from './support/browser.mjs';
 
-let relay, host, browser;
+let stack, relay, host, browser;
 
 before(async () => {
-  relay = await Relay.start();
-  host = await startHost(relay.url);
-  browser = await launch();
+  stack = await startStack();
+  ({ relay, host, browser } = stack);
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.close();
-  await relay?.stop();
+  await stack?.stop();
 });
 
 const style = (locator, property) => locator.evaluate((el, p) => getComputedStyle(el)[p], property);

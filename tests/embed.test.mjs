@@ -4,31 +4,29 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Relay } from './support/relay.mjs';
-import { startHost } from './support/hosts.mjs';
-import { artifacts, eventually, launch, openWidget, visitorSends } from './support/browser.mjs';
+import { artifacts, eventually, openWidget, startStack, visitorSends } from './support/browser.mjs';
 import { nextFrame, openSocket, signInOperator, wsBase } from './support/sockets.mjs';
 
-let relay, host, browser;
+let stack, relay, host, browser;
 
-before(async () => {
-  relay = await Relay.start();
-  const edge = new URL(relay.url);
-  const csp = [
+/** The strict policy from the foundation issue, for the edge at `relay.url`. */
+function strictCsp(relay) {
+  return [
     "default-src 'self'",
     `script-src 'self' ${relay.url} 'wasm-unsafe-eval'`,
-    `connect-src ${relay.url} ws://${edge.host}`,
+    `connect-src ${relay.url} ws://${new URL(relay.url).host}`,
     "style-src 'self'",
     `img-src 'self' ${relay.url} data:`,
   ].join('; ');
-  host = await startHost(relay.url, { 'hostile.html': { 'Content-Security-Policy': csp } });
-  browser = await launch();
+}
+
+before(async () => {
+  stack = await startStack((relay) => ({ 'hostile.html': { 'Content-Security-Policy': strictCsp(relay) } }));
+  ({ relay, host, browser } = stack);
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.close();
-  await relay?.stop();
+  await stack?.stop();
 });
 
 test('before any interaction the page fetches only the loader and its settings: no Wasm, no socket, no storage', async () => {

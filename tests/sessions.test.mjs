@@ -4,24 +4,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Relay } from './support/relay.mjs';
-import { startHost } from './support/hosts.mjs';
-import { eventually, launch, logTexts, openWidget, signIn, visitorSends } from './support/browser.mjs';
+import { eventually, logTexts, openWidget, signIn, visitorSends, startStack } from './support/browser.mjs';
 import { history, signInOperator } from './support/sockets.mjs';
 import { expired } from './support/tokens.mjs';
 
-let relay, host, browser;
+let stack, relay, host, browser;
 
 before(async () => {
-  relay = await Relay.start();
-  host = await startHost(relay.url);
-  browser = await launch();
+  stack = await startStack();
+  ({ relay, host, browser } = stack);
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.close();
-  await relay?.stop();
+  await stack?.stop();
 });
 
 const deliveries = (page) => page.getByRole('log').locator('.delivery').allTextContents();

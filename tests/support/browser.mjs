@@ -58,3 +58,25 @@ export async function signIn(page, edge) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Inbox' }).waitFor();
 }
+
+/**
+ * The usual stack of an end-to-end test file: a real `wrangler dev`, a host site on
+ * another origin, and Chromium. `headers` adds response headers per host page.
+ */
+export async function startStack(headers) {
+  const { Relay } = await import('./relay.mjs');
+  const { startHost } = await import('./hosts.mjs');
+  const relay = await Relay.start();
+  const host = await startHost(relay.url, typeof headers === 'function' ? headers(relay) : headers);
+  const browser = await launch();
+  return {
+    relay,
+    host,
+    browser,
+    async stop() {
+      await browser.close();
+      await host.close();
+      await relay.stop();
+    },
+  };
+}

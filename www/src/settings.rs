@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
-use natter_shared::settings::{Color, FieldError, Language, LanguageChoice, Pattern, Position, Texts, WidgetSettings, PALETTE};
+use natter_shared::settings::{Color, FieldError, Language, Pattern, Position, Texts, WidgetSettings, PALETTE};
 use natter_widget::chat::{Chat, Config};
 use natter_widget::components::launcher::position_class;
 use natter_widget::{json, App};
@@ -149,6 +149,25 @@ fn TextField(
     }
 }
 
+/// A labelled choice among values as the settings document spells them.
+#[component]
+fn SelectField(
+    label: &'static str,
+    options: Vec<(String, &'static str)>,
+    value: Signal<String>,
+    on_change: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label>{label}
+                <select on:change=move |ev| on_change.run(event_target_value(&ev)) prop:value=move || value.get()>
+                    {options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view()}
+                </select>
+            </label>
+        </div>
+    }
+}
+
 fn texts_mut(settings: &mut WidgetSettings, language: Language) -> &mut Texts {
     match language {
         Language::Ru => &mut settings.texts.ru,
@@ -224,47 +243,28 @@ pub fn SettingsPage() -> impl IntoView {
         <section class="settings" aria-label="Widget settings">
             <div class="settings-form">
                 <h2>"Widget settings"</h2>
-                <div class="field">
-                    <label>"Position"
-                        <select on:change=move |ev| { if let Some(p) = from_wire(&event_target_value(&ev)) { settings.update(|s| s.position = p) } }
-                            prop:value=move || settings.with(|s| position_class(s.position).to_owned())>
-                            {Position::ALL.iter().map(|p| view! { <option value=position_class(*p)>{position_label(*p)}</option> }).collect_view()}
-                        </select>
-                    </label>
-                </div>
+                <SelectField label="Position"
+                    options=Position::ALL.iter().map(|p| (position_class(*p).to_owned(), position_label(*p))).collect()
+                    value=Signal::derive(move || settings.with(|s| wire_name(&s.position)))
+                    on_change=Callback::new(move |v: String| if let Some(p) = from_wire(&v) { settings.update(|s| s.position = p) })/>
                 <ColourField label="Header colour" field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c errors/>
                 <ColourField label="Send button colour" field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c errors/>
                 <ColourField label="Text colour" field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c errors/>
                 {move || (contrast() < 4.5).then(|| view! {
                     <p class="warning" role="alert">{format!("Text on the header has a contrast of {:.1}:1; at least 4.5:1 is needed to be readable (WCAG AA).", contrast())}</p>
                 })}
-                <div class="field">
-                    <label>"Header pattern"
-                        <select on:change=move |ev| { if let Some(p) = from_wire(&event_target_value(&ev)) { settings.update(|s| s.pattern = p) } }
-                            prop:value=move || settings.with(|s| pattern_name(s.pattern).to_owned())>
-                            {Pattern::ALL.iter().map(|p| view! { <option value=pattern_name(*p)>{pattern_name(*p)}</option> }).collect_view()}
-                        </select>
-                    </label>
-                </div>
-                <div class="field">
-                    <label>"Language"
-                        <select on:change=move |ev| { if let Some(l) = from_wire::<LanguageChoice>(&event_target_value(&ev)) { settings.update(|s| s.language = l) } }
-                            prop:value=move || settings.with(|s| wire_name(&s.language))>
-                            <option value="auto">"The visitor's browser language"</option>
-                            <option value="ru">"Russian"</option>
-                            <option value="en">"English"</option>
-                        </select>
-                    </label>
-                </div>
-                <div class="field">
-                    <label>"Default language"
-                        <select on:change=move |ev| { if let Some(l) = from_wire::<Language>(&event_target_value(&ev)) { settings.update(|s| s.default_language = l) } }
-                            prop:value=move || settings.with(|s| wire_name(&s.default_language))>
-                            <option value="ru">"Russian"</option>
-                            <option value="en">"English"</option>
-                        </select>
-                    </label>
-                </div>
+                <SelectField label="Header pattern"
+                    options=Pattern::ALL.iter().map(|p| (pattern_name(*p).to_owned(), pattern_name(*p))).collect()
+                    value=Signal::derive(move || settings.with(|s| wire_name(&s.pattern)))
+                    on_change=Callback::new(move |v: String| if let Some(p) = from_wire(&v) { settings.update(|s| s.pattern = p) })/>
+                <SelectField label="Language"
+                    options=vec![("auto".into(), "The visitor's browser language"), ("ru".into(), "Russian"), ("en".into(), "English")]
+                    value=Signal::derive(move || settings.with(|s| wire_name(&s.language)))
+                    on_change=Callback::new(move |v: String| if let Some(l) = from_wire(&v) { settings.update(|s| s.language = l) })/>
+                <SelectField label="Default language"
+                    options=vec![("ru".into(), "Russian"), ("en".into(), "English")]
+                    value=Signal::derive(move || settings.with(|s| wire_name(&s.default_language)))
+                    on_change=Callback::new(move |v: String| if let Some(l) = from_wire(&v) { settings.update(|s| s.default_language = l) })/>
                 <div class="field">
                     <label class="check">
                         <input type="checkbox" prop:checked=move || settings.with(|s| s.sound)
