@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { artifacts, eventually, startStack } from './support/browser.mjs';
-import { signInOperator } from './support/sockets.mjs';
+import { operatorSocket, signInOperator } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
@@ -142,4 +142,46 @@ test('auto language follows the browser; a forced language wins; owner texts rep
   const german = await visit(viewports.desktop, 'de-DE');
   await german.getByRole('button', { name: 'Открыть чат' }).waitFor();
   await german.context().close();
+});
+
+test('the notification sound plays for a reply while the window is closed, and not when open or turned off', async () => {
+  await saveSettings({ sound: true });
+  const context = await browser.newContext();
+  // Counts the tones the loader synthesizes (no audio device is needed for that).
+  await context.addInitScript(() => {
+    window.tones = 0;
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+      constructor(...args) { super(...args); window.tones += 1; }
+    };
+  });
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('textbox', { name: 'Message' }).fill('sound check');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await eventually(async () => (await page.locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+  const { conversation } = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+  const operator = await operatorSocket(relay.url, admin, conversation);
+  const reply = (text) => operator.send(JSON.stringify({ type: 'send', client_id: `o-${Date.now()}`, text }));
+  const tones = () => page.evaluate(() => window.tones);
+
+  reply('while you look');
+  await eventually(async () => (await page.getByRole('log').locator('.text').allTextContents()).includes('while you look'), 'the reply');
+  await page.waitForTimeout(300);
+  assert.equal(await tones(), 0, 'no sound while the window is open and visible');
+
+  await page.getByRole('button', { name: 'Close chat' }).click();
+  reply('while it is closed');
+  await eventually(async () => (await tones()) === 1, 'one tone for a reply while closed');
+
+  await saveSettings({ sound: false });
+  await page.reload();
+  await page.getByRole('button', { name: 'Open chat' }).waitFor();
+  await page.waitForTimeout(1600); // past the one-tone-per-burst pause, had it carried over
+  reply('with the sound off');
+  await eventually(async () => (await page.locator('.badge').count()) === 1, 'the unread badge');
+  assert.equal(await tones(), 0, 'no sound when the site turned it off');
+  operator.close();
+  await context.close();
 });

@@ -22,6 +22,29 @@ import css from './launcher.css';
   root.innerHTML = '<button class="launcher"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="label"></span></button>';
   const launcher = root.firstChild;
 
+  // The notification sound: a short synthesized tone (no file to download), when an
+  // operator writes while the window is closed or the tab hidden; one per burst.
+  let lastDing = 0;
+  let sound = true;
+  const ding = () => {
+    if (!sound) return;
+    const closed = !root.querySelector('[role=dialog]:not(.hidden)');
+    if (!(closed || document.hidden) || Date.now() - lastDing < 1500) return;
+    lastDing = Date.now();
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.3);
+      tone.connect(gain).connect(audio.destination);
+      tone.onended = () => audio.close();
+      tone.start();
+      tone.stop(audio.currentTime + 0.3);
+    } catch (_) { /* no audio here: stay silent */ }
+  };
+
   let settings = '{}';
   // Mirrors shared::settings (lenient) and shared::i18n for what the launcher needs.
   const draw = (text) => {
@@ -37,6 +60,7 @@ import css from './launcher.css';
     launcher.classList.add(positions.includes(s.position) ? s.position : 'tab_bottom_right');
     host.style.setProperty('--natter-header', colour(s.header_color, '#2f6fed'));
     host.style.setProperty('--natter-text', colour(s.text_color, '#ffffff'));
+    sound = s.sound !== false;
     (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
     // A visitor who has chatted here before gets the widget at idle time, so operator
     // replies that came while they were away show on the launcher's badge.
@@ -55,7 +79,7 @@ import css from './launcher.css';
   }));
   let mounted;
   const mount = (open) => mounted || (mounted = load().then((m) => {
-    m.mount(root, site, edge, open, settings);
+    m.mount(root, site, edge, open, settings, ding);
     launcher.remove();
   }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));
 

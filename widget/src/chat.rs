@@ -271,6 +271,10 @@ impl Chat {
             ServerFrame::Message(message) => {
                 if message.author.kind == AuthorKind::Operator {
                     self.operator_typing.set(None);
+                    if message.seq > self.seen.get_untracked() {
+                        // Unread: the loader decides whether to play the sound.
+                        announce_unread();
+                    }
                 }
                 self.log.update(|log| log.apply(message));
                 if self.open.get_untracked() {
@@ -315,6 +319,27 @@ impl Listener for Chat {
     fn keeps_failing(&self) {
         spawn_local(self.check_session());
     }
+}
+
+thread_local! {
+    /// What the loader asked to be told when an unread operator message arrives.
+    static ON_UNREAD: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets the loader's callback for unread operator messages (it plays the sound).
+pub fn on_unread(callback: js_sys::Function) {
+    ON_UNREAD.with(|slot| *slot.borrow_mut() = Some(callback));
+}
+
+/// Tells the loader an unread operator message arrived; it plays the site's sound
+/// when the window is closed or the tab hidden. Called through `setTimeout`, a binding
+/// the widget has anyway (every byte counts here).
+fn announce_unread() {
+    ON_UNREAD.with(|slot| {
+        if let (Some(callback), Some(window)) = (slot.borrow().as_ref(), web_sys::window()) {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback, 0);
+        }
+    });
 }
 
 /// Waits `ms` milliseconds.

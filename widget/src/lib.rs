@@ -59,6 +59,7 @@ pub fn mount(
     edge: String,
     open: bool,
     settings: String,
+    on_unread: js_sys::Function,
 ) -> Result<(), wasm_bindgen::JsValue> {
     use wasm_bindgen::JsCast;
 
@@ -67,6 +68,7 @@ pub fn mount(
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("app");
     root.append_child(&container)?;
+    chat::on_unread(on_unread);
     let chat = Chat::new(chat::Config { site, edge }, settings);
     chat.set_open(open);
     leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
