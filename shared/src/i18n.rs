@@ -29,6 +29,9 @@ pub struct Strings {
     pub unread: (&'static str, &'static str),
     pub cannot_connect: &'static str,
     pub cannot_store: &'static str,
+    pub empty_message: &'static str,
+    /// "The message is too long: at most {limit} characters", split around the limit.
+    pub too_long: (&'static str, &'static str),
 }
 
 pub const EN: Strings = Strings {
@@ -52,6 +55,8 @@ pub const EN: Strings = Strings {
     unread: ("", " unread"),
     cannot_connect: "The chat cannot connect",
     cannot_store: "Your browser does not let the chat keep unsent messages.",
+    empty_message: "Write something first.",
+    too_long: ("The message is too long: at most ", " characters."),
 };
 
 pub const RU: Strings = Strings {
@@ -75,6 +80,8 @@ pub const RU: Strings = Strings {
     unread: ("Непрочитанных: ", ""),
     cannot_connect: "Чат не может подключиться",
     cannot_store: "Браузер не позволяет чату сохранить неотправленные сообщения.",
+    empty_message: "Сначала напишите сообщение.",
+    too_long: ("Сообщение слишком длинное: не больше ", " символов."),
 };
 
 impl Strings {
@@ -91,6 +98,15 @@ impl Strings {
 
     pub fn unread(&self, count: usize) -> String {
         format!("{}{count}{}", self.unread.0, self.unread.1)
+    }
+
+    /// Why a typed message cannot be sent, in words for the visitor.
+    pub fn refusal(&self, error: &crate::Error) -> String {
+        match error {
+            crate::Error::EmptyMessage => self.empty_message.to_owned(),
+            crate::Error::MessageTooLong { limit, .. } => format!("{}{limit}{}", self.too_long.0, self.too_long.1),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -122,13 +138,20 @@ mod tests {
     }
 
     #[test]
+    fn refusals_are_in_the_visitors_language() {
+        let too_long = crate::Error::MessageTooLong { chars: 4001, limit: 4000 };
+        assert_eq!(RU.refusal(&too_long), "Сообщение слишком длинное: не больше 4000 символов.");
+        assert_eq!(EN.refusal(&crate::Error::EmptyMessage), "Write something first.");
+    }
+
+    #[test]
     fn no_string_is_left_empty() {
         for strings in [&EN, &RU] {
             let all = [
                 strings.launcher_label, strings.open_chat, strings.close_chat, strings.window, strings.messages,
                 strings.message, strings.placeholder, strings.send, strings.online_title, strings.offline_title,
                 strings.status_online, strings.status_connecting, strings.greeting, strings.sending,
-                strings.sent, strings.read, strings.cannot_connect, strings.cannot_store,
+                strings.sent, strings.read, strings.cannot_connect, strings.cannot_store, strings.empty_message,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

@@ -222,7 +222,7 @@ impl Chat {
         let pending = match Pending::typed(text, &net::random_id(), now()) {
             Ok(pending) => pending,
             Err(e) => {
-                self.problem.set(Some(e.to_string()));
+                self.problem.set(Some(self.strings().refusal(&e)));
                 return false;
             }
         };

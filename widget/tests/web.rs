@@ -19,10 +19,15 @@ fn document() -> web_sys::Document {
 
 /// Mounts the app into a fresh container for a site no test shares.
 fn mount(site: &str) -> (web_sys::HtmlElement, Chat) {
+    mount_with(site, "{}")
+}
+
+/// The same, with a settings document.
+fn mount_with(site: &str, settings: &str) -> (web_sys::HtmlElement, Chat) {
     let container: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
     // `start` is never called, so nothing connects: the UI is tested on its own.
-    let chat = Chat::new(Config { site: site.into(), edge: "http://127.0.0.1:9".into() }, "{}".into());
+    let chat = Chat::new(Config { site: site.into(), edge: "http://127.0.0.1:9".into() }, settings.into());
     leptos::mount::mount_to(container.clone(), move || view! { <App chat=chat/> }).forget();
     (container, chat)
 }
@@ -73,15 +78,25 @@ async fn a_message_typed_offline_shows_as_pending_and_survives_a_remount() {
 }
 
 #[wasm_bindgen_test]
-async fn empty_and_overlong_messages_are_refused_with_a_reason() {
+async fn empty_and_overlong_messages_are_refused_with_a_reason_in_the_visitors_language() {
     let (root, chat) = mount("test-limits");
     chat.set_open(true);
     assert!(!chat.send("   "));
+    tick().await;
+    assert_eq!(query(&root, "[role=alert]").unwrap().text_content().unwrap(), "Write something first.");
     assert!(!chat.send(&"x".repeat(4_001)));
     tick().await;
     assert!(query(&root, "[role=log] li").is_none(), "nothing was queued");
     let alert = query(&root, "[role=alert]").expect("a visible reason");
-    assert!(alert.text_content().unwrap().contains("4001 characters"), "{:?}", alert.text_content());
+    assert_eq!(alert.text_content().unwrap(), "The message is too long: at most 4000 characters.");
+
+    let (russian, chat) = mount_with("test-limits-ru", r#"{"language":"ru"}"#);
+    chat.set_open(true);
+    assert!(!chat.send(&"я".repeat(4_001)));
+    tick().await;
+    let alert = query(&russian, "[role=alert]").expect("a visible reason");
+    assert_eq!(alert.text_content().unwrap(), "Сообщение слишком длинное: не больше 4000 символов.");
+    assert!(query(&russian, "textarea[aria-label='Сообщение']").is_some(), "the whole widget speaks Russian");
 }
 
 #[wasm_bindgen_test]
