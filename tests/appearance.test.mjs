@@ -90,7 +90,9 @@ for (const position of [...Object.keys(placements), 'hidden']) {
 }
 
 test('header colour, text colour and pattern show on a freshly loaded page, and an open one follows a change', async () => {
-  await saveSettings({ position: 'tab_bottom_right', header_color: '#b91c1c', text_color: '#fffbeb', pattern: 'dots' });
+  // The logo URL points at loopback: tests make no request beyond this machine.
+  const logo = 'https://127.0.0.1:9/logo.png';
+  await saveSettings({ position: 'tab_bottom_right', header_color: '#b91c1c', text_color: '#fffbeb', pattern: 'dots', logo_url: logo });
   const page = await visit(viewports.desktop);
   const launcher = page.getByRole('button', { name: 'Open chat' });
   await launcher.waitFor();
@@ -103,6 +105,7 @@ test('header colour, text colour and pattern show on a freshly loaded page, and 
   assert.equal(await style(header, 'backgroundColor'), 'rgb(185, 28, 28)');
   assert.match(await style(header, 'backgroundImage'), /radial-gradient/);
   assert.equal(await style(header, 'color'), 'rgb(255, 251, 235)');
+  assert.equal(await header.locator('img.logo').getAttribute('src'), logo);
   await page.waitForTimeout(200);
   await page.screenshot({ path: path.join(artifacts, 'appearance-red-dots.png') });
 
