@@ -119,3 +119,18 @@ test('on a phone the window takes the whole screen and can be closed', async () 
   await page.getByRole('button', { name: 'Open chat' }).waitFor();
   await page.close();
 });
+
+test('a stalled settings request still gets a launcher, with the defaults, after 4 s', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // Hold the settings request (never answered) to play a stalled edge.
+  await page.route('**/v1/sites/demo/widget', () => {});
+  const started = Date.now();
+  await page.goto(`${host.url}/host.html`);
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  await launcher.waitFor({ timeout: 8_000 });
+  const waited = Date.now() - started;
+  assert.ok(waited >= 3_500, `waited for the settings first (${waited} ms)`);
+  const box = await launcher.boundingBox();
+  assert.ok(1280 - (box.x + box.width) <= 32 && 800 - (box.y + box.height) <= 32, 'the default place');
+  await page.close();
+});

@@ -68,8 +68,12 @@ import css from './launcher.css';
     try { returning = localStorage.getItem('natter.' + site + '.session') !== null; } catch (_) {}
     if (returning) (window.requestIdleCallback || setTimeout)(() => mount(false));
   };
-  fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget')
-    .then((r) => (r.ok ? r.text() : '{}'), () => '{}')
+  // The launcher waits for the settings (no flash of the wrong place or colour), but
+  // never long: a slow edge gets the defaults after 4 s, as the widget would read them.
+  const wait = window.AbortSignal && AbortSignal.timeout ? { signal: AbortSignal.timeout(4000) } : {};
+  fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget', wait)
+    .then((r) => (r.ok ? r.text() : '{}'))
+    .catch(() => '{}')
     .then(draw);
 
   let widget;
