@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { artifacts, eventually, startStack } from './support/browser.mjs';
-import { operatorSocket, signInOperator } from './support/sockets.mjs';
+import { operatorSocket, saveSettings as saveSettingsAs, signInOperator } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
@@ -19,14 +19,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function saveSettings(settings) {
-  const res = await fetch(`${relay.url}/v1/console/settings`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${admin.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(settings),
-  });
-  assert.equal(res.status, 200, await res.text());
-}
+const saveSettings = (settings) => saveSettingsAs(relay.url, admin, settings);
 
 /** A fresh visitor (no storage) on the host page. */
 async function visit(viewport, locale = 'en-US') {

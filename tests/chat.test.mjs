@@ -42,7 +42,7 @@ async function history(conversation) {
 test('a visitor on another origin and an operator chat live, both ways', async () => {
   await signIn(operator, relay.url);
   const online = operator.getByRole('status', { name: 'Operators online' });
-  await eventually(async () => (await online.textContent()) === 'Online: Demo Operator', 'the operator shown online');
+  await eventually(async () => (await online.textContent()) === 'Online: Demo Agent, Demo Operator', 'the operator shown online');
   await visitor.goto(`${host.url}/host.html`);
   await openWidget(visitor);
   await visitorSends(visitor, 'hello');

@@ -85,3 +85,39 @@ test('bad values are refused at their fields, a poor contrast is flagged, and ag
   assert.equal(await agent.getByRole('button', { name: 'Widget settings' }).count(), 0);
   await agent.context().close();
 });
+
+test('an admin sets offline mode, the introduce form, suggests and messengers in the configurator', async () => {
+  const admin = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  await signIn(admin, relay.url);
+  await admin.getByRole('button', { name: 'Widget settings' }).click();
+  await admin.getByLabel('Offline mode').selectOption('hide');
+  await admin.getByLabel('Webhook URL for offline messages (https)').fill('http://hooks.example/natter');
+  await admin.getByLabel('Ask for e-mail').selectOption('required');
+  await admin.getByRole('button', { name: 'Add suggest' }).click();
+  await admin.getByRole('button', { name: 'Add suggest' }).click();
+  await admin.getByLabel('Suggest 1 text').fill('Where is my order?');
+  await admin.getByLabel('Suggest 1 priority').fill('2');
+  await admin.getByLabel('Suggest 2 text').fill('Do you ship abroad?');
+  // Checked as typed: the link, or what is wrong.
+  await admin.getByLabel('Telegram').fill('no');
+  await admin.getByText('Enter the Telegram username: 5 to 32 letters, digits or _').waitFor();
+  await admin.getByLabel('Telegram').fill('@natter_support');
+  await admin.getByText('https://t.me/natter_support').waitFor();
+  // The edge refuses a plain-http webhook that is not on this machine, at its field.
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText('Use an https:// address').waitFor();
+  await admin.getByLabel('Webhook URL for offline messages (https)').fill('https://hooks.example/natter');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
+  assert.match(await admin.getByLabel(/Site secret/).inputValue(), /^[0-9a-f]{64}$/);
+  await admin.screenshot({ path: path.join(artifacts, 'configurator-contact-options.png'), fullPage: true });
+
+  // What was saved is what the widget gets (the webhook stays private).
+  const widget = await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json();
+  assert.equal(widget.offline_mode, 'hide');
+  assert.equal(widget.introduce.email, 'required');
+  assert.deepEqual(widget.suggests, [{ text: 'Where is my order?', priority: 2 }, { text: 'Do you ship abroad?', priority: 1 }]);
+  assert.deepEqual(widget.contacts, [{ kind: 'telegram', value: '@natter_support' }]);
+  assert.equal(widget.webhook_url, undefined);
+  await admin.context().close();
+});

@@ -185,7 +185,7 @@ test('an operator reply reaches every tab of the visitor, and the inbox follows 
   const inbox = await openSocket(inboxUrl);
   await nextFrame(inbox, (f) => f.type === 'inbox');
   // Presence: the operator is online once, however many consoles they have open.
-  const me = [{ id: operator.operator, name: 'Demo Operator' }];
+  const me = [{ id: operator.operator, name: 'Demo Operator', away: false }];
   assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'presence')).online, me);
   const secondTab = await openSocket(inboxUrl);
   assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'presence')).online, me);

@@ -61,7 +61,10 @@ import css from './launcher.css';
     host.style.setProperty('--natter-header', colour(s.header_color, '#2f6fed'));
     host.style.setProperty('--natter-text', colour(s.text_color, '#ffffff'));
     sound = s.sound !== false;
-    (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
+    const show = () => (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
+    // A site that hides the widget while no operator is online: show it only when one is.
+    if (s.offline_mode !== 'hide') show();
+    else fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/status').then((r) => r.json()).then((r) => r.online && show(), () => {});
     // A visitor who has chatted here before gets the widget at idle time, so operator
     // replies that came while they were away show on the launcher's badge.
     let returning = false;

@@ -4,10 +4,11 @@
 //! hibernating sockets of the visitor's tabs and the operators watching.
 //! After each change it sends the conversation's summary to its [`crate::site::Site`].
 
+use natter_shared::contact::VisitorDetails;
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::limits::{check_message, clip_context};
 use natter_shared::protocol::{
-    parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message,
+    parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message, OfflineNotice,
     PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,17 @@ CREATE TABLE IF NOT EXISTS messages (
     author_name TEXT NOT NULL,
     body TEXT NOT NULL,
     at INTEGER NOT NULL
-);";
+);
+-- What the visitor told about themselves (tables, not columns, so older objects
+-- need no migration).
+CREATE TABLE IF NOT EXISTS details (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    phone TEXT NOT NULL
+);
+-- Messages left through the offline form.
+CREATE TABLE IF NOT EXISTS offline_messages (seq INTEGER PRIMARY KEY);";
 
 /// What a socket carries through hibernation (its attachment).
 #[derive(Serialize, Deserialize)]
@@ -52,6 +63,9 @@ struct SocketState {
     participant: Participant,
     /// The page the visitor's tab is on, from its `hello`.
     page: Option<PageContext>,
+    /// The visitor's details, from `introduce`, kept here until the conversation exists.
+    #[serde(default)]
+    details: Option<VisitorDetails>,
 }
 
 #[derive(Deserialize)]
@@ -69,9 +83,10 @@ struct Meta {
 }
 
 impl Meta {
-    fn visitor_info(&self) -> VisitorInfo {
+    fn visitor_info(&self, details: VisitorDetails) -> VisitorInfo {
         VisitorInfo {
             name: self.visitor_name.clone(),
+            details,
             page: PageContext {
                 url: self.page_url.clone(),
                 title: self.page_title.clone(),
@@ -210,7 +225,7 @@ impl Conversation {
             "/socket" => {
                 let pair = WebSocketPair::new()?;
                 self.state.accept_websocket_with_tags(&pair.server, &[kind_column(participant.role)]);
-                pair.server.serialize_attachment(SocketState { participant, page: None })?;
+                pair.server.serialize_attachment(SocketState { participant, page: None, details: None })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -265,7 +280,15 @@ impl Conversation {
                 }
                 Ok(())
             }
-            ClientFrame::Send { client_id, text } => self.on_send(ws, &socket, client_id, &text).await,
+            ClientFrame::Send { client_id, text, offline } => self.on_send(ws, &socket, client_id, &text, offline).await,
+            ClientFrame::Introduce { details } if role == AuthorKind::Visitor => {
+                if !details.is_acceptable() {
+                    return Err(EdgeError::BadRequest("These details are not valid: check the name, e-mail and phone".into()));
+                }
+                socket.details = Some(details.trimmed());
+                ws.serialize_attachment(&socket)?;
+                self.save_details(&socket).await
+            }
             ClientFrame::Typing { typing } => {
                 let name = socket.participant.name.clone();
                 self.broadcast(Some(other_side(role)), &ServerFrame::Typing { author: role, name, typing });
@@ -295,7 +318,7 @@ impl Conversation {
             },
         );
         if let (AuthorKind::Operator, Some(meta)) = (participant.role, &meta) {
-            send(ws, &ServerFrame::Visitor(meta.visitor_info()));
+            send(ws, &ServerFrame::Visitor(meta.visitor_info(self.details()?)));
         }
         for message in self.messages_after(after)? {
             send(ws, &ServerFrame::Message(message));
@@ -320,9 +343,40 @@ impl Conversation {
                 socket.participant.user_agent.as_str().into(),
             ],
         )?;
+        self.announce_visitor()?;
+        self.report_to_site().await;
+        Ok(())
+    }
+
+    fn details(&self) -> EdgeResult<VisitorDetails> {
+        let rows: Vec<VisitorDetails> = self.sql().exec("SELECT name, email, phone FROM details WHERE id = 1", None)?.to_array()?;
+        Ok(rows.into_iter().next().unwrap_or_default())
+    }
+
+    /// Tells the operators watching who the visitor is now.
+    fn announce_visitor(&self) -> EdgeResult<()> {
         if let Some(meta) = self.meta()? {
-            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(meta.visitor_info()));
+            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(meta.visitor_info(self.details()?)));
         }
+        Ok(())
+    }
+
+    /// Keeps the visitor's details once the conversation exists (before that they wait
+    /// in the socket's attachment); a given name becomes the visitor's name.
+    async fn save_details(&self, socket: &SocketState) -> EdgeResult<()> {
+        let Some(details) = &socket.details else { return Ok(()) };
+        if self.meta()?.is_none() || self.details()? == *details {
+            return Ok(());
+        }
+        self.sql().exec(
+            "INSERT INTO details (id, name, email, phone) VALUES (1, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone",
+            vec![details.name.as_str().into(), details.email.as_str().into(), details.phone.as_str().into()],
+        )?;
+        if !details.name.is_empty() {
+            self.sql().exec("UPDATE meta SET visitor_name = ? WHERE id = 1", vec![details.name.as_str().into()])?;
+        }
+        self.announce_visitor()?;
         self.report_to_site().await;
         Ok(())
     }
@@ -350,20 +404,39 @@ impl Conversation {
         Ok(())
     }
 
-    async fn on_send(&self, ws: &WebSocket, socket: &SocketState, client_id: ClientMessageId, text: &str) -> EdgeResult<()> {
+    async fn on_send(
+        &self,
+        ws: &WebSocket,
+        socket: &SocketState,
+        client_id: ClientMessageId,
+        text: &str,
+        offline: bool,
+    ) -> EdgeResult<()> {
         let text = check_message(text)?;
         let author = &socket.participant;
         if self.meta()?.is_none() {
             // Only a visitor's first message creates a conversation.
             self.create(socket)?;
+            self.save_details(socket).await?;
         }
+        // Offline messages come from visitors only.
+        let offline = offline && author.role == AuthorKind::Visitor;
         let existing: Vec<SeqRow> =
             self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![client_id.as_str().into()])?.to_array()?;
         if let Some(row) = existing.first() {
             // A retry of a stored message: same answer, nothing new stored or relayed.
+            // An offline one is reported again in case the report was lost (the site
+            // delivers each once).
+            if offline {
+                self.notify_offline(Seq(row.seq)).await?;
+            }
             send(ws, &ServerFrame::Ack { client_id, seq: Seq(row.seq) });
             return Ok(());
         }
+        let author_name = match author.role {
+            AuthorKind::Visitor => self.meta()?.map_or_else(|| author.name.clone(), |m| m.visitor_name),
+            AuthorKind::Operator => author.name.clone(),
+        };
         let at = auth::now();
         let rows: Vec<SeqRow> = self
             .sql()
@@ -372,7 +445,7 @@ impl Conversation {
                 vec![
                     client_id.as_str().into(),
                     kind_column(author.role).into(),
-                    author.name.as_str().into(),
+                    author_name.as_str().into(),
                     text.into(),
                     int(at),
                 ],
@@ -381,17 +454,47 @@ impl Conversation {
         let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("Insert returned no seq".into()))?.seq);
         // Whoever writes has read everything before their own message.
         self.mark_read(author.role, seq)?;
+        if offline {
+            self.sql().exec("INSERT INTO offline_messages (seq) VALUES (?)", vec![int(seq.0)])?;
+            // Before the ack: if the site cannot be told, the visitor's widget sends
+            // again, and the retry reports it (above).
+            self.notify_offline(seq).await?;
+        }
         // The output gate holds these frames until the write above is durable.
         send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq });
         let message = Message {
             seq,
             client_id,
-            author: Author { kind: author.role, name: author.name.clone() },
+            author: Author { kind: author.role, name: author_name },
             text: text.to_owned(),
             at,
         };
         self.broadcast(None, &ServerFrame::Message(message));
         self.report_to_site().await;
+        Ok(())
+    }
+
+    /// Hands an offline message to the site, which posts it to the owner's webhook.
+    async fn notify_offline(&self, seq: Seq) -> EdgeResult<()> {
+        let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("Offline message without a conversation".into()))?;
+        let rows: Vec<MessageRow> = self.sql().exec("SELECT * FROM messages WHERE seq = ?", vec![int(seq.0)])?.to_array()?;
+        let message = rows.into_iter().next().ok_or_else(|| EdgeError::Internal("Offline message not stored".into()))?;
+        let details = self.details()?;
+        let site = natter_shared::ids::SiteId::parse(&meta.site)?;
+        let notice = OfflineNotice {
+            id: format!("{}/{}/{}", meta.site, meta.conversation, seq.0),
+            site: site.clone(),
+            conversation: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
+            seq,
+            name: meta.visitor_name.clone(),
+            email: details.email,
+            phone: details.phone,
+            text: message.body,
+            page_url: meta.page_url.clone(),
+            at: message.at,
+        };
+        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
+        internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/offline", &site, Some(&notice)).await?;
         Ok(())
     }
 
@@ -429,6 +532,13 @@ impl Conversation {
                 vec![int(meta.operator_read)],
             )?
             .to_array()?;
+        let last_visitor: Vec<SeqRow> = self
+            .sql()
+            .exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE author_kind = 'visitor'", None)?
+            .to_array()?;
+        let last_visitor = last_visitor.first().map_or(0, |r| r.seq);
+        let offline: Vec<CountRow> =
+            self.sql().exec("SELECT COUNT(*) AS n FROM offline_messages WHERE seq = ?", vec![int(last_visitor)])?.to_array()?;
         let last = last.into_message()?;
         let summary = ConversationSummary {
             id: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
@@ -439,6 +549,7 @@ impl Conversation {
             last_seq: last.seq,
             unread: unread.first().map_or(0, |r| r.n),
             page_url: meta.page_url.clone(),
+            offline: offline.first().is_some_and(|r| r.n > 0),
         };
         Ok(Some((meta.site, summary)))
     }

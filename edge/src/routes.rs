@@ -4,6 +4,7 @@
 //! | route | who | what |
 //! |---|---|---|
 //! | `GET /v1/sites/{site}/widget` | loader | the widget settings, with `ETag` (revision) and `Cache-Control: no-cache` |
+//! | `GET /v1/sites/{site}/status` | loader, widget | whether an operator is online ([`SiteStatus`](natter_shared::protocol::SiteStatus)), `no-store` |
 //! | `POST /v1/sites/{site}/visitors` | widget | a new anonymous visitor token ([`VisitorSession`]) |
 //! | `GET /v1/conversations/{id}/ws?v=1&token=` | widget | the visitor's conversation socket |
 //! | `GET /v1/conversations/{id}` | widget | 204 while the visitor token grants it (a failed socket cannot tell why) |
@@ -11,13 +12,15 @@
 //! | `GET /v1/console/session` | console | 204 while the operator session is valid |
 //! | `GET /v1/console/settings` | console | the site's settings ([`SettingsDocument`]) |
 //! | `PUT /v1/console/settings` | console, admins | saves settings; 422 with field errors when refused |
+//! | `GET /v1/console/secret` | console, admins | the site secret that signs webhook requests |
 //! | `GET /v1/console/inbox/ws?v=1&token=` | console | the live inbox |
 //! | `GET /v1/console/conversations/{id}/ws?v=1&token=` | console | an operator's conversation socket |
 //! | `GET /v1/console/conversations/{id}/messages` | console | the whole history ([`History`]) |
 
 use natter_shared::ids::{ConversationId, SiteId, VisitorId};
 use natter_shared::protocol::{
-    AuthorKind, History, OperatorSession, Role, SettingsDocument, SignIn, VisitorSession, PROTOCOL_VERSION,
+    AuthorKind, History, OperatorSession, Role, SettingsDocument, SignIn, SiteSecret, SiteStatus, VisitorSession,
+    PROTOCOL_VERSION,
 };
 use natter_shared::settings::{WidgetSettings, SETTINGS_VERSION};
 use natter_shared::token::{Claims, OperatorClaims, VisitorClaims};
@@ -38,6 +41,18 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.clone(), segments.as_slice()) {
         (Method::Get, ["v1", "sites", site, "widget"]) => widget_settings(&req, env, site).await,
+        (Method::Get, ["v1", "sites", site, "status"]) => {
+            let site = SiteId::parse(site)?;
+            let status: SiteStatus = internal::call(&site_stub(env, &site)?, "/status", &site, None::<&()>).await?;
+            let mut response = Response::from_json(&status)?;
+            response.headers_mut().set("Cache-Control", "no-store")?;
+            Ok(response)
+        }
+        (Method::Get, ["v1", "console", "secret"]) => {
+            let claims = admin(env, &req)?;
+            let secret: SiteSecret = internal::call(&site_stub(env, &claims.site)?, "/secret", &claims.site, None::<&()>).await?;
+            Ok(Response::from_json(&secret)?)
+        }
         (Method::Post, ["v1", "sites", site, "visitors"]) => new_visitor(&req, env, site).await,
         (Method::Get, ["v1", "console", "settings"]) => {
             let claims = auth::operator(env, &auth::bearer(&req)?)?;
@@ -59,7 +74,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (Method::Get, ["v1", "console", "inbox", "ws"]) => inbox_socket(&req, env).await,
         (Method::Get, ["v1", "console", "conversations", id, "ws"]) => operator_socket(&req, env, id).await,
         (Method::Get, ["v1", "console", "conversations", id, "messages"]) => history(&req, env, id).await,
-        (_, ["v1", "sites", _, "visitors" | "widget"] | ["v1", "console", "sign-in" | "settings"]) => {
+        (_, ["v1", "sites", _, "visitors" | "widget" | "status"] | ["v1", "console", "sign-in" | "settings" | "secret"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
         _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),
@@ -202,17 +217,23 @@ async fn widget_settings(req: &Request, env: &Env, site: &str) -> EdgeResult<Res
     // must not be answered with a 304 for the old reading.
     let etag = format!("\"{SETTINGS_VERSION}.{}\"", document.revision);
     let fresh = req.headers().get("If-None-Match")?.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
-    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&document.settings)? };
+    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&document.settings.public())? };
     response.headers_mut().set("ETag", &etag)?;
     response.headers_mut().set("Cache-Control", "no-cache")?;
     Ok(response)
 }
 
-async fn save_settings(req: &mut Request, env: &Env) -> EdgeResult<Response> {
+/// The operator's claims, if they are an admin of their site.
+fn admin(env: &Env, req: &Request) -> EdgeResult<OperatorClaims> {
     let claims = auth::operator(env, &auth::bearer(req)?)?;
     if claims.role != Role::Admin {
-        return Err(EdgeError::Forbidden("Only the site's admins can change its settings"));
+        return Err(EdgeError::Forbidden("Only the site's admins can do this"));
     }
+    Ok(claims)
+}
+
+async fn save_settings(req: &mut Request, env: &Env) -> EdgeResult<Response> {
+    let claims = admin(env, req)?;
     let text = req.text().await?;
     natter_shared::limits::check_frame_size(text.len())?;
     let settings = WidgetSettings::parse_strict(&text).map_err(EdgeError::InvalidSettings)?;

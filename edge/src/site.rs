@@ -2,20 +2,25 @@
 //! may embed the widget), the inbox of conversation summaries, and the operators'
 //! inbox sockets, to which it pushes every change live. Operators with an inbox socket
 //! open are the ones online: presence is derived from the sockets (which survive
-//! hibernation), never kept separately where it could go stale.
+//! hibernation), never kept separately where it could go stale; an operator who
+//! stepped away still has a socket but does not count as online for visitors.
+//! It also delivers offline messages to the site's webhook: each is kept in a table
+//! until the receiver answers 2xx, retried with backoff by the object's alarm.
 
 use natter_shared::ids::SiteId;
 use natter_shared::protocol::{
-    parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, SettingsDocument,
+    parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence,
+    SettingsDocument, SiteSecret, SiteStatus,
 };
 use natter_shared::settings::WidgetSettings;
-use natter_shared::token::OperatorClaims;
+use natter_shared::token::{webhook_signature, OperatorClaims};
 use serde::Deserialize;
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, SqlStorage, State, WebSocket, WebSocketIncomingMessage,
-    WebSocketPair,
+    durable_object, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response, SqlStorage, State,
+    WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
+use crate::auth;
 use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, SitePolicy};
@@ -35,7 +40,24 @@ CREATE TABLE IF NOT EXISTS inbox (
     last_seq INTEGER NOT NULL,
     last_at INTEGER NOT NULL,
     summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS away (operator TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    value TEXT NOT NULL
+);
+-- Offline messages not yet acknowledged by the webhook's receiver.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL
 );";
+
+/// The longest wait between two webhook attempts.
+const MAX_RETRY_MS: u64 = 10 * 60 * 1000;
+/// Deliveries tried per alarm; the rest wait for the next one.
+const DELIVERIES_PER_ALARM: i64 = 20;
 
 /// How many conversations the inbox socket sends when it opens.
 const INBOX_PAGE: i64 = 200;
@@ -56,6 +78,33 @@ struct SummaryRow {
     summary: String,
 }
 
+#[derive(Deserialize)]
+struct OperatorRow {
+    operator: String,
+}
+
+#[derive(Deserialize)]
+struct ValueRow {
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct DeliveryRow {
+    id: String,
+    body: String,
+    attempts: u32,
+}
+
+#[derive(Deserialize)]
+struct NextRow {
+    next_at: Option<i64>,
+}
+
+/// The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s … up to ten minutes.
+fn retry_delay(attempts: u32) -> u64 {
+    1000u64.saturating_mul(1 << attempts.min(20)).min(MAX_RETRY_MS)
+}
+
 #[durable_object]
 pub struct Site {
     state: State,
@@ -73,16 +122,24 @@ impl DurableObject for Site {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
-        // The inbox socket only listens; a client may say hello, anything else is refused.
+        // The inbox socket listens; a client may say hello or step away and back.
         let refusal = match internal::frame_text(message).and_then(|text| parse_client_frame(&text)) {
             Ok(ClientFrame::Hello { .. }) => None,
-            Ok(_) => Some(natter_shared::Error::UnknownFrame),
-            Err(e) => Some(e),
+            Ok(ClientFrame::Away { away }) => self.set_away(&ws, away).err(),
+            Ok(_) => Some(natter_shared::Error::UnknownFrame.into()),
+            Err(e) => Some(e.into()),
         };
         if let Some(error) = refusal {
-            let _ = ws.send(&InboxFrame::Error((&error).into()));
+            let _ = ws.send(&InboxFrame::Error(error.body()));
         }
         Ok(())
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(e) = self.deliver().await {
+            worker::console_error!("webhook delivery: {e}");
+        }
+        Response::empty()
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
@@ -133,6 +190,22 @@ impl Site {
                 self.announce_presence(None);
                 Ok(Response::from_websocket(pair.client)?)
             }
+            "/status" => {
+                let site: SiteId = internal::context(req)?;
+                self.policy(&site)?;
+                Ok(Response::from_json(&SiteStatus { online: self.is_online() })?)
+            }
+            "/secret" => Ok(Response::from_json(&SiteSecret { secret: self.secret()? })?),
+            "/offline" => {
+                let notice: OfflineNotice = req.json().await?;
+                // The same message reported twice (a retried send) is delivered once.
+                self.sql().exec(
+                    "INSERT OR IGNORE INTO deliveries (id, body, next_at) VALUES (?, ?, ?)",
+                    vec![notice.id.as_str().into(), serde_json::to_string(&notice)?.into(), (auth::now() as i64).into()],
+                )?;
+                self.state.storage().set_alarm(0).await?;
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
             "/summary" => {
                 let summary: ConversationSummary = req.json().await?;
                 // Reports may arrive out of order (a conversation's object takes other
@@ -166,19 +239,92 @@ impl Site {
         }
     }
 
-    /// Tells every console who is online, leaving out a socket that is closing.
-    fn announce_presence(&self, leaving: Option<&WebSocket>) {
+    /// The operators with a console open, each once, with whether they stepped away;
+    /// `leaving` (a socket that is closing) is left out.
+    fn presence(&self, leaving: Option<&WebSocket>) -> Vec<OperatorPresence> {
+        let away: Vec<OperatorRow> =
+            self.sql().exec("SELECT operator FROM away", None).and_then(|c| c.to_array()).unwrap_or_default();
         let mut online: Vec<OperatorPresence> = self
             .state
             .get_websockets_with_tag("operator")
             .iter()
             .filter(|ws| Some(*ws) != leaving)
             .filter_map(|ws| ws.deserialize_attachment::<OperatorClaims>().ok().flatten())
-            .map(|claims| OperatorPresence { id: claims.operator, name: claims.name })
+            .map(|claims| OperatorPresence {
+                away: away.iter().any(|row| row.operator == claims.operator.as_str()),
+                id: claims.operator,
+                name: claims.name,
+            })
             .collect();
         online.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         online.dedup_by(|a, b| a.id == b.id);
-        self.broadcast(&InboxFrame::Presence { online });
+        online
+    }
+
+    /// Visitors can chat: some operator has a console open and is not away.
+    fn is_online(&self) -> bool {
+        self.presence(None).iter().any(|operator| !operator.away)
+    }
+
+    /// Tells every console who is online, leaving out a socket that is closing.
+    fn announce_presence(&self, leaving: Option<&WebSocket>) {
+        self.broadcast(&InboxFrame::Presence { online: self.presence(leaving) });
+    }
+
+    /// Marks the socket's operator away (in all their tabs) or back.
+    fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
+        let claims: OperatorClaims =
+            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
+        let sql = if away { "INSERT OR IGNORE INTO away (operator) VALUES (?)" } else { "DELETE FROM away WHERE operator = ?" };
+        self.sql().exec(sql, vec![claims.operator.as_str().into()])?;
+        self.announce_presence(None);
+        Ok(())
+    }
+
+    /// The site secret, which signs webhook requests; made on first use.
+    fn secret(&self) -> EdgeResult<String> {
+        let rows: Vec<ValueRow> = self.sql().exec("SELECT value FROM secret WHERE id = 1", None)?.to_array()?;
+        if let Some(row) = rows.into_iter().next() {
+            return Ok(row.value);
+        }
+        let bytes = [auth::random_bytes()?, auth::random_bytes()?].concat();
+        let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        self.sql().exec("INSERT INTO secret (id, value) VALUES (1, ?)", vec![secret.as_str().into()])?;
+        Ok(secret)
+    }
+
+    /// Posts every due offline message to the webhook; what fails waits longer each
+    /// time. Without a webhook URL there is nobody to tell, and the queue is dropped
+    /// (the messages themselves are in their conversations).
+    async fn deliver(&self) -> EdgeResult<()> {
+        let Some(url) = self.settings()?.settings.webhook_url else {
+            self.sql().exec("DELETE FROM deliveries", None)?;
+            return Ok(());
+        };
+        let secret = self.secret()?;
+        let due: Vec<DeliveryRow> = self
+            .sql()
+            .exec(
+                "SELECT id, body, attempts FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ?",
+                vec![(auth::now() as i64).into(), DELIVERIES_PER_ALARM.into()],
+            )?
+            .to_array()?;
+        for delivery in due {
+            if post_webhook(&url, &secret, &delivery).await {
+                self.sql().exec("DELETE FROM deliveries WHERE id = ?", vec![delivery.id.as_str().into()])?;
+            } else {
+                let next_at = auth::now() + retry_delay(delivery.attempts);
+                self.sql().exec(
+                    "UPDATE deliveries SET attempts = attempts + 1, next_at = ? WHERE id = ?",
+                    vec![(next_at as i64).into(), delivery.id.as_str().into()],
+                )?;
+            }
+        }
+        let next: Vec<NextRow> = self.sql().exec("SELECT MIN(next_at) AS next_at FROM deliveries", None)?.to_array()?;
+        if let Some(next_at) = next.first().and_then(|row| row.next_at) {
+            self.state.storage().set_alarm(next_at - auth::now() as i64).await?;
+        }
+        Ok(())
     }
 
     /// The site's policy; the dev site is created on first use when running locally.
@@ -214,5 +360,26 @@ impl Site {
             .exec("SELECT summary FROM inbox ORDER BY last_at DESC LIMIT ?", vec![INBOX_PAGE.into()])?
             .to_array()?;
         rows.iter().map(|row| Ok(serde_json::from_str(&row.summary)?)).collect()
+    }
+}
+
+/// One attempt to post a delivery; true when the receiver acknowledged it (2xx).
+async fn post_webhook(url: &str, secret: &str, delivery: &DeliveryRow) -> bool {
+    let attempt = async {
+        let headers = Headers::new();
+        headers.set("Content-Type", "application/json")?;
+        headers.set("X-Natter-Delivery", &delivery.id)?;
+        headers.set("X-Natter-Signature", &webhook_signature(secret.as_bytes(), auth::now(), &delivery.body))?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_headers(headers).with_body(Some(delivery.body.as_str().into()));
+        let response = Fetch::Request(Request::new_with_init(url, &init)?).send().await?;
+        Ok::<bool, worker::Error>((200..300).contains(&response.status_code()))
+    };
+    match attempt.await {
+        Ok(acknowledged) => acknowledged,
+        Err(e) => {
+            worker::console_log!("webhook {url} unreachable: {e}");
+            false
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! launcher's label and accessible name are also in `widget/loader.js` (plain JS,
 //! drawn before the Wasm loads): keep the two in step.
 
+use crate::contact::DetailProblem;
 use crate::settings::{Language, Texts, WidgetSettings};
 
 /// The widget's words in one language.
@@ -32,6 +33,30 @@ pub struct Strings {
     pub empty_message: &'static str,
     /// "The message is too long: at most {limit} characters", split around the limit.
     pub too_long: (&'static str, &'static str),
+    pub status_offline: &'static str,
+    pub offline_hint: &'static str,
+    pub send_message: &'static str,
+    /// "Thank you! … reply to {contact}.", split around the contact.
+    pub offline_sent: (&'static str, &'static str),
+    pub introduce_title: &'static str,
+    pub introduce_hint: &'static str,
+    pub your_details: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub contact: &'static str,
+    pub optional: &'static str,
+    pub save: &'static str,
+    pub cancel: &'static str,
+    pub missing: &'static str,
+    pub name_too_long: &'static str,
+    pub bad_email: &'static str,
+    pub bad_phone: &'static str,
+    pub suggests: &'static str,
+    pub contact_us: &'static str,
+    /// "Scan with your phone's camera to continue in {app}.", split around the app.
+    pub scan_hint: (&'static str, &'static str),
+    pub open_here: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -57,6 +82,28 @@ pub const EN: Strings = Strings {
     cannot_store: "Your browser does not let the chat keep unsent messages.",
     empty_message: "Write something first.",
     too_long: ("The message is too long: at most ", " characters."),
+    status_offline: "We will reply as soon as we can",
+    offline_hint: "No one is online right now. Leave a message and we will get back to you.",
+    send_message: "Send message",
+    offline_sent: ("Thank you! We got your message and will reply to ", "."),
+    introduce_title: "Introduce yourself",
+    introduce_hint: "So we know how to address you and where to reply.",
+    your_details: "Your details",
+    name: "Name",
+    email: "E-mail",
+    phone: "Phone",
+    contact: "E-mail or phone",
+    optional: "optional",
+    save: "Save",
+    cancel: "Cancel",
+    missing: "Please fill this in.",
+    name_too_long: "Too long: at most 80 characters.",
+    bad_email: "Enter an e-mail like name@example.com.",
+    bad_phone: "Enter a phone number: 5 to 15 digits, + at the start if needed.",
+    suggests: "Quick questions",
+    contact_us: "Or write to us in",
+    scan_hint: ("Scan with your phone's camera to continue in ", "."),
+    open_here: "Open on this device",
 };
 
 pub const RU: Strings = Strings {
@@ -82,6 +129,28 @@ pub const RU: Strings = Strings {
     cannot_store: "Браузер не позволяет чату сохранить неотправленные сообщения.",
     empty_message: "Сначала напишите сообщение.",
     too_long: ("Сообщение слишком длинное: не больше ", " символов."),
+    status_offline: "Ответим, как только сможем",
+    offline_hint: "Сейчас никого нет на месте. Оставьте сообщение, и мы с вами свяжемся.",
+    send_message: "Отправить сообщение",
+    offline_sent: ("Спасибо! Мы получили ваше сообщение и ответим на ", "."),
+    introduce_title: "Представьтесь",
+    introduce_hint: "Чтобы мы знали, как к вам обращаться и куда ответить.",
+    your_details: "Ваши данные",
+    name: "Имя",
+    email: "E-mail",
+    phone: "Телефон",
+    contact: "E-mail или телефон",
+    optional: "необязательно",
+    save: "Сохранить",
+    cancel: "Отмена",
+    missing: "Заполните это поле.",
+    name_too_long: "Слишком длинно: не больше 80 символов.",
+    bad_email: "Введите e-mail вида name@example.com.",
+    bad_phone: "Введите номер телефона: от 5 до 15 цифр, при необходимости с + в начале.",
+    suggests: "Частые вопросы",
+    contact_us: "Или напишите нам в",
+    scan_hint: ("Наведите камеру телефона, чтобы продолжить в ", "."),
+    open_here: "Открыть на этом устройстве",
 };
 
 impl Strings {
@@ -98,6 +167,16 @@ impl Strings {
 
     pub fn unread(&self, count: usize) -> String {
         format!("{}{count}{}", self.unread.0, self.unread.1)
+    }
+
+    /// Why a detail in a form was refused.
+    pub fn problem(&self, problem: DetailProblem) -> &'static str {
+        match problem {
+            DetailProblem::Missing => self.missing,
+            DetailProblem::TooLong => self.name_too_long,
+            DetailProblem::BadEmail => self.bad_email,
+            DetailProblem::BadPhone => self.bad_phone,
+        }
     }
 
     /// Why a typed message cannot be sent, in words for the visitor.
@@ -152,6 +231,11 @@ mod tests {
                 strings.message, strings.placeholder, strings.send, strings.online_title, strings.offline_title,
                 strings.status_online, strings.status_connecting, strings.greeting, strings.sending,
                 strings.sent, strings.read, strings.cannot_connect, strings.cannot_store, strings.empty_message,
+                strings.status_offline, strings.offline_hint, strings.send_message, strings.introduce_title,
+                strings.introduce_hint, strings.your_details, strings.name, strings.email, strings.phone,
+                strings.contact, strings.optional, strings.save, strings.cancel, strings.missing,
+                strings.name_too_long, strings.bad_email, strings.bad_phone, strings.suggests, strings.contact_us,
+                strings.open_here,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

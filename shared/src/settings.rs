@@ -10,14 +10,50 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::contact::{Contact, Need};
+
 /// The settings document's version.
 pub const SETTINGS_VERSION: u16 = 1;
 /// Longest launcher label, in characters.
 pub const MAX_LABEL_CHARS: usize = 40;
 /// Longest title or placeholder, in characters.
 pub const MAX_TITLE_CHARS: usize = 80;
-/// Longest logo URL.
+/// Longest logo or webhook URL.
 pub const MAX_URL_CHARS: usize = 2_000;
+/// Most suggests a site can have.
+pub const MAX_SUGGESTS: usize = 20;
+/// Longest suggest, in characters.
+pub const MAX_SUGGEST_CHARS: usize = 200;
+
+/// What the widget does when no operator is online.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineMode {
+    /// Show the offline form: the visitor leaves a message and a contact.
+    #[default]
+    Form,
+    /// Show no widget at all.
+    Hide,
+}
+
+/// The "Introduce yourself" form: the name is always asked; e-mail and phone as set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroduceForm {
+    pub email: Need,
+    pub phone: Need,
+    /// The visitor must fill the form before their first message, when operators are online.
+    pub modal_online: bool,
+    /// The same, when no operator is online.
+    pub modal_offline: bool,
+}
+
+/// A message template the visitor sends with one click.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggest {
+    pub text: String,
+    /// 1 is shown first; equal priorities keep their order.
+    pub priority: u8,
+}
 
 /// Where the launcher is and what it looks like: Gravity's seven choices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +261,17 @@ pub struct WidgetSettings {
     pub sound: bool,
     /// A company logo or avatar for the header (`https:` only).
     pub logo_url: Option<String>,
+    pub offline_mode: OfflineMode,
+    pub introduce: IntroduceForm,
+    pub suggests: Vec<Suggest>,
+    /// Messenger buttons, in the order shown.
+    pub contacts: Vec<Contact>,
+    /// Visitors may attach files (in online mode).
+    pub files: bool,
+    /// Where offline messages are posted, signed with the site secret. Private: never
+    /// sent to the widget (see [`WidgetSettings::public`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
 }
 
 impl Default for WidgetSettings {
@@ -241,6 +288,12 @@ impl Default for WidgetSettings {
             default_language: Language::default(),
             sound: true,
             logo_url: None,
+            offline_mode: OfflineMode::default(),
+            introduce: IntroduceForm::default(),
+            suggests: Vec::new(),
+            contacts: Vec::new(),
+            files: false,
+            webhook_url: None,
         }
     }
 }
@@ -362,11 +415,14 @@ fn check_text(limit: usize) -> impl Fn(&Option<String>) -> Result<(), String> {
     }
 }
 
-/// An `https:` URL with a host and nothing that could break out of an attribute.
-fn check_logo_url(url: &Option<String>) -> Result<(), String> {
+/// An `https:` URL with a host and nothing that could break out of an attribute;
+/// with `loopback_http`, also `http:` to this machine (a receiver under development).
+fn check_url(url: &Option<String>, loopback_http: bool) -> Result<(), String> {
     let Some(url) = url else { return Ok(()) };
-    let Some(rest) = url.strip_prefix("https://") else {
-        return Err("Use an https:// address".into());
+    let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => rest,
+        (None, Some(rest)) if loopback_http && is_loopback(rest) => rest,
+        _ => return Err("Use an https:// address".into()),
     };
     if url.chars().count() > MAX_URL_CHARS {
         return Err(format!("Too long: at most {MAX_URL_CHARS} characters"));
@@ -377,6 +433,46 @@ fn check_logo_url(url: &Option<String>) -> Result<(), String> {
     }
     if url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\')) {
         return Err("The address has characters a URL cannot contain".into());
+    }
+    Ok(())
+}
+
+fn is_loopback(rest: &str) -> bool {
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let name = host.rsplit_once(':').map_or(host, |(name, port)| if port.chars().all(|c| c.is_ascii_digit()) { name } else { host });
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+fn check_logo_url(url: &Option<String>) -> Result<(), String> {
+    check_url(url, false)
+}
+
+fn check_webhook_url(url: &Option<String>) -> Result<(), String> {
+    check_url(url, true)
+}
+
+fn check_suggests(suggests: &Vec<Suggest>) -> Result<(), String> {
+    if suggests.len() > MAX_SUGGESTS {
+        return Err(format!("At most {MAX_SUGGESTS} suggests, not {}", suggests.len()));
+    }
+    for (i, suggest) in suggests.iter().enumerate() {
+        let chars = suggest.text.trim().chars().count();
+        if chars == 0 || chars > MAX_SUGGEST_CHARS || suggest.text.chars().any(char::is_control) {
+            return Err(format!("Suggest {}: the text must be 1 to {MAX_SUGGEST_CHARS} characters on one line", i + 1));
+        }
+        if suggest.priority == 0 {
+            return Err(format!("Suggest {}: the priority starts at 1", i + 1));
+        }
+    }
+    Ok(())
+}
+
+fn check_contacts(contacts: &Vec<Contact>) -> Result<(), String> {
+    for (i, contact) in contacts.iter().enumerate() {
+        if contacts[..i].iter().any(|c| c.kind == contact.kind) {
+            return Err(format!("{} is listed twice", contact.kind.title()));
+        }
+        contact.kind.link(&contact.value).map_err(|why| format!("{}: {why}", contact.kind.title()))?;
     }
     Ok(())
 }
@@ -405,7 +501,30 @@ fn read_per_language<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> 
     texts
 }
 
+fn read_introduce<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> IntroduceForm {
+    let mut form = IntroduceForm::default();
+    let mut reader = Reader { object, path: "introduce", errors };
+    reader.read("email", &mut form.email, no_check);
+    reader.read("phone", &mut form.phone, no_check);
+    reader.read("modal_online", &mut form.modal_online, no_check);
+    reader.read("modal_offline", &mut form.modal_offline, no_check);
+    reader.finish();
+    form
+}
+
 impl WidgetSettings {
+    /// What the widget may see: everything but the private fields.
+    pub fn public(&self) -> WidgetSettings {
+        WidgetSettings { webhook_url: None, ..self.clone() }
+    }
+
+    /// The suggests in the order shown: priority 1 first, ties in the order given.
+    pub fn ordered_suggests(&self) -> Vec<&Suggest> {
+        let mut suggests: Vec<&Suggest> = self.suggests.iter().collect();
+        suggests.sort_by_key(|s| s.priority); // stable: ties keep their order
+        suggests
+    }
+
     /// Reads a document's top-level object field by field: every field that is
     /// unknown or bad is left at its default and reported.
     pub fn read_object<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> WidgetSettings {
@@ -424,6 +543,14 @@ impl WidgetSettings {
         reader.read("default_language", &mut settings.default_language, no_check);
         reader.read("sound", &mut settings.sound, no_check);
         reader.read("logo_url", &mut settings.logo_url, check_logo_url);
+        reader.read("offline_mode", &mut settings.offline_mode, no_check);
+        if let Some(introduce) = reader.object("introduce") {
+            settings.introduce = read_introduce(introduce, reader.errors);
+        }
+        reader.read("suggests", &mut settings.suggests, check_suggests);
+        reader.read("contacts", &mut settings.contacts, check_contacts);
+        reader.read("files", &mut settings.files, no_check);
+        reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);
         }
@@ -522,6 +649,60 @@ mod tests {
         assert_eq!(s.header_color, WidgetSettings::default().header_color);
         assert_eq!(WidgetSettings::parse_lenient("not json"), WidgetSettings::default());
         assert_eq!(WidgetSettings::parse_lenient("[1,2]"), WidgetSettings::default());
+    }
+
+    #[test]
+    fn contact_options_are_read_and_checked() {
+        let json = r##"{"offline_mode":"hide","files":true,"webhook_url":"http://127.0.0.1:9000/hook",
+            "introduce":{"email":"required","phone":"optional","modal_online":true},
+            "suggests":[{"text":"Price?","priority":2},{"text":"Delivery?","priority":1},{"text":"Hi","priority":2}],
+            "contacts":[{"kind":"telegram","value":"natter_support"},{"kind":"viber","value":"natter"}]}"##;
+        let s = WidgetSettings::parse_strict(json).unwrap();
+        assert_eq!(s.offline_mode, OfflineMode::Hide);
+        assert_eq!((s.introduce.email, s.introduce.phone, s.introduce.modal_online, s.introduce.modal_offline), (Need::Required, Need::Optional, true, false));
+        let order: Vec<&str> = s.ordered_suggests().iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(order, ["Delivery?", "Price?", "Hi"]);
+        assert_eq!(s.contacts.len(), 2);
+        assert!(s.files);
+        // The webhook is the owner's business: the widget never sees it.
+        assert_eq!(s.public().webhook_url, None);
+        assert!(!serde_json::to_string(&s.public()).unwrap().contains("webhook"));
+    }
+
+    #[test]
+    fn bad_contact_options_are_refused_at_their_fields() {
+        let many: Vec<String> = (0..21).map(|i| format!(r#"{{"text":"s{i}","priority":1}}"#)).collect();
+        let json = format!(
+            r##"{{"webhook_url":"http://hooks.example/x","introduce":{{"email":"sometimes","captcha":true}},
+               "suggests":[{}],"contacts":[{{"kind":"telegram","value":"a b"}}],"offline_mode":"vanish"}}"##,
+            many.join(",")
+        );
+        let errors = WidgetSettings::parse_strict(&json).unwrap_err();
+        let mut refused: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        refused.sort();
+        assert_eq!(refused, ["contacts", "introduce.captcha", "introduce.email", "offline_mode", "suggests", "webhook_url"]);
+        let message = |field: &str| errors.iter().find(|e| e.field == field).unwrap().message.clone();
+        assert_eq!(message("suggests"), "At most 20 suggests, not 21");
+        assert!(message("contacts").starts_with("Telegram: Enter the Telegram username"), "{}", message("contacts"));
+        for (bad, why) in [
+            (r#"[{"text":"","priority":1}]"#, "Suggest 1: the text must be 1 to 200 characters on one line"),
+            (r#"[{"text":"ok","priority":0}]"#, "Suggest 1: the priority starts at 1"),
+        ] {
+            let errors = WidgetSettings::parse_strict(&format!(r#"{{"suggests":{bad}}}"#)).unwrap_err();
+            assert_eq!(errors[0].message, why);
+        }
+        let twice = r#"{"contacts":[{"kind":"vk","value":"natter"},{"kind":"vk","value":"other"}]}"#;
+        assert_eq!(WidgetSettings::parse_strict(twice).unwrap_err()[0].message, "VK is listed twice");
+    }
+
+    #[test]
+    fn webhooks_may_be_http_only_on_this_machine() {
+        for ok in ["https://hooks.example/natter", "http://127.0.0.1:8080/hook", "http://localhost/x"] {
+            assert_eq!(check_webhook_url(&Some(ok.into())), Ok(()), "{ok}");
+        }
+        for bad in ["http://hooks.example/", "http://127.0.0.1.evil.example/", "http://localhost@evil/", "ftp://127.0.0.1/"] {
+            assert!(check_webhook_url(&Some(bad.into())).is_err(), "{bad}");
+        }
     }
 
     #[test]

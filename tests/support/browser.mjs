@@ -62,18 +62,23 @@ export async function signIn(page, edge) {
 /**
  * The usual stack of an end-to-end test file: a real `wrangler dev`, a host site on
  * another origin, and Chromium. `headers` adds response headers per host page.
+ * Unless `onDuty` is false, the dev agent keeps an inbox open all along, so the site is
+ * online and widgets show the chat (with no operator online they show the offline form).
  */
-export async function startStack(headers) {
+export async function startStack(headers, { onDuty = true } = {}) {
   const { Relay } = await import('./relay.mjs');
   const { startHost } = await import('./hosts.mjs');
+  const { dutyOperator } = await import('./sockets.mjs');
   const relay = await Relay.start();
   const host = await startHost(relay.url, typeof headers === 'function' ? headers(relay) : headers);
   const browser = await launch();
+  const duty = onDuty ? await dutyOperator(relay.url) : null;
   return {
     relay,
     host,
     browser,
     async stop() {
+      duty?.close();
       await browser.close();
       await host.close();
       await relay.stop();

@@ -59,6 +59,14 @@ export async function signInOperator(edge, email = 'demo@natter.dev', password =
   return res.json();
 }
 
+/** The dev agent with an inbox open: the site counts as online until it is closed. */
+export async function dutyOperator(edge) {
+  const agent = await signInOperator(edge, 'agent@natter.dev', 'natter-agent');
+  const inbox = await openSocket(`${wsBase(edge)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(agent.token)}`);
+  await nextFrame(inbox, (f) => f.type === 'inbox');
+  return inbox;
+}
+
 export function wsBase(edge) {
   return edge.replace(/^http/, 'ws');
 }
@@ -82,4 +90,15 @@ export async function history(edge, operator, conversation) {
     headers: { Authorization: `Bearer ${operator.token}` },
   });
   return { status: res.status, body: await res.json() };
+}
+
+/** Saves a whole settings document as `operator` (an admin); fails the test if refused. */
+export async function saveSettings(edge, operator, settings) {
+  const res = await fetch(`${edge}/v1/console/settings`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${operator.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(settings),
+  });
+  if (res.status !== 200) throw new Error(`settings refused: ${res.status} ${await res.text()}`);
+  return res.json();
 }

@@ -6,11 +6,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use natter_shared::contact::{Messenger, VisitorDetails};
 use natter_shared::i18n::{self, Strings};
-use natter_shared::ids::Seq;
-use natter_shared::settings::{Language, Texts, WidgetSettings};
+use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::settings::{Language, OfflineMode, Texts, WidgetSettings};
 use natter_shared::protocol::{
-    Author, AuthorKind, ClientFrame, PageContext, ServerFrame, VisitorSession, PROTOCOL_VERSION,
+    Author, AuthorKind, ClientFrame, PageContext, ServerFrame, SiteStatus, VisitorSession, PROTOCOL_VERSION,
 };
 
 use crate::log::{Log, Pending};
@@ -27,8 +28,20 @@ pub struct Config {
     pub edge: String,
 }
 
-/// How often an open widget revalidates the site's settings.
+/// How often an open widget revalidates the site's settings and asks whether an
+/// operator is online.
 const SETTINGS_CHECK_MS: i32 = 5_000;
+
+/// What the window shows below its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The conversation, suggests, messenger buttons and the composer.
+    Chat,
+    /// "Introduce yourself": before the first message (modal), or from the menu.
+    Details,
+    /// No operator online: name, contact and message.
+    OfflineForm,
+}
 
 /// Reads a settings document leniently, field by field, by `shared`'s rules: what this
 /// version cannot use falls back to defaults.
@@ -66,6 +79,19 @@ pub struct Chat {
     pub connected: RwSignal<bool>,
     /// The last problem to show the visitor (cleared by the next success).
     pub problem: RwSignal<Option<String>>,
+    /// Whether an operator is online (assumed until the edge says otherwise).
+    pub online: RwSignal<bool>,
+    /// What the visitor told about themselves (kept in storage).
+    pub details: RwSignal<VisitorDetails>,
+    /// The "Introduce yourself" form as typed so far (kept in storage, so a reload
+    /// keeps it half-filled).
+    pub form: RwSignal<VisitorDetails>,
+    /// The visitor opened their details from the window's menu.
+    pub editing: RwSignal<bool>,
+    /// The offline message just left, and the contact we will answer at.
+    pub offline_sent: RwSignal<Option<(ClientMessageId, String)>>,
+    /// The messenger whose QR code is shown (desktop), with its link.
+    pub qr: RwSignal<Option<(Messenger, String)>>,
     /// The visitor's identity; replaced if the edge stops accepting it.
     session: StoredValue<Option<VisitorSession>>,
     outbox: StoredValue<Outbox>,
@@ -94,6 +120,8 @@ fn page_context() -> PageContext {
 
 impl Chat {
     pub fn new(config: Config, settings_text: String) -> Chat {
+        let details: VisitorDetails = storage::load(&storage::key(&config.site, "details")).unwrap_or_default();
+        let form = storage::load(&storage::key(&config.site, "form")).unwrap_or_else(|| details.clone());
         let chat = Chat {
             settings: RwSignal::new(read_settings(&settings_text)),
             settings_text: StoredValue::new(settings_text),
@@ -104,6 +132,12 @@ impl Chat {
             operator_typing: Indicator::new(),
             connected: RwSignal::new(false),
             problem: RwSignal::new(None),
+            online: RwSignal::new(true),
+            details: RwSignal::new(details),
+            form: RwSignal::new(form),
+            editing: RwSignal::new(false),
+            offline_sent: RwSignal::new(None),
+            qr: RwSignal::new(None),
             session: StoredValue::new(None),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             socket: StoredValue::new_local(None),
@@ -139,16 +173,65 @@ impl Chat {
         self.config.with_value(|c| storage::key(&c.site, name))
     }
 
-    /// Follows saved settings while the visitor has the window open: revalidates them
-    /// every few seconds (a 304 when unchanged; browsers slow timers in hidden tabs).
-    /// With the window closed, a change shows on the next page view.
+    /// What the window shows now.
+    pub fn view(&self) -> View {
+        let (modal, offline_form) = self.settings.with(|s| {
+            let modal = if self.online.get() { s.introduce.modal_online } else { s.introduce.modal_offline };
+            (modal, !self.online.get() && s.offline_mode == OfflineMode::Form)
+        });
+        let fresh = self.log.with(|log| log.entries().is_empty());
+        let introduced = self.details.with(|d| !d.name.is_empty());
+        if self.editing.get() || (modal && fresh && !introduced) {
+            View::Details
+        } else if offline_form && fresh {
+            View::OfflineForm
+        } else {
+            View::Chat
+        }
+    }
+
+    /// Offline, and the site hides the widget then.
+    pub fn hidden(&self) -> bool {
+        !self.online.get() && self.settings.with(|s| s.offline_mode == OfflineMode::Hide)
+    }
+
+    /// Keeps the half-filled "Introduce yourself" form.
+    pub fn edit_form(&self, change: impl FnOnce(&mut VisitorDetails)) {
+        self.form.update(change);
+        self.form.with_untracked(|form| storage::save(&self.key("form"), form));
+    }
+
+    /// The visitor's details, checked by the form: kept, and told to the operators.
+    pub fn introduce(&self, details: VisitorDetails) {
+        storage::save(&self.key("details"), &details);
+        self.details.set(details.clone());
+        self.with_socket(|socket| socket.send(&ClientFrame::Introduce { details }));
+    }
+
+    /// Asks the edge whether an operator is online.
+    async fn check_status(&self) {
+        let url = self.config.with_value(|c| format!("{}/v1/sites/{}/status", c.edge, c.site));
+        // Unreachable: keep what we believed.
+        if let Ok((200, text)) = net::get(&url, None).await {
+            if let Some(status) = crate::json::parse::<SiteStatus>(&text) {
+                self.online.set(status.online);
+            }
+        }
+    }
+
+    /// Follows saved settings and operator presence while the visitor has the window
+    /// open: checks every few seconds (settings cost a 304 when unchanged; browsers
+    /// slow timers in hidden tabs). With the window closed, a change shows on the next
+    /// page view.
     pub fn follow_settings(self) {
         spawn_local(async move {
+            self.check_status().await;
             loop {
                 sleep(SETTINGS_CHECK_MS).await;
                 if !self.open.get_untracked() {
                     continue;
                 }
+                self.check_status().await;
                 let url = self.config.with_value(|c| format!("{}/v1/sites/{}/widget", c.edge, c.site));
                 // Unreachable or refused now: keep what we have and try again later.
                 let Ok((200, text)) = net::get(&url, None).await else { continue };
@@ -217,21 +300,22 @@ impl Chat {
         }
     }
 
-    /// Sends what the visitor typed; returns false (and says why) if it cannot be sent.
-    pub fn send(&self, text: &str) -> bool {
-        let pending = match Pending::typed(text, &net::random_id(), now()) {
+    /// Sends what the visitor typed; returns its id, or `None` (and says why) if it
+    /// cannot be sent. With no operator online it is an offline message.
+    pub fn send(&self, text: &str) -> Option<ClientMessageId> {
+        let mut pending = match Pending::typed(text, &net::random_id(), now()) {
             Ok(pending) => pending,
             Err(e) => {
                 self.problem.set(Some(self.strings().refusal(&e)));
-                return false;
+                return None;
             }
         };
+        pending.offline = !self.online.get_untracked();
         self.log.update(|log| log.add_pending(&pending, me()));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         self.problem.set((!kept).then(|| self.strings().cannot_store.into()));
-        let frame = ClientFrame::Send { client_id: pending.client_id, text: pending.text };
-        self.with_socket(|socket| socket.send(&frame));
-        true
+        self.with_socket(|socket| socket.send(&send_frame(&pending)));
+        Some(pending.client_id)
     }
 
     pub fn typing(&self, typing: bool) {
@@ -298,9 +382,14 @@ impl Listener for Chat {
         self.connected.set(true);
         let after = self.log.with_untracked(Log::last_seq);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: Some(page_context()) });
+        let details = self.details.get_untracked();
+        if !details.name.is_empty() {
+            // Before any message, so the conversation is created with them.
+            socket.send(&ClientFrame::Introduce { details });
+        }
         // Everything not acked yet goes again; the edge stores each client id once.
         for pending in self.outbox.with_value(Outbox::items) {
-            socket.send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text });
+            socket.send(&send_frame(&pending));
         }
     }
 
@@ -319,6 +408,10 @@ impl Listener for Chat {
     fn keeps_failing(&self) {
         spawn_local(self.check_session());
     }
+}
+
+fn send_frame(pending: &Pending) -> ClientFrame {
+    ClientFrame::Send { client_id: pending.client_id.clone(), text: pending.text.clone(), offline: pending.offline }
 }
 
 thread_local! {

@@ -14,13 +14,16 @@ pub struct Pending {
     pub client_id: ClientMessageId,
     pub text: String,
     pub at: Millis,
+    /// Left with no operator online: the site is notified (see `ClientFrame::Send`).
+    #[serde(default)]
+    pub offline: bool,
 }
 
 impl Pending {
     /// A message just typed, checked against the limits (trimmed, not empty, not too
     /// long) before anything is queued; `client_id` is fresh randomness.
     pub fn typed(text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
-        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at })
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false })
     }
 }
 
@@ -154,7 +157,7 @@ mod tests {
     #[test]
     fn a_pending_message_is_reconciled_by_its_echo_and_ack() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100 }, visitor());
+        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false }, visitor());
         assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Pending);
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.ack(&cid("a"), Seq(1));
@@ -174,7 +177,7 @@ mod tests {
     #[test]
     fn stored_messages_come_in_seq_order_before_pending_ones() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1 }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false }, visitor());
         log.apply(stored(2, "b", AuthorKind::Operator));
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.apply(stored(2, "b", AuthorKind::Operator));
@@ -187,7 +190,7 @@ mod tests {
     fn a_fresh_conversation_keeps_only_what_is_pending() {
         let mut log = Log::default();
         log.apply(stored(1, "a", AuthorKind::Operator));
-        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9 }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false }, visitor());
         log.keep_pending();
         let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
         assert_eq!(ids, ["p"]);

@@ -59,7 +59,7 @@ async fn the_launcher_opens_and_the_close_button_closes_the_window() {
 async fn a_message_typed_offline_shows_as_pending_and_survives_a_remount() {
     let (root, chat) = mount("test-pending");
     chat.set_open(true);
-    assert!(chat.send("  <b>hello</b> offline  "));
+    assert!(chat.send("  <b>hello</b> offline  ").is_some());
     tick().await;
     let item = query(&root, "[role=log] li").expect("the message is listed");
     // Text, never markup: the tags show as typed.
@@ -81,10 +81,10 @@ async fn a_message_typed_offline_shows_as_pending_and_survives_a_remount() {
 async fn empty_and_overlong_messages_are_refused_with_a_reason_in_the_visitors_language() {
     let (root, chat) = mount("test-limits");
     chat.set_open(true);
-    assert!(!chat.send("   "));
+    assert!(chat.send("   ").is_none());
     tick().await;
     assert_eq!(query(&root, "[role=alert]").unwrap().text_content().unwrap(), "Write something first.");
-    assert!(!chat.send(&"x".repeat(4_001)));
+    assert!(chat.send(&"x".repeat(4_001)).is_none());
     tick().await;
     assert!(query(&root, "[role=log] li").is_none(), "nothing was queued");
     let alert = query(&root, "[role=alert]").expect("a visible reason");
@@ -92,7 +92,7 @@ async fn empty_and_overlong_messages_are_refused_with_a_reason_in_the_visitors_l
 
     let (russian, chat) = mount_with("test-limits-ru", r#"{"language":"ru"}"#);
     chat.set_open(true);
-    assert!(!chat.send(&"я".repeat(4_001)));
+    assert!(chat.send(&"я".repeat(4_001)).is_none());
     tick().await;
     let alert = query(&russian, "[role=alert]").expect("a visible reason");
     assert_eq!(alert.text_content().unwrap(), "Сообщение слишком длинное: не больше 4000 символов.");
@@ -113,7 +113,7 @@ fn frames_go_through_the_browsers_json_unchanged() {
     assert_eq!(json::parse::<ServerFrame>("not json"), None);
     assert_eq!(json::parse::<ServerFrame>(r#"{"type":"ack","client_id":"has space","seq":1}"#), None);
 
-    let frame = ClientFrame::Send { client_id: ClientMessageId::parse("c-2").unwrap(), text: "привет".into() };
+    let frame = ClientFrame::Send { client_id: ClientMessageId::parse("c-2").unwrap(), text: "привет".into(), offline: false };
     let printed = json::to_string(&frame).unwrap();
     assert_eq!(printed, r#"{"type":"send","client_id":"c-2","text":"привет"}"#);
     assert_eq!(json::parse::<ClientFrame>(&printed), Some(frame));

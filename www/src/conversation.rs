@@ -59,7 +59,7 @@ impl Thread {
         self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into() }));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         self.problem.set((!kept).then(|| "This browser does not let the console keep unsent replies.".into()));
-        self.socket_send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text });
+        self.socket_send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text, offline: false });
         true
     }
 
@@ -73,7 +73,7 @@ impl Listener for Thread {
         let after = self.log.with_untracked(Log::last_seq);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: None });
         for p in self.outbox.with_value(Outbox::items) {
-            socket.send(&ClientFrame::Send { client_id: p.client_id, text: p.text });
+            socket.send(&ClientFrame::Send { client_id: p.client_id, text: p.text, offline: false });
         }
     }
 
@@ -117,6 +117,8 @@ fn VisitorPanel(thread: Thread) -> impl IntoView {
         <aside class="visitor" aria-label="Visitor">
             <h3>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h3>
             <dl>
+                {row("E-mail", field(|v| v.details.email.clone()))}
+                {row("Phone", field(|v| v.details.phone.clone()))}
                 {row("Page", field(|v| v.page.url.clone()))}
                 {row("Page title", field(|v| v.page.title.clone()))}
                 {row("Came from", field(|v| v.page.referrer.clone()))}

@@ -20,7 +20,7 @@ pub fn Inbox() -> impl IntoView {
             <ul>
                 <For
                     each=move || console.inbox.get()
-                    key=|c| (c.id.clone(), c.last_seq, c.unread)
+                    key=|c| (c.id.clone(), c.last_seq, c.unread, c.visitor_name.clone())
                     children=move |c| {
                         let id = c.id.clone();
                         let selected = {
@@ -32,6 +32,7 @@ pub fn Inbox() -> impl IntoView {
                             <li>
                                 <button class="entry" class:selected=selected on:click=move |_| console.selected.set(Some(id.clone()))>
                                     <span class="name">{c.visitor_name.clone()}</span>
+                                    {c.offline.then(|| view! { <span class="offline-mark">"Offline message"</span> })}
                                     {(c.unread > 0).then(|| view! { <span class="unread" aria-label=format!("{} unread", c.unread)>{c.unread}</span> })}
                                     <span class="last">{format!("{prefix}{}", c.last_text)}</span>
                                 </button>

@@ -1,6 +1,7 @@
 //! The operator console: sign in, watch the inbox live, open a conversation, see who
 //! the visitor is and reply. Served at `/console/`; talks to the edge on the same origin.
 
+mod contact_settings;
 mod conversation;
 mod inbox;
 mod session;
@@ -30,10 +31,20 @@ fn App() -> impl IntoView {
                     <span class="who">{move || console.session.get().map(|s| format!("{} · {}", s.name, s.site))}</span>
                     <span class="online" role="status" aria-label="Operators online">
                         {move || {
-                            let names: Vec<String> = console.online.get().into_iter().map(|o| o.name).collect();
+                            let names: Vec<String> = console
+                                .online
+                                .get()
+                                .into_iter()
+                                .map(|o| if o.away { format!("{} (away)", o.name) } else { o.name })
+                                .collect();
                             if names.is_empty() { String::new() } else { format!("Online: {}", names.join(", ")) }
                         }}
                     </span>
+                    <label class="away">
+                        <input type="checkbox" prop:checked=move || console.away()
+                            on:change=move |ev| console.set_away(event_target_checked(&ev))/>
+                        " Away"
+                    </label>
                     <Show when=move || console.session.with(|s| s.as_ref().is_some_and(|s| s.role == Role::Admin))>
                         <button class="switch" on:click=move |_| console.configuring.update(|c| *c = !*c)>
                             {move || if console.configuring.get() { "Inbox" } else { "Widget settings" }}

@@ -73,6 +73,17 @@ impl Console {
         self.inbox.set(Vec::new());
     }
 
+    /// Whether this operator has stepped away (as the site last told).
+    pub fn away(&self) -> bool {
+        let me = self.session.with(|s| s.as_ref().map(|s| s.operator.clone()));
+        self.online.with(|online| online.iter().any(|o| Some(&o.id) == me.as_ref() && o.away))
+    }
+
+    /// Steps away (visitors then see the site offline unless a colleague is online) or back.
+    pub fn set_away(&self, away: bool) {
+        self.socket.with_value(|s| s.as_ref().map(|socket| socket.send(&ClientFrame::Away { away })));
+    }
+
     fn connect_inbox(&self) {
         let console = *self;
         let socket = Socket::connect(

@@ -11,6 +11,7 @@ use natter_widget::components::launcher::position_class;
 use natter_widget::{json, App};
 use wasm_bindgen::JsCast;
 
+use crate::contact_settings::ContactSettings;
 use crate::session::{edge, Console};
 
 fn position_label(position: Position) -> &'static str {
@@ -38,12 +39,12 @@ fn pattern_name(pattern: Pattern) -> &'static str {
 }
 
 /// A value as the settings document spells it (`"tab_left_center"`, `"ru"`…).
-fn wire_name<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
     json::to_string(value).unwrap_or_default().trim_matches('"').to_owned()
 }
 
 /// Reads a value back from how the document spells it.
-fn from_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+pub(crate) fn from_wire<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
     json::parse(&format!("\"{name}\""))
 }
 
@@ -131,7 +132,7 @@ fn ColourField(
 }
 
 #[component]
-fn TextField(
+pub(crate) fn TextField(
     label: String,
     field: String,
     value: Signal<String>,
@@ -151,7 +152,7 @@ fn TextField(
 
 /// A labelled choice among values as the settings document spells them.
 #[component]
-fn SelectField(
+pub(crate) fn SelectField(
     label: &'static str,
     options: Vec<(String, &'static str)>,
     value: Signal<String>,
@@ -284,6 +285,7 @@ pub fn SettingsPage() -> impl IntoView {
                         {text_field(language, "placeholder", "Input placeholder", |t| &mut t.placeholder)}
                     </fieldset>
                 }).collect_view()}
+                <ContactSettings settings errors/>
                 <div class="actions">
                     <button class="save" on:click=save>"Save"</button>
                     <p class="status" role="status" aria-label="Save status">{move || status.get()}</p>

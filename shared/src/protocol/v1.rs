@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::contact::VisitorDetails;
 use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
 use crate::limits::check_frame_size;
 use crate::settings::{FieldError, WidgetSettings};
@@ -57,7 +58,11 @@ pub struct PageContext {
 /// What operators see about a visitor.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitorInfo {
+    /// The name the visitor gave, or a placeholder.
     pub name: String,
+    /// What the visitor told about themselves (empty until they introduce themselves).
+    #[serde(default)]
+    pub details: VisitorDetails,
     pub page: PageContext,
     /// The browser's user agent, as the edge saw it.
     pub user_agent: String,
@@ -81,7 +86,17 @@ pub enum ClientFrame {
     },
     /// A new message. Sending the same `client_id` again stores nothing new and is
     /// acknowledged with the original `seq`.
-    Send { client_id: ClientMessageId, text: String },
+    Send {
+        client_id: ClientMessageId,
+        text: String,
+        /// Written with no operator online (the offline form): the site is notified.
+        #[serde(default, skip_serializing_if = "is_false")]
+        offline: bool,
+    },
+    /// The visitor's own details ("Introduce yourself"); sent again on every connect.
+    Introduce { details: VisitorDetails },
+    /// On the inbox socket: the operator steps away (not counted as online) or back.
+    Away { away: bool },
     /// The author started or stopped typing.
     Typing { typing: bool },
     /// The client has shown every message up to `seq`.
@@ -134,6 +149,9 @@ pub struct ConversationSummary {
     /// Visitor messages the operators have not read yet.
     pub unread: u64,
     pub page_url: String,
+    /// The visitor's last message was left through the offline form.
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// An operator of the site who is online (has a console open).
@@ -141,6 +159,9 @@ pub struct ConversationSummary {
 pub struct OperatorPresence {
     pub id: OperatorId,
     pub name: String,
+    /// Console open but stepped away: not counted as online for visitors.
+    #[serde(default)]
+    pub away: bool,
 }
 
 /// Frames the server sends on an operator's inbox socket (one per console tab).
@@ -207,6 +228,10 @@ impl From<&Error> for ErrorBody {
     }
 }
 
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 /// Parses a client frame from a socket, checking its size first.
 pub fn parse_client_frame(raw: &str) -> Result<ClientFrame, Error> {
     check_frame_size(raw.len())?;
@@ -264,6 +289,35 @@ pub struct SettingsDocument {
     pub settings: WidgetSettings,
 }
 
+/// `GET /v1/sites/{site}/status` answer: whether an operator is there to chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteStatus {
+    pub online: bool,
+}
+
+/// `GET /v1/console/secret` answer: the site secret (admins only), which signs the
+/// notification webhook's requests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSecret {
+    pub secret: String,
+}
+
+/// The body POSTed to the site's webhook for each offline message. `id` is the same on
+/// every retry, so a receiver shows it once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineNotice {
+    pub id: String,
+    pub site: SiteId,
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub text: String,
+    pub page_url: String,
+    pub at: Millis,
+}
+
 /// `GET /v1/console/conversations/{id}/messages` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
@@ -306,6 +360,7 @@ mod tests {
             last_seq: Seq(3),
             unread: 2,
             page_url: "https://shop.example/cart".into(),
+            offline: true,
         }
     }
 
@@ -314,7 +369,11 @@ mod tests {
         let page = PageContext { url: "u".into(), title: "t".into(), referrer: "r".into(), language: "ru".into() };
         round_trip(ClientFrame::Hello { protocol: 1, after: Seq(4), page: Some(page) });
         round_trip(ClientFrame::Hello { protocol: 1, after: Seq(0), page: None });
-        round_trip(ClientFrame::Send { client_id: cid("a-1"), text: "hi".into() });
+        round_trip(ClientFrame::Send { client_id: cid("a-1"), text: "hi".into(), offline: false });
+        round_trip(ClientFrame::Send { client_id: cid("a-2"), text: "hi".into(), offline: true });
+        let details = VisitorDetails { name: "Anna".into(), email: "a@b.co".into(), phone: String::new() };
+        round_trip(ClientFrame::Introduce { details });
+        round_trip(ClientFrame::Away { away: true });
         round_trip(ClientFrame::Typing { typing: true });
         round_trip(ClientFrame::Read { seq: Seq(9) });
         round_trip(ClientFrame::Resume { after: Seq(2) });
@@ -344,7 +403,7 @@ mod tests {
         round_trip(InboxFrame::Inbox { conversations: vec![summary()] });
         round_trip(InboxFrame::Conversation(summary()));
         round_trip(InboxFrame::Presence {
-            online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into() }],
+            online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into(), away: true }],
         });
         round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into() }));
         round_trip(InvalidSettingsBody {
@@ -368,6 +427,20 @@ mod tests {
             role: Role::Admin,
         });
         round_trip(History { messages: vec![message()] });
+        round_trip(SiteStatus { online: true });
+        round_trip(SiteSecret { secret: "s".into() });
+        round_trip(OfflineNotice {
+            id: "demo/c/1".into(),
+            site: SiteId::parse("demo").unwrap(),
+            conversation: ConversationId::parse("c").unwrap(),
+            seq: Seq(1),
+            name: "Anna".into(),
+            email: "a@b.co".into(),
+            phone: String::new(),
+            text: "Call me".into(),
+            page_url: "https://shop.example/".into(),
+            at: 5,
+        });
     }
 
     #[test]
@@ -378,6 +451,9 @@ mod tests {
         assert_eq!(json["author"]["kind"], "operator");
         let ack = serde_json::to_value(ServerFrame::Ack { client_id: cid("x"), seq: Seq(2) }).unwrap();
         assert_eq!(ack, serde_json::json!({"type": "ack", "client_id": "x", "seq": 2}));
+        // An online message carries no offline flag: older edges read it unchanged.
+        let send = serde_json::to_value(ClientFrame::Send { client_id: cid("x"), text: "t".into(), offline: false }).unwrap();
+        assert_eq!(send, serde_json::json!({"type": "send", "client_id": "x", "text": "t"}));
     }
 
     #[test]

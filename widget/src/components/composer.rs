@@ -12,7 +12,7 @@ pub fn Composer() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let announcer = Announcer::new();
     let submit = move || {
-        if chat.send(&draft.get_untracked()) {
+        if chat.send(&draft.get_untracked()).is_some() {
             draft.set(String::new());
             chat.typing(false);
             announcer.reset();

@@ -26,7 +26,7 @@ pub fn Launcher() -> impl IntoView {
     let strings = chat.strings();
     let class = format!("launcher {}", position_class(chat.settings.with_untracked(|s| s.position)));
     view! {
-        <button class=class aria-label=strings.open_chat class:hidden=move || chat.open.get()
+        <button class=class aria-label=strings.open_chat class:hidden=move || chat.open.get() || chat.hidden()
             on:click=move |_| chat.set_open(true)>
             <ChatIcon/>
             <span class="label">{chat.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>

@@ -1,6 +1,8 @@
 //! The widget's UI units, one per file.
 
 pub mod composer;
+pub mod contacts;
+pub mod forms;
 pub mod icons;
 pub mod launcher;
 pub mod message_list;

@@ -5,10 +5,12 @@ use leptos::prelude::*;
 use natter_shared::settings::Pattern;
 
 use super::composer::Composer;
-use super::icons::CloseIcon;
+use super::contacts::{Contacts, QrPanel, Suggests};
+use super::forms::{DetailsForm, OfflineForm};
+use super::icons::{CloseIcon, PersonIcon};
 use super::launcher::position_class;
 use super::message_list::MessageList;
-use crate::chat::Chat;
+use crate::chat::{Chat, View};
 
 fn pattern_class(pattern: Pattern) -> &'static str {
     match pattern {
@@ -22,30 +24,66 @@ fn pattern_class(pattern: Pattern) -> &'static str {
     }
 }
 
+/// After an offline message: a clear confirmation once the edge has stored it.
+#[component]
+fn OfflineSent() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.strings();
+    let stored = move || {
+        chat.offline_sent.with(|sent| {
+            sent.as_ref().filter(|(id, _)| chat.log.with(|log| log.entries().iter().any(|e| &e.client_id == id && e.seq.is_some())))
+                .map(|(_, contact)| format!("{}{contact}{}", strings.offline_sent.0, strings.offline_sent.1))
+        })
+    };
+    view! { <Show when=move || stored().is_some()><p class="notice" role="status">{stored}</p></Show> }
+}
+
 #[component]
 pub fn Window() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let strings = chat.strings();
-    let status = move || if chat.connected.get() { strings.status_online } else { strings.status_connecting };
+    let status = move || match (chat.connected.get(), chat.online.get()) {
+        (false, _) => strings.status_connecting,
+        (true, true) => strings.status_online,
+        (true, false) => strings.status_offline,
+    };
+    let (online_title, offline_title) =
+        (chat.text(|t| &t.online_title, |s| s.online_title), chat.text(|t| &t.offline_title, |s| s.offline_title));
+    let title = move || if chat.online.get() { online_title.clone() } else { offline_title.clone() };
     let (position, pattern, logo) = chat.settings.with_untracked(|s| (s.position, s.pattern, s.logo_url.clone()));
+    let view = Memo::new(move |_| chat.view());
     view! {
         <section class=format!("window at-{}", position_class(position)) role="dialog" aria-label=strings.window
-            class:hidden=move || !chat.open.get()>
+            class:hidden=move || !chat.open.get() || chat.hidden()>
             <header class=format!("header {}", pattern_class(pattern))>
                 {logo.map(|src| view! { <img class="logo" src=src alt=""/> })}
                 <div class="titles">
-                    <h2 class="title">{chat.text(|t| &t.online_title, |s| s.online_title)}</h2>
+                    <h2 class="title">{title}</h2>
                     <p class="status">{status}</p>
                 </div>
+                <button class="close" aria-label=strings.your_details title=strings.your_details
+                    on:click=move |_| chat.editing.update(|editing| *editing = !*editing)>
+                    <PersonIcon/>
+                </button>
                 <button class="close" aria-label=strings.close_chat on:click=move |_| chat.set_open(false)>
                     <CloseIcon/>
                 </button>
             </header>
-            <MessageList/>
+            {move || match view.get() {
+                View::Details => view! { <div class="body"><DetailsForm/></div> }.into_any(),
+                View::OfflineForm => view! { <div class="body"><OfflineForm/></div> }.into_any(),
+                View::Chat => view! {
+                    <MessageList/>
+                    <OfflineSent/>
+                    <Suggests/>
+                    <Contacts/>
+                    <Composer/>
+                }.into_any(),
+            }}
             <Show when=move || chat.problem.get().is_some()>
                 <p class="problem" role="alert">{move || chat.problem.get()}</p>
             </Show>
-            <Composer/>
+            <QrPanel/>
         </section>
     }
 }

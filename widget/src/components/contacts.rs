@@ -1,0 +1,129 @@
+//! Ways on from the window: suggests (questions sent with one click) and the site's
+//! messenger buttons. On a desktop, a messenger that lives on the phone opens a QR
+//! code of its link instead, to scan and continue there.
+
+use std::fmt::Write;
+
+use leptos::prelude::*;
+use natter_shared::contact::Messenger;
+use qrcodegen::{QrCode, QrCodeEcc};
+
+use super::icons::{CloseIcon, MessengerIcon};
+use crate::chat::Chat;
+
+/// The site's suggests as chips, before the visitor's first message.
+#[component]
+pub fn Suggests() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let suggests: Vec<String> =
+        chat.settings.with_untracked(|s| s.ordered_suggests().into_iter().map(|s| s.text.clone()).collect());
+    let fresh = move || chat.log.with(|log| log.entries().is_empty());
+    (!suggests.is_empty()).then(|| {
+        view! {
+            <Show when=fresh>
+                <ul class="suggests" aria-label=chat.strings().suggests>
+                    {suggests.iter().map(|text| {
+                        let sent = text.clone();
+                        view! { <li><button type="button" class="suggest" on:click=move |_| { chat.send(&sent); }>{text.clone()}</button></li> }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        }
+    })
+}
+
+/// Whether the visitor uses a mouse (a desktop), where messenger apps are rare.
+fn on_desktop() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(hover: hover) and (pointer: fine)").ok().flatten())
+        .is_some_and(|query| query.matches())
+}
+
+/// The site's messenger buttons: plain links (opened safely), or the QR code on desktops.
+#[component]
+pub fn Contacts() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let contacts: Vec<(Messenger, String)> = chat.settings.with_untracked(|s| {
+        s.contacts.iter().filter_map(|c| c.kind.link(&c.value).ok().map(|link| (c.kind, link))).collect()
+    });
+    (!contacts.is_empty()).then(|| {
+        let buttons = contacts.into_iter().map(|(kind, link)| {
+            let shown = link.clone();
+            let on_click = move |ev: web_sys::MouseEvent| {
+                if kind.wants_phone() && on_desktop() {
+                    ev.prevent_default();
+                    chat.qr.set(Some((kind, shown.clone())));
+                }
+            };
+            let external = kind.wants_phone().then_some("_blank");
+            view! {
+                <li>
+                    <a class=format!("contact {}", kind_class(kind)) href=link target=external rel="noopener noreferrer"
+                        aria-label=kind.title() title=kind.title() on:click=on_click>
+                        <MessengerIcon kind=kind/>
+                    </a>
+                </li>
+            }
+        });
+        view! {
+            <nav class="contacts">
+                <span>{chat.strings().contact_us}</span>
+                <ul>{buttons.collect_view()}</ul>
+            </nav>
+        }
+    })
+}
+
+fn kind_class(kind: Messenger) -> &'static str {
+    match kind {
+        Messenger::Telegram => "telegram",
+        Messenger::Whatsapp => "whatsapp",
+        Messenger::Viber => "viber",
+        Messenger::Vk => "vk",
+        Messenger::Facebook => "facebook",
+        Messenger::Instagram => "instagram",
+        Messenger::Email => "email",
+        Messenger::Phone => "phone",
+    }
+}
+
+/// The QR code's modules as one SVG path, one unit per module.
+fn qr_path(text: &str) -> Option<(i32, String)> {
+    let qr = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
+    let mut path = String::new();
+    for y in 0..qr.size() {
+        for x in 0..qr.size() {
+            if qr.get_module(x, y) {
+                let _ = write!(path, "M{x} {y}h1v1h-1z");
+            }
+        }
+    }
+    Some((qr.size(), path))
+}
+
+/// The QR code of a messenger link, over the window, with a way to open it here anyway.
+#[component]
+pub fn QrPanel() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.strings();
+    move || {
+        chat.qr.get().map(|(kind, link)| {
+            let (size, path) = qr_path(&link).unwrap_or_default();
+            // Four modules of quiet zone around the code, as scanners expect.
+            let view_box = format!("-4 -4 {0} {0}", size + 8);
+            view! {
+                <div class="qr" role="dialog" aria-label=kind.title()>
+                    <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.qr.set(None)>
+                        <CloseIcon/>
+                    </button>
+                    <svg class="qr-code" viewBox=view_box.clone() role="img" aria-label=link.clone()>
+                        <rect x="-4" y="-4" width=size + 8 height=size + 8 fill="#fff"></rect>
+                        <path d=path fill="#000"></path>
+                    </svg>
+                    <p>{strings.scan_hint.0}{kind.title()}{strings.scan_hint.1}</p>
+                    <a href=link.clone() target="_blank" rel="noopener noreferrer">{strings.open_here}</a>
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! The visitor's forms: "Introduce yourself" (name, and e-mail and phone as the site
+//! asks) and the offline form (name, a contact, the message). Each field shows its own
+//! problem, in the visitor's language, under it; nothing typed is thrown away.
+
+use leptos::prelude::*;
+use natter_shared::contact::{DetailProblem, DetailProblems, Need, VisitorDetails};
+
+use crate::chat::Chat;
+
+/// A labelled input with its problem below it.
+#[component]
+fn Field(
+    label: &'static str,
+    /// `optional` is added to the label when set.
+    optional: bool,
+    name: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: Signal<String>,
+    on_input: Callback<String>,
+    problem: Signal<Option<DetailProblem>>,
+) -> impl IntoView {
+    let strings = expect_context::<Chat>().strings();
+    let problem_id = format!("natter-{name}-problem");
+    view! {
+        <div class="field" class:invalid=move || problem.get().is_some()>
+            <label>
+                <span class="label-text">{label}{optional.then(|| format!(" ({})", strings.optional))}</span>
+                <input name=name type=kind autocomplete=autocomplete prop:value=move || value.get()
+                    aria-invalid=move || problem.get().is_some().to_string() aria-describedby=problem_id.clone()
+                    on:input=move |ev| on_input.run(event_target_value(&ev))/>
+            </label>
+            <span class="field-problem" id=problem_id role="alert">{move || problem.get().map(|p| strings.problem(p))}</span>
+        </div>
+    }
+}
+
+/// "Introduce yourself": modal before the first message (the only way on), or opened
+/// from the menu to change the details later.
+#[component]
+pub fn DetailsForm() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.strings();
+    let (email, phone) = chat.settings.with_untracked(|s| (s.introduce.email, s.introduce.phone));
+    let problems = RwSignal::new(DetailProblems::default());
+    let field = |pick: fn(&VisitorDetails) -> &String| Signal::derive(move || chat.form.with(|f| pick(f).clone()));
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let details = chat.form.get_untracked().trimmed();
+        let found = details.check(email, phone);
+        if found.is_empty() {
+            chat.introduce(details);
+            chat.editing.set(false);
+        }
+        problems.set(found);
+    };
+    view! {
+        <form class="form details" novalidate on:submit=submit>
+            <h3>{strings.introduce_title}</h3>
+            <p class="hint">{strings.introduce_hint}</p>
+            <Field label=strings.name optional=false name="name" kind="text" autocomplete="name"
+                value=field(|f| &f.name) on_input=Callback::new(move |v| chat.edit_form(|f| f.name = v))
+                problem=Signal::derive(move || problems.with(|p| p.name))/>
+            {(email != Need::Off).then(|| view! {
+                <Field label=strings.email optional=email == Need::Optional name="email" kind="email" autocomplete="email"
+                    value=field(|f| &f.email) on_input=Callback::new(move |v| chat.edit_form(|f| f.email = v))
+                    problem=Signal::derive(move || problems.with(|p| p.email))/>
+            })}
+            {(phone != Need::Off).then(|| view! {
+                <Field label=strings.phone optional=phone == Need::Optional name="phone" kind="tel" autocomplete="tel"
+                    value=field(|f| &f.phone) on_input=Callback::new(move |v| chat.edit_form(|f| f.phone = v))
+                    problem=Signal::derive(move || problems.with(|p| p.phone))/>
+            })}
+            <div class="actions">
+                <Show when=move || chat.editing.get()>
+                    <button type="button" class="secondary" on:click=move |_| chat.editing.set(false)>{strings.cancel}</button>
+                </Show>
+                <button type="submit" class="primary">{strings.save}</button>
+            </div>
+        </form>
+    }
+}
+
+/// No operator online: the visitor leaves a message and where to answer. It goes
+/// through the outbox like any message, so a failed request loses nothing.
+#[component]
+pub fn OfflineForm() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.strings();
+    let known = chat.details.get_untracked();
+    let name = RwSignal::new(known.name.clone());
+    let contact = RwSignal::new(if known.email.is_empty() { known.phone } else { known.email });
+    let text = RwSignal::new(String::new());
+    let problems = RwSignal::new(DetailProblems::default());
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        match VisitorDetails::from_offline_form(&name.get_untracked(), &contact.get_untracked()) {
+            Ok(details) => {
+                problems.set(DetailProblems::default());
+                chat.introduce(details);
+                if let Some(id) = chat.send(&text.get_untracked()) {
+                    chat.offline_sent.set(Some((id, contact.get_untracked().trim().to_owned())));
+                }
+            }
+            Err(found) => problems.set(found),
+        }
+    };
+    view! {
+        <form class="form offline" novalidate on:submit=submit>
+            <p class="hint">{strings.offline_hint}</p>
+            <Field label=strings.name optional=false name="name" kind="text" autocomplete="name"
+                value=name.into() on_input=Callback::new(move |v| name.set(v))
+                problem=Signal::derive(move || problems.with(|p| p.name))/>
+            <Field label=strings.contact optional=false name="contact" kind="text" autocomplete="email"
+                value=contact.into() on_input=Callback::new(move |v| contact.set(v))
+                problem=Signal::derive(move || problems.with(|p| p.email))/>
+            <div class="field">
+                <label>
+                    <span class="label-text">{strings.message}</span>
+                    <textarea name="message" rows="4" maxlength="4000" prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </label>
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary">{strings.send_message}</button>
+            </div>
+        </form>
+    }
+}

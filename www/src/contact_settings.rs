@@ -1,0 +1,166 @@
+//! The configurator's visitor-facing options: offline mode and notifications, the
+//! "Introduce yourself" form, files, suggests and messenger buttons. Values are checked
+//! by `shared` when saved; problems show at their fields.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::contact::{Contact, Messenger, Need};
+use natter_shared::protocol::SiteSecret;
+use natter_shared::settings::{FieldError, IntroduceForm, Suggest, WidgetSettings, MAX_SUGGESTS};
+use natter_widget::json;
+
+use crate::session::{edge, Console};
+use crate::settings::{from_wire, wire_name, SelectField, TextField};
+
+fn need_options() -> Vec<(String, &'static str)> {
+    vec![("off".into(), "Not asked"), ("optional".into(), "Optional"), ("required".into(), "Required")]
+}
+
+/// A checkbox bound to one flag of the settings.
+#[component]
+fn Check(
+    label: &'static str,
+    settings: RwSignal<WidgetSettings>,
+    get: fn(&WidgetSettings) -> bool,
+    set: fn(&mut WidgetSettings, bool),
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="check">
+                <input type="checkbox" prop:checked=move || settings.with(get)
+                    on:change=move |ev| { let on = event_target_checked(&ev); settings.update(|s| set(s, on)) }/>
+                {label}
+            </label>
+        </div>
+    }
+}
+
+fn field_error(errors: RwSignal<Vec<FieldError>>, field: &'static str) -> impl Fn() -> Option<AnyView> {
+    move || {
+        errors.with(|e| e.iter().find(|e| e.field == field).map(|e| view! { <p class="field-error">{e.message.clone()}</p> }.into_any()))
+    }
+}
+
+/// The site secret that signs webhook requests, for the receiver to check them.
+#[component]
+fn Secret() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let secret = RwSignal::new(None::<String>);
+    let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+    spawn_local(async move {
+        if let Ok((200, text)) = natter_widget::net::get(&format!("{}/v1/console/secret", edge()), Some(&token)).await {
+            secret.set(json::parse::<SiteSecret>(&text).map(|s| s.secret));
+        }
+    });
+    view! {
+        <div class="field">
+            <label>"Site secret (checks the X-Natter-Signature header)"
+                <input type="text" readonly class="secret" prop:value=move || secret.get().unwrap_or_default()/>
+            </label>
+        </div>
+    }
+}
+
+#[component]
+fn SuggestsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let count = move || settings.with(|s| s.suggests.len());
+    let full = move || count() >= MAX_SUGGESTS;
+    let row = move |i: usize| {
+        let text = Signal::derive(move || settings.with(|s| s.suggests.get(i).map(|s| s.text.clone()).unwrap_or_default()));
+        let priority = move || settings.with(|s| s.suggests.get(i).map_or(1, |s| s.priority)).to_string();
+        view! {
+            <li class="suggest-row">
+                <input type="text" aria-label=format!("Suggest {} text", i + 1) maxlength="200" prop:value=move || text.get()
+                    on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.text = v }) }/>
+                <input type="number" min="1" max="255" aria-label=format!("Suggest {} priority", i + 1) prop:value=priority
+                    on:input=move |ev| {
+                        let p = event_target_value(&ev).parse().unwrap_or(1);
+                        settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.priority = p })
+                    }/>
+                <button type="button" aria-label=format!("Delete suggest {}", i + 1)
+                    on:click=move |_| settings.update(|s| { if i < s.suggests.len() { s.suggests.remove(i); } })>"Delete"</button>
+            </li>
+        }
+    };
+    view! {
+        <fieldset>
+            <legend>"Suggests: questions the visitor sends with one click (priority 1 first)"</legend>
+            <ul class="suggest-list">{move || (0..count()).map(row).collect_view()}</ul>
+            <button type="button" disabled=full
+                on:click=move |_| settings.update(|s| s.suggests.push(Suggest { text: String::new(), priority: 1 }))>"Add suggest"</button>
+            {field_error(errors, "suggests")}
+        </fieldset>
+    }
+}
+
+#[component]
+fn ContactsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let input = move |kind: Messenger| {
+        let value = Signal::derive(move || {
+            settings.with(|s| s.contacts.iter().find(|c| c.kind == kind).map(|c| c.value.clone()).unwrap_or_default())
+        });
+        let set = move |v: String| {
+            settings.update(|s| match (s.contacts.iter().position(|c| c.kind == kind), v.trim().is_empty()) {
+                (Some(i), true) => {
+                    s.contacts.remove(i);
+                }
+                (Some(i), false) => s.contacts[i].value = v,
+                (None, false) => s.contacts.push(Contact { kind, value: v }),
+                (None, true) => {}
+            })
+        };
+        let link = move || {
+            let v = value.get();
+            (!v.trim().is_empty()).then(|| match kind.link(&v) {
+                Ok(link) => view! { <span class="link-preview">{link}</span> }.into_any(),
+                Err(why) => view! { <span class="field-error">{why}</span> }.into_any(),
+            })
+        };
+        view! {
+            <div class="field">
+                <label>{kind.title()}
+                    <input type="text" placeholder=kind.hint() prop:value=move || value.get() on:input=move |ev| set(event_target_value(&ev))/>
+                </label>
+                {link}
+            </div>
+        }
+    };
+    view! {
+        <fieldset>
+            <legend>"Messenger buttons (leave empty to hide)"</legend>
+            {Messenger::ALL.into_iter().map(input).collect_view()}
+            {field_error(errors, "contacts")}
+        </fieldset>
+    }
+}
+
+#[component]
+pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let introduce = move |pick: fn(&IntroduceForm) -> Need| Signal::derive(move || settings.with(|s| wire_name(&pick(&s.introduce))));
+    view! {
+        <fieldset>
+            <legend>"When no operator is online"</legend>
+            <SelectField label="Offline mode"
+                options=vec![("form".into(), "Show the offline form"), ("hide".into(), "Hide the widget")]
+                value=Signal::derive(move || settings.with(|s| wire_name(&s.offline_mode)))
+                on_change=Callback::new(move |v: String| if let Some(m) = from_wire(&v) { settings.update(|s| s.offline_mode = m) })/>
+            <TextField label="Webhook URL for offline messages (https)".to_owned() field="webhook_url".to_owned()
+                value=Signal::derive(move || settings.with(|s| s.webhook_url.clone().unwrap_or_default()))
+                on_input=Callback::new(move |v: String| settings.update(|s| s.webhook_url = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))
+                errors/>
+            <Secret/>
+        </fieldset>
+        <fieldset>
+            <legend>"Introduce yourself form"</legend>
+            <SelectField label="Ask for e-mail" options=need_options() value=introduce(|f| f.email)
+                on_change=Callback::new(move |v: String| if let Some(n) = from_wire(&v) { settings.update(|s| s.introduce.email = n) })/>
+            <SelectField label="Ask for a phone number" options=need_options() value=introduce(|f| f.phone)
+                on_change=Callback::new(move |v: String| if let Some(n) = from_wire(&v) { settings.update(|s| s.introduce.phone = n) })/>
+            <Check label="Before the first message, when online" settings get=|s| s.introduce.modal_online set=|s, on| s.introduce.modal_online = on/>
+            <Check label="Before the first message, when offline" settings get=|s| s.introduce.modal_offline set=|s, on| s.introduce.modal_offline = on/>
+        </fieldset>
+        <Check label="Visitors may attach files (online only)" settings get=|s| s.files set=|s, on| s.files = on/>
+        <SuggestsEditor settings errors/>
+        <ContactsEditor settings errors/>
+    }
+}
