@@ -6,7 +6,9 @@
 
 use natter_shared::contact::VisitorDetails;
 use natter_shared::ids::{ClientMessageId, Seq};
-use natter_shared::limits::{check_message, clip_context};
+use natter_shared::files::Attachment;
+use natter_shared::ids::{ConversationId, SiteId};
+use natter_shared::limits::{check_caption, check_message, clip_context};
 use natter_shared::protocol::{
     parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message, OfflineNotice,
     PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
@@ -55,7 +57,12 @@ CREATE TABLE IF NOT EXISTS details (
     phone TEXT NOT NULL
 );
 -- Messages left through the offline form.
-CREATE TABLE IF NOT EXISTS offline_messages (seq INTEGER PRIMARY KEY);";
+CREATE TABLE IF NOT EXISTS offline_messages (seq INTEGER PRIMARY KEY);
+-- The file a message carries (JSON of shared::files::Attachment).
+CREATE TABLE IF NOT EXISTS attachments (seq INTEGER PRIMARY KEY, attachment TEXT NOT NULL);";
+
+/// Messages with their file, if any.
+const MESSAGES: &str = "SELECT m.*, a.attachment FROM messages m LEFT JOIN attachments a ON a.seq = m.seq";
 
 /// What a socket carries through hibernation (its attachment).
 #[derive(Serialize, Deserialize)]
@@ -106,6 +113,8 @@ struct MessageRow {
     author_name: String,
     body: String,
     at: u64,
+    #[serde(default)]
+    attachment: Option<String>,
 }
 
 impl MessageRow {
@@ -116,6 +125,7 @@ impl MessageRow {
             author: Author { kind: kind_from_column(&self.author_kind)?, name: self.author_name },
             text: self.body,
             at: self.at,
+            attachment: self.attachment.map(|json| serde_json::from_str(&json)).transpose()?,
         })
     }
 }
@@ -244,7 +254,7 @@ impl Conversation {
 
     fn messages_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
         let rows: Vec<MessageRow> =
-            self.sql().exec("SELECT * FROM messages WHERE seq > ? ORDER BY seq", vec![int(after.0)])?.to_array()?;
+            self.sql().exec(&format!("{MESSAGES} WHERE m.seq > ? ORDER BY m.seq"), vec![int(after.0)])?.to_array()?;
         rows.into_iter().map(MessageRow::into_message).collect()
     }
 
@@ -280,7 +290,9 @@ impl Conversation {
                 }
                 Ok(())
             }
-            ClientFrame::Send { client_id, text, offline } => self.on_send(ws, &socket, client_id, &text, offline).await,
+            ClientFrame::Send { client_id, text, offline, attachment } => {
+                self.on_send(ws, &socket, client_id, &text, offline, attachment).await
+            }
             ClientFrame::Introduce { details } if role == AuthorKind::Visitor => {
                 if !details.is_acceptable() {
                     return Err(EdgeError::BadRequest("These details are not valid: check the name, e-mail and phone".into()));
@@ -411,9 +423,14 @@ impl Conversation {
         client_id: ClientMessageId,
         text: &str,
         offline: bool,
+        attachment: Option<Attachment>,
     ) -> EdgeResult<()> {
-        let text = check_message(text)?;
         let author = &socket.participant;
+        let attachment = match attachment {
+            Some(claimed) => Some(self.stored_file(&author.site, &author.conversation, &claimed.key).await?),
+            None => None,
+        };
+        let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
         if self.meta()?.is_none() {
             // Only a visitor's first message creates a conversation.
             self.create(socket)?;
@@ -452,6 +469,12 @@ impl Conversation {
             )?
             .to_array()?;
         let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("Insert returned no seq".into()))?.seq);
+        if let Some(attachment) = &attachment {
+            self.sql().exec(
+                "INSERT INTO attachments (seq, attachment) VALUES (?, ?)",
+                vec![int(seq.0), serde_json::to_string(attachment)?.into()],
+            )?;
+        }
         // Whoever writes has read everything before their own message.
         self.mark_read(author.role, seq)?;
         if offline {
@@ -468,16 +491,35 @@ impl Conversation {
             author: Author { kind: author.role, name: author_name },
             text: text.to_owned(),
             at,
+            attachment,
         };
         self.broadcast(None, &ServerFrame::Message(message));
         self.report_to_site().await;
         Ok(())
     }
 
+    /// The file a message claims, as actually stored: it must have been uploaded to
+    /// this conversation, and its name, type and size are read from the store, not
+    /// taken from the client.
+    async fn stored_file(&self, site: &SiteId, conversation: &ConversationId, key: &str) -> EdgeResult<Attachment> {
+        let prefix = format!("{site}/{conversation}/");
+        let refused = || EdgeError::BadRequest("The file is not one uploaded to this conversation".into());
+        if !key.strip_prefix(&prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/')) {
+            return Err(refused());
+        }
+        let object = self.env.bucket("FILES")?.head(key).await?.ok_or_else(refused)?;
+        Ok(Attachment {
+            key: key.to_owned(),
+            name: object.custom_metadata()?.remove("name").unwrap_or_else(|| "file".into()),
+            content_type: object.http_metadata().content_type.unwrap_or_default(),
+            size: object.size(),
+        })
+    }
+
     /// Hands an offline message to the site, which posts it to the owner's webhook.
     async fn notify_offline(&self, seq: Seq) -> EdgeResult<()> {
         let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("Offline message without a conversation".into()))?;
-        let rows: Vec<MessageRow> = self.sql().exec("SELECT * FROM messages WHERE seq = ?", vec![int(seq.0)])?.to_array()?;
+        let rows: Vec<MessageRow> = self.sql().exec(&format!("{MESSAGES} WHERE m.seq = ?"), vec![int(seq.0)])?.to_array()?;
         let message = rows.into_iter().next().ok_or_else(|| EdgeError::Internal("Offline message not stored".into()))?;
         let details = self.details()?;
         let site = natter_shared::ids::SiteId::parse(&meta.site)?;
@@ -523,7 +565,7 @@ impl Conversation {
     fn summary(&self) -> EdgeResult<Option<(String, ConversationSummary)>> {
         let Some(meta) = self.meta()? else { return Ok(None) };
         let last: Vec<MessageRow> =
-            self.sql().exec("SELECT * FROM messages ORDER BY seq DESC LIMIT 1", None)?.to_array()?;
+            self.sql().exec(&format!("{MESSAGES} ORDER BY m.seq DESC LIMIT 1"), None)?.to_array()?;
         let Some(last) = last.into_iter().next() else { return Ok(None) };
         let unread: Vec<CountRow> = self
             .sql()
@@ -543,7 +585,10 @@ impl Conversation {
         let summary = ConversationSummary {
             id: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
             visitor_name: meta.visitor_name.clone(),
-            last_text: last.text.chars().take(200).collect(),
+            last_text: match (&last.attachment, last.text.is_empty()) {
+                (Some(file), true) => format!("File: {}", file.name),
+                _ => last.text.chars().take(200).collect(),
+            },
             last_author: last.author.kind,
             last_at: last.at,
             last_seq: last.seq,

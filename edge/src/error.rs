@@ -27,6 +27,8 @@ pub enum EdgeError {
     MethodNotAllowed(String),
     #[error("The settings were not saved: {} field(s) need attention", .0.len())]
     InvalidSettings(Vec<FieldError>),
+    #[error("{0}")]
+    File(natter_shared::files::FileProblem),
     #[error("The server failed: {0}")]
     Internal(String),
     /// A Durable Object refused the request; its answer is passed on as it is.
@@ -62,6 +64,8 @@ impl EdgeError {
             EdgeError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
             EdgeError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             EdgeError::UnsupportedProtocol(_) => ErrorCode::UnsupportedProtocol,
+            EdgeError::File(natter_shared::files::FileProblem::TooBig { .. }) => ErrorCode::FileTooLarge,
+            EdgeError::File(_) => ErrorCode::UnsupportedFile,
             EdgeError::Internal(_) => ErrorCode::Internal,
         };
         ErrorBody { code, message: self.to_string() }
@@ -80,6 +84,8 @@ impl EdgeError {
             EdgeError::NotFound(_) => 404,
             EdgeError::MethodNotAllowed(_) => 405,
             EdgeError::InvalidSettings(_) => 422,
+            EdgeError::File(natter_shared::files::FileProblem::TooBig { .. }) => 413,
+            EdgeError::File(_) => 415,
             EdgeError::Internal(_) => 500,
             EdgeError::Upstream { status, .. } => *status,
         }

@@ -16,7 +16,11 @@
 //! | `GET /v1/console/inbox/ws?v=1&token=` | console | the live inbox |
 //! | `GET /v1/console/conversations/{id}/ws?v=1&token=` | console | an operator's conversation socket |
 //! | `GET /v1/console/conversations/{id}/messages` | console | the whole history ([`History`]) |
+//! | `POST /v1/conversations/{id}/files?name=` | widget | uploads a file (if the site allows files) → [`Attachment`] |
+//! | `POST /v1/console/conversations/{id}/files?name=` | console | uploads a file as an operator → [`Attachment`] |
+//! | `GET /v1/files/{site}/{conversation}/{random}` | anyone with the link | the file: images inline, the rest as a download, `nosniff` |
 
+use natter_shared::files::{self, Attachment};
 use natter_shared::ids::{ConversationId, SiteId, VisitorId};
 use natter_shared::protocol::{
     AuthorKind, History, OperatorSession, Role, SettingsDocument, SignIn, SiteSecret, SiteStatus, VisitorSession,
@@ -74,7 +78,21 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (Method::Get, ["v1", "console", "inbox", "ws"]) => inbox_socket(&req, env).await,
         (Method::Get, ["v1", "console", "conversations", id, "ws"]) => operator_socket(&req, env, id).await,
         (Method::Get, ["v1", "console", "conversations", id, "messages"]) => history(&req, env, id).await,
-        (_, ["v1", "sites", _, "visitors" | "widget" | "status"] | ["v1", "console", "sign-in" | "settings" | "secret"]) => {
+        (Method::Post, ["v1", "conversations", id, "files"]) => {
+            let (claims, conversation) = visitor_grant(&req, env, id)?;
+            let site: SettingsDocument = internal::call(&site_stub(env, &claims.site)?, "/settings", &claims.site, None::<&()>).await?;
+            if !site.settings.files {
+                return Err(EdgeError::Forbidden("This site does not accept files from visitors"));
+            }
+            upload(&mut req, env, &claims.site, &conversation).await
+        }
+        (Method::Post, ["v1", "console", "conversations", id, "files"]) => {
+            let conversation = ConversationId::parse(id)?;
+            let claims = auth::operator(env, &auth::bearer(&req)?)?;
+            upload(&mut req, env, &claims.site, &conversation).await
+        }
+        (Method::Get, ["v1", "files", site, conversation, random]) => download(env, &format!("{site}/{conversation}/{random}")).await,
+        (_, ["v1", "sites", _, "visitors" | "widget" | "status"] | ["v1", "console", "sign-in" | "settings" | "secret"] | ["v1", "conversations", _, "files"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
         _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),
@@ -275,4 +293,55 @@ async fn history(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
     let participant = operator_participant(req, claims, conversation);
     let history: History = internal::call(&stub, "/history", &participant, None::<&()>).await?;
     Ok(Response::from_json(&history)?)
+}
+
+/// Stores an uploaded file with its conversation. The declared length is checked before
+/// the body is read, the bytes after; the name decides the type (allow-list) and
+/// images and PDFs must start as they should.
+async fn upload(req: &mut Request, env: &Env, site: &SiteId, conversation: &ConversationId) -> EdgeResult<Response> {
+    let url = req.url()?;
+    let name = url.query_pairs().find(|(k, _)| k == "name").map(|(_, v)| files::clean_name(&v));
+    let name = name.ok_or_else(|| EdgeError::BadRequest("Say the file's name: ?name=".into()))?;
+    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    files::check(&name, declared.max(1)).map_err(EdgeError::File)?;
+    let bytes = req.bytes().await?;
+    let content_type = files::check_bytes(&name, &bytes).map_err(EdgeError::File)?;
+    let random: String = auth::random_bytes()?.iter().map(|b| format!("{b:02x}")).collect();
+    let attachment = Attachment {
+        key: format!("{site}/{conversation}/{random}"),
+        name: name.clone(),
+        content_type: content_type.into(),
+        size: bytes.len() as u64,
+    };
+    let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
+    env.bucket("FILES")?
+        .put(attachment.key.as_str(), bytes)
+        .http_metadata(metadata)
+        .custom_metadata([("name".to_owned(), name)])
+        .execute()
+        .await?;
+    Ok(Response::from_json(&attachment)?.with_status(201))
+}
+
+/// Serves a stored file. Only images are shown inline; everything else downloads, and
+/// nothing is sniffed or allowed to run.
+async fn download(env: &Env, key: &str) -> EdgeResult<Response> {
+    let object = env.bucket("FILES")?.get(key).execute().await?;
+    let object = object.ok_or_else(|| EdgeError::NotFound("No such file".into()))?;
+    let name = object.custom_metadata()?.remove("name").unwrap_or_else(|| "file".into());
+    let content_type = object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
+    let body = object.body().ok_or_else(|| EdgeError::NotFound("No such file".into()))?.bytes().await?;
+    let disposition = if content_type.starts_with("image/") { "inline" } else { "attachment" };
+    let encoded: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let mut response = Response::from_bytes(body)?;
+    let headers = response.headers_mut();
+    headers.set("Content-Type", &content_type)?;
+    headers.set("Content-Disposition", &format!("{disposition}; filename*=UTF-8''{encoded}"))?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    headers.set("Content-Security-Policy", "default-src 'none'; sandbox")?;
+    headers.set("Cache-Control", "private, max-age=31536000, immutable")?;
+    Ok(response)
 }

@@ -3,6 +3,7 @@
 //! drawn before the Wasm loads): keep the two in step.
 
 use crate::contact::DetailProblem;
+use crate::files::FileProblem;
 use crate::settings::{Language, Texts, WidgetSettings};
 
 /// The widget's words in one language.
@@ -57,6 +58,13 @@ pub struct Strings {
     /// "Scan with your phone's camera to continue in {app}.", split around the app.
     pub scan_hint: (&'static str, &'static str),
     pub open_here: &'static str,
+    pub attach: &'static str,
+    pub uploading: &'static str,
+    pub upload_failed: &'static str,
+    pub file_too_big: &'static str,
+    pub file_empty: &'static str,
+    /// "Files of type .{ext} cannot be sent…", split around the extension.
+    pub file_type: (&'static str, &'static str),
 }
 
 pub const EN: Strings = Strings {
@@ -104,6 +112,12 @@ pub const EN: Strings = Strings {
     contact_us: "Or write to us in",
     scan_hint: ("Scan with your phone's camera to continue in ", "."),
     open_here: "Open on this device",
+    attach: "Attach a file",
+    uploading: "Sending the file…",
+    upload_failed: "The file was not sent: ",
+    file_too_big: "The file is too big: at most 10 MB.",
+    file_empty: "The file is empty.",
+    file_type: ("Files of type .", " cannot be sent. Send images, PDF, text or office documents."),
 };
 
 pub const RU: Strings = Strings {
@@ -151,6 +165,12 @@ pub const RU: Strings = Strings {
     contact_us: "Или напишите нам в",
     scan_hint: ("Наведите камеру телефона, чтобы продолжить в ", "."),
     open_here: "Открыть на этом устройстве",
+    attach: "Прикрепить файл",
+    uploading: "Файл отправляется…",
+    upload_failed: "Файл не отправлен: ",
+    file_too_big: "Файл слишком большой: не больше 10 МБ.",
+    file_empty: "Файл пустой.",
+    file_type: ("Файлы типа .", " отправить нельзя. Отправьте изображение, PDF, текст или офисный документ."),
 };
 
 impl Strings {
@@ -176,6 +196,16 @@ impl Strings {
             DetailProblem::TooLong => self.name_too_long,
             DetailProblem::BadEmail => self.bad_email,
             DetailProblem::BadPhone => self.bad_phone,
+        }
+    }
+
+    /// Why a file cannot be sent.
+    pub fn file_problem(&self, problem: &FileProblem) -> String {
+        match problem {
+            FileProblem::TooBig { .. } => self.file_too_big.to_owned(),
+            FileProblem::Empty => self.file_empty.to_owned(),
+            FileProblem::Type(ext) => format!("{}{ext}{}", self.file_type.0, self.file_type.1),
+            FileProblem::Mismatch => self.upload_failed.to_owned(),
         }
     }
 
@@ -235,7 +265,8 @@ mod tests {
                 strings.introduce_hint, strings.your_details, strings.name, strings.email, strings.phone,
                 strings.contact, strings.optional, strings.save, strings.cancel, strings.missing,
                 strings.name_too_long, strings.bad_email, strings.bad_phone, strings.suggests, strings.contact_us,
-                strings.open_here,
+                strings.open_here, strings.attach, strings.uploading, strings.upload_failed,
+                strings.file_too_big, strings.file_empty,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

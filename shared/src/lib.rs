@@ -4,6 +4,7 @@
 
 pub mod contact;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod ids;
 pub mod limits;

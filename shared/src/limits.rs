@@ -26,6 +26,15 @@ pub fn check_message(text: &str) -> Result<&str, Error> {
     Ok(text)
 }
 
+/// Like [`check_message`], for a message that carries a file: its text may be empty.
+pub fn check_caption(text: &str) -> Result<&str, Error> {
+    if text.trim().is_empty() {
+        Ok("")
+    } else {
+        check_message(text)
+    }
+}
+
 /// Checks a raw frame's size before it is parsed.
 pub fn check_frame_size(bytes: usize) -> Result<(), Error> {
     if bytes > MAX_FRAME_BYTES {

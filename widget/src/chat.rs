@@ -7,6 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::contact::{Messenger, VisitorDetails};
+use natter_shared::files::{self, Attachment};
 use natter_shared::i18n::{self, Strings};
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::settings::{Language, OfflineMode, Texts, WidgetSettings};
@@ -92,6 +93,8 @@ pub struct Chat {
     pub offline_sent: RwSignal<Option<(ClientMessageId, String)>>,
     /// The messenger whose QR code is shown (desktop), with its link.
     pub qr: RwSignal<Option<(Messenger, String)>>,
+    /// A file is being uploaded.
+    pub uploading: RwSignal<bool>,
     /// The visitor's identity; replaced if the edge stops accepting it.
     session: StoredValue<Option<VisitorSession>>,
     outbox: StoredValue<Outbox>,
@@ -138,6 +141,7 @@ impl Chat {
             editing: RwSignal::new(false),
             offline_sent: RwSignal::new(None),
             qr: RwSignal::new(None),
+            uploading: RwSignal::new(false),
             session: StoredValue::new(None),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             socket: StoredValue::new_local(None),
@@ -300,6 +304,56 @@ impl Chat {
         }
     }
 
+    /// Whether the visitor may attach files now: the site allows it, online only.
+    pub fn files_allowed(&self) -> bool {
+        self.online.get() && self.settings.with(|s| s.files)
+    }
+
+    /// The address of a stored file.
+    pub fn file_url(&self, attachment: &Attachment) -> String {
+        self.config.with_value(|c| c.edge.clone()) + &attachment.path()
+    }
+
+    /// Uploads a file the visitor chose and sends it as a message. Checked here first so
+    /// a wrong file is refused at once, in the visitor's words; the edge checks again.
+    pub fn attach(self, file: web_sys::File) {
+        if let Err(problem) = files::check(&file.name(), file.size() as u64) {
+            self.problem.set(Some(self.strings().file_problem(&problem)));
+            return;
+        }
+        spawn_local(async move {
+            self.uploading.set(true);
+            // Chosen right after opening: the visitor's identity may still be on its way.
+            let session = loop {
+                match self.session.get_value() {
+                    Some(session) => break session,
+                    None => sleep(100).await,
+                }
+            };
+            let url = self.config.with_value(|c| {
+                let name = js_sys::encode_uri_component(&file.name());
+                format!("{}/v1/conversations/{}/files?name={name}", c.edge, session.conversation)
+            });
+            let result = net::upload::<Attachment>(&url, &file, &session.token).await;
+            self.uploading.set(false);
+            match result {
+                Ok(attachment) => match Pending::file(attachment, &net::random_id(), now()) {
+                    Ok(pending) => self.queue(pending),
+                    Err(e) => self.problem.set(Some(e.to_string())),
+                },
+                Err(e) => self.problem.set(Some(format!("{}{}", self.strings().upload_failed, e.0))),
+            }
+        });
+    }
+
+    /// Shows a message as pending, keeps it in the outbox and sends it.
+    fn queue(&self, pending: Pending) {
+        self.log.update(|log| log.add_pending(&pending, me()));
+        let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
+        self.problem.set((!kept).then(|| self.strings().cannot_store.into()));
+        self.with_socket(|socket| socket.send(&pending.frame()));
+    }
+
     /// Sends what the visitor typed; returns its id, or `None` (and says why) if it
     /// cannot be sent. With no operator online it is an offline message.
     pub fn send(&self, text: &str) -> Option<ClientMessageId> {
@@ -311,11 +365,9 @@ impl Chat {
             }
         };
         pending.offline = !self.online.get_untracked();
-        self.log.update(|log| log.add_pending(&pending, me()));
-        let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
-        self.problem.set((!kept).then(|| self.strings().cannot_store.into()));
-        self.with_socket(|socket| socket.send(&send_frame(&pending)));
-        Some(pending.client_id)
+        let id = pending.client_id.clone();
+        self.queue(pending);
+        Some(id)
     }
 
     pub fn typing(&self, typing: bool) {
@@ -389,7 +441,7 @@ impl Listener for Chat {
         }
         // Everything not acked yet goes again; the edge stores each client id once.
         for pending in self.outbox.with_value(Outbox::items) {
-            socket.send(&send_frame(&pending));
+            socket.send(&pending.frame());
         }
     }
 
@@ -408,10 +460,6 @@ impl Listener for Chat {
     fn keeps_failing(&self) {
         spawn_local(self.check_session());
     }
-}
-
-fn send_frame(pending: &Pending) -> ClientFrame {
-    ClientFrame::Send { client_id: pending.client_id.clone(), text: pending.text.clone(), offline: pending.offline }
 }
 
 thread_local! {

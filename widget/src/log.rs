@@ -2,6 +2,7 @@
 //! ones still pending, reconciled by client message id when the server echoes them.
 //! Pure data, so it is tested natively.
 
+use natter_shared::files::Attachment;
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::limits::check_message;
 use natter_shared::protocol::{Author, AuthorKind, Message, Millis};
@@ -17,13 +18,33 @@ pub struct Pending {
     /// Left with no operator online: the site is notified (see `ClientFrame::Send`).
     #[serde(default)]
     pub offline: bool,
+    /// A file uploaded already; the text may then be empty.
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
 }
 
 impl Pending {
     /// A message just typed, checked against the limits (trimmed, not empty, not too
     /// long) before anything is queued; `client_id` is fresh randomness.
     pub fn typed(text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
-        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false })
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false, attachment: None })
+    }
+}
+
+impl Pending {
+    /// The frame that sends it (again: the edge stores each client id once).
+    pub fn frame(&self) -> natter_shared::protocol::ClientFrame {
+        natter_shared::protocol::ClientFrame::Send {
+            client_id: self.client_id.clone(),
+            text: self.text.clone(),
+            offline: self.offline,
+            attachment: self.attachment.clone(),
+        }
+    }
+
+    /// A file just uploaded, sent without text.
+    pub fn file(attachment: Attachment, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: String::new(), at, offline: false, attachment: Some(attachment) })
     }
 }
 
@@ -36,6 +57,7 @@ pub struct Entry {
     pub author: Author,
     pub text: String,
     pub at: Millis,
+    pub attachment: Option<Attachment>,
 }
 
 /// Where a visitor's own message stands.
@@ -67,6 +89,7 @@ impl Log {
             author,
             text: pending.text.clone(),
             at: pending.at,
+            attachment: pending.attachment.clone(),
         });
     }
 
@@ -92,6 +115,7 @@ impl Log {
                 author: message.author,
                 text: message.text,
                 at: message.at,
+                attachment: message.attachment,
             }),
         }
         self.sort();
@@ -151,13 +175,13 @@ mod tests {
     }
 
     fn stored(seq: u64, id: &str, kind: AuthorKind) -> Message {
-        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into() }, text: id.into(), at: seq }
+        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into() }, text: id.into(), at: seq, attachment: None }
     }
 
     #[test]
     fn a_pending_message_is_reconciled_by_its_echo_and_ack() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false }, visitor());
+        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false, attachment: None }, visitor());
         assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Pending);
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.ack(&cid("a"), Seq(1));
@@ -177,7 +201,7 @@ mod tests {
     #[test]
     fn stored_messages_come_in_seq_order_before_pending_ones() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false, attachment: None }, visitor());
         log.apply(stored(2, "b", AuthorKind::Operator));
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.apply(stored(2, "b", AuthorKind::Operator));
@@ -190,7 +214,7 @@ mod tests {
     fn a_fresh_conversation_keeps_only_what_is_pending() {
         let mut log = Log::default();
         log.apply(stored(1, "a", AuthorKind::Operator));
-        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false, attachment: None }, visitor());
         log.keep_pending();
         let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
         assert_eq!(ids, ["p"]);

@@ -54,7 +54,24 @@ pub async fn request<B: Serialize, R: DeserializeOwned>(
         headers.set("Authorization", &format!("Bearer {token}"))?;
     }
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(url, &init)?;
+    answer(url, &init).await
+}
+
+/// `POST`s a file's bytes with a bearer token; the edge answers what it stored (an
+/// [`Attachment`](natter_shared::files::Attachment)) or why not.
+pub async fn upload<R: DeserializeOwned>(url: &str, file: &web_sys::File, token: &str) -> Result<R, NetError> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    let headers = web_sys::Headers::new()?;
+    headers.set("Authorization", &format!("Bearer {token}"))?;
+    init.set_headers(&headers);
+    init.set_body(file);
+    answer(url, &init).await
+}
+
+/// Fetches, then reads a JSON answer or the edge's error body.
+async fn answer<R: DeserializeOwned>(url: &str, init: &RequestInit) -> Result<R, NetError> {
+    let request = web_sys::Request::new_with_str_and_init(url, init)?;
     let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request)).await?.dyn_into()?;
     let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
     if !response.ok() {

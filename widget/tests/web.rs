@@ -113,7 +113,7 @@ fn frames_go_through_the_browsers_json_unchanged() {
     assert_eq!(json::parse::<ServerFrame>("not json"), None);
     assert_eq!(json::parse::<ServerFrame>(r#"{"type":"ack","client_id":"has space","seq":1}"#), None);
 
-    let frame = ClientFrame::Send { client_id: ClientMessageId::parse("c-2").unwrap(), text: "привет".into(), offline: false };
+    let frame = ClientFrame::Send { client_id: ClientMessageId::parse("c-2").unwrap(), text: "привет".into(), offline: false, attachment: None };
     let printed = json::to_string(&frame).unwrap();
     assert_eq!(printed, r#"{"type":"send","client_id":"c-2","text":"привет"}"#);
     assert_eq!(json::parse::<ClientFrame>(&printed), Some(frame));

@@ -4,7 +4,9 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, Seq};
+use wasm_bindgen::JsCast;
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_widget::json;
 use natter_widget::log::{Log, Pending};
@@ -49,18 +51,41 @@ impl Thread {
 
 
     fn send(&self, name: &str, text: &str) -> bool {
-        let pending = match Pending::typed(text, &net::random_id(), js_sys::Date::now() as u64) {
-            Ok(pending) => pending,
+        match Pending::typed(text, &net::random_id(), js_sys::Date::now() as u64) {
+            Ok(pending) => {
+                self.queue(name, pending);
+                true
+            }
             Err(e) => {
                 self.problem.set(Some(e.to_string()));
-                return false;
+                false
             }
-        };
+        }
+    }
+
+    /// Shows a reply as pending, keeps it in the outbox and sends it.
+    fn queue(&self, name: &str, pending: Pending) {
         self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into() }));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         self.problem.set((!kept).then(|| "This browser does not let the console keep unsent replies.".into()));
-        self.socket_send(&ClientFrame::Send { client_id: pending.client_id, text: pending.text, offline: false });
-        true
+        self.socket_send(&pending.frame());
+    }
+
+    /// Uploads a file and sends it as a reply; the edge says why if it refuses.
+    fn attach(self, file: web_sys::File, name: String, token: String, conversation: ConversationId) {
+        leptos::task::spawn_local(async move {
+            let edge = crate::session::edge();
+            let file_name = js_sys::encode_uri_component(&file.name());
+            let url = format!("{edge}/v1/console/conversations/{conversation}/files?name={file_name}");
+            self.problem.set(Some(format!("Sending {}…", file.name())));
+            match net::upload::<Attachment>(&url, &file, &token).await {
+                Ok(attachment) => match Pending::file(attachment, &net::random_id(), js_sys::Date::now() as u64) {
+                    Ok(pending) => self.queue(&name, pending),
+                    Err(e) => self.problem.set(Some(e.to_string())),
+                },
+                Err(e) => self.problem.set(Some(format!("The file was not sent: {}", e.0))),
+            }
+        });
     }
 
     fn socket_send(&self, frame: &ClientFrame) {
@@ -72,8 +97,8 @@ impl Listener for Thread {
     fn opened(&self, socket: &Socket) {
         let after = self.log.with_untracked(Log::last_seq);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: None });
-        for p in self.outbox.with_value(Outbox::items) {
-            socket.send(&ClientFrame::Send { client_id: p.client_id, text: p.text, offline: false });
+        for pending in self.outbox.with_value(Outbox::items) {
+            socket.send(&pending.frame());
         }
     }
 
@@ -173,7 +198,16 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                         view! {
                             <li class="message" class:mine=mine>
                                 <span class="author">{e.author.name.clone()}</span>
-                                <span class="text">{e.text.clone()}</span>
+                                {e.attachment.clone().map(|file| {
+                                    let url = format!("{}{}", crate::session::edge(), file.path());
+                                    if file.is_image() {
+                                        let src = url.clone();
+                                        view! { <a class="file" href=url target="_blank" rel="noopener noreferrer"><img class="thumb" src=src alt=file.name/></a> }.into_any()
+                                    } else {
+                                        view! { <a class="file" href=url download=file.name.clone()>{format!("{} ({} KB)", file.name, file.size.div_ceil(1024))}</a> }.into_any()
+                                    }
+                                })}
+                                {(!e.text.is_empty()).then(|| view! { <span class="text">{e.text.clone()}</span> })}
                                 <span class="meta">{state}{move || read().then_some(" · Read")}</span>
                             </li>
                         }
@@ -197,6 +231,17 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                         if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); submit(); }
                     }
                 ></textarea>
+                <label class="attach">
+                    <input type="file" aria-label="Attach a file" on:change=move |ev: web_sys::Event| {
+                        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+                        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+                            let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+                            thread.attach(file, my_name(), token, id.clone());
+                        }
+                        input.set_value("");
+                    }/>
+                    "Attach"
+                </label>
                 <button type="submit">"Send"</button>
             </form>
         </section>

@@ -182,6 +182,7 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = RwSignal::new(WidgetSettings::default());
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let status = RwSignal::new(None::<String>);
+    let loaded = RwSignal::new(false);
     let token = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
     let site = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.site.to_string()).unwrap_or_default());
 
@@ -190,6 +191,7 @@ pub fn SettingsPage() -> impl IntoView {
             Ok((200, text)) => {
                 if let Some(document) = json::parse::<SettingsDocument>(&text) {
                     settings.set(document.settings);
+                    loaded.set(true);
                 }
             }
             _ => status.set(Some("The settings could not be loaded.".into())),
@@ -244,6 +246,8 @@ pub fn SettingsPage() -> impl IntoView {
         <section class="settings" aria-label="Widget settings">
             <div class="settings-form">
                 <h2>"Widget settings"</h2>
+                // Nothing can be changed before the saved settings arrive (they would overwrite it).
+                <fieldset class="all" disabled=move || !loaded.get()>
                 <SelectField label="Position"
                     options=Position::ALL.iter().map(|p| (position_class(*p).to_owned(), position_label(*p))).collect()
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.position)))
@@ -286,6 +290,7 @@ pub fn SettingsPage() -> impl IntoView {
                     </fieldset>
                 }).collect_view()}
                 <ContactSettings settings errors/>
+                </fieldset>
                 <div class="actions">
                     <button class="save" on:click=save>"Save"</button>
                     <p class="status" role="status" aria-label="Save status">{move || status.get()}</p>

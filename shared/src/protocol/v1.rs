@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::contact::VisitorDetails;
+use crate::files::Attachment;
 use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
 use crate::limits::check_frame_size;
 use crate::settings::{FieldError, WidgetSettings};
@@ -38,8 +39,11 @@ pub struct Message {
     pub seq: Seq,
     pub client_id: ClientMessageId,
     pub author: Author,
+    /// May be empty when the message carries a file.
     pub text: String,
     pub at: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
 }
 
 /// What the visitor's page tells about where the visitor is (sent in `hello`).
@@ -92,6 +96,9 @@ pub enum ClientFrame {
         /// Written with no operator online (the offline form): the site is notified.
         #[serde(default, skip_serializing_if = "is_false")]
         offline: bool,
+        /// A file uploaded first (`POST …/files`); the text may then be empty.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<Attachment>,
     },
     /// The visitor's own details ("Introduce yourself"); sent again on every connect.
     Introduce { details: VisitorDetails },
@@ -200,6 +207,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A settings document was refused; `fields` says where and why.
     InvalidSettings,
+    /// A file over the size limit.
+    FileTooLarge,
+    /// A file of a type that is not accepted, or not what its name says.
+    UnsupportedFile,
     Internal,
     #[serde(other)]
     Unknown,
@@ -347,6 +358,7 @@ mod tests {
             author: Author { kind: AuthorKind::Operator, name: "Anna".into() },
             text: "Здравствуйте!".into(),
             at: 1_700_000_000_000,
+            attachment: None,
         }
     }
 
@@ -369,8 +381,8 @@ mod tests {
         let page = PageContext { url: "u".into(), title: "t".into(), referrer: "r".into(), language: "ru".into() };
         round_trip(ClientFrame::Hello { protocol: 1, after: Seq(4), page: Some(page) });
         round_trip(ClientFrame::Hello { protocol: 1, after: Seq(0), page: None });
-        round_trip(ClientFrame::Send { client_id: cid("a-1"), text: "hi".into(), offline: false });
-        round_trip(ClientFrame::Send { client_id: cid("a-2"), text: "hi".into(), offline: true });
+        round_trip(ClientFrame::Send { client_id: cid("a-1"), text: "hi".into(), offline: false, attachment: None });
+        round_trip(ClientFrame::Send { client_id: cid("a-2"), text: "hi".into(), offline: true, attachment: None });
         let details = VisitorDetails { name: "Anna".into(), email: "a@b.co".into(), phone: String::new() };
         round_trip(ClientFrame::Introduce { details });
         round_trip(ClientFrame::Away { away: true });
@@ -391,6 +403,9 @@ mod tests {
         });
         round_trip(ServerFrame::Ack { client_id: cid("x"), seq: Seq(1) });
         round_trip(ServerFrame::Message(message()));
+        let file = Attachment { key: "demo/c/r".into(), name: "a.pdf".into(), content_type: "application/pdf".into(), size: 9 };
+        round_trip(ServerFrame::Message(Message { text: String::new(), attachment: Some(file.clone()), ..message() }));
+        round_trip(ClientFrame::Send { client_id: cid("f"), text: String::new(), offline: false, attachment: Some(file) });
         round_trip(ServerFrame::Typing { author: AuthorKind::Visitor, name: "V".into(), typing: false });
         round_trip(ServerFrame::Read { by: AuthorKind::Operator, seq: Seq(5) });
         round_trip(ServerFrame::Visitor(VisitorInfo::default()));
@@ -452,7 +467,7 @@ mod tests {
         let ack = serde_json::to_value(ServerFrame::Ack { client_id: cid("x"), seq: Seq(2) }).unwrap();
         assert_eq!(ack, serde_json::json!({"type": "ack", "client_id": "x", "seq": 2}));
         // An online message carries no offline flag: older edges read it unchanged.
-        let send = serde_json::to_value(ClientFrame::Send { client_id: cid("x"), text: "t".into(), offline: false }).unwrap();
+        let send = serde_json::to_value(ClientFrame::Send { client_id: cid("x"), text: "t".into(), offline: false, attachment: None }).unwrap();
         assert_eq!(send, serde_json::json!({"type": "send", "client_id": "x", "text": "t"}));
     }
 

@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::icons::SendIcon;
+use wasm_bindgen::JsCast;
+
+use super::icons::{PaperclipIcon, SendIcon};
 use crate::chat::Chat;
 use crate::typing::Announcer;
 
@@ -30,8 +32,25 @@ pub fn Composer() -> impl IntoView {
             submit();
         }
     };
+    let on_file = move |ev: web_sys::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            chat.attach(file);
+        }
+        input.set_value(""); // the same file can be chosen again
+    };
+    let strings = chat.strings();
     view! {
+        <Show when=move || chat.uploading.get()>
+            <p class="notice" role="status">{strings.uploading}</p>
+        </Show>
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <Show when=move || chat.files_allowed()>
+                <label class="attach" title=strings.attach>
+                    <input type="file" class="file-input" aria-label=strings.attach on:change=on_file/>
+                    <PaperclipIcon/>
+                </label>
+            </Show>
             <textarea
                 aria-label=chat.strings().message
                 placeholder=chat.text(|t| &t.placeholder, |s| s.placeholder)

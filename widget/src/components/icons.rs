@@ -30,6 +30,15 @@ pub fn SendIcon() -> impl IntoView {
 }
 
 #[component]
+pub fn PaperclipIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"></path>
+        </svg>
+    }
+}
+
+#[component]
 pub fn PersonIcon() -> impl IntoView {
     view! {
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">

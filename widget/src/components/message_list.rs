@@ -12,7 +12,7 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let mine = entry.author.kind == AuthorKind::Visitor;
     let at = entry.local_time();
-    let (name, text) = (entry.author.name.clone(), entry.text.clone());
+    let (name, text, attachment) = (entry.author.name.clone(), entry.text.clone(), entry.attachment.clone());
     let strings = chat.strings();
     let delivery = move || match entry.delivery(chat.operator_read.get()) {
         Delivery::Pending => strings.sending,
@@ -22,7 +22,16 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     view! {
         <li class="message" class:mine=mine class:theirs=!mine>
             {(!mine).then(|| view! { <span class="author">{name}</span> })}
-            <span class="text">{text}</span>
+            {attachment.map(|file| {
+                let url = chat.file_url(&file);
+                if file.is_image() {
+                    let src = url.clone();
+                    view! { <a class="file" href=url target="_blank" rel="noopener noreferrer"><img class="thumb" src=src alt=file.name/></a> }.into_any()
+                } else {
+                    view! { <a class="file" href=url download=file.name.clone() rel="noopener noreferrer">{file.name.clone()}</a> }.into_any()
+                }
+            })}
+            {(!text.is_empty()).then(|| view! { <span class="text">{text.clone()}</span> })}
             <span class="meta">
                 {at}
                 {mine.then(|| view! { " · " <span class="delivery">{delivery}</span> })}

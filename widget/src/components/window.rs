@@ -24,6 +24,17 @@ fn pattern_class(pattern: Pattern) -> &'static str {
     }
 }
 
+/// The last problem, in words, until the next success.
+#[component]
+fn Problem() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    view! {
+        <Show when=move || chat.problem.get().is_some()>
+            <p class="problem" role="alert">{move || chat.problem.get()}</p>
+        </Show>
+    }
+}
+
 /// After an offline message: a clear confirmation once the edge has stored it.
 #[component]
 fn OfflineSent() -> impl IntoView {
@@ -70,19 +81,17 @@ pub fn Window() -> impl IntoView {
                 </button>
             </header>
             {move || match view.get() {
-                View::Details => view! { <div class="body"><DetailsForm/></div> }.into_any(),
-                View::OfflineForm => view! { <div class="body"><OfflineForm/></div> }.into_any(),
+                View::Details => view! { <div class="body"><DetailsForm/></div> <Problem/> }.into_any(),
+                View::OfflineForm => view! { <div class="body"><OfflineForm/></div> <Problem/> }.into_any(),
                 View::Chat => view! {
                     <MessageList/>
                     <OfflineSent/>
+                    <Problem/>
                     <Suggests/>
                     <Contacts/>
                     <Composer/>
                 }.into_any(),
             }}
-            <Show when=move || chat.problem.get().is_some()>
-                <p class="problem" role="alert">{move || chat.problem.get()}</p>
-            </Show>
             <QrPanel/>
         </section>
     }
