@@ -205,42 +205,40 @@ impl Messenger {
         !matches!(self, Messenger::Email | Messenger::Phone)
     }
 
-    /// The link for `value`, or why `value` is not valid for this messenger.
-    pub fn link(self, value: &str) -> Result<String, String> {
-        let value = value.trim();
-        let handle = |min: usize, max: usize, extra: &[char], example: &str| -> Result<String, String> {
-            let name = value.strip_prefix('@').unwrap_or(value);
-            let chars_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c));
-            if chars_ok && (min..=max).contains(&name.len()) {
-                Ok(name.to_owned())
-            } else {
-                Err(format!(
-                    "Enter the {} {example}: {min} to {max} letters, digits{}",
-                    self.title(),
-                    if extra.is_empty() { String::new() } else { format!(" or {}", extra.iter().collect::<String>()) }
-                ))
-            }
-        };
+    /// What a valid value looks like: the reason given when [`Messenger::link`] refuses.
+    pub fn requirement(self) -> &'static str {
         match self {
-            Messenger::Telegram => Ok(format!("https://t.me/{}", handle(5, 32, &['_'], "username")?)),
-            Messenger::Whatsapp => phone_digits(value)
-                .map(|digits| format!("https://wa.me/{digits}"))
-                .ok_or_else(|| "Enter the WhatsApp phone number with the country code".into()),
-            Messenger::Viber => Ok(format!("viber://pa?chatURI={}", handle(1, 64, &['_', '-', '.'], "account URI")?)),
-            Messenger::Vk => Ok(format!("https://vk.me/{}", handle(2, 32, &['_', '.'], "short name")?)),
-            Messenger::Facebook => Ok(format!("https://m.me/{}", handle(5, 50, &['.'], "page username")?)),
-            Messenger::Instagram => Ok(format!("https://ig.me/m/{}", handle(1, 30, &['_', '.'], "username")?)),
-            Messenger::Email => {
-                if is_email(value) {
-                    Ok(format!("mailto:{value}"))
-                } else {
-                    Err("Enter an e-mail address like help@shop.example".into())
-                }
-            }
-            Messenger::Phone => phone_digits(value)
-                .map(|digits| if value.starts_with('+') { format!("tel:+{digits}") } else { format!("tel:{digits}") })
-                .ok_or_else(|| "Enter a phone number: digits, with + and the country code".into()),
+            Messenger::Telegram => "Enter the Telegram username: 5 to 32 letters, digits or _",
+            Messenger::Whatsapp => "Enter the WhatsApp phone number with the country code",
+            Messenger::Viber => "Enter the Viber account URI: 1 to 64 letters, digits or _-.",
+            Messenger::Vk => "Enter the VK short name: 2 to 32 letters, digits or _.",
+            Messenger::Facebook => "Enter the Messenger page username: 5 to 50 letters, digits or .",
+            Messenger::Instagram => "Enter the Instagram username: 1 to 30 letters, digits or _.",
+            Messenger::Email => "Enter an e-mail address like help@shop.example",
+            Messenger::Phone => "Enter a phone number: digits, with + and the country code",
         }
+    }
+
+    /// The link for `value`, or `None` when `value` is not valid for this messenger
+    /// (see [`Messenger::requirement`]). Words only: the widget carries no messages.
+    pub fn link(self, value: &str) -> Option<String> {
+        let value = value.trim();
+        let handle = |min: usize, max: usize, extra: &str| {
+            let name = value.strip_prefix('@').unwrap_or(value);
+            let ok = (min..=max).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+            ok.then_some(name)
+        };
+        let (prefix, rest) = match self {
+            Messenger::Telegram => ("https://t.me/", handle(5, 32, "_")?.to_owned()),
+            Messenger::Whatsapp => ("https://wa.me/", phone_digits(value)?),
+            Messenger::Viber => ("viber://pa?chatURI=", handle(1, 64, "_-.")?.to_owned()),
+            Messenger::Vk => ("https://vk.me/", handle(2, 32, "_.")?.to_owned()),
+            Messenger::Facebook => ("https://m.me/", handle(5, 50, ".")?.to_owned()),
+            Messenger::Instagram => ("https://ig.me/m/", handle(1, 30, "_.")?.to_owned()),
+            Messenger::Email => ("mailto:", is_email(value).then(|| value.to_owned())?),
+            Messenger::Phone => (if value.starts_with('+') { "tel:+" } else { "tel:" }, phone_digits(value)?),
+        };
+        Some(prefix.to_owned() + &rest)
     }
 }
 
@@ -269,7 +267,7 @@ mod tests {
             (Messenger::Phone, "+7 900 123 45 67", "tel:+79001234567"),
         ];
         for (kind, value, link) in cases {
-            assert_eq!(kind.link(value).as_deref(), Ok(link), "{kind:?}");
+            assert_eq!(kind.link(value).as_deref(), Some(link), "{kind:?}");
         }
     }
 
@@ -285,8 +283,8 @@ mod tests {
             (Messenger::Email, "help@"),
             (Messenger::Phone, "12"),
         ] {
-            let error = kind.link(value).expect_err(value);
-            assert!(error.starts_with("Enter"), "{error}");
+            assert_eq!(kind.link(value), None, "{value}");
+            assert!(kind.requirement().starts_with("Enter"));
         }
     }
 
@@ -331,7 +329,7 @@ mod tests {
     proptest! {
         #[test]
         fn no_input_panics_and_links_never_carry_spaces_or_quotes(kind in 0usize..8, value in ".{0,80}") {
-            if let Ok(link) = Messenger::ALL[kind].link(&value) {
+            if let Some(link) = Messenger::ALL[kind].link(&value) {
                 prop_assert!(!link.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')));
             }
             let _ = VisitorDetails { name: value.clone(), email: value.clone(), phone: value }.check(Need::Required, Need::Required);

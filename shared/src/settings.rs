@@ -472,7 +472,9 @@ fn check_contacts(contacts: &Vec<Contact>) -> Result<(), String> {
         if contacts[..i].iter().any(|c| c.kind == contact.kind) {
             return Err(format!("{} is listed twice", contact.kind.title()));
         }
-        contact.kind.link(&contact.value).map_err(|why| format!("{}: {why}", contact.kind.title()))?;
+        if contact.kind.link(&contact.value).is_none() {
+            return Err(format!("{}: {}", contact.kind.title(), contact.kind.requirement()));
+        }
     }
     Ok(())
 }

@@ -112,8 +112,8 @@ fn ContactsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<Field
         let link = move || {
             let v = value.get();
             (!v.trim().is_empty()).then(|| match kind.link(&v) {
-                Ok(link) => view! { <span class="link-preview">{link}</span> }.into_any(),
-                Err(why) => view! { <span class="field-error">{why}</span> }.into_any(),
+                Some(link) => view! { <span class="link-preview">{link}</span> }.into_any(),
+                None => view! { <span class="field-error">{kind.requirement()}</span> }.into_any(),
             })
         };
         view! {

@@ -44,7 +44,7 @@ fn on_desktop() -> bool {
 pub fn Contacts() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let contacts: Vec<(Messenger, String)> = chat.settings.with_untracked(|s| {
-        s.contacts.iter().filter_map(|c| c.kind.link(&c.value).ok().map(|link| (c.kind, link))).collect()
+        s.contacts.iter().filter_map(|c| c.kind.link(&c.value).map(|link| (c.kind, link))).collect()
     });
     (!contacts.is_empty()).then(|| {
         let buttons = contacts.into_iter().map(|(kind, link)| {
