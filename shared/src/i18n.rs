@@ -65,6 +65,10 @@ pub struct Strings {
     pub file_empty: &'static str,
     /// "Files of type .{ext} cannot be sent…", split around the extension.
     pub file_type: (&'static str, &'static str),
+    /// The default auto-actions' names and messages (see `rules::default_rules`).
+    pub rule_greeting: (&'static str, &'static str),
+    pub rule_autoresponder: (&'static str, &'static str),
+    pub rule_offline: (&'static str, &'static str),
 }
 
 pub const EN: Strings = Strings {
@@ -118,6 +122,15 @@ pub const EN: Strings = Strings {
     file_too_big: "The file is too big: at most 10 MB.",
     file_empty: "The file is empty.",
     file_type: ("Files of type .", " cannot be sent. Send images, PDF, text or office documents."),
+    rule_greeting: ("Greeting", "Hello! How can I help you?"),
+    rule_autoresponder: (
+        "Autoresponder",
+        "Our operators are busy right now. Please wait a little, or leave your e-mail or phone and we will get back to you.",
+    ),
+    rule_offline: (
+        "Offline answer",
+        "Everyone is offline right now. Please leave your e-mail or phone and we will get back to you.",
+    ),
 };
 
 pub const RU: Strings = Strings {
@@ -171,6 +184,15 @@ pub const RU: Strings = Strings {
     file_too_big: "Файл слишком большой: не больше 10 МБ.",
     file_empty: "Файл пустой.",
     file_type: ("Файлы типа .", " отправить нельзя. Отправьте изображение, PDF, текст или офисный документ."),
+    rule_greeting: ("Приветствие", "Здравствуйте! Как я могу помочь?"),
+    rule_autoresponder: (
+        "Автоответчик",
+        "Все операторы сейчас заняты. Пожалуйста, подождите немного или оставьте свои контакты (e-mail или телефон), и мы с вами свяжемся.",
+    ),
+    rule_offline: (
+        "Ответ в оффлайне",
+        "Сейчас все операторы не в сети. Оставьте, пожалуйста, свои контакты (e-mail или телефон), и мы с вами свяжемся.",
+    ),
 };
 
 impl Strings {

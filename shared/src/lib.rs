@@ -10,6 +10,7 @@ pub mod ids;
 pub mod limits;
 pub mod password;
 pub mod protocol;
+pub mod rules;
 pub mod settings;
 pub mod token;
 

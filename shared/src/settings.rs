@@ -451,6 +451,7 @@ fn check_webhook_url(url: &Option<String>) -> Result<(), String> {
     check_url(url, true)
 }
 
+#[allow(clippy::ptr_arg)] // the reader checks a `&T`, here `T = Vec<Suggest>`
 fn check_suggests(suggests: &Vec<Suggest>) -> Result<(), String> {
     if suggests.len() > MAX_SUGGESTS {
         return Err(format!("At most {MAX_SUGGESTS} suggests, not {}", suggests.len()));
@@ -467,6 +468,7 @@ fn check_suggests(suggests: &Vec<Suggest>) -> Result<(), String> {
     Ok(())
 }
 
+#[allow(clippy::ptr_arg)] // as above
 fn check_contacts(contacts: &Vec<Contact>) -> Result<(), String> {
     for (i, contact) in contacts.iter().enumerate() {
         if contacts[..i].iter().any(|c| c.kind == contact.kind) {
