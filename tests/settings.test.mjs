@@ -104,3 +104,25 @@ test('a non-admin cannot change settings', async () => {
   assert.equal((await save({ token: 'forged.token' }, { pattern: 'dots' })).status, 401);
   assert.equal(await (await widget()).text(), current);
 });
+
+test('auto-action rules: Gravity\'s defaults are implied; bad rules are refused at their paths', async () => {
+  const saved = await save(admin, { version: 1 });
+  assert.equal(saved.status, 200);
+  assert.equal((await widget().then((r) => r.json())).rules, undefined, 'defaults are implied, not sent');
+  const bad = await save(admin, {
+    rules: [
+      { name: 'Greeting', conditions: [{ fact: 'time_on_page', op: 'contains', value: 'x' }], action: 'message' },
+      { name: 'Greeting', conditions: [{ fact: 'operator_online', op: 'eq', value: false }], action: 'open_introduce' },
+    ],
+  });
+  assert.equal(bad.status, 422);
+  const body = await bad.json();
+  assert.deepEqual(body.fields.map((f) => f.field), [
+    'rules.0.conditions.0.op', 'rules.0.conditions.0.value', 'rules.0.text', 'rules.1.name',
+  ]);
+  assert.equal(body.fields[2].message, 'A message action needs the message\'s text');
+  const rules = [{ name: 'Cart help', matching: 'any', conditions: [{ fact: 'page_url', op: 'contains', value: '/cart' }], action: 'open_with_sound' }];
+  const ok = await save(admin, { rules });
+  assert.equal(ok.status, 200);
+  assert.deepEqual((await widget().then((r) => r.json())).rules, [{ ...rules[0], enabled: true }]);
+});

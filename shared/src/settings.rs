@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::contact::{Contact, Need};
+use crate::rules::{self, Rule};
 
 /// The settings document's version.
 pub const SETTINGS_VERSION: u16 = 1;
@@ -268,6 +269,10 @@ pub struct WidgetSettings {
     pub contacts: Vec<Contact>,
     /// Visitors may attach files (in online mode).
     pub files: bool,
+    /// The site's auto-actions, in order; `None` (absent) means Gravity's three default
+    /// rules in the site's default language (see [`WidgetSettings::rules`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<Rule>>,
     /// Where offline messages are posted, signed with the site secret. Private: never
     /// sent to the widget (see [`WidgetSettings::public`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +298,7 @@ impl Default for WidgetSettings {
             suggests: Vec::new(),
             contacts: Vec::new(),
             files: false,
+            rules: None,
             webhook_url: None,
         }
     }
@@ -522,6 +528,11 @@ impl WidgetSettings {
         WidgetSettings { webhook_url: None, ..self.clone() }
     }
 
+    /// The rules in force: the owner's, or the defaults in the site's language.
+    pub fn rules(&self) -> Vec<Rule> {
+        self.rules.clone().unwrap_or_else(|| rules::default_rules(self.default_language))
+    }
+
     /// The suggests in the order shown: priority 1 first, ties in the order given.
     pub fn ordered_suggests(&self) -> Vec<&Suggest> {
         let mut suggests: Vec<&Suggest> = self.suggests.iter().collect();
@@ -554,6 +565,19 @@ impl WidgetSettings {
         reader.read("suggests", &mut settings.suggests, check_suggests);
         reader.read("contacts", &mut settings.contacts, check_contacts);
         reader.read("files", &mut settings.files, no_check);
+        // Rules are checked as a whole, each problem at its own path (`rules.2.text`).
+        match reader.object.take::<Option<Vec<Rule>>>("rules") {
+            None => {}
+            Some(Ok(rules)) => {
+                let problems = rules.as_deref().map(rules::check_rules).unwrap_or_default();
+                if problems.is_empty() {
+                    settings.rules = rules;
+                } else {
+                    reader.errors.extend(problems);
+                }
+            }
+            Some(Err(message)) => reader.refuse("rules", message),
+        }
         reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);
@@ -697,6 +721,29 @@ mod tests {
         }
         let twice = r#"{"contacts":[{"kind":"vk","value":"natter"},{"kind":"vk","value":"other"}]}"#;
         assert_eq!(WidgetSettings::parse_strict(twice).unwrap_err()[0].message, "VK is listed twice");
+    }
+
+    #[test]
+    fn rules_default_to_gravitys_and_are_checked_at_their_paths() {
+        let s = WidgetSettings::parse_strict(r#"{"default_language":"ru"}"#).unwrap();
+        assert_eq!(s.rules, None);
+        assert_eq!(s.rules()[0].text, "Здравствуйте! Как я могу помочь?");
+        // The defaults are implied, so a new site's document stays small.
+        assert!(!serde_json::to_string(&WidgetSettings::default()).unwrap().contains("rules"));
+
+        let own = r#"{"rules":[{"name":"Cart","matching":"any","conditions":[{"fact":"page_url","op":"contains","value":"cart"}],"action":"open"}]}"#;
+        let s = WidgetSettings::parse_strict(own).unwrap();
+        assert_eq!(s.rules().len(), 1);
+        assert_eq!(s.rules()[0].action, crate::rules::Action::Open);
+        assert_eq!(WidgetSettings::parse_strict(r#"{"rules":[]}"#).unwrap().rules(), vec![], "no rules at all");
+
+        let bad = r#"{"rules":[{"name":"Hi","conditions":[{"fact":"visits","op":"contains","value":"x"}],"action":"message"}]}"#;
+        let fields = fields(WidgetSettings::parse_strict(bad));
+        assert_eq!(fields, ["rules.0.conditions.0.op", "rules.0.conditions.0.value", "rules.0.text"]);
+        let unknown = r#"{"rules":[{"name":"Hi","conditions":[],"action":"open","when":"now"}]}"#;
+        let errors = WidgetSettings::parse_strict(unknown).unwrap_err();
+        assert_eq!(errors[0].field, "rules");
+        assert!(errors[0].message.starts_with("Unknown field `when`, expected one of"), "{}", errors[0].message);
     }
 
     #[test]
