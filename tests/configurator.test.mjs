@@ -121,3 +121,42 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
   assert.equal(widget.webhook_url, undefined);
   await admin.context().close();
 });
+
+test('an admin edits the auto-action rules: defaults shown, conditions built, reordered, deleted, refused at their fields', async () => {
+  const admin = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  await signIn(admin, relay.url);
+  await admin.getByRole('button', { name: 'Widget settings' }).click();
+  await admin.getByText('These are the default rules').waitFor();
+  const names = () => admin.locator('.rule-name').evaluateAll((inputs) => inputs.map((i) => i.value));
+  await eventually(async () => (await names()).join('|') === 'Greeting|Autoresponder|Offline answer', 'the default rules');
+
+  await admin.getByLabel('Rule 1 condition 1 value').fill('5');
+  await admin.getByRole('button', { name: 'Add rule' }).click();
+  await admin.getByLabel('Rule 4 name').fill('Cart help');
+  await admin.getByLabel('Rule 4 condition 1 fact').selectOption('page_url');
+  await admin.getByLabel('Rule 4 condition 1 comparison').selectOption('contains');
+  await admin.getByLabel('Rule 4 condition 1 value').fill('/cart');
+  await admin.getByLabel('Rule 4 action').selectOption('open_with_sound');
+  await admin.getByLabel('Rule 3 delete').click();
+  await admin.getByLabel('Rule 3 up').click();
+  assert.deepEqual(await names(), ['Greeting', 'Cart help', 'Autoresponder']);
+  await admin.getByLabel('Rule 3 enabled').uncheck();
+
+  // A message rule without its text cannot work: refused at the rule.
+  await admin.getByLabel('Rule 1 message').fill('');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.locator('.rule-card').first().getByText("A message action needs the message's text").waitFor();
+  await admin.getByLabel('Rule 1 message').fill('Hi! Looking for something?');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
+  await admin.locator('.rule-list').screenshot({ path: path.join(artifacts, 'configurator-rules.png') });
+
+  const { rules } = await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json();
+  assert.deepEqual(rules.map((r) => [r.name, r.enabled, r.action]), [
+    ['Greeting', true, 'message'], ['Cart help', true, 'open_with_sound'], ['Autoresponder', false, 'message'],
+  ]);
+  assert.deepEqual(rules[0].conditions, [{ fact: 'time_on_page', op: 'gt', value: 5 }]);
+  assert.equal(rules[0].text, 'Hi! Looking for something?');
+  assert.deepEqual(rules[1].conditions, [{ fact: 'page_url', op: 'contains', value: '/cart' }]);
+  await admin.context().close();
+});

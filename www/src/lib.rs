@@ -3,6 +3,7 @@
 
 mod contact_settings;
 mod conversation;
+mod rules_editor;
 mod inbox;
 mod session;
 mod settings;

@@ -12,6 +12,7 @@ use natter_widget::{json, App};
 use wasm_bindgen::JsCast;
 
 use crate::contact_settings::ContactSettings;
+use crate::rules_editor::RulesEditor;
 use crate::session::{edge, Console};
 
 fn position_label(position: Position) -> &'static str {
@@ -290,6 +291,7 @@ pub fn SettingsPage() -> impl IntoView {
                     </fieldset>
                 }).collect_view()}
                 <ContactSettings settings errors/>
+                <RulesEditor settings errors/>
                 </fieldset>
                 <div class="actions">
                     <button class="save" on:click=save>"Save"</button>

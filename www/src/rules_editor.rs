@@ -1,0 +1,242 @@
+//! The configurator's auto-actions: a list of rules (enable, reorder, delete) and, for
+//! each, its conditions, action and message. A site that never changed its rules uses
+//! Gravity's three defaults; the first change makes them the site's own.
+
+use leptos::prelude::*;
+use natter_shared::rules::{Action, Condition, Fact, Kind, Match, Op, Operand, Rule, MAX_CONDITIONS, MAX_RULES};
+use natter_shared::settings::{FieldError, WidgetSettings};
+
+use crate::settings::{from_wire, wire_name};
+
+fn fact_label(fact: Fact) -> &'static str {
+    match fact {
+        Fact::TimeOnPage => "Time on page, s",
+        Fact::TimeOnSite => "Time on site this visit, s",
+        Fact::Visits => "Number of visits",
+        Fact::PagesViewed => "Pages viewed this visit",
+        Fact::PageUrl => "Page URL",
+        Fact::Referrer => "Referrer",
+        Fact::LastByVisitor => "Last message by the visitor",
+        Fact::LastByOperator => "Last message by an operator",
+        Fact::OperatorDelay => "Operator response delay, s",
+        Fact::VisitorDelay => "Visitor response delay, s",
+        Fact::Introduced => "The visitor introduced themselves",
+        Fact::OperatorOnline => "An operator is online",
+    }
+}
+
+fn op_label(op: Op) -> &'static str {
+    match op {
+        Op::Gt => ">",
+        Op::Lt => "<",
+        Op::Eq => "=",
+        Op::Ne => "≠",
+        Op::Contains => "contains",
+    }
+}
+
+fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Message => "Send a message as the operator",
+        Action::OpenWithSound => "Open the window and play the sound",
+        Action::Open => "Open the window",
+        Action::OpenIntroduce => "Open the \"Introduce yourself\" form",
+    }
+}
+
+const ACTIONS: [Action; 4] = [Action::Message, Action::OpenWithSound, Action::Open, Action::OpenIntroduce];
+
+/// A value that suits the fact, for a condition whose fact just changed.
+fn default_operand(fact: Fact) -> Operand {
+    match fact.kind() {
+        Kind::Number => Operand::Number(10),
+        Kind::Text => Operand::Text(String::new()),
+        Kind::Flag => Operand::Flag(true),
+    }
+}
+
+/// Changes the site's rules, making the implied defaults its own first.
+fn edit(settings: RwSignal<WidgetSettings>, change: impl FnOnce(&mut Vec<Rule>)) {
+    settings.update(|s| {
+        let defaults = s.rules();
+        change(s.rules.get_or_insert(defaults));
+    });
+}
+
+fn rule_at(settings: RwSignal<WidgetSettings>, i: usize) -> Option<Rule> {
+    settings.with(|s| s.rules().get(i).cloned())
+}
+
+#[component]
+fn ConditionRow(settings: RwSignal<WidgetSettings>, rule: usize, index: usize) -> impl IntoView {
+    let condition = move || rule_at(settings, rule).and_then(|r| r.conditions.get(index).cloned());
+    let set = move |change: Box<dyn FnOnce(&mut Condition)>| {
+        edit(settings, |rules| {
+            if let Some(c) = rules.get_mut(rule).and_then(|r| r.conditions.get_mut(index)) {
+                change(c)
+            }
+        })
+    };
+    let label = move |what: &str| format!("Rule {} condition {} {what}", rule + 1, index + 1);
+    let fact = move || condition().map(|c| c.fact).unwrap_or(Fact::TimeOnPage);
+    let value_input = move || {
+        let value = condition().map(|c| c.value).unwrap_or(Operand::Number(0));
+        match (fact().kind(), value) {
+            (Kind::Flag, value) => {
+                let yes = value == Operand::Flag(true);
+                view! {
+                    <select aria-label=label("value") prop:value=if yes { "yes" } else { "no" }
+                        on:change=move |ev| { let yes = event_target_value(&ev) == "yes"; set(Box::new(move |c| c.value = Operand::Flag(yes))) }>
+                        <option value="yes">"yes"</option>
+                        <option value="no">"no"</option>
+                    </select>
+                }.into_any()
+            }
+            (Kind::Number, value) => {
+                let shown = if let Operand::Number(n) = value { n.to_string() } else { String::new() };
+                view! {
+                    <input type="number" min="0" aria-label=label("value") prop:value=shown
+                        on:input=move |ev| { let n = event_target_value(&ev).parse().unwrap_or(0); set(Box::new(move |c| c.value = Operand::Number(n))) }/>
+                }.into_any()
+            }
+            (Kind::Text, value) => {
+                let shown = if let Operand::Text(t) = value { t } else { String::new() };
+                view! {
+                    <input type="text" aria-label=label("value") prop:value=shown
+                        on:input=move |ev| { let t = event_target_value(&ev); set(Box::new(move |c| c.value = Operand::Text(t))) }/>
+                }.into_any()
+            }
+        }
+    };
+    view! {
+        <li class="condition-row">
+            <select aria-label=label("fact") prop:value=move || wire_name(&fact())
+                on:change=move |ev| {
+                    if let Some(fact) = from_wire::<Fact>(&event_target_value(&ev)) {
+                        set(Box::new(move |c| { c.fact = fact; c.op = fact.ops()[0]; c.value = default_operand(fact); }))
+                    }
+                }>
+                {Fact::ALL.iter().map(|f| view! { <option value=wire_name(f)>{fact_label(*f)}</option> }).collect_view()}
+            </select>
+            <select aria-label=label("comparison") prop:value=move || condition().map(|c| wire_name(&c.op)).unwrap_or_default()
+                on:change=move |ev| { if let Some(op) = from_wire::<Op>(&event_target_value(&ev)) { set(Box::new(move |c| c.op = op)) } }>
+                {move || fact().ops().iter().map(|op| view! { <option value=wire_name(op)>{op_label(*op)}</option> }).collect_view()}
+            </select>
+            {value_input}
+            <button type="button" aria-label=label("delete")
+                on:click=move |_| edit(settings, |rules| if let Some(r) = rules.get_mut(rule) { if index < r.conditions.len() { r.conditions.remove(index); } })>
+                "×"
+            </button>
+        </li>
+    }
+}
+
+#[component]
+fn RuleCard(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>, index: usize) -> impl IntoView {
+    let rule = move || rule_at(settings, index);
+    let count = move || settings.with(|s| s.rules().len());
+    let conditions = move || rule().map_or(0, |r| r.conditions.len());
+    let set = move |change: Box<dyn FnOnce(&mut Rule)>| {
+        edit(settings, |rules| {
+            if let Some(r) = rules.get_mut(index) {
+                change(r)
+            }
+        })
+    };
+    let label = move |what: &str| format!("Rule {} {what}", index + 1);
+    let prefix = format!("rules.{index}");
+    let problems = move || {
+        errors.with(|e| {
+            e.iter()
+                .filter(|e| e.field == prefix || e.field.starts_with(&format!("{prefix}.")))
+                .map(|e| view! { <p class="field-error">{e.message.clone()}</p> })
+                .collect_view()
+        })
+    };
+    let full = move || conditions() >= MAX_CONDITIONS;
+    let last = move || index + 1 >= count();
+    view! {
+        <li class="rule-card">
+            <div class="rule-head">
+                <input type="text" class="rule-name" aria-label=label("name") prop:value=move || rule().map(|r| r.name).unwrap_or_default()
+                    on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| r.name = v)) }/>
+                <label class="check">
+                    <input type="checkbox" aria-label=label("enabled") prop:checked=move || rule().is_some_and(|r| r.enabled)
+                        on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |r| r.enabled = on)) }/>
+                    "On"
+                </label>
+                <button type="button" aria-label=label("up") disabled=move || index == 0
+                    on:click=move |_| edit(settings, |rules| if index > 0 && index < rules.len() { rules.swap(index - 1, index) })>"↑"</button>
+                <button type="button" aria-label=label("down") disabled=last
+                    on:click=move |_| edit(settings, |rules| if index + 1 < rules.len() { rules.swap(index, index + 1) })>"↓"</button>
+                <button type="button" aria-label=label("delete")
+                    on:click=move |_| edit(settings, |rules| { if index < rules.len() { rules.remove(index); } })>"Delete"</button>
+            </div>
+            <label>"When "
+                <select aria-label=label("match") prop:value=move || rule().map(|r| wire_name(&r.matching)).unwrap_or_default()
+                    on:change=move |ev| { if let Some(m) = from_wire::<Match>(&event_target_value(&ev)) { set(Box::new(move |r| r.matching = m)) } }>
+                    <option value="all">"all conditions hold"</option>
+                    <option value="any">"any condition holds"</option>
+                </select>
+            </label>
+            <ul class="conditions">
+                {move || (0..conditions()).map(|c| view! { <ConditionRow settings rule=index index=c/> }).collect_view()}
+            </ul>
+            <button type="button" disabled=full
+                on:click=move |_| set(Box::new(|r| r.conditions.push(Condition { fact: Fact::TimeOnPage, op: Op::Gt, value: Operand::Number(10) })))>
+                "Add condition"
+            </button>
+            <label>"Then "
+                <select aria-label=label("action") prop:value=move || rule().map(|r| wire_name(&r.action)).unwrap_or_default()
+                    on:change=move |ev| { if let Some(a) = from_wire::<Action>(&event_target_value(&ev)) { set(Box::new(move |r| r.action = a)) } }>
+                    {ACTIONS.iter().map(|a| view! { <option value=wire_name(a)>{action_label(*a)}</option> }).collect_view()}
+                </select>
+            </label>
+            <Show when=move || rule().is_some_and(|r| r.action == Action::Message)>
+                <textarea aria-label=label("message") rows="2" maxlength="4000" prop:value=move || rule().map(|r| r.text).unwrap_or_default()
+                    on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| r.text = v)) }></textarea>
+            </Show>
+            {problems}
+        </li>
+    }
+}
+
+#[component]
+pub fn RulesEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let count = move || settings.with(|s| s.rules().len());
+    let full = move || count() >= MAX_RULES;
+    let add = move |_| {
+        edit(settings, |rules| {
+            let name = (rules.len() + 1..).map(|n| format!("Rule {n}")).find(|n| rules.iter().all(|r| &r.name != n)).unwrap_or_default();
+            rules.push(Rule {
+                name,
+                enabled: true,
+                matching: Match::All,
+                conditions: vec![Condition { fact: Fact::TimeOnPage, op: Op::Gt, value: Operand::Number(10) }],
+                action: Action::Message,
+                text: String::new(),
+            })
+        })
+    };
+    view! {
+        <fieldset class="rules">
+            <legend>"Auto-actions"</legend>
+            <p class="hint">
+                "Rules run in the visitor's browser, in this order. A rule fires when its conditions become true, "
+                "never again while they stay true. Rules about the page and the visit fire at most once per visit "
+                "(a visit ends after 30 minutes without activity), so a greeting is not repeated on every page but a "
+                "returning visitor is greeted again. Rules about the conversation (who wrote last, response delays) "
+                "fire once per wait: again only after the awaited side has written. Messages from rules appear to "
+                "the visitor as from an operator and are marked automatic for operators."
+            </p>
+            <Show when=move || settings.with(|s| s.rules.is_none())>
+                <p class="hint">"These are the default rules; your first change makes them your own."</p>
+            </Show>
+            <ol class="rule-list">
+                {move || (0..count()).map(|i| view! { <RuleCard settings errors index=i/> }).collect_view()}
+            </ol>
+            <button type="button" disabled=full on:click=add>"Add rule"</button>
+            {move || errors.with(|e| e.iter().find(|e| e.field == "rules").map(|e| view! { <p class="field-error">{e.message.clone()}</p> }))}
+        </fieldset>
+    }
+}
