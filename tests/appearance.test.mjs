@@ -4,15 +4,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { artifacts, eventually, startStack } from './support/browser.mjs';
-import { operatorSocket, saveSettings as saveSettingsAs, signInOperator } from './support/sockets.mjs';
+import { artifacts, countTones, eventually, startStack } from './support/browser.mjs';
+import { operatorSocket, saveSettings as saveSettingsAs } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
 before(async () => {
   stack = await startStack();
-  ({ relay, host, browser } = stack);
-  admin = await signInOperator(relay.url);
+  ({ relay, host, browser, admin } = stack);
 });
 
 after(async () => {
@@ -143,14 +142,7 @@ test('auto language follows the browser; a forced language wins; owner texts rep
 test('the notification sound plays for a reply while the window is closed, and not when open or turned off', async () => {
   await saveSettings({ sound: true });
   const context = await browser.newContext();
-  // Counts the tones the loader synthesizes (no audio device is needed for that).
-  await context.addInitScript(() => {
-    window.tones = 0;
-    const Real = window.AudioContext;
-    window.AudioContext = class extends Real {
-      constructor(...args) { super(...args); window.tones += 1; }
-    };
-  });
+  await countTones(context);
   const page = await context.newPage();
   await page.goto(`${host.url}/host.html`);
   await page.getByRole('button', { name: 'Open chat' }).click();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { artifacts, eventually, signIn, startStack } from './support/browser.mjs';
+import { signInOperator } from './support/sockets.mjs';
 
 let stack, relay, host, browser;
 
@@ -123,6 +124,11 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
 });
 
 test('an admin edits the auto-action rules: defaults shown, conditions built, reordered, deleted, refused at their fields', async () => {
+  // A site that never chose rules has the defaults.
+  const operator = await signInOperator(relay.url);
+  await fetch(`${relay.url}/v1/console/settings`, {
+    method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ version: 1 }),
+  });
   const admin = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
   await signIn(admin, relay.url);
   await admin.getByRole('button', { name: 'Widget settings' }).click();

@@ -7,14 +7,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { artifacts, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
-import { saveSettings, signInOperator } from './support/sockets.mjs';
+import { saveSettings } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
 before(async () => {
   stack = await startStack();
-  ({ relay, host, browser } = stack);
-  admin = await signInOperator(relay.url);
+  ({ relay, host, browser, admin } = stack);
 });
 
 after(async () => {

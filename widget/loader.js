@@ -26,10 +26,11 @@ import css from './launcher.css';
   // operator writes while the window is closed or the tab hidden; one per burst.
   let lastDing = 0;
   let sound = true;
-  const ding = () => {
+  // `force`: a rule opened the window "with the sound".
+  const ding = (force) => {
     if (!sound) return;
     const closed = !root.querySelector('[role=dialog]:not(.hidden)');
-    if (!(closed || document.hidden) || Date.now() - lastDing < 1500) return;
+    if (!(force === true || closed || document.hidden) || Date.now() - lastDing < 1500) return;
     lastDing = Date.now();
     try {
       const audio = new AudioContext();
@@ -69,7 +70,12 @@ import css from './launcher.css';
     // replies that came while they were away show on the launcher's badge.
     let returning = false;
     try { returning = localStorage.getItem('natter.' + site + '.session') !== null; } catch (_) {}
-    if (returning) (window.requestIdleCallback || setTimeout)(() => mount(false));
+    // Auto-action rules run without any interaction: with enabled rules (absent means
+    // the defaults), the widget loads at idle time after the page's load event.
+    const rules = s.rules === undefined || (Array.isArray(s.rules) && s.rules.some((r) => r && r.enabled !== false));
+    const idle = () => (window.requestIdleCallback || setTimeout)(() => mount(false));
+    if (returning) idle();
+    else if (rules) document.readyState === 'complete' ? idle() : addEventListener('load', idle, { once: true });
   };
   // The launcher waits for the settings (no flash of the wrong place or colour), but
   // never long: a slow edge gets the defaults after 4 s, as the widget would read them.
@@ -84,11 +90,15 @@ import css from './launcher.css';
     await m.default({ module_or_path: edge + '/widget/natter_widget_bg.wasm' });
     return m;
   }));
-  let mounted;
-  const mount = (open) => mounted || (mounted = load().then((m) => {
-    m.mount(root, site, edge, open, settings, ding);
-    launcher.remove();
-  }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));
+  // A click while an idle-time mount is loading still opens the window.
+  let mounted, opening = false;
+  const mount = (open) => {
+    opening = opening || open;
+    return mounted || (mounted = load().then((m) => {
+      m.mount(root, site, edge, opening, settings, ding);
+      launcher.remove();
+    }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));
+  };
 
   launcher.addEventListener('pointerenter', load, { once: true });
   launcher.addEventListener('focus', load, { once: true });

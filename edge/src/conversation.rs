@@ -7,6 +7,8 @@
 use natter_shared::contact::VisitorDetails;
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::files::Attachment;
+use natter_shared::protocol::SettingsDocument;
+use natter_shared::rules::Action;
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::{check_caption, check_message, clip_context};
 use natter_shared::protocol::{
@@ -59,10 +61,25 @@ CREATE TABLE IF NOT EXISTS details (
 -- Messages left through the offline form.
 CREATE TABLE IF NOT EXISTS offline_messages (seq INTEGER PRIMARY KEY);
 -- The file a message carries (JSON of shared::files::Attachment).
-CREATE TABLE IF NOT EXISTS attachments (seq INTEGER PRIMARY KEY, attachment TEXT NOT NULL);";
+CREATE TABLE IF NOT EXISTS attachments (seq INTEGER PRIMARY KEY, attachment TEXT NOT NULL);
+-- Messages sent by the site's auto-action rules.
+CREATE TABLE IF NOT EXISTS auto_messages (seq INTEGER PRIMARY KEY);";
 
-/// Messages with their file, if any.
-const MESSAGES: &str = "SELECT m.*, a.attachment FROM messages m LEFT JOIN attachments a ON a.seq = m.seq";
+/// Messages with their file, if any, and whether a rule sent them.
+const MESSAGES: &str = "SELECT m.*, a.attachment, (am.seq IS NOT NULL) AS auto FROM messages m
+    LEFT JOIN attachments a ON a.seq = m.seq LEFT JOIN auto_messages am ON am.seq = m.seq";
+
+/// Most automatic messages kept for a conversation that does not exist yet.
+const MAX_HELD_AUTOS: usize = 20;
+
+/// An automatic message shown in the widget before the conversation existed.
+#[derive(Clone, Serialize, Deserialize)]
+struct HeldAuto {
+    client_id: ClientMessageId,
+    rule: String,
+    text: String,
+    at: u64,
+}
 
 /// What a socket carries through hibernation (its attachment).
 #[derive(Serialize, Deserialize)]
@@ -73,6 +90,9 @@ struct SocketState {
     /// The visitor's details, from `introduce`, kept here until the conversation exists.
     #[serde(default)]
     details: Option<VisitorDetails>,
+    /// Automatic messages, kept here until the visitor's first message.
+    #[serde(default)]
+    autos: Vec<HeldAuto>,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +135,8 @@ struct MessageRow {
     at: u64,
     #[serde(default)]
     attachment: Option<String>,
+    #[serde(default)]
+    auto: u8,
 }
 
 impl MessageRow {
@@ -126,6 +148,7 @@ impl MessageRow {
             text: self.body,
             at: self.at,
             attachment: self.attachment.map(|json| serde_json::from_str(&json)).transpose()?,
+            auto: self.auto != 0,
         })
     }
 }
@@ -235,7 +258,7 @@ impl Conversation {
             "/socket" => {
                 let pair = WebSocketPair::new()?;
                 self.state.accept_websocket_with_tags(&pair.server, &[kind_column(participant.role)]);
-                pair.server.serialize_attachment(SocketState { participant, page: None, details: None })?;
+                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new() })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -292,6 +315,19 @@ impl Conversation {
             }
             ClientFrame::Send { client_id, text, offline, attachment } => {
                 self.on_send(ws, &socket, client_id, &text, offline, attachment).await
+            }
+            ClientFrame::Auto { client_id, rule, text } if role == AuthorKind::Visitor => {
+                self.check_auto(&socket.participant.site, &rule, &text).await?;
+                let held = HeldAuto { client_id, rule, text, at: auth::now() };
+                if self.meta()?.is_some() {
+                    return self.store_auto(ws, held).await;
+                }
+                // Opening the widget creates no conversation: keep it for the first message.
+                if !socket.autos.iter().any(|a| a.client_id == held.client_id) && socket.autos.len() < MAX_HELD_AUTOS {
+                    socket.autos.push(held);
+                    ws.serialize_attachment(&socket)?;
+                }
+                Ok(())
             }
             ClientFrame::Introduce { details } if role == AuthorKind::Visitor => {
                 if !details.is_acceptable() {
@@ -432,9 +468,13 @@ impl Conversation {
         };
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
         if self.meta()?.is_none() {
-            // Only a visitor's first message creates a conversation.
+            // Only a visitor's first message creates a conversation, with what the
+            // widget showed before it (rules' messages) stored first.
             self.create(socket)?;
             self.save_details(socket).await?;
+            for held in &socket.autos {
+                self.store_auto(ws, held.clone()).await?;
+            }
         }
         // Offline messages come from visitors only.
         let offline = offline && author.role == AuthorKind::Visitor;
@@ -492,6 +532,52 @@ impl Conversation {
             text: text.to_owned(),
             at,
             attachment,
+            auto: false,
+        };
+        self.broadcast(None, &ServerFrame::Message(message));
+        self.report_to_site().await;
+        Ok(())
+    }
+
+    /// An automatic message must be one the site's rules send: that rule, that text.
+    async fn check_auto(&self, site: &SiteId, rule: &str, text: &str) -> EdgeResult<()> {
+        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
+        let document: SettingsDocument = internal::call(&stub, "/settings", site, None::<&()>).await?;
+        let known = document.settings.rules().iter().any(|r| r.enabled && r.action == Action::Message && r.name == rule && r.text == text);
+        if known {
+            Ok(())
+        } else {
+            Err(EdgeError::BadRequest(format!("The site has no automatic message {rule:?} with this text")))
+        }
+    }
+
+    /// Stores an automatic message (once per client id) as the operators', acks it,
+    /// and relays it.
+    async fn store_auto(&self, ws: &WebSocket, held: HeldAuto) -> EdgeResult<()> {
+        let existing: Vec<SeqRow> =
+            self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![held.client_id.as_str().into()])?.to_array()?;
+        if let Some(row) = existing.first() {
+            send(ws, &ServerFrame::Ack { client_id: held.client_id, seq: Seq(row.seq) });
+            return Ok(());
+        }
+        let rows: Vec<SeqRow> = self
+            .sql()
+            .exec(
+                "INSERT INTO messages (client_id, author_kind, author_name, body, at) VALUES (?, 'operator', ?, ?, ?) RETURNING seq",
+                vec![held.client_id.as_str().into(), held.rule.as_str().into(), held.text.as_str().into(), int(held.at)],
+            )?
+            .to_array()?;
+        let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("Insert returned no seq".into()))?.seq);
+        self.sql().exec("INSERT INTO auto_messages (seq) VALUES (?)", vec![int(seq.0)])?;
+        send(ws, &ServerFrame::Ack { client_id: held.client_id.clone(), seq });
+        let message = Message {
+            seq,
+            client_id: held.client_id,
+            author: Author { kind: AuthorKind::Operator, name: held.rule },
+            text: held.text,
+            at: held.at,
+            attachment: None,
+            auto: true,
         };
         self.broadcast(None, &ServerFrame::Message(message));
         self.report_to_site().await;

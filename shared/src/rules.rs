@@ -264,7 +264,9 @@ impl Facts {
 }
 
 impl Condition {
-    /// Whether the condition holds. A delay with nobody waiting holds for nothing.
+    /// Whether the condition holds. A delay with nobody waiting holds for nothing. Texts
+    /// compare without ASCII case (addresses are ASCII; Unicode case tables would cost
+    /// the widget).
     pub fn holds(&self, facts: &Facts) -> bool {
         match (&self.value, self.fact.kind()) {
             (Operand::Number(value), Kind::Number) => facts.number(self.fact).is_some_and(|n| match self.op {
@@ -280,7 +282,7 @@ impl Condition {
                 _ => false,
             },
             (Operand::Text(value), Kind::Text) => {
-                let (fact, value) = (facts.text(self.fact).to_lowercase(), value.to_lowercase());
+                let (fact, value) = (facts.text(self.fact).to_ascii_lowercase(), value.to_ascii_lowercase());
                 match self.op {
                     Op::Contains => fact.contains(&value),
                     Op::Eq => fact == value,

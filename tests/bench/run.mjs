@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
+import { launch } from '../support/browser.mjs';
+import { startHost } from '../support/hosts.mjs';
 import { Relay } from '../support/relay.mjs';
 import { newVisitor, nextFrame, operatorSocket, signInOperator, visitorSocket } from '../support/sockets.mjs';
 
@@ -78,6 +80,35 @@ try {
   row(`stored (acked) messages per second, ${conversations} concurrent conversations`,
     `${Math.round((conversations * perConversation) / seconds)} msg/s (${conversations * perConversation} in ${seconds.toFixed(2)} s)`);
   sockets.forEach((ws) => ws.close());
+
+  // What the auto-action rules cost a page: every timer the page sets in 30 s after
+  // load, with the default rules (a greeting at 10 s) and nobody touching the page.
+  await fetch(`${relay.url}/v1/console/settings`, {
+    method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ version: 1 }),
+  });
+  const host = await startHost(relay.url);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      window.timers = [];
+      const real = window.setTimeout;
+      window.setTimeout = (f, ms, ...args) => { window.timers.push([Math.round(performance.now()), ms ?? 0]); return real(f, ms, ...args); };
+    });
+    await page.goto(`${host.url}/host.html`);
+    await page.waitForTimeout(30_000);
+    const timers = await page.evaluate(() => window.timers);
+    const greeted = await page.locator('.badge').count();
+    const ruleTimers = timers.filter(([, ms]) => ms !== 5000 && ms > 0);
+    const afterGreeting = ruleTimers.filter(([at]) => at > 12_000).length;
+    row('rules: timers set by the rules in 30 s with the default rules (greeting due at 10 s)',
+      `${ruleTimers.length} (${ruleTimers.map(([at, ms]) => `at ${(at / 1000).toFixed(1)} s for ${ms} ms`).join(', ')}); after the greeting fired: ${afterGreeting}; greeting shown: ${greeted === 1}`);
+    row('other widget timers in those 30 s (settings/status check every 5 s, work only while open; 0 ms hand-offs)',
+      `${timers.length - ruleTimers.length}`);
+  } finally {
+    await browser.close();
+    await host.close();
+  }
 } finally {
   await relay.stop();
 }

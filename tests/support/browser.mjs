@@ -51,6 +51,17 @@ export async function visitorSends(page, text) {
   await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
+/** Counts the tones the loader synthesizes, as `window.tones` (no audio device needed). */
+export async function countTones(context) {
+  await context.addInitScript(() => {
+    window.tones = 0;
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+      constructor(...args) { super(...args); window.tones += 1; }
+    };
+  });
+}
+
 export async function signIn(page, edge) {
   await page.goto(`${edge}/console/`);
   await page.getByLabel('Email').fill('demo@natter.dev');
@@ -64,12 +75,16 @@ export async function signIn(page, edge) {
  * another origin, and Chromium. `headers` adds response headers per host page.
  * Unless `onDuty` is false, the dev agent keeps an inbox open all along, so the site is
  * online and widgets show the chat (with no operator online they show the offline form).
+ * The site starts with no auto-action rules (a new site's default greeting would write
+ * into every test's chat); tests about rules save their own.
  */
 export async function startStack(headers, { onDuty = true } = {}) {
   const { Relay } = await import('./relay.mjs');
   const { startHost } = await import('./hosts.mjs');
-  const { dutyOperator } = await import('./sockets.mjs');
+  const { dutyOperator, saveSettings, signInOperator } = await import('./sockets.mjs');
   const relay = await Relay.start();
+  const admin = await signInOperator(relay.url);
+  await saveSettings(relay.url, admin, {});
   const host = await startHost(relay.url, typeof headers === 'function' ? headers(relay) : headers);
   const browser = await launch();
   const duty = onDuty ? await dutyOperator(relay.url) : null;
@@ -77,6 +92,9 @@ export async function startStack(headers, { onDuty = true } = {}) {
     relay,
     host,
     browser,
+    duty,
+    /** The dev admin's session (signed in over HTTP: no console, so not online). */
+    admin,
     async stop() {
       duty?.close();
       await browser.close();

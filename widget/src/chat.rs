@@ -95,6 +95,8 @@ pub struct Chat {
     pub qr: RwSignal<Option<(Messenger, String)>>,
     /// A file is being uploaded.
     pub uploading: RwSignal<bool>,
+    /// Rules' messages that came while the window was closed (for the badge).
+    pub unseen_auto: RwSignal<usize>,
     /// The visitor's identity; replaced if the edge stops accepting it.
     session: StoredValue<Option<VisitorSession>>,
     outbox: StoredValue<Outbox>,
@@ -142,6 +144,7 @@ impl Chat {
             offline_sent: RwSignal::new(None),
             qr: RwSignal::new(None),
             uploading: RwSignal::new(false),
+            unseen_auto: RwSignal::new(0),
             session: StoredValue::new(None),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             socket: StoredValue::new_local(None),
@@ -150,7 +153,7 @@ impl Chat {
         // Messages typed before a reload are still waiting: show them as pending.
         chat.log.update(|log| {
             for pending in chat.outbox.with_value(Outbox::items) {
-                log.add_pending(&pending, me());
+                log.add_pending(&pending, pending.author(me()));
             }
         });
         chat
@@ -346,9 +349,15 @@ impl Chat {
         });
     }
 
-    /// Shows a message as pending, keeps it in the outbox and sends it.
-    fn queue(&self, pending: Pending) {
-        self.log.update(|log| log.add_pending(&pending, me()));
+    /// Shows a message as pending, keeps it in the outbox and sends it. A rule's message
+    /// waits in the outbox like a typed one (the edge keeps it until the conversation
+    /// exists), and counts as unread while the window is closed.
+    pub fn queue(&self, pending: Pending) {
+        if pending.rule.is_some() && !self.open.get_untracked() {
+            self.unseen_auto.update(|n| *n += 1);
+            announce_unread();
+        }
+        self.log.update(|log| log.add_pending(&pending, pending.author(me())));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         self.problem.set((!kept).then(|| self.strings().cannot_store.into()));
         self.with_socket(|socket| socket.send(&pending.frame()));
@@ -377,8 +386,14 @@ impl Chat {
     pub fn set_open(&self, open: bool) {
         self.open.set(open);
         if open {
+            self.unseen_auto.set(0);
             self.mark_seen();
         }
+    }
+
+    /// The widget's origin and site, for the rules' storage.
+    pub fn storage_key(&self, name: &str) -> String {
+        self.key(name)
     }
 
     /// With the window open, everything stored has been seen: tell the operators.
@@ -479,6 +494,16 @@ fn announce_unread() {
     ON_UNREAD.with(|slot| {
         if let (Some(callback), Some(window)) = (slot.borrow().as_ref(), web_sys::window()) {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback, 0);
+        }
+    });
+}
+
+/// Asks the loader to play the site's sound even with the window open (a rule's "open
+/// the window and play the sound").
+pub fn play_sound() {
+    ON_UNREAD.with(|slot| {
+        if let (Some(callback), Some(window)) = (slot.borrow().as_ref(), web_sys::window()) {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(callback, 0, &true.into());
         }
     });
 }

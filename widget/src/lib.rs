@@ -2,6 +2,7 @@
 //! visitor's first interaction, loads this Wasm and calls [`mount`], which takes over
 //! the shadow root: the launcher, the chat window and the connection to the edge.
 
+pub mod auto;
 pub mod chat;
 pub mod components;
 pub mod json;
@@ -75,6 +76,7 @@ pub fn mount(
     // After mounting: that sets up the async executor the connection runs on.
     chat.start();
     chat.follow_settings();
+    auto::run(chat);
     Ok(())
 }
 

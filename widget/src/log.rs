@@ -21,19 +21,40 @@ pub struct Pending {
     /// A file uploaded already; the text may then be empty.
     #[serde(default)]
     pub attachment: Option<Attachment>,
+    /// Sent by this auto-action rule (shown as the operator's), not typed.
+    #[serde(default)]
+    pub rule: Option<String>,
 }
 
 impl Pending {
     /// A message just typed, checked against the limits (trimmed, not empty, not too
     /// long) before anything is queued; `client_id` is fresh randomness.
     pub fn typed(text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
-        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false, attachment: None })
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false, attachment: None, rule: None })
+    }
+
+    /// A message an auto-action rule sends.
+    pub fn automatic(rule: &str, text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
+        let client_id = ClientMessageId::parse(client_id)?;
+        Ok(Pending { client_id, text: text.into(), at, offline: false, attachment: None, rule: Some(rule.into()) })
+    }
+
+    /// Who it is shown as from: the visitor, or (from a rule) the operators.
+    pub fn author(&self, visitor: Author) -> Author {
+        match self.rule {
+            Some(_) => Author { kind: AuthorKind::Operator, name: String::new() },
+            None => visitor,
+        }
     }
 }
 
 impl Pending {
     /// The frame that sends it (again: the edge stores each client id once).
     pub fn frame(&self) -> natter_shared::protocol::ClientFrame {
+        if let Some(rule) = &self.rule {
+            let (client_id, rule, text) = (self.client_id.clone(), rule.clone(), self.text.clone());
+            return natter_shared::protocol::ClientFrame::Auto { client_id, rule, text };
+        }
         natter_shared::protocol::ClientFrame::Send {
             client_id: self.client_id.clone(),
             text: self.text.clone(),
@@ -44,7 +65,7 @@ impl Pending {
 
     /// A file just uploaded, sent without text.
     pub fn file(attachment: Attachment, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
-        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: String::new(), at, offline: false, attachment: Some(attachment) })
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: String::new(), at, offline: false, attachment: Some(attachment), rule: None })
     }
 }
 
@@ -58,6 +79,8 @@ pub struct Entry {
     pub text: String,
     pub at: Millis,
     pub attachment: Option<Attachment>,
+    /// Sent by an auto-action rule.
+    pub auto: bool,
 }
 
 /// Where a visitor's own message stands.
@@ -90,6 +113,7 @@ impl Log {
             text: pending.text.clone(),
             at: pending.at,
             attachment: pending.attachment.clone(),
+            auto: pending.rule.is_some(),
         });
     }
 
@@ -116,6 +140,7 @@ impl Log {
                 text: message.text,
                 at: message.at,
                 attachment: message.attachment,
+                auto: message.auto,
             }),
         }
         self.sort();
@@ -137,6 +162,11 @@ impl Log {
     }
 
     /// Operator messages after `seen`: the launcher's badge.
+    /// When `kind` last wrote (typed, not sent by a rule), if ever.
+    pub fn last_written(&self, kind: AuthorKind) -> Option<Millis> {
+        self.entries.iter().filter(|e| e.author.kind == kind && !e.auto).map(|e| e.at).max()
+    }
+
     pub fn unread_after(&self, seen: Seq) -> usize {
         self.entries
             .iter()
@@ -174,14 +204,28 @@ mod tests {
         Author { kind: AuthorKind::Visitor, name: "Me".into() }
     }
 
+    #[test]
+    fn a_rules_message_is_the_operators_but_not_an_answer() {
+        let auto = Pending::automatic("Greeting", "Hello!", "g-1", 50).unwrap();
+        assert_eq!(auto.author(visitor()).kind, AuthorKind::Operator);
+        assert!(matches!(auto.frame(), natter_shared::protocol::ClientFrame::Auto { ref rule, .. } if rule == "Greeting"));
+        let mut log = Log::default();
+        log.add_pending(&auto, auto.author(visitor()));
+        assert_eq!(log.last_written(AuthorKind::Operator), None, "a rule's message is no operator's answer");
+        let typed = Pending::typed("hi", "v-1", 60).unwrap();
+        log.add_pending(&typed, typed.author(visitor()));
+        assert_eq!(log.last_written(AuthorKind::Visitor), Some(60));
+        assert!(matches!(typed.frame(), natter_shared::protocol::ClientFrame::Send { .. }));
+    }
+
     fn stored(seq: u64, id: &str, kind: AuthorKind) -> Message {
-        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into() }, text: id.into(), at: seq, attachment: None }
+        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into() }, text: id.into(), at: seq, attachment: None, auto: false }
     }
 
     #[test]
     fn a_pending_message_is_reconciled_by_its_echo_and_ack() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false, attachment: None }, visitor());
+        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false, attachment: None, rule: None }, visitor());
         assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Pending);
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.ack(&cid("a"), Seq(1));
@@ -201,7 +245,7 @@ mod tests {
     #[test]
     fn stored_messages_come_in_seq_order_before_pending_ones() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false, attachment: None }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false, attachment: None, rule: None }, visitor());
         log.apply(stored(2, "b", AuthorKind::Operator));
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.apply(stored(2, "b", AuthorKind::Operator));
@@ -214,7 +258,7 @@ mod tests {
     fn a_fresh_conversation_keeps_only_what_is_pending() {
         let mut log = Log::default();
         log.apply(stored(1, "a", AuthorKind::Operator));
-        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false, attachment: None }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false, attachment: None, rule: None }, visitor());
         log.keep_pending();
         let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
         assert_eq!(ids, ["p"]);

@@ -208,7 +208,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                                     }
                                 })}
                                 {(!e.text.is_empty()).then(|| view! { <span class="text">{e.text.clone()}</span> })}
-                                <span class="meta">{state}{move || read().then_some(" · Read")}</span>
+                                <span class="meta">{state}{e.auto.then_some(" · automatic")}{move || read().then_some(" · Read")}</span>
                             </li>
                         }
                     }

@@ -44,6 +44,9 @@ pub struct Message {
     pub at: Millis,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// Sent by one of the site's auto-action rules (the author's name is the rule's).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto: bool,
 }
 
 /// What the visitor's page tells about where the visitor is (sent in `hello`).
@@ -100,6 +103,11 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attachment: Option<Attachment>,
     },
+    /// A message an auto-action rule sent in the visitor's widget, shown as the
+    /// operator's. Kept by the edge until the visitor's first message creates the
+    /// conversation (then stored before it), stored at once after that; acked like
+    /// `send`. Refused unless the site has that rule with that text.
+    Auto { client_id: ClientMessageId, rule: String, text: String },
     /// The visitor's own details ("Introduce yourself"); sent again on every connect.
     Introduce { details: VisitorDetails },
     /// On the inbox socket: the operator steps away (not counted as online) or back.
@@ -359,6 +367,7 @@ mod tests {
             text: "Здравствуйте!".into(),
             at: 1_700_000_000_000,
             attachment: None,
+            auto: false,
         }
     }
 
@@ -386,6 +395,7 @@ mod tests {
         let details = VisitorDetails { name: "Anna".into(), email: "a@b.co".into(), phone: String::new() };
         round_trip(ClientFrame::Introduce { details });
         round_trip(ClientFrame::Away { away: true });
+        round_trip(ClientFrame::Auto { client_id: cid("auto-1"), rule: "Greeting".into(), text: "Hello!".into() });
         round_trip(ClientFrame::Typing { typing: true });
         round_trip(ClientFrame::Read { seq: Seq(9) });
         round_trip(ClientFrame::Resume { after: Seq(2) });
@@ -405,6 +415,7 @@ mod tests {
         round_trip(ServerFrame::Message(message()));
         let file = Attachment { key: "demo/c/r".into(), name: "a.pdf".into(), content_type: "application/pdf".into(), size: 9 };
         round_trip(ServerFrame::Message(Message { text: String::new(), attachment: Some(file.clone()), ..message() }));
+        round_trip(ServerFrame::Message(Message { auto: true, ..message() }));
         round_trip(ClientFrame::Send { client_id: cid("f"), text: String::new(), offline: false, attachment: Some(file) });
         round_trip(ServerFrame::Typing { author: AuthorKind::Visitor, name: "V".into(), typing: false });
         round_trip(ServerFrame::Read { by: AuthorKind::Operator, seq: Seq(5) });

@@ -22,7 +22,7 @@ pub fn position_class(position: Position) -> &'static str {
 #[component]
 pub fn Launcher() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let unread = move || chat.log.with(|log| log.unread_after(chat.seen.get()));
+    let unread = move || chat.log.with(|log| log.unread_after(chat.seen.get())) + chat.unseen_auto.get();
     let strings = chat.strings();
     let class = format!("launcher {}", position_class(chat.settings.with_untracked(|s| s.position)));
     view! {

@@ -21,7 +21,7 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     };
     view! {
         <li class="message" class:mine=mine class:theirs=!mine>
-            {(!mine).then(|| view! { <span class="author">{name}</span> })}
+            {(!mine && !name.is_empty()).then(|| view! { <span class="author">{name.clone()}</span> })}
             {attachment.map(|file| {
                 let url = chat.file_url(&file);
                 if file.is_image() {

@@ -1,0 +1,150 @@
+// Auto-actions as visitors meet them: the site's rules run in the widget without any
+// interaction, with delays shortened through the site's settings.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { artifacts, countTones, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
+import { history, operatorSocket, saveSettings } from './support/sockets.mjs';
+
+let stack, relay, host, browser, admin;
+
+before(async () => {
+  stack = await startStack();
+  ({ relay, host, browser, admin } = stack);
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+const message = (name, conditions, text) => ({ name, conditions, action: 'message', text });
+const session = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+const acked = (page) => eventually(async () => {
+  const marks = await page.locator('.delivery').allTextContents();
+  return marks.length > 0 && marks.every((m) => m !== 'Sending…');
+}, 'every message acked');
+
+async function send(page, text) {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+test('the greeting comes after its delay, once per visit, and is stored before the visitor\'s first message', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [message('Greeting', [{ fact: 'time_on_page', op: 'gt', value: 2 }], 'Hello! How can I help you?')],
+  });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${host.url}/host.html`);
+  // Nobody touches the page: the widget loads after `load` and the rule runs.
+  const badge = page.locator('.badge');
+  await eventually(async () => (await badge.count()) === 1 && (await badge.textContent()) === '1', 'the greeting as an unread badge');
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  assert.deepEqual(await logTexts(page), ['Hello! How can I help you?']);
+  await page.screenshot({ path: path.join(artifacts, 'rule-greeting.png') });
+
+  // Only the widget has it: no conversation exists.
+  const { conversation } = await session(page);
+  assert.equal((await history(relay.url, admin, conversation)).status, 404);
+
+  // A second page of the same visit: not greeted again.
+  await page.goto(`${host.url}/second.html`);
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.waitForTimeout(3500);
+  assert.deepEqual(await logTexts(page), ['Hello! How can I help you?']);
+
+  // The visitor writes: the conversation is created with the greeting first.
+  await send(page, 'Do you have boots?');
+  await acked(page);
+  const { body } = await history(relay.url, admin, conversation);
+  assert.deepEqual(body.messages.map((m) => [m.author.kind, m.text, m.auto ?? false]), [
+    ['operator', 'Hello! How can I help you?', true],
+    ['visitor', 'Do you have boots?', false],
+  ]);
+  // Operators see it marked as automatic.
+  const consolePage = await (await browser.newContext()).newPage();
+  await signIn(consolePage, relay.url);
+  await consolePage.getByRole('navigation', { name: 'Inbox' }).getByRole('button').filter({ hasText: 'Do you have boots?' }).click();
+  await consolePage.getByRole('log').locator('.message').filter({ hasText: 'Hello! How can I help you?' }).getByText('automatic').waitFor();
+  // Signed out, so the site's presence is the duty agent's alone again.
+  await consolePage.getByRole('button', { name: 'Sign out' }).click();
+  await consolePage.context().close();
+  await page.context().close();
+});
+
+test('the autoresponder answers when no operator replies in time, and not when one does', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [message('Autoresponder', [
+      { fact: 'last_by_visitor', op: 'eq', value: true },
+      { fact: 'operator_delay', op: 'gt', value: 2 },
+    ], 'Please wait a little, or leave your contacts.')],
+  });
+  const waiting = await (await browser.newContext()).newPage();
+  await waiting.goto(`${host.url}/host.html`);
+  await waiting.getByRole('button', { name: 'Open chat' }).click();
+  await send(waiting, 'Anyone there?');
+  await eventually(async () => (await logTexts(waiting)).includes('Please wait a little, or leave your contacts.'), 'the autoresponse', 10_000);
+  await send(waiting, 'Hello?');
+  await waiting.waitForTimeout(3500);
+  assert.deepEqual(await logTexts(waiting), ['Anyone there?', 'Please wait a little, or leave your contacts.', 'Hello?'], 'once per wait');
+
+  const answered = await (await browser.newContext()).newPage();
+  await answered.goto(`${host.url}/host.html`);
+  await answered.getByRole('button', { name: 'Open chat' }).click();
+  await send(answered, 'Quick question');
+  await acked(answered);
+  const operator = await operatorSocket(relay.url, admin, (await session(answered)).conversation);
+  operator.send(JSON.stringify({ type: 'send', client_id: `op-${Date.now()}`, text: 'Yes?' }));
+  await eventually(async () => (await logTexts(answered)).includes('Yes?'), 'the reply');
+  await answered.waitForTimeout(4000);
+  assert.deepEqual(await logTexts(answered), ['Quick question', 'Yes?']);
+  operator.close();
+  await waiting.context().close();
+  await answered.context().close();
+});
+
+test('the offline answer fires with no operator online', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [message('Offline answer', [
+      { fact: 'operator_online', op: 'eq', value: false },
+      { fact: 'last_by_visitor', op: 'eq', value: true },
+    ], 'Everyone is offline; leave your contacts.')],
+  });
+  stack.duty.send(JSON.stringify({ type: 'away', away: true }));
+  await eventually(async () => !(await (await fetch(`${relay.url}/v1/sites/demo/status`)).json()).online, 'the site offline');
+  const page = await (await browser.newContext()).newPage();
+  try {
+    await page.goto(`${host.url}/host.html`);
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    await page.getByRole('textbox', { name: 'Name' }).fill('Olga');
+    await page.getByRole('textbox', { name: 'E-mail or phone' }).fill('olga@example.com');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Call me tomorrow');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await eventually(async () => (await logTexts(page)).join('|') === 'Call me tomorrow|Everyone is offline; leave your contacts.', 'the offline answer');
+  } finally {
+    stack.duty.send(JSON.stringify({ type: 'away', away: false }));
+    await page.context().close();
+  }
+});
+
+test('rules open the introduce form, and open the window with the sound', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [{ name: 'Ask', conditions: [{ fact: 'time_on_page', op: 'gt', value: 1 }], action: 'open_introduce' }],
+  });
+  const asked = await (await browser.newContext()).newPage();
+  await asked.goto(`${host.url}/host.html`);
+  await asked.getByRole('heading', { name: 'Introduce yourself' }).waitFor({ timeout: 10_000 });
+  await asked.screenshot({ path: path.join(artifacts, 'rule-introduce.png') });
+  await asked.context().close();
+
+  await saveSettings(relay.url, admin, {
+    rules: [{ name: 'Ring', conditions: [{ fact: 'time_on_page', op: 'gt', value: 1 }], action: 'open_with_sound' }],
+  });
+  const context = await browser.newContext();
+  await countTones(context);
+  const rung = await context.newPage();
+  await rung.goto(`${host.url}/host.html`);
+  await rung.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: 10_000 });
+  await eventually(async () => (await rung.evaluate(() => window.tones)) === 1, 'one tone');
+  await context.close();
+});

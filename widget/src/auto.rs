@@ -1,0 +1,110 @@
+//! Auto-actions in the visitor's browser: `shared::rules` evaluated against what this
+//! page knows, at the moments it can change — a message, the operators' status, the
+//! visitor's details, or the next time a time condition turns (one timeout, at least a
+//! second apart; none when no rule can fire by time). Visit facts and what has fired
+//! are kept in `localStorage` (counts and times only, nothing personal).
+
+use leptos::prelude::*;
+use natter_shared::protocol::AuthorKind;
+use natter_shared::rules::{self, Action, Facts, Memory, Visit};
+use wasm_bindgen::prelude::*;
+
+use crate::chat::{self, Chat};
+use crate::log::Pending;
+use crate::{net, storage};
+
+/// The shortest wait between two evaluations by timer.
+const MIN_TICK_MS: f64 = 1000.0;
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// When this page started loading (so time on page counts from the page, not from
+/// when the widget loaded at idle time).
+fn page_started() -> u64 {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"performance".into()).ok())
+        .and_then(|p| js_sys::Reflect::get(&p, &"timeOrigin".into()).ok())
+        .and_then(|t| t.as_f64())
+        .map_or_else(now, |t| t as u64)
+}
+
+/// Runs the site's rules on this page for as long as it is open.
+pub fn run(chat: Chat) {
+    let visit_key = chat.storage_key("visit");
+    let memory_key = chat.storage_key("fired");
+    let mut visit: Visit = storage::load(&visit_key).unwrap_or_default();
+    visit.page_view(now());
+    storage::save(&visit_key, &visit);
+    let visit = StoredValue::new(visit);
+    let memory = StoredValue::new(storage::load::<Memory>(&memory_key).unwrap_or_default());
+    let page_started = page_started();
+    let timer = StoredValue::new_local(None::<i32>);
+    let (url, referrer) = web_sys::window()
+        .map(|w| (w.location().href().unwrap_or_default(), w.document().map(|d| d.referrer()).unwrap_or_default()))
+        .unwrap_or_default();
+    let tick = Trigger::new();
+
+    Effect::new(move |_| {
+        tick.track();
+        let rules = chat.settings.with(|s| s.rules());
+        let log = chat.log.with(|log| (log.last_written(AuthorKind::Visitor), log.last_written(AuthorKind::Operator)));
+        let facts = Facts {
+            now: now(),
+            page_started,
+            visit_started: visit.with_value(|v| v.started),
+            visits: visit.with_value(|v| v.visits),
+            pages_viewed: visit.with_value(|v| v.pages_viewed),
+            page_url: url.clone(),
+            referrer: referrer.clone(),
+            last_visitor_message: log.0,
+            last_operator_message: log.1,
+            introduced: chat.details.with(|d| !d.name.is_empty()),
+            operator_online: chat.online.get(),
+        };
+        visit.update_value(|v| v.active(facts.now));
+        visit.with_value(|v| storage::save(&visit_key, v));
+        let fired = memory.try_update_value(|m| rules::evaluate(&rules, &facts, m)).unwrap_or_default();
+        if !fired.is_empty() {
+            memory.with_value(|m| storage::save(&memory_key, m));
+        }
+        for firing in fired {
+            act(chat, firing.action, &firing.rule, &firing.text, facts.now);
+        }
+        schedule(timer, tick, memory.with_value(|m| rules::next_check(&rules, &facts, m)), facts.now);
+    });
+}
+
+/// Sets the one timeout for the next time-driven evaluation, replacing any other.
+fn schedule(timer: StoredValue<Option<i32>, LocalStorage>, tick: Trigger, next: Option<u64>, now: u64) {
+    let Some(window) = web_sys::window() else { return };
+    if let Some(handle) = timer.get_value() {
+        window.clear_timeout_with_handle(handle);
+    }
+    let handle = next.and_then(|at| {
+        let wait = ((at.saturating_sub(now)) as f64).max(MIN_TICK_MS);
+        let callback = Closure::once_into_js(move || tick.notify());
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), wait as i32).ok()
+    });
+    timer.set_value(handle);
+}
+
+fn act(chat: Chat, action: Action, rule: &str, text: &str, at: u64) {
+    match action {
+        Action::Message => {
+            if let Ok(pending) = Pending::automatic(rule, text, &net::random_id(), at) {
+                chat.queue(pending);
+            }
+        }
+        Action::Open => chat.set_open(true),
+        Action::OpenWithSound => {
+            chat.set_open(true);
+            chat::play_sound();
+        }
+        Action::OpenIntroduce => {
+            chat.set_open(true);
+            chat.editing.set(true);
+        }
+    }
+}
