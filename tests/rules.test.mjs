@@ -148,3 +148,16 @@ test('rules open the introduce form, and open the window with the sound', async 
   await eventually(async () => (await rung.evaluate(() => window.tones)) === 1, 'one tone');
   await context.close();
 });
+
+test('a rule saved while a widget is open reaches it without a reload', async () => {
+  await saveSettings(relay.url, admin, {});
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  await saveSettings(relay.url, admin, {
+    rules: [message('Late', [{ fact: 'time_on_page', op: 'gt', value: 1 }], 'Still looking? Ask us anything.')],
+  });
+  await eventually(async () => (await logTexts(page)).includes('Still looking? Ask us anything.'), 'the new rule firing', 15_000);
+  await page.context().close();
+});

@@ -32,6 +32,8 @@ pub struct Config {
 /// How often an open widget revalidates the site's settings and asks whether an
 /// operator is online.
 const SETTINGS_CHECK_MS: i32 = 5_000;
+/// With the window closed, every this many checks (once a minute).
+const CLOSED_CHECK_EVERY: u32 = 12;
 
 /// What the window shows below its header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,16 +228,19 @@ impl Chat {
         }
     }
 
-    /// Follows saved settings and operator presence while the visitor has the window
-    /// open: checks every few seconds (settings cost a 304 when unchanged; browsers
-    /// slow timers in hidden tabs). With the window closed, a change shows on the next
-    /// page view.
+    /// Follows saved settings and operator presence: every few seconds while the
+    /// visitor has the window open, once a minute while it is closed (settings cost a
+    /// 304 when unchanged; browsers slow timers in hidden tabs).
     pub fn follow_settings(self) {
         spawn_local(async move {
             self.check_status().await;
+            let mut ticks = 0u32;
             loop {
                 sleep(SETTINGS_CHECK_MS).await;
-                if !self.open.get_untracked() {
+                ticks = ticks.wrapping_add(1);
+                // Closed, the widget may still be running the site's rules: it follows
+                // changes too, twelve times less often.
+                if !self.open.get_untracked() && ticks % CLOSED_CHECK_EVERY != 0 {
                     continue;
                 }
                 self.check_status().await;
