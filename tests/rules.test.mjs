@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { artifacts, countTones, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
-import { history, operatorSocket, saveSettings } from './support/sockets.mjs';
+import { history, newVisitor, nextFrame, operatorSocket, saveSettings, visitorSocket } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
@@ -160,4 +160,23 @@ test('a rule saved while a widget is open reaches it without a reload', async ()
   });
   await eventually(async () => (await logTexts(page)).includes('Still looking? Ask us anything.'), 'the new rule firing', 15_000);
   await page.context().close();
+});
+
+test('the edge stores only the site\'s own automatic messages, and drops others quietly', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [message('Greeting', [{ fact: 'time_on_page', op: 'gt', value: 100 }], 'Hi there!')],
+  });
+  const visitor = await newVisitor(relay.url);
+  const ws = await visitorSocket(relay.url, visitor);
+  ws.send(JSON.stringify({ type: 'auto', client_id: 'a-real', rule: 'Greeting', text: 'Hi there!' }));
+  ws.send(JSON.stringify({ type: 'auto', client_id: 'a-fake', rule: 'Greeting', text: 'Pay at evil.example' }));
+  ws.send(JSON.stringify({ type: 'send', client_id: 'v-1', text: 'hello' }));
+  await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === 'v-1');
+  const { body } = await history(relay.url, admin, visitor.conversation);
+  assert.deepEqual(body.messages.map((m) => [m.author.kind, m.text, m.auto ?? false]), [
+    ['operator', 'Hi there!', true],
+    ['visitor', 'hello', false],
+  ]);
+  assert.equal(ws.frames.filter((f) => f.type === 'error').length, 0, 'no error for the visitor');
+  ws.close();
 });

@@ -317,15 +317,20 @@ impl Conversation {
                 self.on_send(ws, &socket, client_id, &text, offline, attachment).await
             }
             ClientFrame::Auto { client_id, rule, text } if role == AuthorKind::Visitor => {
-                self.check_auto(&socket.participant.site, &rule, &text).await?;
                 let held = HeldAuto { client_id, rule, text, at: auth::now() };
-                if self.meta()?.is_some() {
-                    return self.store_auto(ws, held).await;
+                if self.meta()?.is_none() {
+                    // Opening the widget creates no conversation: keep it (without waiting
+                    // for anything, so a message right behind it finds it) until the
+                    // visitor's first message; it is checked then.
+                    if !socket.autos.iter().any(|a| a.client_id == held.client_id) && socket.autos.len() < MAX_HELD_AUTOS {
+                        socket.autos.push(held);
+                        ws.serialize_attachment(&socket)?;
+                    }
+                    return Ok(());
                 }
-                // Opening the widget creates no conversation: keep it for the first message.
-                if !socket.autos.iter().any(|a| a.client_id == held.client_id) && socket.autos.len() < MAX_HELD_AUTOS {
-                    socket.autos.push(held);
-                    ws.serialize_attachment(&socket)?;
+                if self.is_site_auto(&socket.participant.site, &held.rule, &held.text).await? {
+                    self.insert_auto(ws, held)?;
+                    self.report_to_site().await;
                 }
                 Ok(())
             }
@@ -412,9 +417,17 @@ impl Conversation {
     /// Keeps the visitor's details once the conversation exists (before that they wait
     /// in the socket's attachment); a given name becomes the visitor's name.
     async fn save_details(&self, socket: &SocketState) -> EdgeResult<()> {
-        let Some(details) = &socket.details else { return Ok(()) };
+        if self.store_details(socket)? {
+            self.report_to_site().await;
+        }
+        Ok(())
+    }
+
+    /// [`Self::save_details`] without telling the site: true if anything changed.
+    fn store_details(&self, socket: &SocketState) -> EdgeResult<bool> {
+        let Some(details) = &socket.details else { return Ok(false) };
         if self.meta()?.is_none() || self.details()? == *details {
-            return Ok(());
+            return Ok(false);
         }
         self.sql().exec(
             "INSERT INTO details (id, name, email, phone) VALUES (1, ?, ?, ?)
@@ -425,8 +438,7 @@ impl Conversation {
             self.sql().exec("UPDATE meta SET visitor_name = ? WHERE id = 1", vec![details.name.as_str().into()])?;
         }
         self.announce_visitor()?;
-        self.report_to_site().await;
-        Ok(())
+        Ok(true)
     }
 
     fn create(&self, socket: &SocketState) -> EdgeResult<()> {
@@ -469,11 +481,21 @@ impl Conversation {
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
         if self.meta()?.is_none() {
             // Only a visitor's first message creates a conversation, with what the
-            // widget showed before it (rules' messages) stored first.
-            self.create(socket)?;
-            self.save_details(socket).await?;
+            // widget showed before it (the site's own rules' messages) stored first.
+            // The checks wait on the site; from creating to storing nothing does, so no
+            // other frame can slip in between.
+            let mut autos = Vec::new();
             for held in &socket.autos {
-                self.store_auto(ws, held.clone()).await?;
+                if self.is_site_auto(&author.site, &held.rule, &held.text).await? {
+                    autos.push(held.clone());
+                }
+            }
+            if self.meta()?.is_none() {
+                self.create(socket)?;
+                self.store_details(socket)?;
+                for held in autos {
+                    self.insert_auto(ws, held)?;
+                }
             }
         }
         // Offline messages come from visitors only.
@@ -539,21 +561,17 @@ impl Conversation {
         Ok(())
     }
 
-    /// An automatic message must be one the site's rules send: that rule, that text.
-    async fn check_auto(&self, site: &SiteId, rule: &str, text: &str) -> EdgeResult<()> {
+    /// Whether an automatic message is one the site's rules send: that rule, enabled,
+    /// that text.
+    async fn is_site_auto(&self, site: &SiteId, rule: &str, text: &str) -> EdgeResult<bool> {
         let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
         let document: SettingsDocument = internal::call(&stub, "/settings", site, None::<&()>).await?;
-        let known = document.settings.rules().iter().any(|r| r.enabled && r.action == Action::Message && r.name == rule && r.text == text);
-        if known {
-            Ok(())
-        } else {
-            Err(EdgeError::BadRequest(format!("The site has no automatic message {rule:?} with this text")))
-        }
+        Ok(document.settings.rules().iter().any(|r| r.enabled && r.action == Action::Message && r.name == rule && r.text == text))
     }
 
     /// Stores an automatic message (once per client id) as the operators', acks it,
-    /// and relays it.
-    async fn store_auto(&self, ws: &WebSocket, held: HeldAuto) -> EdgeResult<()> {
+    /// and relays it. The caller tells the site.
+    fn insert_auto(&self, ws: &WebSocket, held: HeldAuto) -> EdgeResult<()> {
         let existing: Vec<SeqRow> =
             self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![held.client_id.as_str().into()])?.to_array()?;
         if let Some(row) = existing.first() {
@@ -580,7 +598,6 @@ impl Conversation {
             auto: true,
         };
         self.broadcast(None, &ServerFrame::Message(message));
-        self.report_to_site().await;
         Ok(())
     }
 

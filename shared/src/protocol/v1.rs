@@ -106,7 +106,8 @@ pub enum ClientFrame {
     /// A message an auto-action rule sent in the visitor's widget, shown as the
     /// operator's. Kept by the edge until the visitor's first message creates the
     /// conversation (then stored before it), stored at once after that; acked like
-    /// `send`. Refused unless the site has that rule with that text.
+    /// `send`. Dropped (quietly: the visitor cannot help it) unless the site has that
+    /// rule with that text.
     Auto { client_id: ClientMessageId, rule: String, text: String },
     /// The visitor's own details ("Introduce yourself"); sent again on every connect.
     Introduce { details: VisitorDetails },
