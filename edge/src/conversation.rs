@@ -474,12 +474,13 @@ impl Conversation {
         attachment: Option<Attachment>,
     ) -> EdgeResult<()> {
         let author = &socket.participant;
+        let mut meta = self.meta()?;
         let attachment = match attachment {
             Some(claimed) => Some(self.stored_file(&author.site, &author.conversation, &claimed.key).await?),
             None => None,
         };
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
-        if self.meta()?.is_none() {
+        if meta.is_none() {
             // Only a visitor's first message creates a conversation, with what the
             // widget showed before it (the site's own rules' messages) stored first.
             // The checks wait on the site; from creating to storing nothing does, so no
@@ -497,6 +498,7 @@ impl Conversation {
                     self.insert_auto(ws, held)?;
                 }
             }
+            meta = self.meta()?;
         }
         // Offline messages come from visitors only.
         let offline = offline && author.role == AuthorKind::Visitor;
@@ -513,7 +515,7 @@ impl Conversation {
             return Ok(());
         }
         let author_name = match author.role {
-            AuthorKind::Visitor => self.meta()?.map_or_else(|| author.name.clone(), |m| m.visitor_name),
+            AuthorKind::Visitor => meta.map_or_else(|| author.name.clone(), |m| m.visitor_name),
             AuthorKind::Operator => author.name.clone(),
         };
         let at = auth::now();
@@ -677,13 +679,15 @@ impl Conversation {
                 vec![int(meta.operator_read)],
             )?
             .to_array()?;
-        let last_visitor: Vec<SeqRow> = self
+        // Whether the visitor's last message came through the offline form.
+        let offline: Vec<CountRow> = self
             .sql()
-            .exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE author_kind = 'visitor'", None)?
+            .exec(
+                "SELECT COUNT(*) AS n FROM offline_messages
+                 WHERE seq = (SELECT MAX(seq) FROM messages WHERE author_kind = 'visitor')",
+                None,
+            )?
             .to_array()?;
-        let last_visitor = last_visitor.first().map_or(0, |r| r.seq);
-        let offline: Vec<CountRow> =
-            self.sql().exec("SELECT COUNT(*) AS n FROM offline_messages WHERE seq = ?", vec![int(last_visitor)])?.to_array()?;
         let last = last.into_message()?;
         let summary = ConversationSummary {
             id: natter_shared::ids::ConversationId::parse(&meta.conversation)?,

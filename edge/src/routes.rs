@@ -331,7 +331,7 @@ async fn download(env: &Env, key: &str) -> EdgeResult<Response> {
     let name = object.custom_metadata()?.remove("name").unwrap_or_else(|| "file".into());
     let content_type = object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
     let body = object.body().ok_or_else(|| EdgeError::NotFound("No such file".into()))?.bytes().await?;
-    let disposition = if content_type.starts_with("image/") { "inline" } else { "attachment" };
+    let disposition = if files::is_image(&content_type) { "inline" } else { "attachment" };
     let encoded: String = name
         .bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })

@@ -42,7 +42,7 @@ pub struct Attachment {
 impl Attachment {
     /// Shown inline as a thumbnail rather than offered as a download.
     pub fn is_image(&self) -> bool {
-        self.content_type.starts_with("image/")
+        is_image(&self.content_type)
     }
 
     /// The path the edge serves it at.
@@ -71,6 +71,11 @@ impl std::fmt::Display for FileProblem {
             FileProblem::Mismatch => write!(f, "The file's content does not match its name"),
         }
     }
+}
+
+/// Images are the only files shown inline; everything else downloads.
+pub fn is_image(content_type: &str) -> bool {
+    content_type.starts_with("image/")
 }
 
 fn extension(name: &str) -> String {

@@ -206,9 +206,7 @@ impl Visit {
 pub struct Facts {
     pub now: Millis,
     pub page_started: Millis,
-    pub visit_started: Millis,
-    pub visits: u64,
-    pub pages_viewed: u64,
+    pub visit: Visit,
     pub page_url: String,
     pub referrer: String,
     pub last_visitor_message: Option<Millis>,
@@ -234,7 +232,7 @@ impl Facts {
     fn clock_start(&self, fact: Fact) -> Option<Millis> {
         match fact {
             Fact::TimeOnPage => Some(self.page_started),
-            Fact::TimeOnSite => Some(self.visit_started),
+            Fact::TimeOnSite => Some(self.visit.started),
             Fact::OperatorDelay => self.last_by_visitor().then_some(self.last_visitor_message).flatten(),
             Fact::VisitorDelay => self.last_by_operator().then_some(self.last_operator_message).flatten(),
             _ => None,
@@ -243,8 +241,8 @@ impl Facts {
 
     fn number(&self, fact: Fact) -> Option<u64> {
         match fact {
-            Fact::Visits => Some(self.visits),
-            Fact::PagesViewed => Some(self.pages_viewed),
+            Fact::Visits => Some(self.visit.visits),
+            Fact::PagesViewed => Some(self.visit.pages_viewed),
             _ => self.clock_start(fact).map(|start| seconds_since(self.now, start)),
         }
     }
@@ -324,7 +322,7 @@ impl Rule {
     fn episode(&self, facts: &Facts) -> Episode {
         let conversation = self.conditions.iter().any(|c| c.fact.is_conversation());
         if !conversation {
-            return Episode::Visit(facts.visit_started);
+            return Episode::Visit(facts.visit.started);
         }
         let awaits_operator = self.conditions.iter().any(|c| matches!(c.fact, Fact::LastByVisitor | Fact::OperatorDelay));
         let awaits_visitor = self.conditions.iter().any(|c| matches!(c.fact, Fact::LastByOperator | Fact::VisitorDelay));
@@ -493,9 +491,7 @@ mod tests {
         Facts {
             now: T0,
             page_started: T0,
-            visit_started: T0,
-            visits: 1,
-            pages_viewed: 1,
+            visit: Visit { visits: 1, started: T0, pages_viewed: 1, last_activity: T0 },
             page_url: "https://shop.example/cart?id=7".into(),
             referrer: "https://search.example/?q=shoes".into(),
             last_visitor_message: None,
@@ -532,8 +528,8 @@ mod tests {
     #[test]
     fn every_number_fact_and_comparison() {
         let mut x = facts();
-        x.visits = 3;
-        x.pages_viewed = 2;
+        x.visit.visits = 3;
+        x.visit.pages_viewed = 2;
         x.last_visitor_message = Some(T0 - 5_000);
         let x = at(&x, 7); // 7 s on the page and site; the visitor wrote 12 s ago
         let holds = |fact, op, v| c(fact, op, n(v)).holds(&x);
@@ -603,13 +599,13 @@ mod tests {
         // A second page of the same visit.
         let mut page2 = at(&x, 40);
         page2.page_started = page2.now;
-        page2.pages_viewed = 2;
+        page2.visit.pages_viewed = 2;
         assert_eq!(evaluate(&rules, &at(&page2, 30), &mut memory), vec![]);
         // A new visit (after 30 minutes away): greeted again.
         let mut later = at(&x, 3 * 3600);
-        later.visit_started = later.now;
+        later.visit.started = later.now;
         later.page_started = later.now;
-        later.visits = 2;
+        later.visit.visits = 2;
         assert_eq!(evaluate(&rules, &at(&later, 11), &mut memory).len(), 1);
     }
 
@@ -683,8 +679,8 @@ mod tests {
         let mut x = at(&facts(), 6);
         x.last_visitor_message = Some(T0 - 30_000);
         assert_eq!(names(&x), ["New", "Form", "Anon"]);
-        x.visits = 4;
-        x.pages_viewed = 3;
+        x.visit.visits = 4;
+        x.visit.pages_viewed = 3;
         x.introduced = true;
         assert_eq!(names(&x), ["Regular", "Third", "Form", "Known"]);
     }

@@ -32,8 +32,8 @@ fn page_started() -> u64 {
 
 /// Runs the site's rules on this page for as long as it is open.
 pub fn run(chat: Chat) {
-    let visit_key = chat.storage_key("visit");
-    let memory_key = chat.storage_key("fired");
+    let visit_key = chat.key("visit");
+    let memory_key = chat.key("fired");
     let mut visit: Visit = storage::load(&visit_key).unwrap_or_default();
     visit.page_view(now());
     storage::save(&visit_key, &visit);
@@ -53,9 +53,7 @@ pub fn run(chat: Chat) {
         let facts = Facts {
             now: now(),
             page_started,
-            visit_started: visit.with_value(|v| v.started),
-            visits: visit.with_value(|v| v.visits),
-            pages_viewed: visit.with_value(|v| v.pages_viewed),
+            visit: visit.get_value(),
             page_url: url.clone(),
             referrer: referrer.clone(),
             last_visitor_message: log.0,
@@ -100,7 +98,7 @@ fn act(chat: Chat, action: Action, rule: &str, text: &str, at: u64) {
         Action::Open => chat.set_open(true),
         Action::OpenWithSound => {
             chat.set_open(true);
-            chat::play_sound();
+            chat::ring(true);
         }
         Action::OpenIntroduce => {
             chat.set_open(true);

@@ -178,7 +178,8 @@ impl Chat {
         self.settings.with_untracked(|s| i18n::text(s, language, pick, default(Strings::of(language))))
     }
 
-    fn key(&self, name: &str) -> String {
+    /// The storage key for `name` on this site.
+    pub fn key(&self, name: &str) -> String {
         self.config.with_value(|c| storage::key(&c.site, name))
     }
 
@@ -317,9 +318,9 @@ impl Chat {
         self.online.get() && self.settings.with(|s| s.files)
     }
 
-    /// The address of a stored file.
-    pub fn file_url(&self, attachment: &Attachment) -> String {
-        self.config.with_value(|c| c.edge.clone()) + &attachment.path()
+    /// The edge's origin (which also serves stored files).
+    pub fn edge(&self) -> String {
+        self.config.with_value(|c| c.edge.clone())
     }
 
     /// Uploads a file the visitor chose and sends it as a message. Checked here first so
@@ -360,7 +361,7 @@ impl Chat {
     pub fn queue(&self, pending: Pending) {
         if pending.rule.is_some() && !self.open.get_untracked() {
             self.unseen_auto.update(|n| *n += 1);
-            announce_unread();
+            ring(false);
         }
         self.log.update(|log| log.add_pending(&pending, pending.author(me())));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
@@ -396,10 +397,6 @@ impl Chat {
         }
     }
 
-    /// The widget's origin and site, for the rules' storage.
-    pub fn storage_key(&self, name: &str) -> String {
-        self.key(name)
-    }
 
     /// With the window open, everything stored has been seen: tell the operators.
     fn mark_seen(&self) {
@@ -429,7 +426,7 @@ impl Chat {
                     self.operator_typing.set(None);
                     if message.seq > self.seen.get_untracked() {
                         // Unread: the loader decides whether to play the sound.
-                        announce_unread();
+                        ring(false);
                     }
                 }
                 self.log.update(|log| log.apply(message));
@@ -493,22 +490,13 @@ pub fn on_unread(callback: js_sys::Function) {
 }
 
 /// Tells the loader an unread operator message arrived; it plays the site's sound
-/// when the window is closed or the tab hidden. Called through `setTimeout`, a binding
-/// the widget has anyway (every byte counts here).
-fn announce_unread() {
+/// when the window is closed or the tab hidden, or with `force` (a rule's "open the
+/// window and play the sound") in any case. Called through `setTimeout`, a binding the
+/// widget has anyway (every byte counts here).
+pub fn ring(force: bool) {
     ON_UNREAD.with(|slot| {
         if let (Some(callback), Some(window)) = (slot.borrow().as_ref(), web_sys::window()) {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback, 0);
-        }
-    });
-}
-
-/// Asks the loader to play the site's sound even with the window open (a rule's "open
-/// the window and play the sound").
-pub fn play_sound() {
-    ON_UNREAD.with(|slot| {
-        if let (Some(callback), Some(window)) = (slot.borrow().as_ref(), web_sys::window()) {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(callback, 0, &true.into());
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(callback, 0, &force.into());
         }
     });
 }

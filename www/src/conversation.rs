@@ -8,6 +8,7 @@ use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, Seq};
 use wasm_bindgen::JsCast;
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
+use natter_widget::components::attachment::AttachmentView;
 use natter_widget::json;
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
@@ -198,15 +199,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                         view! {
                             <li class="message" class:mine=mine>
                                 <span class="author">{e.author.name.clone()}</span>
-                                {e.attachment.clone().map(|file| {
-                                    let url = format!("{}{}", crate::session::edge(), file.path());
-                                    if file.is_image() {
-                                        let src = url.clone();
-                                        view! { <a class="file" href=url target="_blank" rel="noopener noreferrer"><img class="thumb" src=src alt=file.name/></a> }.into_any()
-                                    } else {
-                                        view! { <a class="file" href=url download=file.name.clone()>{format!("{} ({} KB)", file.name, file.size.div_ceil(1024))}</a> }.into_any()
-                                    }
-                                })}
+                                {e.attachment.clone().map(|file| view! { <AttachmentView file edge=crate::session::edge()/> })}
                                 {(!e.text.is_empty()).then(|| view! { <span class="text">{e.text.clone()}</span> })}
                                 <span class="meta">{state}{e.auto.then_some(" · automatic")}{move || read().then_some(" · Read")}</span>
                             </li>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use natter_shared::protocol::AuthorKind;
 
+use super::attachment::AttachmentView;
 use crate::chat::Chat;
 use crate::log::{Delivery, Entry};
 
@@ -22,15 +23,7 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     view! {
         <li class="message" class:mine=mine class:theirs=!mine>
             {(!mine && !name.is_empty()).then(|| view! { <span class="author">{name.clone()}</span> })}
-            {attachment.map(|file| {
-                let url = chat.file_url(&file);
-                if file.is_image() {
-                    let src = url.clone();
-                    view! { <a class="file" href=url target="_blank" rel="noopener noreferrer"><img class="thumb" src=src alt=file.name/></a> }.into_any()
-                } else {
-                    view! { <a class="file" href=url download=file.name.clone() rel="noopener noreferrer">{file.name.clone()}</a> }.into_any()
-                }
-            })}
+            {attachment.map(|file| view! { <AttachmentView file edge=chat.edge()/> })}
             {(!text.is_empty()).then(|| view! { <span class="text">{text.clone()}</span> })}
             <span class="meta">
                 {at}

@@ -1,5 +1,6 @@
 //! The widget's UI units, one per file.
 
+pub mod attachment;
 pub mod composer;
 pub mod contacts;
 pub mod forms;
