@@ -8,7 +8,7 @@ export WRANGLER_SEND_METRICS := false
 export WRANGLER_HIDE_BANNER := true
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
-.PHONY: setup build dev test test-native test-wasm test-e2e test-deploy bench deploy clean
+.PHONY: setup build dev test test-native test-wasm test-types test-e2e test-deploy bench deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -22,7 +22,7 @@ dev: build
 
 test: build
 	@scripts/setup.sh --test
-	$(MAKE) --no-print-directory test-native test-wasm test-deploy test-e2e
+	$(MAKE) --no-print-directory test-native test-wasm test-types test-deploy test-e2e
 
 test-native:
 	cargo test --workspace
@@ -31,6 +31,10 @@ test-wasm:
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/widget/webdriver.json \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test --target wasm32-unknown-unknown -p natter-widget
+
+# natter.d.ts against a page's use of every method and event (TypeScript from npm).
+test-types:
+	node_modules/.bin/tsc -p tests/types
 
 # `wrangler deploy` cannot reach Cloudflare here, but a dry run checks the bundle.
 test-deploy:

@@ -23,7 +23,9 @@ cp -R www/static/. dist.tmp/
 bindgen() {
   wasm-bindgen --target web --no-typescript --out-dir "$2" "$wasm_dir/$1.wasm"
   "$WASM_OPT_BIN" -Oz --converge --merge-similar-functions --strip-producers --strip-target-features "${wasm_features[@]}" "$2/$1_bg.wasm" -o "$2/$1_bg.wasm"
-  "$ESBUILD_BIN" "$2/$1.js" --minify --format=esm --log-level=warning --allow-overwrite --outfile="$2/$1.js"
+  # Bundled: the glue's JS snippets (the widget's src/api.js) go into the one file.
+  "$ESBUILD_BIN" "$2/$1.js" --bundle --minify --format=esm --log-level=warning --allow-overwrite --outfile="$2/$1.js"
+  rm -rf "$2/snippets"
 }
 bindgen natter_widget dist.tmp/widget
 bindgen natter_console dist.tmp/console/pkg

@@ -111,6 +111,13 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
   assert.match(await admin.getByLabel(/Site secret/).inputValue(), /^[0-9a-f]{64}$/);
+  // The identity secret (for Natter.identify) is shown apart and can be rotated.
+  const identity = admin.getByLabel(/Identity secret/);
+  const before = await identity.inputValue();
+  assert.match(before, /^[0-9a-f]{64}$/);
+  await admin.getByRole('button', { name: 'Rotate identity secret' }).click();
+  await eventually(async () => /^[0-9a-f]{64}$/.test(await identity.inputValue()) && (await identity.inputValue()) !== before, 'a new identity secret');
+  assert.notEqual(await admin.getByLabel(/Site secret/).inputValue(), await identity.inputValue());
   await admin.screenshot({ path: path.join(artifacts, 'configurator-contact-options.png'), fullPage: true });
 
   // What was saved is what the widget gets (the webhook stays private).

@@ -22,31 +22,9 @@ import css from './launcher.css';
   root.innerHTML = '<button class="launcher"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="label"></span></button>';
   const launcher = root.firstChild;
 
-  // The notification sound: a short synthesized tone (no file to download), when an
-  // operator writes while the window is closed or the tab hidden; one per burst.
-  let lastDing = 0;
-  let sound = true;
-  // `force`: a rule opened the window "with the sound".
-  const ding = (force) => {
-    if (!sound) return;
-    const closed = !root.querySelector('[role=dialog]:not(.hidden)');
-    if (!(force === true || closed || document.hidden) || Date.now() - lastDing < 1500) return;
-    lastDing = Date.now();
-    try {
-      const audio = new AudioContext();
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.setValueAtTime(0.15, audio.currentTime);
-      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.3);
-      tone.connect(gain).connect(audio.destination);
-      tone.onended = () => audio.close();
-      tone.start();
-      tone.stop(audio.currentTime + 0.3);
-    } catch (_) { /* no audio here: stay silent */ }
-  };
-
   let settings = '{}';
+  // The launcher as page code asked (`show`/`hide`); the settings' place otherwise.
+  const place = () => shown == null || launcher.classList.toggle('hidden', !shown);
   // Mirrors shared::settings (lenient) and shared::i18n for what the launcher needs.
   const draw = (text) => {
     let s = {};
@@ -59,9 +37,9 @@ import css from './launcher.css';
     launcher.lastChild.textContent = typeof own === 'string' && own.trim() ? own : lang === 'ru' ? 'Чат' : 'Chat';
     launcher.setAttribute('aria-label', lang === 'ru' ? 'Открыть чат' : 'Open chat');
     launcher.classList.add(positions.includes(s.position) ? s.position : 'tab_bottom_right');
+    place();
     host.style.setProperty('--natter-header', colour(s.header_color, '#2f6fed'));
     host.style.setProperty('--natter-text', colour(s.text_color, '#ffffff'));
-    sound = s.sound !== false;
     const show = () => (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
     // A site that hides the widget while no operator is online: show it only when one is.
     if (s.offline_mode !== 'hide') show();
@@ -80,7 +58,7 @@ import css from './launcher.css';
   // The launcher waits for the settings (no flash of the wrong place or colour), but
   // never long: a slow edge gets the defaults after 4 s, as the widget would read them.
   const wait = window.AbortSignal && AbortSignal.timeout ? { signal: AbortSignal.timeout(4000) } : {};
-  fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget', wait)
+  const drawn = fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget', wait)
     .then((r) => (r.ok ? r.text() : '{}'))
     .catch(() => '{}')
     .then(draw);
@@ -91,14 +69,41 @@ import css from './launcher.css';
     return m;
   }));
   // A click while an idle-time mount is loading still opens the window.
-  let mounted, opening = false;
+  let mounted, api, shown, opening = false;
   const mount = (open) => {
     opening = opening || open;
-    return mounted || (mounted = load().then((m) => {
-      m.mount(root, site, edge, opening, settings, ding);
+    // After the settings, which a call from page code may have come before.
+    return mounted || (mounted = Promise.all([load(), drawn]).then(([m]) => {
+      api = m.mount(root, site, edge, opening, settings, waiting);
       launcher.remove();
     }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));
   };
+
+  // The JS API (docs/js-api.md): `Natter.open()` or `Natter('open')`. Calls wait, in
+  // order, until the widget has loaded; all but on, off, show and hide load it. Calls
+  // made before this script ran wait in the snippet's stub, `Natter.q`.
+  const early = (window.Natter && window.Natter.q) || [];
+  const waiting = [];
+  const call = (name, args) => {
+    if (api) return api(name, args);
+    if (name == 'isOpen') return false;
+    if (name == 'unreadCount') return 0;
+    if (name == 'show' || name == 'hide') {
+      shown = name == 'show';
+      place();
+    }
+    // These wait without loading the widget (and give no promise that would wait too).
+    if (/^(on|off|show|hide)$/.test(name)) {
+      waiting.push([name, args, () => {}]);
+      return name == 'on' ? () => call('off', args) : undefined;
+    }
+    mount(false);
+    return new Promise((done) => waiting.push([name, args, done]));
+  };
+  const Natter = (window.Natter = (name, ...args) => call(name, args));
+  'open close toggle isOpen show hide sendMessage unreadCount setVisitor setAttributes identify reset setLocale configure runAction on off'
+    .split(' ').forEach((name) => (Natter[name] = (...args) => call(name, args)));
+  [].forEach.call(early, (args) => call(args[0], [].slice.call(args, 1)));
 
   launcher.addEventListener('pointerenter', load, { once: true });
   launcher.addEventListener('focus', load, { once: true });

@@ -5,6 +5,7 @@
 //! After each change it sends the conversation's summary to its [`crate::site::Site`].
 
 use natter_shared::contact::VisitorDetails;
+use natter_shared::identity::VerifiedUser;
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::files::Attachment;
 use natter_shared::protocol::SettingsDocument;
@@ -58,6 +59,10 @@ CREATE TABLE IF NOT EXISTS details (
     email TEXT NOT NULL,
     phone TEXT NOT NULL
 );
+-- Custom attributes the host page set (`setAttributes`).
+CREATE TABLE IF NOT EXISTS attributes (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- The host site's signed-in user, verified by `identify` (JSON of VerifiedUser).
+CREATE TABLE IF NOT EXISTS verified (id INTEGER PRIMARY KEY CHECK (id = 1), user TEXT NOT NULL);
 -- Messages left through the offline form.
 CREATE TABLE IF NOT EXISTS offline_messages (seq INTEGER PRIMARY KEY);
 -- The file a message carries (JSON of shared::files::Attachment).
@@ -110,8 +115,9 @@ struct Meta {
 }
 
 impl Meta {
-    fn visitor_info(&self, details: VisitorDetails) -> VisitorInfo {
+    fn visitor_info(&self, details: VisitorDetails, verified: Option<VerifiedUser>) -> VisitorInfo {
         VisitorInfo {
+            verified,
             name: self.visitor_name.clone(),
             details,
             page: PageContext {
@@ -156,6 +162,17 @@ impl MessageRow {
 #[derive(Deserialize)]
 struct SeqRow {
     seq: u64,
+}
+
+#[derive(Deserialize)]
+struct AttributeRow {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    user: String,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +323,9 @@ impl Conversation {
                     return Ok(());
                 }
                 self.welcome(ws, &socket.participant, after)?;
+                if self.store_verified(&socket.participant)? {
+                    self.announce_visitor()?;
+                }
                 if let (AuthorKind::Visitor, Some(page)) = (role, page) {
                     socket.page = Some(clip_page(page));
                     ws.serialize_attachment(&socket)?;
@@ -371,7 +391,7 @@ impl Conversation {
             },
         );
         if let (AuthorKind::Operator, Some(meta)) = (participant.role, &meta) {
-            send(ws, &ServerFrame::Visitor(meta.visitor_info(self.details()?)));
+            send(ws, &ServerFrame::Visitor(self.visitor_info(meta)?));
         }
         for message in self.messages_after(after)? {
             send(ws, &ServerFrame::Message(message));
@@ -403,15 +423,41 @@ impl Conversation {
 
     fn details(&self) -> EdgeResult<VisitorDetails> {
         let rows: Vec<VisitorDetails> = self.sql().exec("SELECT name, email, phone FROM details WHERE id = 1", None)?.to_array()?;
-        Ok(rows.into_iter().next().unwrap_or_default())
+        let mut details = rows.into_iter().next().unwrap_or_default();
+        let attributes: Vec<AttributeRow> = self.sql().exec("SELECT name, value FROM attributes", None)?.to_array()?;
+        details.attributes = attributes.into_iter().map(|a| (a.name, a.value)).collect();
+        Ok(details)
+    }
+
+    fn verified(&self) -> EdgeResult<Option<VerifiedUser>> {
+        let rows: Vec<UserRow> = self.sql().exec("SELECT user FROM verified WHERE id = 1", None)?.to_array()?;
+        Ok(rows.into_iter().next().and_then(|row| serde_json::from_str(&row.user).ok()))
+    }
+
+    fn visitor_info(&self, meta: &Meta) -> EdgeResult<VisitorInfo> {
+        Ok(meta.visitor_info(self.details()?, self.verified()?))
     }
 
     /// Tells the operators watching who the visitor is now.
     fn announce_visitor(&self) -> EdgeResult<()> {
         if let Some(meta) = self.meta()? {
-            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(meta.visitor_info(self.details()?)));
+            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(self.visitor_info(&meta)?));
         }
         Ok(())
+    }
+
+    /// Keeps the signed-in user a visitor's token names (checked by the Worker), once
+    /// the conversation exists: true if it changed.
+    fn store_verified(&self, participant: &Participant) -> EdgeResult<bool> {
+        let Some(user) = &participant.user else { return Ok(false) };
+        if self.meta()?.is_none() || self.verified()?.as_ref() == Some(user) {
+            return Ok(false);
+        }
+        self.sql().exec(
+            "INSERT INTO verified (id, user) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET user = excluded.user",
+            vec![serde_json::to_string(user)?.into()],
+        )?;
+        Ok(true)
     }
 
     /// Keeps the visitor's details once the conversation exists (before that they wait
@@ -434,6 +480,10 @@ impl Conversation {
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone",
             vec![details.name.as_str().into(), details.email.as_str().into(), details.phone.as_str().into()],
         )?;
+        self.sql().exec("DELETE FROM attributes", None)?;
+        for (name, value) in &details.attributes {
+            self.sql().exec("INSERT INTO attributes (name, value) VALUES (?, ?)", vec![name.as_str().into(), value.as_str().into()])?;
+        }
         if !details.name.is_empty() {
             self.sql().exec("UPDATE meta SET visitor_name = ? WHERE id = 1", vec![details.name.as_str().into()])?;
         }
@@ -494,6 +544,7 @@ impl Conversation {
             if self.meta()?.is_none() {
                 self.create(socket)?;
                 self.store_details(socket)?;
+                self.store_verified(&socket.participant)?;
                 for held in autos {
                     self.insert_auto(ws, held)?;
                 }
@@ -563,12 +614,12 @@ impl Conversation {
         Ok(())
     }
 
-    /// Whether an automatic message is one the site's rules send: that rule, enabled,
-    /// that text.
+    /// Whether an automatic message is one the site's rules send: that rule, that text.
     async fn is_site_auto(&self, site: &SiteId, rule: &str, text: &str) -> EdgeResult<bool> {
         let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
         let document: SettingsDocument = internal::call(&stub, "/settings", site, None::<&()>).await?;
-        Ok(document.settings.rules().iter().any(|r| r.enabled && r.action == Action::Message && r.name == rule && r.text == text))
+        // Disabled rules too: page code may run them (`runAction`).
+        Ok(document.settings.rules().iter().any(|r| r.action == Action::Message && r.name == rule && r.text == text))
     }
 
     /// Stores an automatic message (once per client id) as the operators', acks it,

@@ -29,6 +29,9 @@ pub enum EdgeError {
     InvalidSettings(Vec<FieldError>),
     #[error("{0}")]
     File(natter_shared::files::FileProblem),
+    /// `identify` refused: the message says what to fix.
+    #[error("{0}")]
+    IdentityRefused(String),
     #[error("The server failed: {0}")]
     Internal(String),
     /// A Durable Object refused the request; its answer is passed on as it is.
@@ -66,6 +69,7 @@ impl EdgeError {
             EdgeError::UnsupportedProtocol(_) => ErrorCode::UnsupportedProtocol,
             EdgeError::File(natter_shared::files::FileProblem::TooBig { .. }) => ErrorCode::FileTooLarge,
             EdgeError::File(_) => ErrorCode::UnsupportedFile,
+            EdgeError::IdentityRefused(_) => ErrorCode::IdentityRefused,
             EdgeError::Internal(_) => ErrorCode::Internal,
         };
         ErrorBody { code, message: self.to_string() }
@@ -80,7 +84,7 @@ impl EdgeError {
             },
             EdgeError::BadRequest(_) | EdgeError::UnsupportedProtocol(_) => 400,
             EdgeError::Unauthorized | EdgeError::WrongCredentials => 401,
-            EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) => 403,
+            EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) | EdgeError::IdentityRefused(_) => 403,
             EdgeError::NotFound(_) => 404,
             EdgeError::MethodNotAllowed(_) => 405,
             EdgeError::InvalidSettings(_) => 422,

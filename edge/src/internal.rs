@@ -2,6 +2,7 @@
 //! carries what the Worker has already verified (so objects trust it without checking
 //! tokens again), and small helpers to call a stub.
 
+use natter_shared::identity::{Identity, VerifiedUser};
 use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{AuthorKind, ErrorBody, Role};
 use serde::de::DeserializeOwned;
@@ -23,6 +24,26 @@ pub struct Participant {
     pub visitor: Option<VisitorId>,
     pub operator: Option<OperatorId>,
     pub user_agent: String,
+    /// A visitor's verified user (`identify`), from their token.
+    #[serde(default)]
+    pub user: Option<VerifiedUser>,
+}
+
+/// The Worker asks the `Site` to check a signed user and give their conversation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IdentifyCall {
+    pub site: SiteId,
+    pub identity: Identity,
+    /// The browser's anonymous visitor and conversation, for a user who has none yet.
+    pub anonymous: Option<(VisitorId, ConversationId)>,
+}
+
+/// A verified user's visitor and conversation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Identified {
+    pub visitor: VisitorId,
+    pub conversation: ConversationId,
+    pub user: VerifiedUser,
 }
 
 /// A site's public policy, which the Worker enforces.

@@ -6,24 +6,28 @@
 //! | `GET /v1/sites/{site}/widget` | loader | the widget settings, with `ETag` (revision) and `Cache-Control: no-cache` |
 //! | `GET /v1/sites/{site}/status` | loader, widget | whether an operator is online ([`SiteStatus`](natter_shared::protocol::SiteStatus)), `no-store` |
 //! | `POST /v1/sites/{site}/visitors` | widget | a new anonymous visitor token ([`VisitorSession`]) |
+//! | `POST /v1/sites/{site}/identify` | widget | a signed-in user's session ([`IdentifyRequest`] → [`VisitorSession`]); 403 `identity_refused` |
 //! | `GET /v1/conversations/{id}/ws?v=1&token=` | widget | the visitor's conversation socket |
 //! | `GET /v1/conversations/{id}` | widget | 204 while the visitor token grants it (a failed socket cannot tell why) |
 //! | `POST /v1/console/sign-in` | console | an operator session ([`OperatorSession`]) |
 //! | `GET /v1/console/session` | console | 204 while the operator session is valid |
 //! | `GET /v1/console/settings` | console | the site's settings ([`SettingsDocument`]) |
 //! | `PUT /v1/console/settings` | console, admins | saves settings; 422 with field errors when refused |
-//! | `GET /v1/console/secret` | console, admins | the site secret that signs webhook requests |
+//! | `GET /v1/console/secret` | console, admins | the site secret that signs webhook requests, and the identity secret |
+//! | `POST /v1/console/secret/identity` | console, admins | rotates the identity secret ([`SiteSecret`]) |
 //! | `GET /v1/console/inbox/ws?v=1&token=` | console | the live inbox |
 //! | `GET /v1/console/conversations/{id}/ws?v=1&token=` | console | an operator's conversation socket |
 //! | `GET /v1/console/conversations/{id}/messages` | console | the whole history ([`History`]) |
 //! | `POST /v1/conversations/{id}/files?name=` | widget | uploads a file (if the site allows files) → [`Attachment`] |
 //! | `POST /v1/console/conversations/{id}/files?name=` | console | uploads a file as an operator → [`Attachment`] |
 //! | `GET /v1/files/{site}/{conversation}/{random}` | anyone with the link | the file: images inline, the rest as a download, `nosniff` |
+//! | `GET /v1/dev/identity?id=&name=&email=` | the demo page, dev only | an [`Identity`] for site `demo`, signed as a host site's server would |
 
 use natter_shared::files::{self, Attachment};
+use natter_shared::identity::{self, Identity};
 use natter_shared::ids::{ConversationId, SiteId, VisitorId};
 use natter_shared::protocol::{
-    AuthorKind, History, OperatorSession, Role, SettingsDocument, SignIn, SiteSecret, SiteStatus, VisitorSession,
+    AuthorKind, History, IdentifyRequest, OperatorSession, Role, SettingsDocument, SignIn, SiteSecret, SiteStatus, VisitorSession,
     PROTOCOL_VERSION,
 };
 use natter_shared::settings::{WidgetSettings, SETTINGS_VERSION};
@@ -34,7 +38,7 @@ use worker::{Env, Method, Request, Response, Stub};
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Account, Participant, SitePolicy};
+use crate::internal::{self, Account, Identified, IdentifyCall, Participant, SitePolicy};
 
 pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let method = req.method();
@@ -57,7 +61,14 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let secret: SiteSecret = internal::call(&site_stub(env, &claims.site)?, "/secret", &claims.site, None::<&()>).await?;
             Ok(Response::from_json(&secret)?)
         }
+        (Method::Post, ["v1", "console", "secret", "identity"]) => {
+            let claims = admin(env, &req)?;
+            let stub = site_stub(env, &claims.site)?;
+            let secret: SiteSecret = internal::call(&stub, "/secret/identity/rotate", &claims.site, None::<&()>).await?;
+            Ok(Response::from_json(&secret)?)
+        }
         (Method::Post, ["v1", "sites", site, "visitors"]) => new_visitor(&req, env, site).await,
+        (Method::Post, ["v1", "sites", site, "identify"]) => identify(&mut req, env, site).await,
         (Method::Get, ["v1", "console", "settings"]) => {
             let claims = auth::operator(env, &auth::bearer(&req)?)?;
             let document: SettingsDocument =
@@ -92,7 +103,8 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             upload(&mut req, env, &claims.site, &conversation).await
         }
         (Method::Get, ["v1", "files", site, conversation, random]) => download(env, &format!("{site}/{conversation}/{random}")).await,
-        (_, ["v1", "sites", _, "visitors" | "widget" | "status"] | ["v1", "console", "sign-in" | "settings" | "secret"] | ["v1", "conversations", _, "files"]) => {
+        (Method::Get, ["v1", "dev", "identity"]) if crate::dev::enabled(env) => dev_identity(&req, env).await,
+        (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify"] | ["v1", "console", "sign-in" | "settings" | "secret"] | ["v1", "console", "secret", "identity"] | ["v1", "conversations", _, "files"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
         _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),
@@ -154,25 +166,62 @@ fn visitor_display_name(visitor: &VisitorId) -> String {
     format!("Visitor {}", &visitor.as_str()[..visitor.as_str().len().min(4)])
 }
 
-async fn new_visitor(req: &Request, env: &Env, site: &str) -> EdgeResult<Response> {
+/// The site, if the request's page may embed its widget.
+async fn embedding_site(req: &Request, env: &Env, site: &str) -> EdgeResult<SiteId> {
     let site = SiteId::parse(site)?;
     let policy: SitePolicy = internal::call(&site_stub(env, &site)?, "/policy", &site, None::<&()>).await?;
     let origin = req.headers().get("Origin")?;
     if !policy.allows(origin.as_deref()) {
         return Err(EdgeError::OriginNotAllowed(origin.unwrap_or_else(|| "a page without an Origin".into())));
     }
-    let claims = VisitorClaims {
-        site,
-        visitor: VisitorId::from_random(auth::random_bytes()?),
-        conversation: ConversationId::from_random(auth::random_bytes()?),
-        exp: auth::now() + VISITOR_TOKEN_TTL_MS,
-    };
+    Ok(site)
+}
+
+/// Signs a visitor token for `claims` and answers it as a session.
+fn visitor_session(env: &Env, claims: VisitorClaims) -> EdgeResult<Response> {
     let session = VisitorSession {
         token: auth::sign(env, &Claims::Visitor(claims.clone()))?,
         visitor: claims.visitor,
         conversation: claims.conversation,
     };
     Ok(Response::from_json(&session)?.with_status(201))
+}
+
+async fn new_visitor(req: &Request, env: &Env, site: &str) -> EdgeResult<Response> {
+    let site = embedding_site(req, env, site).await?;
+    let claims = VisitorClaims {
+        site,
+        visitor: VisitorId::from_random(auth::random_bytes()?),
+        conversation: ConversationId::from_random(auth::random_bytes()?),
+        exp: auth::now() + VISITOR_TOKEN_TTL_MS,
+        user: None,
+    };
+    visitor_session(env, claims)
+}
+
+/// A signed-in user of the host site: the `Site` checks the signature and gives their
+/// conversation; the token then carries the verified user. A browser's anonymous
+/// conversation (from a valid token of this site, not another user's) is the one a
+/// user without a conversation takes over.
+async fn identify(req: &mut Request, env: &Env, site: &str) -> EdgeResult<Response> {
+    let site = embedding_site(req, env, site).await?;
+    let body: IdentifyRequest = json_body(req).await?;
+    body.identity.check_fields().map_err(EdgeError::IdentityRefused)?;
+    let anonymous = body
+        .token
+        .and_then(|token| auth::visitor(env, &token).ok())
+        .filter(|claims| claims.site == site && claims.user.is_none())
+        .map(|claims| (claims.visitor, claims.conversation));
+    let call = IdentifyCall { site: site.clone(), identity: body.identity, anonymous };
+    let identified: Identified = internal::call(&site_stub(env, &site)?, "/identify", &site, Some(&call)).await?;
+    let claims = VisitorClaims {
+        site,
+        visitor: identified.visitor,
+        conversation: identified.conversation,
+        exp: auth::now() + VISITOR_TOKEN_TTL_MS,
+        user: Some(identified.user),
+    };
+    visitor_session(env, claims)
 }
 
 /// The visitor's claims, if their token grants conversation `id`.
@@ -196,6 +245,7 @@ async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Respon
         visitor: Some(claims.visitor),
         operator: None,
         user_agent: user_agent(req),
+        user: claims.user,
     };
     let stub = conversation_stub(env, &claims.site, &conversation)?;
     internal::websocket(&stub, "/socket", &participant).await
@@ -275,6 +325,7 @@ fn operator_participant(req: &Request, claims: OperatorClaims, conversation: Con
         visitor: None,
         operator: Some(claims.operator),
         user_agent: user_agent(req),
+        user: None,
     }
 }
 
@@ -293,6 +344,20 @@ async fn history(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
     let participant = operator_participant(req, claims, conversation);
     let history: History = internal::call(&stub, "/history", &participant, None::<&()>).await?;
     Ok(Response::from_json(&history)?)
+}
+
+/// What the demo page's "Identify" button needs from a server: an identity for the
+/// dev site, signed with its identity secret, valid for an hour. Never on a deployed
+/// Worker (`NATTER_DEV` is only set by the local `.dev.vars`).
+async fn dev_identity(req: &Request, env: &Env) -> EdgeResult<Response> {
+    let site = SiteId::parse(crate::dev::SITE)?;
+    let url = req.url()?;
+    let query = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let secrets: SiteSecret = internal::call(&site_stub(env, &site)?, "/secret", &site, None::<&()>).await?;
+    let expires = auth::now() / 1000 + 3600;
+    let (id, name, email) = (query("id"), query("name"), query("email"));
+    let signature = identity::sign(secrets.identity.as_bytes(), site.as_str(), &id, &name, &email, expires);
+    Ok(Response::from_json(&Identity { id, name, email, expires, signature })?)
 }
 
 /// Stores an uploaded file with its conversation. The declared length is checked before

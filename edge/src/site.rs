@@ -7,7 +7,7 @@
 //! It also delivers offline messages to the site's webhook: each is kept in a table
 //! until the receiver answers 2xx, retried with backoff by the object's alarm.
 
-use natter_shared::ids::SiteId;
+use natter_shared::ids::{ConversationId, SiteId, VisitorId};
 use natter_shared::protocol::{
     parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence,
     SettingsDocument, SiteSecret, SiteStatus,
@@ -23,7 +23,7 @@ use worker::{
 use crate::auth;
 use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, SitePolicy};
+use crate::internal::{self, Identified, IdentifyCall, SitePolicy};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS policy (
@@ -45,6 +45,17 @@ CREATE TABLE IF NOT EXISTS away (operator TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS secret (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     value TEXT NOT NULL
+);
+-- Signs the host site's signed-in users (`identify`); rotated apart from `secret`.
+CREATE TABLE IF NOT EXISTS identity_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    value TEXT NOT NULL
+);
+-- Each verified user's conversation, so it follows them to any browser.
+CREATE TABLE IF NOT EXISTS users (
+    user TEXT PRIMARY KEY,
+    visitor TEXT NOT NULL,
+    conversation TEXT NOT NULL
 );
 -- Offline messages not yet acknowledged by the webhook's receiver.
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -86,6 +97,12 @@ struct OperatorRow {
 #[derive(Deserialize)]
 struct ValueRow {
     value: String,
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    visitor: String,
+    conversation: String,
 }
 
 #[derive(Deserialize)]
@@ -195,7 +212,15 @@ impl Site {
                 self.policy(&site)?;
                 Ok(Response::from_json(&SiteStatus { online: self.is_online() })?)
             }
-            "/secret" => Ok(Response::from_json(&SiteSecret { secret: self.secret()? })?),
+            "/secret" => Ok(Response::from_json(&self.secrets()?)?),
+            "/secret/identity/rotate" => {
+                self.sql().exec("DELETE FROM identity_secret", None)?;
+                Ok(Response::from_json(&self.secrets()?)?)
+            }
+            "/identify" => {
+                let call: IdentifyCall = req.json().await?;
+                Ok(Response::from_json(&self.identify(call)?)?)
+            }
             "/offline" => {
                 let notice: OfflineNotice = req.json().await?;
                 // The same message reported twice (a retried send) is delivered once.
@@ -283,14 +308,46 @@ impl Site {
 
     /// The site secret, which signs webhook requests; made on first use.
     fn secret(&self) -> EdgeResult<String> {
-        let rows: Vec<ValueRow> = self.sql().exec("SELECT value FROM secret WHERE id = 1", None)?.to_array()?;
+        self.secret_in("secret")
+    }
+
+    /// A 256-bit random secret kept in `table`, made on first use.
+    fn secret_in(&self, table: &str) -> EdgeResult<String> {
+        let rows: Vec<ValueRow> = self.sql().exec(&format!("SELECT value FROM {table} WHERE id = 1"), None)?.to_array()?;
         if let Some(row) = rows.into_iter().next() {
             return Ok(row.value);
         }
         let bytes = [auth::random_bytes()?, auth::random_bytes()?].concat();
         let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        self.sql().exec("INSERT INTO secret (id, value) VALUES (1, ?)", vec![secret.as_str().into()])?;
+        self.sql().exec(&format!("INSERT INTO {table} (id, value) VALUES (1, ?)"), vec![secret.as_str().into()])?;
         Ok(secret)
+    }
+
+    fn secrets(&self) -> EdgeResult<SiteSecret> {
+        Ok(SiteSecret { secret: self.secret()?, identity: self.secret_in("identity_secret")? })
+    }
+
+    /// Checks a signed user and gives their conversation: the one they had, else the
+    /// browser's anonymous one (so a chat begun before signing in goes on), else a new one.
+    fn identify(&self, call: IdentifyCall) -> EdgeResult<Identified> {
+        let user = call
+            .identity
+            .verify(&call.site, self.secret_in("identity_secret")?.as_bytes(), auth::now())
+            .map_err(EdgeError::IdentityRefused)?;
+        let rows: Vec<UserRow> =
+            self.sql().exec("SELECT visitor, conversation FROM users WHERE user = ?", vec![user.id.as_str().into()])?.to_array()?;
+        if let Some(row) = rows.into_iter().next() {
+            return Ok(Identified { visitor: VisitorId::parse(&row.visitor)?, conversation: ConversationId::parse(&row.conversation)?, user });
+        }
+        let (visitor, conversation) = match call.anonymous {
+            Some(pair) => pair,
+            None => (VisitorId::from_random(auth::random_bytes()?), ConversationId::from_random(auth::random_bytes()?)),
+        };
+        self.sql().exec(
+            "INSERT INTO users (user, visitor, conversation) VALUES (?, ?, ?)",
+            vec![user.id.as_str().into(), visitor.as_str().into(), conversation.as_str().into()],
+        )?;
+        Ok(Identified { visitor, conversation, user })
     }
 
     /// Posts every due offline message to the webhook; what fails waits longer each

@@ -3,6 +3,8 @@
 //! Every input is checked here and every link is built here, so the console, the edge
 //! and the widget agree on what is valid.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Longest visitor name, in characters.
@@ -13,6 +15,12 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_PHONE_DIGITS: usize = 15;
 /// A phone number has at least this many digits.
 pub const MIN_PHONE_DIGITS: usize = 5;
+/// Most custom attributes a visitor can carry (the JS API's `setAttributes`).
+pub const MAX_ATTRIBUTES: usize = 20;
+/// Longest attribute name, in characters.
+pub const MAX_ATTRIBUTE_NAME_CHARS: usize = 40;
+/// Longest attribute value, in characters.
+pub const MAX_ATTRIBUTE_VALUE_CHARS: usize = 200;
 
 /// What a visitor tells about themselves; empty strings mean "not given".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +31,10 @@ pub struct VisitorDetails {
     pub email: String,
     #[serde(default)]
     pub phone: String,
+    /// What the host page told about the visitor (`setAttributes`: plan, order id …),
+    /// shown to operators.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// Whether the form asks for a field.
@@ -96,7 +108,12 @@ fn check_field(value: &str, need: Need, valid: impl Fn(&str) -> bool, bad: Detai
 impl VisitorDetails {
     /// The details with surrounding spaces removed.
     pub fn trimmed(&self) -> VisitorDetails {
-        VisitorDetails { name: self.name.trim().into(), email: self.email.trim().into(), phone: self.phone.trim().into() }
+        VisitorDetails {
+            name: self.name.trim().into(),
+            email: self.email.trim().into(),
+            phone: self.phone.trim().into(),
+            attributes: self.attributes.clone(),
+        }
     }
 
     /// Checks the details as a form asking the name (always required) and e-mail and
@@ -141,8 +158,28 @@ impl VisitorDetails {
     /// have sent (everything optional), within the limits.
     pub fn is_acceptable(&self) -> bool {
         let problems = self.check(Need::Optional, Need::Optional);
-        matches!(problems.name, None | Some(DetailProblem::Missing)) && problems.email.is_none() && problems.phone.is_none()
+        matches!(problems.name, None | Some(DetailProblem::Missing))
+            && problems.email.is_none()
+            && problems.phone.is_none()
+            && check_attributes(&self.attributes).is_ok()
     }
+}
+
+/// Checks custom attributes against the limits; the message names the attribute.
+pub fn check_attributes(attributes: &BTreeMap<String, String>) -> Result<(), String> {
+    if attributes.len() > MAX_ATTRIBUTES {
+        return Err(format!("at most {MAX_ATTRIBUTES} attributes, not {}", attributes.len()));
+    }
+    for (name, value) in attributes {
+        let length = name.chars().count();
+        if length == 0 || length > MAX_ATTRIBUTE_NAME_CHARS || name.chars().any(char::is_control) || name.trim() != name {
+            return Err(format!("the attribute name `{name}` must be 1–{MAX_ATTRIBUTE_NAME_CHARS} characters, without spaces around or line breaks"));
+        }
+        if value.chars().count() > MAX_ATTRIBUTE_VALUE_CHARS || value.chars().any(char::is_control) {
+            return Err(format!("the value of `{name}` must be at most {MAX_ATTRIBUTE_VALUE_CHARS} characters, without line breaks"));
+        }
+    }
+    Ok(())
 }
 
 /// A messenger or other way to reach the site, shown as a button in the widget.
@@ -303,8 +340,22 @@ mod tests {
     }
 
     #[test]
+    fn attributes_are_held_to_their_limits() {
+        let one = |name: &str, value: &str| BTreeMap::from([(name.to_owned(), value.to_owned())]);
+        assert_eq!(check_attributes(&one("plan", "pro")), Ok(()));
+        assert!(check_attributes(&one("", "x")).unwrap_err().contains("attribute name"));
+        assert!(check_attributes(&one(&"k".repeat(41), "x")).unwrap_err().contains("1–40"));
+        assert!(check_attributes(&one("plan", &"v".repeat(201))).unwrap_err().contains("`plan`"));
+        assert!(check_attributes(&one("plan", "a\nb")).unwrap_err().contains("line breaks"));
+        let many: BTreeMap<String, String> = (0..21).map(|i| (format!("k{i}"), String::new())).collect();
+        assert!(check_attributes(&many).unwrap_err().contains("at most 20"));
+        let details = VisitorDetails { attributes: one("plan", &"v".repeat(201)), ..Default::default() };
+        assert!(!details.is_acceptable());
+    }
+
+    #[test]
     fn the_form_checks_each_field_as_configured() {
-        let details = |n: &str, e: &str, p: &str| VisitorDetails { name: n.into(), email: e.into(), phone: p.into() };
+        let details = |n: &str, e: &str, p: &str| VisitorDetails { name: n.into(), email: e.into(), phone: p.into(), ..Default::default() };
         let none = DetailProblems::default();
         assert_eq!(details("Anna", "", "").check(Need::Optional, Need::Off), none);
         let problems = details("", "anna@", "12").check(Need::Required, Need::Optional);
@@ -332,7 +383,7 @@ mod tests {
             if let Some(link) = Messenger::ALL[kind].link(&value) {
                 prop_assert!(!link.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')));
             }
-            let _ = VisitorDetails { name: value.clone(), email: value.clone(), phone: value }.check(Need::Required, Need::Required);
+            let _ = VisitorDetails { name: value.clone(), email: value.clone(), phone: value, ..Default::default() }.check(Need::Required, Need::Required);
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod error;
 pub mod files;
 pub mod i18n;
+pub mod identity;
 pub mod ids;
 pub mod limits;
 pub mod password;

@@ -8,6 +8,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::identity::VerifiedUser;
 use crate::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use crate::protocol::{Millis, Role};
 use crate::Error;
@@ -21,6 +22,9 @@ pub struct VisitorClaims {
     pub visitor: VisitorId,
     pub conversation: ConversationId,
     pub exp: Millis,
+    /// The host site's signed-in user, verified by `identify`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<VerifiedUser>,
 }
 
 /// What an operator's console session grants: the operator's own site.
@@ -101,6 +105,7 @@ mod tests {
             visitor: VisitorId::parse("v1").unwrap(),
             conversation: ConversationId::parse("c1").unwrap(),
             exp,
+            user: None,
         })
     }
 

@@ -9,7 +9,8 @@ use natter_shared::protocol::AuthorKind;
 use natter_shared::rules::{self, Action, Facts, Memory, Visit};
 use wasm_bindgen::prelude::*;
 
-use crate::chat::{self, Chat};
+use crate::api;
+use crate::chat::Chat;
 use crate::log::Pending;
 use crate::{net, storage};
 
@@ -88,7 +89,24 @@ fn schedule(timer: StoredValue<Option<i32>, LocalStorage>, tick: Trigger, next: 
     timer.set_value(handle);
 }
 
+/// Runs the rule named `name` at once, whatever its conditions (page code's
+/// `runAction`); a disabled rule too, so owners can keep rules for page code only.
+pub fn run_by_name(chat: Chat, name: &str) -> Result<(), String> {
+    let rule = chat.settings.with_untracked(|s| s.rules().into_iter().find(|r| r.name == name));
+    let rule = rule.ok_or_else(|| format!("runAction: this site has no auto-action named \"{name}\""))?;
+    act(chat, rule.action, &rule.name, &rule.text, now());
+    Ok(())
+}
+
+/// Does what a rule says, and tells page code (`action`).
 fn act(chat: Chat, action: Action, rule: &str, text: &str, at: u64) {
+    let kind = match action {
+        Action::Message => "message",
+        Action::OpenWithSound => "open_with_sound",
+        Action::Open => "open",
+        Action::OpenIntroduce => "open_introduce",
+    };
+    api::emit("action", api::object(&[("name", rule.into()), ("action", kind.into())]));
     match action {
         Action::Message => {
             if let Ok(pending) = Pending::automatic(rule, text, &net::random_id(), at) {
@@ -98,7 +116,7 @@ fn act(chat: Chat, action: Action, rule: &str, text: &str, at: u64) {
         Action::Open => chat.set_open(true),
         Action::OpenWithSound => {
             chat.set_open(true);
-            chat::ring(true);
+            chat.ring(true);
         }
         Action::OpenIntroduce => {
             chat.set_open(true);

@@ -7,14 +7,18 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::contact::{Messenger, VisitorDetails};
+use natter_shared::identity::Identity;
 use natter_shared::files::{self, Attachment};
 use natter_shared::i18n::{self, Strings};
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::settings::{Language, OfflineMode, Texts, WidgetSettings};
 use natter_shared::protocol::{
-    Author, AuthorKind, ClientFrame, PageContext, ServerFrame, SiteStatus, VisitorSession, PROTOCOL_VERSION,
+    Author, AuthorKind, ClientFrame, IdentifyRequest, PageContext, ServerFrame, SiteStatus, VisitorSession,
+    PROTOCOL_VERSION,
 };
+use wasm_bindgen::{JsCast, JsValue};
 
+use crate::api;
 use crate::log::{Log, Pending};
 use crate::net::{self, Listener, Socket};
 use crate::outbox::Outbox;
@@ -44,14 +48,6 @@ pub enum View {
     Details,
     /// No operator online: name, contact and message.
     OfflineForm,
-}
-
-/// Reads a settings document leniently, field by field, by `shared`'s rules: what this
-/// version cannot use falls back to defaults.
-fn read_settings(text: &str) -> WidgetSettings {
-    crate::json::JsObject::parse(text)
-        .map(|object| WidgetSettings::read_object(object, &mut Vec::new()))
-        .unwrap_or_default()
 }
 
 /// The browser's preferred languages, most preferred first.
@@ -99,6 +95,18 @@ pub struct Chat {
     pub uploading: RwSignal<bool>,
     /// Rules' messages that came while the window was closed (for the badge).
     pub unseen_auto: RwSignal<usize>,
+    /// The launcher as page code asked (`show`/`hide`); `None` follows the settings.
+    pub launcher: RwSignal<Option<bool>>,
+    /// Settings page code changed (`configure`, `setLocale`): a JS object laid over
+    /// every settings document read.
+    overrides: StoredValue<js_sys::Object, LocalStorage>,
+    /// `sendMessage` promises waiting for their message's ack.
+    acks: StoredValue<Vec<(ClientMessageId, js_sys::Function)>, LocalStorage>,
+    /// The newest `seq` stored when this page first connected to the conversation:
+    /// later operator messages are news for `message:received`, earlier ones history.
+    history_until: StoredValue<Option<Seq>>,
+    /// The operators' status as last told to page code.
+    status_told: StoredValue<Option<bool>>,
     /// The visitor's identity; replaced if the edge stops accepting it.
     session: StoredValue<Option<VisitorSession>>,
     outbox: StoredValue<Outbox>,
@@ -130,7 +138,7 @@ impl Chat {
         let details: VisitorDetails = storage::load(&storage::key(&config.site, "details")).unwrap_or_default();
         let form = storage::load(&storage::key(&config.site, "form")).unwrap_or_else(|| details.clone());
         let chat = Chat {
-            settings: RwSignal::new(read_settings(&settings_text)),
+            settings: RwSignal::new(WidgetSettings::default()),
             settings_text: StoredValue::new(settings_text),
             log: RwSignal::new(Log::default()),
             open: RwSignal::new(false),
@@ -147,11 +155,17 @@ impl Chat {
             qr: RwSignal::new(None),
             uploading: RwSignal::new(false),
             unseen_auto: RwSignal::new(0),
+            launcher: RwSignal::new(None),
+            overrides: StoredValue::new_local(js_sys::Object::new()),
+            acks: StoredValue::new_local(Vec::new()),
+            history_until: StoredValue::new(None),
+            status_told: StoredValue::new(None),
             session: StoredValue::new(None),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             socket: StoredValue::new_local(None),
             config: StoredValue::new(config),
         };
+        chat.settings.set(chat.read_settings(&chat.settings_text.get_value()));
         // Messages typed before a reload are still waiting: show them as pending.
         chat.log.update(|log| {
             for pending in chat.outbox.with_value(Outbox::items) {
@@ -176,6 +190,32 @@ impl Chat {
     pub fn text(&self, pick: fn(&Texts) -> &Option<String>, default: fn(&Strings) -> &'static str) -> String {
         let language = self.language();
         self.settings.with_untracked(|s| i18n::text(s, language, pick, default(Strings::of(language))))
+    }
+
+    /// Reads a settings document leniently, field by field, by `shared`'s rules (what
+    /// this version cannot use falls back to defaults), with page code's overrides.
+    fn read_settings(&self, text: &str) -> WidgetSettings {
+        let document: js_sys::Object =
+            js_sys::JSON::parse(text).ok().filter(JsValue::is_object).map_or_else(js_sys::Object::new, JsCast::unchecked_into);
+        self.overrides.with_value(|overrides| js_sys::Object::assign(&document, overrides));
+        crate::json::JsObject::from_value(document.into())
+            .map(|object| WidgetSettings::read_object(object, &mut Vec::new()))
+            .unwrap_or_default()
+    }
+
+    /// Lays settings page code chose (checked by the caller) over the site's.
+    pub fn configure(&self, overrides: js_sys::Object) {
+        self.overrides.with_value(|mine| js_sys::Object::assign(mine, &overrides));
+        self.settings.set(self.read_settings(&self.settings_text.get_value()));
+    }
+
+    /// Operator and rules' messages the visitor has not seen.
+    pub fn unread(&self) -> usize {
+        self.log.with(|log| log.unread_after(self.seen.get())) + self.unseen_auto.get()
+    }
+
+    pub fn unread_untracked(&self) -> usize {
+        untrack(|| self.unread())
     }
 
     /// The storage key for `name` on this site.
@@ -211,8 +251,20 @@ impl Chat {
         self.form.with_untracked(|form| storage::save(&self.key("form"), form));
     }
 
-    /// The visitor's details, checked by the form: kept, and told to the operators.
+    /// The visitor's details, checked by the form or the JS API: kept, told to the
+    /// operators and to page code.
     pub fn introduce(&self, details: VisitorDetails) {
+        let detail = api::object(&[
+            ("name", details.name.as_str().into()),
+            ("email", details.email.as_str().into()),
+            ("phone", details.phone.as_str().into()),
+        ]);
+        self.tell(details);
+        api::emit("introduced", detail);
+    }
+
+    /// Keeps details (also attributes alone) and tells the operators.
+    pub fn tell(&self, details: VisitorDetails) {
         storage::save(&self.key("details"), &details);
         self.details.set(details.clone());
         self.with_socket(|socket| socket.send(&ClientFrame::Introduce { details }));
@@ -225,6 +277,10 @@ impl Chat {
         if let Ok((200, text)) = net::get(&url, None).await {
             if let Some(status) = crate::json::parse::<SiteStatus>(&text) {
                 self.online.set(status.online);
+                if self.status_told.get_value() != Some(status.online) {
+                    self.status_told.set_value(Some(status.online));
+                    api::emit("status", if status.online { "online" } else { "offline" }.into());
+                }
             }
         }
     }
@@ -249,7 +305,7 @@ impl Chat {
                 // Unreachable or refused now: keep what we have and try again later.
                 let Ok((200, text)) = net::get(&url, None).await else { continue };
                 if self.settings_text.with_value(|current| *current != text) {
-                    self.settings.set(read_settings(&text));
+                    self.settings.set(self.read_settings(&text));
                     self.settings_text.set_value(text);
                 }
             }
@@ -284,10 +340,87 @@ impl Chat {
             return; // Valid, or the edge is unreachable: keep retrying as we are.
         }
         storage::remove(&self.key("session"));
-        self.log.update(Log::keep_pending);
+        let fresh = self.visitor_session().await;
+        self.switch_session(fresh);
+    }
+
+    /// Goes on with another session: kept, and the socket connects with it at once. In
+    /// another conversation only the messages still pending stay shown.
+    fn switch_session(&self, session: VisitorSession) {
+        storage::save(&self.key("session"), &session);
+        let moved = self.session.with_value(|old| old.as_ref().map(|s| &s.conversation) != Some(&session.conversation));
+        self.session.set_value(Some(session));
+        if moved {
+            self.restart_log(Log::keep_pending);
+        }
+        self.reconnect();
+    }
+
+    /// Starts the log afresh for another conversation, keeping what `keep` keeps.
+    fn restart_log(&self, keep: impl FnOnce(&mut Log)) {
+        self.log.update(keep);
         self.seen.set(Seq(0));
         self.operator_read.set(Seq(0));
-        self.session.set_value(Some(self.visitor_session().await));
+        self.history_until.set_value(None);
+    }
+
+    fn reconnect(&self) {
+        self.with_socket(|socket| {
+            socket.reconnect();
+            true
+        });
+    }
+
+    /// The visitor's identity, once [`Chat::start`] has it.
+    async fn current_session(&self) -> VisitorSession {
+        loop {
+            match self.session.get_value() {
+                Some(session) => return session,
+                None => sleep(100).await,
+            }
+        }
+    }
+
+    /// A signed-in user (`identify`): the edge checks the signature and answers the
+    /// user's session, whose conversation follows them to any browser.
+    pub async fn identify(self, identity: Identity) -> Result<(), String> {
+        let current = self.current_session().await;
+        let url = self.config.with_value(|c| format!("{}/v1/sites/{}/identify", c.edge, c.site));
+        let body = IdentifyRequest { identity: identity.clone(), token: Some(current.token) };
+        let session = net::request::<_, VisitorSession>("POST", &url, Some(&body), None).await.map_err(|e| {
+            if e.0.starts_with("identify") { e.0 } else { format!("identify: {}", e.0) }
+        })?;
+        self.switch_session(session);
+        if !identity.name.is_empty() {
+            let mut details = self.details.get_untracked();
+            details.name = identity.name;
+            if !identity.email.is_empty() {
+                details.email = identity.email;
+            }
+            self.introduce(details);
+        }
+        Ok(())
+    }
+
+    /// Forgets the visitor on this browser (page code's `reset`, e.g. on sign-out): their
+    /// identity, details, unsent messages and visit, and starts a new anonymous visitor.
+    pub fn reset(self) {
+        for name in ["session", "details", "form", "outbox", "visit", "fired"] {
+            storage::remove(&self.key(name));
+        }
+        self.session.set_value(None);
+        self.details.set(VisitorDetails::default());
+        self.form.set(VisitorDetails::default());
+        self.editing.set(false);
+        self.offline_sent.set(None);
+        self.unseen_auto.set(0);
+        self.restart_log(|log| *log = Log::default());
+        // Away from the old conversation at once; back when the new visitor exists.
+        self.reconnect();
+        spawn_local(async move {
+            let fresh = self.visitor_session().await;
+            self.switch_session(fresh);
+        });
     }
 
     async fn visitor_session(&self) -> VisitorSession {
@@ -333,12 +466,7 @@ impl Chat {
         spawn_local(async move {
             self.uploading.set(true);
             // Chosen right after opening: the visitor's identity may still be on its way.
-            let session = loop {
-                match self.session.get_value() {
-                    Some(session) => break session,
-                    None => sleep(100).await,
-                }
-            };
+            let session = self.current_session().await;
             let url = self.config.with_value(|c| {
                 let name = js_sys::encode_uri_component(&file.name());
                 format!("{}/v1/conversations/{}/files?name={name}", c.edge, session.conversation)
@@ -361,7 +489,7 @@ impl Chat {
     pub fn queue(&self, pending: Pending) {
         if pending.rule.is_some() && !self.open.get_untracked() {
             self.unseen_auto.update(|n| *n += 1);
-            ring(false);
+            self.ring(false);
         }
         self.log.update(|log| log.add_pending(&pending, pending.author(me())));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
@@ -372,17 +500,28 @@ impl Chat {
     /// Sends what the visitor typed; returns its id, or `None` (and says why) if it
     /// cannot be sent. With no operator online it is an offline message.
     pub fn send(&self, text: &str) -> Option<ClientMessageId> {
-        let mut pending = match Pending::typed(text, &net::random_id(), now()) {
-            Ok(pending) => pending,
+        match Pending::typed(text, &net::random_id(), now()) {
+            Ok(pending) => Some(self.send_typed(pending)),
             Err(e) => {
                 self.problem.set(Some(self.strings().refusal(&e)));
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    fn send_typed(&self, mut pending: Pending) -> ClientMessageId {
         pending.offline = !self.online.get_untracked();
         let id = pending.client_id.clone();
         self.queue(pending);
-        Some(id)
+        id
+    }
+
+    /// `sendMessage` from page code: sent as if typed; the promise resolves (`true`)
+    /// when the edge has stored it.
+    pub fn send_from_page(&self, text: &str) -> Result<js_sys::Promise, String> {
+        let pending = Pending::typed(text, &net::random_id(), now()).map_err(|e| format!("sendMessage: {e}"))?;
+        let id = self.send_typed(pending);
+        Ok(js_sys::Promise::new(&mut |resolve, _| self.acks.update_value(|acks| acks.push((id.clone(), resolve)))))
     }
 
     pub fn typing(&self, typing: bool) {
@@ -390,6 +529,9 @@ impl Chat {
     }
 
     pub fn set_open(&self, open: bool) {
+        if self.open.get_untracked() != open {
+            api::emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
+        }
         self.open.set(open);
         if open {
             self.unseen_auto.set(0);
@@ -397,6 +539,14 @@ impl Chat {
         }
     }
 
+
+    /// Plays the site's sound for something unread: when the window is closed or the
+    /// tab hidden, or with `force` (a rule's "open the window and play the sound").
+    pub fn ring(&self, force: bool) {
+        if self.settings.with_untracked(|s| s.sound) {
+            api::ding(force || !self.open.get_untracked());
+        }
+    }
 
     /// With the window open, everything stored has been seen: tell the operators.
     fn mark_seen(&self) {
@@ -413,20 +563,40 @@ impl Chat {
 
     fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::Welcome { operator_read, visitor_read, .. } => {
+            ServerFrame::Welcome { operator_read, visitor_read, last_seq, .. } => {
+                self.history_until.update_value(|until| {
+                    until.get_or_insert(last_seq);
+                });
                 self.operator_read.set(operator_read);
                 self.seen.update(|seen| *seen = (*seen).max(visitor_read));
             }
             ServerFrame::Ack { client_id, seq } => {
+                let acked = self.outbox.with_value(|outbox| outbox.items().into_iter().find(|p| p.client_id == client_id));
                 self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
+                // Told once: a repeated ack finds the outbox without it.
+                if let Some(pending) = acked.filter(|p| p.rule.is_none()) {
+                    let event = if pending.offline { "offline:sent" } else { "message:sent" };
+                    let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.into())];
+                    api::emit(event, api::object(&detail));
+                }
+                self.acks.update_value(|acks| {
+                    acks.retain(|(id, resolve)| id != &client_id || resolve.call1(&JsValue::UNDEFINED, &true.into()).is_err())
+                });
             }
             ServerFrame::Message(message) => {
                 if message.author.kind == AuthorKind::Operator {
                     self.operator_typing.set(None);
                     if message.seq > self.seen.get_untracked() {
-                        // Unread: the loader decides whether to play the sound.
-                        ring(false);
+                        self.ring(false);
+                    }
+                    if !message.auto && self.history_until.get_value().is_some_and(|until| message.seq > until) {
+                        let detail = [
+                            ("seq", (message.seq.0 as f64).into()),
+                            ("text", message.text.as_str().into()),
+                            ("author", message.author.name.as_str().into()),
+                        ];
+                        api::emit("message:received", api::object(&detail));
                     }
                 }
                 self.log.update(|log| log.apply(message));
@@ -452,7 +622,7 @@ impl Listener for Chat {
         let after = self.log.with_untracked(Log::last_seq);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: Some(page_context()) });
         let details = self.details.get_untracked();
-        if !details.name.is_empty() {
+        if details != VisitorDetails::default() {
             // Before any message, so the conversation is created with them.
             socket.send(&ClientFrame::Introduce { details });
         }
@@ -477,28 +647,6 @@ impl Listener for Chat {
     fn keeps_failing(&self) {
         spawn_local(self.check_session());
     }
-}
-
-thread_local! {
-    /// What the loader asked to be told when an unread operator message arrives.
-    static ON_UNREAD: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Sets the loader's callback for unread operator messages (it plays the sound).
-pub fn on_unread(callback: js_sys::Function) {
-    ON_UNREAD.with(|slot| *slot.borrow_mut() = Some(callback));
-}
-
-/// Tells the loader an unread operator message arrived; it plays the site's sound
-/// when the window is closed or the tab hidden, or with `force` (a rule's "open the
-/// window and play the sound") in any case. Called through `setTimeout`, a binding the
-/// widget has anyway (every byte counts here).
-pub fn ring(force: bool) {
-    ON_UNREAD.with(|slot| {
-        if let (Some(callback), Some(window)) = (slot.borrow().as_ref(), web_sys::window()) {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(callback, 0, &force.into());
-        }
-    });
 }
 
 /// Waits `ms` milliseconds.

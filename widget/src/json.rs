@@ -33,7 +33,8 @@ impl JsObject {
         JsObject::from_value(js_sys::JSON::parse(text).ok()?)
     }
 
-    fn from_value(value: wasm_bindgen::JsValue) -> Option<JsObject> {
+    /// A value the browser holds, if it is an object.
+    pub fn from_value(value: wasm_bindgen::JsValue) -> Option<JsObject> {
         if !value.is_object() || js_sys::Array::is_array(&value) {
             return None;
         }

@@ -1,7 +1,9 @@
 //! The Natter widget. `loader.js` draws the launcher in a shadow root and, on the
-//! visitor's first interaction, loads this Wasm and calls [`mount`], which takes over
-//! the shadow root: the launcher, the chat window and the connection to the edge.
+//! visitor's first interaction (or a call from page code), loads this Wasm and calls
+//! [`mount`], which takes over the shadow root: the launcher, the chat window, the
+//! connection to the edge and the JS API ([`api`]).
 
+pub mod api;
 pub mod auto;
 pub mod chat;
 pub mod components;
@@ -60,8 +62,8 @@ pub fn mount(
     edge: String,
     open: bool,
     settings: String,
-    on_unread: js_sys::Function,
-) -> Result<(), wasm_bindgen::JsValue> {
+    waiting: js_sys::Array,
+) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
     use wasm_bindgen::JsCast;
 
     adopt_style(&root, STYLE)?;
@@ -69,15 +71,19 @@ pub fn mount(
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("app");
     root.append_child(&container)?;
-    chat::on_unread(on_unread);
     let chat = Chat::new(chat::Config { site, edge }, settings);
-    chat.set_open(open);
     leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
     // After mounting: that sets up the async executor the connection runs on.
     chat.start();
     chat.follow_settings();
     auto::run(chat);
-    Ok(())
+    // The page's listeners are in place before the window opens for the click that
+    // loaded the widget, so they hear `open` too.
+    let api = api::install(chat, waiting);
+    if open {
+        chat.set_open(true);
+    }
+    Ok(api)
 }
 
 /// Adds a constructable stylesheet to a shadow root: works under a CSP without

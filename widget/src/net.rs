@@ -190,6 +190,19 @@ impl Socket {
         }
     }
 
+    /// Drops the current connection and connects again at once, asking for the URL
+    /// anew (the visitor's session changed).
+    pub fn reconnect(&self) {
+        let old = self.0.borrow_mut().ws.take();
+        if let Some(ws) = old {
+            ws.set_onclose(None);
+            let _ = ws.close();
+            let listener = self.0.borrow().listener.clone();
+            listener.closed();
+        }
+        self.open();
+    }
+
     /// Closes for good: no reconnect.
     pub fn stop(&self) {
         let mut inner = self.0.borrow_mut();
@@ -263,7 +276,12 @@ impl Socket {
         }
         let socket = self.clone();
         let retry = Closure::once_into_js(move || {
-            if !socket.0.borrow().stopped {
+            // A `reconnect` may have connected meanwhile.
+            let idle = {
+                let inner = socket.0.borrow();
+                !inner.stopped && inner.ws.is_none()
+            };
+            if idle {
                 socket.open();
             }
         });

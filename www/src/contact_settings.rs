@@ -41,23 +41,63 @@ fn field_error(errors: RwSignal<Vec<FieldError>>, field: &'static str) -> impl F
     }
 }
 
-/// The site secret that signs webhook requests, for the receiver to check them.
-#[component]
-fn Secret() -> impl IntoView {
+/// The site's secrets, as admins see them: the one that signs webhook requests and the
+/// identity secret. Read once for both places they show.
+fn load_secrets() -> RwSignal<Option<SiteSecret>> {
     let console = expect_context::<Console>();
-    let secret = RwSignal::new(None::<String>);
+    let secrets = RwSignal::new(None::<SiteSecret>);
     let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
     spawn_local(async move {
         if let Ok((200, text)) = natter_widget::net::get(&format!("{}/v1/console/secret", edge()), Some(&token)).await {
-            secret.set(json::parse::<SiteSecret>(&text).map(|s| s.secret));
+            secrets.set(json::parse::<SiteSecret>(&text));
         }
     });
+    secrets
+}
+
+/// The site secret, for the webhook's receiver to check the requests.
+#[component]
+fn WebhookSecret(secrets: RwSignal<Option<SiteSecret>>) -> impl IntoView {
     view! {
         <div class="field">
             <label>"Site secret (checks the X-Natter-Signature header)"
-                <input type="text" readonly class="secret" prop:value=move || secret.get().unwrap_or_default()/>
+                <input type="text" readonly class="secret" prop:value=move || secrets.with(|s| s.as_ref().map(|s| s.secret.clone()).unwrap_or_default())/>
             </label>
         </div>
+    }
+}
+
+/// The secret the site's server signs signed-in users with (`Natter.identify`,
+/// docs/js-api.md); an admin can rotate it.
+#[component]
+fn IdentitySecret(secrets: RwSignal<Option<SiteSecret>>) -> impl IntoView {
+    let console = expect_context::<Console>();
+    let problem = RwSignal::new(None::<String>);
+    let rotate = move |_| {
+        let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        spawn_local(async move {
+            let url = format!("{}/v1/console/secret/identity", edge());
+            match natter_widget::net::request::<(), SiteSecret>("POST", &url, None, Some(&token)).await {
+                Ok(fresh) => {
+                    secrets.set(Some(fresh));
+                    problem.set(None);
+                }
+                Err(e) => problem.set(Some(e.0)),
+            }
+        });
+    };
+    view! {
+        <fieldset>
+            <legend>"Signed-in users (JS API: Natter.identify)"</legend>
+            <div class="field">
+                <label>"Identity secret (your server signs signed-in users with it)"
+                    <input type="text" readonly class="secret" prop:value=move || secrets.with(|s| s.as_ref().map(|s| s.identity.clone()).unwrap_or_default())/>
+                </label>
+                <button type="button" class="rotate" on:click=rotate>"Rotate identity secret"</button>
+                <p class="note">"Rotating makes every signature made with the old secret fail at once. How to sign: docs/js-api.md."</p>
+                {move || problem.get().map(|p| view! { <p class="field-error">{p}</p> })}
+            </div>
+        </fieldset>
     }
 }
 
@@ -137,6 +177,7 @@ fn ContactsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<Field
 #[component]
 pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
     let introduce = move |pick: fn(&IntroduceForm) -> Need| Signal::derive(move || settings.with(|s| wire_name(&pick(&s.introduce))));
+    let secrets = load_secrets();
     view! {
         <fieldset>
             <legend>"When no operator is online"</legend>
@@ -148,7 +189,7 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<
                 value=Signal::derive(move || settings.with(|s| s.webhook_url.clone().unwrap_or_default()))
                 on_input=Callback::new(move |v: String| settings.update(|s| s.webhook_url = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))
                 errors/>
-            <Secret/>
+            <WebhookSecret secrets/>
         </fieldset>
         <fieldset>
             <legend>"Introduce yourself form"</legend>
@@ -162,5 +203,6 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<
         <Check label="Visitors may attach files (online only)" settings get=|s| s.files set=|s, on| s.files = on/>
         <SuggestsEditor settings errors/>
         <ContactsEditor settings errors/>
+        <IdentitySecret secrets/>
     }
 }

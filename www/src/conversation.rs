@@ -142,9 +142,18 @@ fn VisitorPanel(thread: Thread) -> impl IntoView {
     view! {
         <aside class="visitor" aria-label="Visitor">
             <h3>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h3>
+            {move || thread.visitor.with(|v| v.as_ref().and_then(|v| v.verified.clone())).map(|user| view! {
+                <p class="verified" title="The site's server signed this user (Natter.identify)">
+                    {format!("✓ Verified user {}", user.id)}
+                </p>
+            })}
             <dl>
                 {row("E-mail", field(|v| v.details.email.clone()))}
                 {row("Phone", field(|v| v.details.phone.clone()))}
+                {move || thread.visitor.with(|v| v.as_ref().map(|v| v.details.attributes.clone()).unwrap_or_default())
+                    .into_iter()
+                    .map(|(name, value)| view! { <dt class="attribute">{name}</dt><dd>{value}</dd> })
+                    .collect_view()}
                 {row("Page", field(|v| v.page.url.clone()))}
                 {row("Page title", field(|v| v.page.title.clone()))}
                 {row("Came from", field(|v| v.page.referrer.clone()))}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contact::VisitorDetails;
 use crate::files::Attachment;
+use crate::identity::{Identity, VerifiedUser};
 use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
 use crate::limits::check_frame_size;
 use crate::settings::{FieldError, WidgetSettings};
@@ -73,6 +74,9 @@ pub struct VisitorInfo {
     pub page: PageContext,
     /// The browser's user agent, as the edge saw it.
     pub user_agent: String,
+    /// A signed-in user of the host site whose signature the edge checked (`identify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<VerifiedUser>,
 }
 
 /// Frames a client (a visitor's widget or an operator's console) sends on a
@@ -220,6 +224,8 @@ pub enum ErrorCode {
     FileTooLarge,
     /// A file of a type that is not accepted, or not what its name says.
     UnsupportedFile,
+    /// `identify` was refused: the signature is missing, wrong or expired.
+    IdentityRefused,
     Internal,
     #[serde(other)]
     Unknown,
@@ -320,6 +326,18 @@ pub struct SiteStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteSecret {
     pub secret: String,
+    /// Signs signed-in users for `identify` (docs/js-api.md); rotatable on its own.
+    #[serde(default)]
+    pub identity: String,
+}
+
+/// `POST /v1/sites/{site}/identify` request: a signed user, and the browser's current
+/// visitor token (if any), whose conversation a user without one takes over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentifyRequest {
+    pub identity: Identity,
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 /// The body POSTed to the site's webhook for each offline message. `id` is the same on
@@ -393,7 +411,12 @@ mod tests {
         round_trip(ClientFrame::Hello { protocol: 1, after: Seq(0), page: None });
         round_trip(ClientFrame::Send { client_id: cid("a-1"), text: "hi".into(), offline: false, attachment: None });
         round_trip(ClientFrame::Send { client_id: cid("a-2"), text: "hi".into(), offline: true, attachment: None });
-        let details = VisitorDetails { name: "Anna".into(), email: "a@b.co".into(), phone: String::new() };
+        let details = VisitorDetails {
+            name: "Anna".into(),
+            email: "a@b.co".into(),
+            phone: String::new(),
+            attributes: [("plan".to_owned(), "pro".to_owned())].into(),
+        };
         round_trip(ClientFrame::Introduce { details });
         round_trip(ClientFrame::Away { away: true });
         round_trip(ClientFrame::Auto { client_id: cid("auto-1"), rule: "Greeting".into(), text: "Hello!".into() });
@@ -455,7 +478,11 @@ mod tests {
         });
         round_trip(History { messages: vec![message()] });
         round_trip(SiteStatus { online: true });
-        round_trip(SiteSecret { secret: "s".into() });
+        round_trip(SiteSecret { secret: "s".into(), identity: "i".into() });
+        round_trip(IdentifyRequest {
+            identity: Identity { id: "u".into(), name: "Ann".into(), email: String::new(), expires: 1, signature: "ab".into() },
+            token: Some("t".into()),
+        });
         round_trip(OfflineNotice {
             id: "demo/c/1".into(),
             site: SiteId::parse("demo").unwrap(),

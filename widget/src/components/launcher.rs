@@ -22,11 +22,17 @@ pub fn position_class(position: Position) -> &'static str {
 #[component]
 pub fn Launcher() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let unread = move || chat.log.with(|log| log.unread_after(chat.seen.get())) + chat.unseen_auto.get();
+    let unread = move || chat.unread();
     let strings = chat.strings();
-    let class = format!("launcher {}", position_class(chat.settings.with_untracked(|s| s.position)));
+    let position = chat.settings.with_untracked(|s| s.position);
+    // Page code's `show` brings an "always hidden" launcher to the default place.
+    let class = move || {
+        let shown = chat.launcher.get() == Some(true) && position == Position::Hidden;
+        format!("launcher {}", position_class(if shown { Position::default() } else { position }))
+    };
+    let hidden = move || chat.open.get() || chat.hidden() || chat.launcher.get() == Some(false);
     view! {
-        <button class=class aria-label=strings.open_chat class:hidden=move || chat.open.get() || chat.hidden()
+        <button class=class aria-label=strings.open_chat class:hidden=hidden
             on:click=move |_| chat.set_open(true)>
             <ChatIcon/>
             <span class="label">{chat.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>
