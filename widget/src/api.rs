@@ -47,9 +47,8 @@ pub fn object(members: &[(&str, JsValue)]) -> JsValue {
 
 /// Makes the page's entry point for `chat`: runs the calls in `waiting`, emits `ready`.
 pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {
-    let unread = Memo::new(move |_| chat.unread());
     Effect::new(move |told: Option<usize>| {
-        let count = unread.get();
+        let count = chat.unread();
         if told.unwrap_or(0) != count {
             emit("unread", (count as u32).into());
         }
