@@ -324,7 +324,7 @@ test('identify: a signed user keeps one conversation across browsers; wrong, mis
   // Browser A chatted anonymously, then signs in: the chat goes on in the same conversation.
   const a = await apiPage(await browser.newContext(), [['sendMessage', 'Before signing in']]);
   await waitEvent(a.page, 'message:sent');
-  const anonymous = (await session(a.page)).conversation;
+  const { conversation: anonymous, token: anonymousToken } = await session(a.page);
   assert.equal(await a.page.evaluate((u) => Natter.identify(u), signed(user)), true);
   assert.equal((await session(a.page)).conversation, anonymous);
   assert.deepEqual((await waitEvent(a.page, 'introduced')).detail, { name: 'Vera Petrova', email: 'vera@example.com', phone: '' });
@@ -344,6 +344,13 @@ test('identify: a signed user keeps one conversation across browsers; wrong, mis
   await a.page.evaluate(() => Natter.open());
   await waitForText(a.page, 'From my phone');
   await b.page.screenshot({ path: path.join(artifacts, 'api-identified-second-browser.png') });
+
+  // The old anonymous token of a conversation that is now user-7's hands it to nobody else.
+  const other = await fetch(`${relay.url}/v1/sites/demo/identify`, {
+    method: 'POST', body: JSON.stringify({ identity: signed({ id: 'user-8', expires: user.expires }), token: anonymousToken }),
+  });
+  assert.equal(other.status, 201);
+  assert.notEqual((await other.json()).conversation, anonymous);
 
   // The console marks the visitor verified.
   const consolePage = await (await browser.newContext()).newPage();

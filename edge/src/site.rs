@@ -339,9 +339,18 @@ impl Site {
         if let Some(row) = rows.into_iter().next() {
             return Ok(Identified { visitor: VisitorId::parse(&row.visitor)?, conversation: ConversationId::parse(&row.conversation)?, user });
         }
+        // A conversation already some user's is never taken over (an old anonymous token
+        // of it may still be around).
+        let taken = |conversation: &ConversationId| -> EdgeResult<bool> {
+            let rows: Vec<UserRow> = self
+                .sql()
+                .exec("SELECT visitor, conversation FROM users WHERE conversation = ?", vec![conversation.as_str().into()])?
+                .to_array()?;
+            Ok(!rows.is_empty())
+        };
         let (visitor, conversation) = match call.anonymous {
-            Some(pair) => pair,
-            None => (VisitorId::from_random(auth::random_bytes()?), ConversationId::from_random(auth::random_bytes()?)),
+            Some((visitor, conversation)) if !taken(&conversation)? => (visitor, conversation),
+            _ => (VisitorId::from_random(auth::random_bytes()?), ConversationId::from_random(auth::random_bytes()?)),
         };
         self.sql().exec(
             "INSERT INTO users (user, visitor, conversation) VALUES (?, ?, ?)",

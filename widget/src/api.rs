@@ -17,8 +17,8 @@ use crate::json::JsObject;
 #[wasm_bindgen(module = "/src/api.js")]
 extern "C" {
     fn facade(handle: JsValue, waiting: js_sys::Array) -> JsValue;
-    #[wasm_bindgen(js_name = emit)]
-    fn emit_js(event: &str, detail: JsValue);
+    /// Tells the page's listeners of `event`.
+    pub fn emit(event: &str, detail: JsValue);
     /// Warns in the console and emits `error`.
     pub fn refuse(message: &str);
     /// Plays the notification sound if `play` or the tab is hidden.
@@ -27,14 +27,6 @@ extern "C" {
 
 /// The settings page code may change at run time with `configure`.
 const APPEARANCE: [&str; 9] = ["position", "header_color", "send_color", "text_color", "pattern", "texts", "language", "sound", "logo_url"];
-
-/// Tells the page's listeners of `event`.
-pub fn emit(event: &str, detail: JsValue) {
-    // Also compiled natively for the log's tests, where there is no page to tell.
-    if cfg!(target_arch = "wasm32") {
-        emit_js(event, detail);
-    }
-}
 
 /// A plain object with these members, as event details are.
 pub fn object(members: &[(&str, JsValue)]) -> JsValue {

@@ -539,7 +539,6 @@ impl Chat {
         }
     }
 
-
     /// Plays the site's sound for something unread: when the window is closed or the
     /// tab hidden, or with `force` (a rule's "open the window and play the sound").
     pub fn ring(&self, force: bool) {
@@ -580,9 +579,14 @@ impl Chat {
                     let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.into())];
                     api::emit(event, api::object(&detail));
                 }
-                self.acks.update_value(|acks| {
-                    acks.retain(|(id, resolve)| id != &client_id || resolve.call1(&JsValue::UNDEFINED, &true.into()).is_err())
+                let waited = self.acks.try_update_value(|acks| {
+                    let (done, rest) = std::mem::take(acks).into_iter().partition(|(id, _)| id == &client_id);
+                    *acks = rest;
+                    done
                 });
+                for (_, resolve) in waited.unwrap_or_else(Vec::new) {
+                    let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::TRUE);
+                }
             }
             ServerFrame::Message(message) => {
                 if message.author.kind == AuthorKind::Operator {
