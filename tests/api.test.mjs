@@ -343,6 +343,7 @@ test('identify: a signed user keeps one conversation across browsers; wrong, mis
   assert.equal(await b.page.evaluate(() => Natter.sendMessage('From my phone')), true);
   await a.page.evaluate(() => Natter.open());
   await waitForText(a.page, 'From my phone');
+  await b.page.waitForTimeout(200); // the window's 160 ms rise, for a still picture
   await b.page.screenshot({ path: path.join(artifacts, 'api-identified-second-browser.png') });
 
   // The old anonymous token of a conversation that is now user-7's hands it to nobody else.

@@ -26,13 +26,15 @@ pub fn Launcher() -> impl IntoView {
     let strings = chat.strings();
     let position = chat.settings.with_untracked(|s| s.position);
     // Page code's `show` brings an "always hidden" launcher to the default place.
+    // One class string (not also `class:hidden`), so no update can undo another.
     let class = move || {
         let shown = chat.launcher.get() == Some(true) && position == Position::Hidden;
-        format!("launcher {}", position_class(if shown { Position::default() } else { position }))
+        let hidden = chat.open.get() || chat.hidden() || chat.launcher.get() == Some(false);
+        let place = position_class(if shown { Position::default() } else { position });
+        format!("launcher {place}{}", if hidden { " hidden" } else { "" })
     };
-    let hidden = move || chat.open.get() || chat.hidden() || chat.launcher.get() == Some(false);
     view! {
-        <button class=class aria-label=strings.open_chat class:hidden=hidden
+        <button class=class aria-label=strings.open_chat
             on:click=move |_| chat.set_open(true)>
             <ChatIcon/>
             <span class="label">{chat.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>
