@@ -103,6 +103,31 @@ test('the autoresponder answers when no operator replies in time, and not when o
   await answered.context().close();
 });
 
+test('a press on the launcher opens the window even when the idle-time mount lands before the release', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [message('Later', [{ fact: 'time_on_page', op: 'gt', value: 3600 }], 'Still here?')],
+  });
+  const page = await (await browser.newContext()).newPage();
+  // The widget's Wasm is held until the visitor has pressed the button.
+  let pressed;
+  const press = new Promise((resolve) => { pressed = resolve; });
+  await page.route('**/natter_widget_bg.wasm', async (route) => {
+    await press;
+    await route.continue();
+  });
+  await page.goto(`${host.url}/host.html`);
+  const launcher = page.getByRole('button', { name: 'Open chat' });
+  const box = await launcher.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  pressed();
+  // The idle-time mount replaces the pressed button before the release.
+  await page.waitForFunction(() => document.querySelector('natter-widget').shadowRoot.querySelector('.app'));
+  await page.mouse.up();
+  await page.getByRole('dialog').waitFor({ timeout: 5000 });
+  await page.context().close();
+});
+
 test('the offline answer fires with no operator online', async () => {
   await saveSettings(relay.url, admin, {
     rules: [message('Offline answer', [

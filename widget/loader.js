@@ -107,5 +107,9 @@ import css from './launcher.css';
 
   launcher.addEventListener('pointerenter', load, { once: true });
   launcher.addEventListener('focus', load, { once: true });
-  launcher.addEventListener('click', () => mount(true));
+  // On the press too: a mount that lands between press and release would otherwise
+  // swallow the click (the pressed element is gone by then).
+  const open = () => mount(true);
+  launcher.addEventListener('pointerdown', open);
+  launcher.addEventListener('click', open);
 })();

@@ -57,8 +57,8 @@ pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {
     facade(handle.into_js_value(), waiting)
 }
 
+/// Does one call; what it answers (most answer nothing), or why it was refused.
 fn call(chat: Chat, name: &str, arg: &JsValue) -> Result<JsValue, String> {
-    let done = JsValue::UNDEFINED;
     match name {
         "open" => chat.set_open(true),
         "close" => chat.set_open(false),
@@ -86,7 +86,7 @@ fn call(chat: Chat, name: &str, arg: &JsValue) -> Result<JsValue, String> {
         }
         _ => return Err(format!("Natter.{name} is not a method (see docs/js-api.md)")),
     }
-    Ok(done)
+    Ok(JsValue::UNDEFINED)
 }
 
 /// A member of an object argument: absent (or `undefined`) is `None`; the rest must be
