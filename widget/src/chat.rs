@@ -570,8 +570,7 @@ impl Chat {
                 self.seen.update(|seen| *seen = (*seen).max(visitor_read));
             }
             ServerFrame::Ack { client_id, seq } => {
-                let acked = self.outbox.with_value(|outbox| outbox.items().into_iter().find(|p| p.client_id == client_id));
-                self.outbox.with_value(|outbox| outbox.acked(&client_id));
+                let acked = self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
                 // Told once: a repeated ack finds the outbox without it.
                 if let Some(pending) = acked.filter(|p| p.rule.is_none()) {

@@ -30,9 +30,11 @@ impl Outbox {
         storage::save(&self.key, &items)
     }
 
-    /// Forgets a message the edge acknowledged.
-    pub fn acked(&self, client_id: &ClientMessageId) {
-        let items: Vec<Pending> = self.items().into_iter().filter(|p| &p.client_id != client_id).collect();
-        storage::save(&self.key, &items);
+    /// Forgets a message the edge acknowledged; it, if it was still waiting here (a
+    /// repeated ack finds nothing).
+    pub fn acked(&self, client_id: &ClientMessageId) -> Option<Pending> {
+        let (acked, waiting): (Vec<Pending>, Vec<Pending>) = self.items().into_iter().partition(|p| &p.client_id == client_id);
+        storage::save(&self.key, &waiting);
+        acked.into_iter().next()
     }
 }
