@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_shared::contact::{check_attributes, VisitorDetails};
+use natter_shared::contact::{check_attributes, Need, VisitorDetails};
 use natter_shared::identity::Identity;
 use natter_shared::settings::WidgetSettings;
 use wasm_bindgen::prelude::*;
@@ -116,13 +116,14 @@ fn set_visitor(chat: Chat, arg: &JsValue) -> Result<(), String> {
             *slot = value;
         }
     }
-    let problems = details.trimmed().check(natter_shared::contact::Need::Optional, natter_shared::contact::Need::Optional);
+    let details = details.trimmed();
+    let problems = details.check(Need::Optional, Need::Optional);
     for (key, problem) in [("name", problems.name), ("email", problems.email), ("phone", problems.phone)] {
         if let Some(problem) = problem {
             return Err(format!("setVisitor: `{key}` {}", detail_problem(problem)));
         }
     }
-    chat.introduce(details.trimmed());
+    chat.introduce(details);
     Ok(())
 }
 
