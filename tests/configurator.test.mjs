@@ -173,3 +173,104 @@ test('an admin edits the auto-action rules: defaults shown, conditions built, re
   assert.deepEqual(rules[1].conditions, [{ fact: 'page_url', op: 'contains', value: '/cart' }]);
   await admin.context().close();
 });
+
+/** The saved settings document, as the console reads it. */
+async function savedDocument() {
+  const operator = await signInOperator(relay.url);
+  return (await fetch(`${relay.url}/v1/console/settings`, { headers: { Authorization: `Bearer ${operator.token}` } })).json();
+}
+
+const focused = (locator) => locator.evaluate((el) => el === document.activeElement);
+
+test('Save refuses while a field is in error, names the fields and goes to the first; leaving unsaved asks first', async () => {
+  const before = await savedDocument();
+  const admin = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  await signIn(admin, relay.url);
+  await admin.getByRole('button', { name: 'Widget settings' }).click();
+  const header = admin.getByLabel('Header colour', { exact: true });
+  await eventually(async () => (await header.inputValue()) === before.settings.header_color, 'the saved settings');
+  await admin.getByLabel('Launcher label (English)').fill('Ask us');
+  await header.fill('#GGG');
+  assert.equal(await header.getAttribute('aria-invalid'), 'true');
+  await admin.getByLabel('Telegram').fill('a b');
+  await admin.getByLabel('Launcher label (English)').focus();
+  await admin.getByRole('button', { name: 'Save' }).click();
+  const status = admin.getByRole('status', { name: 'Save status' });
+  await eventually(async () => (await status.textContent()) === 'The settings were not saved. Fix the fields in error first: Header colour, Telegram.',
+    'the refusal naming the fields');
+  assert.ok(await focused(header), 'focus on the first field in error');
+  assert.equal(await header.inputValue(), '#GGG', 'what was typed stays');
+  await admin.screenshot({ path: path.join(artifacts, 'configurator-refused-locally.png') });
+  // Nothing was saved, nothing dropped.
+  const after = await savedDocument();
+  assert.equal(after.revision, before.revision);
+  assert.equal(after.settings.header_color, before.settings.header_color);
+
+  // Leaving asks first; staying keeps everything as typed.
+  let asked = 0;
+  admin.once('dialog', (dialog) => { asked += 1; dialog.dismiss(); });
+  await admin.getByRole('button', { name: 'Inbox' }).click();
+  await eventually(() => asked === 1, 'the question');
+  assert.equal(await header.inputValue(), '#GGG');
+  // Closing the tab asks too.
+  const unloading = new Promise((resolve) => admin.once('dialog', (dialog) => { resolve(dialog.type()); dialog.dismiss(); }));
+  await admin.close({ runBeforeUnload: true });
+  assert.equal(await unloading, 'beforeunload');
+  assert.equal(admin.isClosed(), false, 'the page stays');
+
+  // Fixed: saved, and leaving no longer asks.
+  await header.fill('#0f766e');
+  await admin.getByLabel('Telegram').fill('');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /^Saved/.test(await status.textContent()), 'saved');
+  assert.equal((await savedDocument()).settings.header_color, '#0f766e');
+  admin.once('dialog', () => { asked += 1; });
+  await admin.getByRole('button', { name: 'Inbox' }).click();
+  await admin.getByRole('navigation', { name: 'Inbox' }).waitFor();
+  assert.equal(asked, 1, 'no question with nothing unsaved');
+  await admin.context().close();
+});
+
+test('suggests and messenger contacts are refused at their own paths, shown at their items', async () => {
+  const operator = await signInOperator(relay.url);
+  const put = (settings) => fetch(`${relay.url}/v1/console/settings`, {
+    method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify(settings),
+  });
+  const refused = await put({ suggests: [{ text: 'Fine', priority: 1 }, { text: '', priority: 0 }], contacts: [{ kind: 'telegram', value: 'a b' }] });
+  assert.equal(refused.status, 422);
+  const { fields } = await refused.json();
+  assert.deepEqual(fields.map((f) => f.field).sort(), ['contacts.telegram', 'suggests.1.priority', 'suggests.1.text']);
+
+  const admin = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  await signIn(admin, relay.url);
+  await admin.getByRole('button', { name: 'Widget settings' }).click();
+  await admin.getByLabel('Header colour', { exact: true }).waitFor();
+  await eventually(async () => admin.getByRole('button', { name: 'Add suggest' }).isEnabled(), 'the form');
+  await admin.getByRole('button', { name: 'Add suggest' }).click();
+  await admin.getByRole('button', { name: 'Add suggest' }).click();
+  await admin.getByLabel('Suggest 1 text').fill('Where is my order?');
+  await admin.getByLabel('Suggest 2 priority').fill('0');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  const status = admin.getByRole('status', { name: 'Save status' });
+  await eventually(async () => /Fix the fields in error first: Suggest 2 text, Suggest 2 priority\.$/.test(await status.textContent()),
+    'the refusal naming the suggest');
+  const row = admin.locator('.suggest-row').nth(1);
+  await row.getByText('The text must be 1 to 200 characters on one line').waitFor();
+  await row.getByText('The priority starts at 1').waitFor();
+  assert.equal(await admin.locator('.suggest-row').first().locator('.field-error').count(), 0, 'the first suggest is fine');
+  assert.ok(await focused(admin.getByLabel('Suggest 2 text')), 'focus on the suggest in error');
+  assert.equal(await admin.getByLabel('Suggest 2 priority').getAttribute('aria-invalid'), 'true');
+  // A priority that is no number is held back in the page, at its field.
+  await admin.getByLabel('Suggest 2 text').fill('Do you ship abroad?');
+  await admin.getByLabel('Suggest 2 priority').fill('');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /Fix the fields in error first: Suggest 2 priority\.$/.test(await status.textContent()), 'the empty priority');
+  await row.getByText('Enter a whole number from 1 to 255').waitFor();
+  await admin.screenshot({ path: path.join(artifacts, 'configurator-suggest-errors.png'), fullPage: true });
+  await admin.getByLabel('Suggest 2 priority').fill('3');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => /^Saved/.test(await status.textContent()), 'saved');
+  const widget = await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json();
+  assert.deepEqual(widget.suggests.slice(-2), [{ text: 'Where is my order?', priority: 1 }, { text: 'Do you ship abroad?', priority: 3 }]);
+  await admin.context().close();
+});

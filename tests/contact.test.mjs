@@ -9,7 +9,9 @@ import path from 'node:path';
 import jsQR from 'jsqr';
 
 import { artifacts, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
-import { dutyOperator, history, saveSettings as saveSettingsAs, signInOperator } from './support/sockets.mjs';
+import {
+  dutyOperator, history, nextFrame, openSocket, saveSettings as saveSettingsAs, signInOperator, wsBase,
+} from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
@@ -63,7 +65,7 @@ async function startReceiver(port) {
     });
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return { requests, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return { port, requests, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
 test('offline: the form is stored, shown in the console, and reaches the webhook once the receiver is up', async () => {
@@ -294,5 +296,101 @@ test('messenger buttons link exactly; on a desktop Viber shows a QR code of its 
   } finally {
     duty.close();
     await page.context().close();
+  }
+});
+
+/** The conversations of the site's inbox, read by opening an inbox socket as the admin. */
+async function inbox() {
+  const ws = await openSocket(`${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(admin.token)}`);
+  try {
+    return (await nextFrame(ws, (f) => f.type === 'inbox')).conversations;
+  } finally {
+    ws.close();
+  }
+}
+
+/** Runs `use` with a webhook receiver the site posts to and a fresh browser context. */
+async function withReceiver(use) {
+  const receiver = await startReceiver(await freePort());
+  await saveSettings({ webhook_url: `http://127.0.0.1:${receiver.port}/natter` });
+  const context = await browser.newContext();
+  try {
+    await use(receiver, context);
+  } finally {
+    await context.close();
+    await receiver.close();
+  }
+}
+
+test('an offline message left while the network was down reaches the webhook once, however often it is resent', async () => {
+  await withReceiver(async (receiver, context) => {
+    const page = await context.newPage();
+    await page.goto(`${host.url}/host.html`);
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    await eventually(async () => (await title(page).textContent()) === 'Leave us a message', 'the offline title');
+    // The network goes down while the visitor fills the form in; they send and leave.
+    await context.setOffline(true);
+    await page.getByRole('textbox', { name: 'Name' }).fill('Vera');
+    await page.getByRole('textbox', { name: 'E-mail or phone' }).fill('vera@example.com');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Sent with the network down');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await page.waitForTimeout(1000);
+    await page.close();
+    await context.setOffline(false);
+    // Another page of the site sends what waited, and again on a reload.
+    const next = await context.newPage();
+    await next.goto(`${host.url}/second.html`);
+    await eventually(() => receiver.requests.length > 0, 'the webhook delivery', 30_000);
+    await next.reload();
+    await next.waitForTimeout(4000);
+    const ids = receiver.requests.map((r) => r.headers['x-natter-delivery']);
+    assert.equal(ids.length, 1, `one POST, got ${JSON.stringify(ids)}`);
+    assert.equal(JSON.parse(receiver.requests[0].body).text, 'Sent with the network down');
+  });
+});
+
+test('sendMessage at page load with nobody online is an offline message: event, inbox mark and webhook', async () => {
+  await withReceiver(async (receiver, context) => {
+    const page = await context.newPage();
+    await page.goto(`${host.url}/host.html`);
+    // At once: the widget has not heard anything about the operators yet.
+    const events = await page.evaluate(async () => {
+      const seen = [];
+      for (const name of ['offline:sent', 'message:sent']) Natter.on(name, (detail) => seen.push([name, detail.text]));
+      const stored = await Natter.sendMessage('Called right at page load');
+      return { stored, seen };
+    });
+    assert.equal(events.stored, true);
+    assert.deepEqual(events.seen, [['offline:sent', 'Called right at page load']]);
+    await eventually(() => receiver.requests.length === 1, 'the webhook delivery', 30_000);
+    assert.equal(JSON.parse(receiver.requests[0].body).text, 'Called right at page load');
+    const entry = (await inbox()).find((c) => c.last_text === 'Called right at page load');
+    assert.equal(entry?.offline, true, 'marked offline in the inbox');
+  });
+});
+
+test('messenger buttons show above the offline form too, unless the owner turns that off', async () => {
+  const contacts = [{ kind: 'telegram', value: 'natter_support' }];
+  await saveSettings({ contacts });
+  const page = await visitorWithWindow();
+  await page.getByText('No one is online right now').waitFor();
+  const telegram = page.getByRole('link', { name: 'Telegram' });
+  await telegram.waitFor();
+  assert.equal(await telegram.getAttribute('href'), 'https://t.me/natter_support');
+  await page.screenshot({ path: path.join(artifacts, 'offline-form-messengers.png') });
+  await page.context().close();
+
+  await saveSettings({ contacts, contacts_offline: false });
+  const other = await visitorWithWindow();
+  await other.getByText('No one is online right now').waitFor();
+  assert.equal(await other.getByRole('link', { name: 'Telegram' }).isVisible(), false);
+  // Online, they are there.
+  const duty = await dutyOperator(relay.url);
+  try {
+    await eventually(async () => (await title(other).textContent()) === 'Chat with us', 'the widget online', 15_000);
+    await other.getByRole('link', { name: 'Telegram' }).waitFor();
+  } finally {
+    duty.close();
+    await other.context().close();
   }
 });

@@ -72,6 +72,32 @@ test('the greeting comes after its delay, once per visit, and is stored before t
   await page.context().close();
 });
 
+test('an automatic message the visitor has not seen still counts as unread on the next page', async () => {
+  await saveSettings(relay.url, admin, {
+    rules: [message('Greeting', [{ fact: 'time_on_page', op: 'gt', value: 1 }], 'Hello! How can I help you?')],
+  });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${host.url}/host.html`);
+  const badge = page.locator('.badge');
+  const unreadShown = async () => (await badge.count()) === 1 && (await badge.textContent()) === '1'
+    && (await page.evaluate(() => Natter.unreadCount())) === 1;
+  await eventually(unreadShown, 'the greeting unread on the first page');
+  // The window never opened; the next page of the visit still says so.
+  await page.goto(`${host.url}/second.html`);
+  await eventually(unreadShown, 'the greeting still unread on the second page');
+  await page.screenshot({ path: path.join(artifacts, 'rule-unread-second-page.png') });
+  // Seen once the window opens, on this page and the next.
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  assert.deepEqual(await logTexts(page), ['Hello! How can I help you?']);
+  await page.getByRole('button', { name: 'Close chat' }).click();
+  assert.equal(await page.evaluate(() => Natter.unreadCount()), 0);
+  await page.goto(`${host.url}/host.html`);
+  await page.waitForTimeout(2500);
+  assert.equal(await badge.count(), 0, 'no badge once seen');
+  assert.equal(await page.evaluate(() => Natter.unreadCount()), 0);
+  await page.context().close();
+});
+
 test('the autoresponder answers when no operator replies in time, and not when one does', async () => {
   await saveSettings(relay.url, admin, {
     rules: [message('Autoresponder', [

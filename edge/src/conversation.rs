@@ -14,7 +14,7 @@ use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::{check_caption, check_message, clip_context};
 use natter_shared::protocol::{
     parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message, OfflineNotice,
-    PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
+    PageContext, ServerFrame, SiteStatus, VisitorInfo, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -162,6 +162,12 @@ impl MessageRow {
 #[derive(Deserialize)]
 struct SeqRow {
     seq: u64,
+}
+
+#[derive(Deserialize)]
+struct StoredRow {
+    seq: u64,
+    offline: u8,
 }
 
 #[derive(Deserialize)]
@@ -530,6 +536,21 @@ impl Conversation {
             None => None,
         };
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
+        if self.ack_stored(ws, &client_id).await? {
+            return Ok(());
+        }
+        // Whether nobody is online is decided here, when the message is stored, not by
+        // what the visitor's browser last heard: operators' messages never are offline
+        // ones; a visitor's is when the site says nobody is online (or, if the site
+        // cannot be asked, when the widget said so).
+        let offline = author.role == AuthorKind::Visitor
+            && match self.site_online(&author.site).await {
+                Ok(online) => !online,
+                Err(e) => {
+                    worker::console_error!("presence unknown, the widget's word taken: {e}");
+                    offline
+                }
+            };
         if meta.is_none() {
             // Only a visitor's first message creates a conversation, with what the
             // widget showed before it (the site's own rules' messages) stored first.
@@ -551,18 +572,10 @@ impl Conversation {
             }
             meta = self.meta()?;
         }
-        // Offline messages come from visitors only.
-        let offline = offline && author.role == AuthorKind::Visitor;
-        let existing: Vec<SeqRow> =
-            self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![client_id.as_str().into()])?.to_array()?;
-        if let Some(row) = existing.first() {
-            // A retry of a stored message: same answer, nothing new stored or relayed.
-            // An offline one is reported again in case the report was lost (the site
-            // delivers each once).
-            if offline {
-                self.notify_offline(Seq(row.seq)).await?;
-            }
-            send(ws, &ServerFrame::Ack { client_id, seq: Seq(row.seq) });
+        // The waits above let other frames in: another tab may have stored the same
+        // message meanwhile (answered without waiting, or not found, in which case
+        // nothing waits from here to storing).
+        if self.ack_stored(ws, &client_id).await? {
             return Ok(());
         }
         let author_name = match author.role {
@@ -599,7 +612,7 @@ impl Conversation {
             self.notify_offline(seq).await?;
         }
         // The output gate holds these frames until the write above is durable.
-        send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq });
+        send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq, offline });
         let message = Message {
             seq,
             client_id,
@@ -612,6 +625,34 @@ impl Conversation {
         self.broadcast(None, &ServerFrame::Message(message));
         self.report_to_site().await;
         Ok(())
+    }
+
+    /// Acks a message stored already (a retry, or another tab's copy): same `seq`,
+    /// nothing stored or relayed again. An offline one is reported to the site again in
+    /// case the first report was lost; the site delivers each once. False if not stored.
+    async fn ack_stored(&self, ws: &WebSocket, client_id: &ClientMessageId) -> EdgeResult<bool> {
+        let stored: Vec<StoredRow> = self
+            .sql()
+            .exec(
+                "SELECT m.seq, (o.seq IS NOT NULL) AS offline FROM messages m
+                 LEFT JOIN offline_messages o ON o.seq = m.seq WHERE m.client_id = ?",
+                vec![client_id.as_str().into()],
+            )?
+            .to_array()?;
+        let Some(row) = stored.into_iter().next() else { return Ok(false) };
+        let offline = row.offline != 0;
+        if offline {
+            self.notify_offline(Seq(row.seq)).await?;
+        }
+        send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq: Seq(row.seq), offline });
+        Ok(true)
+    }
+
+    /// Whether an operator of the site is online (has a console open and is not away).
+    async fn site_online(&self, site: &SiteId) -> EdgeResult<bool> {
+        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
+        let status: SiteStatus = internal::call(&stub, "/status", site, None::<&()>).await?;
+        Ok(status.online)
     }
 
     /// Whether an automatic message is one the site's rules send: that rule, that text.
@@ -628,7 +669,7 @@ impl Conversation {
         let existing: Vec<SeqRow> =
             self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![held.client_id.as_str().into()])?.to_array()?;
         if let Some(row) = existing.first() {
-            send(ws, &ServerFrame::Ack { client_id: held.client_id, seq: Seq(row.seq) });
+            send(ws, &ServerFrame::Ack { client_id: held.client_id, seq: Seq(row.seq), offline: false });
             return Ok(());
         }
         let rows: Vec<SeqRow> = self
@@ -640,7 +681,7 @@ impl Conversation {
             .to_array()?;
         let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("Insert returned no seq".into()))?.seq);
         self.sql().exec("INSERT INTO auto_messages (seq) VALUES (?)", vec![int(seq.0)])?;
-        send(ws, &ServerFrame::Ack { client_id: held.client_id.clone(), seq });
+        send(ws, &ServerFrame::Ack { client_id: held.client_id.clone(), seq, offline: false });
         let message = Message {
             seq,
             client_id: held.client_id,

@@ -63,7 +63,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     body TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at INTEGER NOT NULL
-);";
+);
+-- Offline messages settled: the receiver answered 2xx (or there was no webhook to
+-- tell). A report of one again (a visitor's retried send) is never posted again.
+CREATE TABLE IF NOT EXISTS delivered (id TEXT PRIMARY KEY, at INTEGER NOT NULL);";
 
 /// The longest wait between two webhook attempts.
 const MAX_RETRY_MS: u64 = 10 * 60 * 1000;
@@ -223,12 +226,21 @@ impl Site {
             }
             "/offline" => {
                 let notice: OfflineNotice = req.json().await?;
-                // The same message reported twice (a retried send) is delivered once.
-                self.sql().exec(
-                    "INSERT OR IGNORE INTO deliveries (id, body, next_at) VALUES (?, ?, ?)",
-                    vec![notice.id.as_str().into(), serde_json::to_string(&notice)?.into(), (auth::now() as i64).into()],
+                // The same message reported again (a retried send) is queued once, and
+                // never again once its receiver has it.
+                let queued = self.sql().exec(
+                    "INSERT OR IGNORE INTO deliveries (id, body, next_at)
+                     SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE id = ?)",
+                    vec![
+                        notice.id.as_str().into(),
+                        serde_json::to_string(&notice)?.into(),
+                        (auth::now() as i64).into(),
+                        notice.id.as_str().into(),
+                    ],
                 )?;
-                self.state.storage().set_alarm(0).await?;
+                if queued.rows_written() > 0 {
+                    self.state.storage().set_alarm(0).await?;
+                }
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/summary" => {
@@ -364,6 +376,7 @@ impl Site {
     /// (the messages themselves are in their conversations).
     async fn deliver(&self) -> EdgeResult<()> {
         let Some(url) = self.settings()?.settings.webhook_url else {
+            self.sql().exec("INSERT OR IGNORE INTO delivered (id, at) SELECT id, ? FROM deliveries", vec![(auth::now() as i64).into()])?;
             self.sql().exec("DELETE FROM deliveries", None)?;
             return Ok(());
         };
@@ -378,6 +391,10 @@ impl Site {
         for delivery in due {
             if post_webhook(&url, &secret, &delivery).await {
                 self.sql().exec("DELETE FROM deliveries WHERE id = ?", vec![delivery.id.as_str().into()])?;
+                self.sql().exec(
+                    "INSERT OR IGNORE INTO delivered (id, at) VALUES (?, ?)",
+                    vec![delivery.id.as_str().into(), (auth::now() as i64).into()],
+                )?;
             } else {
                 let next_at = auth::now() + retry_delay(delivery.attempts);
                 self.sql().exec(

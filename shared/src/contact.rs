@@ -208,6 +208,20 @@ impl Messenger {
         Messenger::Phone,
     ];
 
+    /// Its name in the settings document (`"telegram"`), also the path of its field.
+    pub fn key(self) -> &'static str {
+        match self {
+            Messenger::Telegram => "telegram",
+            Messenger::Whatsapp => "whatsapp",
+            Messenger::Viber => "viber",
+            Messenger::Vk => "vk",
+            Messenger::Facebook => "facebook",
+            Messenger::Instagram => "instagram",
+            Messenger::Email => "email",
+            Messenger::Phone => "phone",
+        }
+    }
+
     /// The name people know it by (also the button's accessible name).
     pub fn title(self) -> &'static str {
         match self {

@@ -267,6 +267,9 @@ pub struct WidgetSettings {
     pub suggests: Vec<Suggest>,
     /// Messenger buttons, in the order shown.
     pub contacts: Vec<Contact>,
+    /// The messenger buttons show when no operator is online too (above the offline
+    /// form), when a visitor needs another way most.
+    pub contacts_offline: bool,
     /// Visitors may attach files (in online mode).
     pub files: bool,
     /// The site's auto-actions, in order; `None` (absent) means Gravity's three default
@@ -297,6 +300,7 @@ impl Default for WidgetSettings {
             introduce: IntroduceForm::default(),
             suggests: Vec::new(),
             contacts: Vec::new(),
+            contacts_offline: true,
             files: false,
             rules: None,
             webhook_url: None,
@@ -371,6 +375,25 @@ impl<O: JsonObject> Reader<'_, O> {
                 Ok(()) => *slot = value,
                 Err(message) => self.refuse(key, message),
             },
+            Some(Err(message)) => self.refuse(key, message),
+        }
+    }
+
+    /// Reads the list `key` into `slot`, checked by `check`, which reports each problem
+    /// at its own path below `key` (`suggests.0.text`); a missing key keeps `slot`.
+    fn read_items<T: DeserializeOwned>(&mut self, key: &str, slot: &mut T, check: impl Fn(&T) -> Vec<ItemProblem>) {
+        match self.object.take::<T>(key) {
+            None => {}
+            Some(Ok(value)) => {
+                let problems = check(&value);
+                if problems.is_empty() {
+                    *slot = value;
+                }
+                for (at, message) in problems {
+                    let field = if at.is_empty() { self.field(key) } else { self.field(&format!("{key}.{at}")) };
+                    self.errors.push(FieldError { field, message });
+                }
+            }
             Some(Err(message)) => self.refuse(key, message),
         }
     }
@@ -457,34 +480,40 @@ fn check_webhook_url(url: &Option<String>) -> Result<(), String> {
     check_url(url, true)
 }
 
+/// A problem below a field: its path under the field (`0.text`) and what is wrong.
+type ItemProblem = (String, String);
+
 #[allow(clippy::ptr_arg)] // the reader checks a `&T`, here `T = Vec<Suggest>`
-fn check_suggests(suggests: &Vec<Suggest>) -> Result<(), String> {
+fn check_suggests(suggests: &Vec<Suggest>) -> Vec<ItemProblem> {
     if suggests.len() > MAX_SUGGESTS {
-        return Err(format!("At most {MAX_SUGGESTS} suggests, not {}", suggests.len()));
+        return vec![(String::new(), format!("At most {MAX_SUGGESTS} suggests, not {}", suggests.len()))];
     }
+    let mut problems = Vec::new();
     for (i, suggest) in suggests.iter().enumerate() {
         let chars = suggest.text.trim().chars().count();
         if chars == 0 || chars > MAX_SUGGEST_CHARS || suggest.text.chars().any(char::is_control) {
-            return Err(format!("Suggest {}: the text must be 1 to {MAX_SUGGEST_CHARS} characters on one line", i + 1));
+            problems.push((format!("{i}.text"), format!("The text must be 1 to {MAX_SUGGEST_CHARS} characters on one line")));
         }
         if suggest.priority == 0 {
-            return Err(format!("Suggest {}: the priority starts at 1", i + 1));
+            problems.push((format!("{i}.priority"), "The priority starts at 1".into()));
         }
     }
-    Ok(())
+    problems
 }
 
+/// Contacts are refused at their messenger (`contacts.telegram`): each has one field.
 #[allow(clippy::ptr_arg)] // as above
-fn check_contacts(contacts: &Vec<Contact>) -> Result<(), String> {
+fn check_contacts(contacts: &Vec<Contact>) -> Vec<ItemProblem> {
+    let mut problems = Vec::new();
     for (i, contact) in contacts.iter().enumerate() {
+        let at = contact.kind.key().to_owned();
         if contacts[..i].iter().any(|c| c.kind == contact.kind) {
-            return Err(format!("{} is listed twice", contact.kind.title()));
-        }
-        if contact.kind.link(&contact.value).is_none() {
-            return Err(format!("{}: {}", contact.kind.title(), contact.kind.requirement()));
+            problems.push((at, format!("{} is listed twice", contact.kind.title())));
+        } else if contact.kind.link(&contact.value).is_none() {
+            problems.push((at, contact.kind.requirement().to_owned()));
         }
     }
-    Ok(())
+    problems
 }
 
 fn read_texts<O: JsonObject>(object: O, path: &'static str, errors: &mut Vec<FieldError>) -> Texts {
@@ -562,8 +591,9 @@ impl WidgetSettings {
         if let Some(introduce) = reader.object("introduce") {
             settings.introduce = read_introduce(introduce, reader.errors);
         }
-        reader.read("suggests", &mut settings.suggests, check_suggests);
-        reader.read("contacts", &mut settings.contacts, check_contacts);
+        reader.read_items("suggests", &mut settings.suggests, check_suggests);
+        reader.read_items("contacts", &mut settings.contacts, check_contacts);
+        reader.read("contacts_offline", &mut settings.contacts_offline, no_check);
         reader.read("files", &mut settings.files, no_check);
         // Rules are checked as a whole, each problem at its own path (`rules.2.text`).
         match reader.object.take::<Option<Vec<Rule>>>("rules") {
@@ -708,19 +738,27 @@ mod tests {
         let errors = WidgetSettings::parse_strict(&json).unwrap_err();
         let mut refused: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         refused.sort();
-        assert_eq!(refused, ["contacts", "introduce.captcha", "introduce.email", "offline_mode", "suggests", "webhook_url"]);
+        assert_eq!(refused, ["contacts.telegram", "introduce.captcha", "introduce.email", "offline_mode", "suggests", "webhook_url"]);
         let message = |field: &str| errors.iter().find(|e| e.field == field).unwrap().message.clone();
         assert_eq!(message("suggests"), "At most 20 suggests, not 21");
-        assert!(message("contacts").starts_with("Telegram: Enter the Telegram username"), "{}", message("contacts"));
-        for (bad, why) in [
-            (r#"[{"text":"","priority":1}]"#, "Suggest 1: the text must be 1 to 200 characters on one line"),
-            (r#"[{"text":"ok","priority":0}]"#, "Suggest 1: the priority starts at 1"),
-        ] {
-            let errors = WidgetSettings::parse_strict(&format!(r#"{{"suggests":{bad}}}"#)).unwrap_err();
-            assert_eq!(errors[0].message, why);
-        }
-        let twice = r#"{"contacts":[{"kind":"vk","value":"natter"},{"kind":"vk","value":"other"}]}"#;
-        assert_eq!(WidgetSettings::parse_strict(twice).unwrap_err()[0].message, "VK is listed twice");
+        assert!(message("contacts.telegram").starts_with("Enter the Telegram username"), "{}", message("contacts.telegram"));
+        // Each suggest's problem at its own path, every one of them.
+        let errors = WidgetSettings::parse_strict(r#"{"suggests":[{"text":"ok","priority":1},{"text":"","priority":0}]}"#).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                FieldError { field: "suggests.1.text".into(), message: "The text must be 1 to 200 characters on one line".into() },
+                FieldError { field: "suggests.1.priority".into(), message: "The priority starts at 1".into() },
+            ]
+        );
+        let twice = r#"{"contacts":[{"kind":"vk","value":"natter"},{"kind":"vk","value":"other"},{"kind":"whatsapp","value":"x"}]}"#;
+        let errors = WidgetSettings::parse_strict(twice).unwrap_err();
+        assert_eq!(errors[0], FieldError { field: "contacts.vk".into(), message: "VK is listed twice".into() });
+        assert_eq!(errors[1].field, "contacts.whatsapp");
+        // Read leniently (the widget), a bad list falls back to none.
+        assert!(WidgetSettings::parse_lenient(twice).contacts.is_empty());
+        assert!(WidgetSettings::default().contacts_offline);
+        assert!(!WidgetSettings::parse_strict(r#"{"contacts_offline":false}"#).unwrap().contacts_offline);
     }
 
     #[test]

@@ -93,8 +93,9 @@ pub struct Chat {
     pub qr: RwSignal<Option<(Messenger, String)>>,
     /// A file is being uploaded.
     pub uploading: RwSignal<bool>,
-    /// Rules' messages that came while the window was closed (for the badge).
-    pub unseen_auto: RwSignal<usize>,
+    /// Rules' messages that came while the window was closed and are not stored yet
+    /// (kept in storage, so the badge counts them on the next page too).
+    pub unseen_auto: RwSignal<Vec<ClientMessageId>>,
     /// The launcher as page code asked (`show`/`hide`); `None` follows the settings.
     pub launcher: RwSignal<Option<bool>>,
     /// Settings page code changed (`configure`, `setLocale`): a JS object laid over
@@ -154,7 +155,7 @@ impl Chat {
             offline_sent: RwSignal::new(None),
             qr: RwSignal::new(None),
             uploading: RwSignal::new(false),
-            unseen_auto: RwSignal::new(0),
+            unseen_auto: RwSignal::new(storage::load(&storage::key(&config.site, "unseen")).unwrap_or_default()),
             launcher: RwSignal::new(None),
             overrides: StoredValue::new_local(js_sys::Object::new()),
             acks: StoredValue::new_local(Vec::new()),
@@ -211,7 +212,7 @@ impl Chat {
 
     /// Operator and rules' messages the visitor has not seen.
     pub fn unread(&self) -> usize {
-        self.log.with(|log| log.unread_after(self.seen.get())) + self.unseen_auto.get()
+        self.unseen_auto.with(|unseen| self.log.with(|log| log.unread(self.seen.get(), unseen)))
     }
 
     pub fn unread_untracked(&self) -> usize {
@@ -276,12 +277,19 @@ impl Chat {
         // Unreachable: keep what we believed.
         if let Ok((200, text)) = net::get(&url, None).await {
             if let Some(status) = crate::json::parse::<SiteStatus>(&text) {
-                self.online.set(status.online);
-                if self.status_told.get_value() != Some(status.online) {
-                    self.status_told.set_value(Some(status.online));
-                    api::emit("status", if status.online { "online" } else { "offline" }.into());
-                }
+                self.set_online(status.online);
             }
+        }
+    }
+
+    /// What the edge says of the operators' presence; page code hears of a change.
+    fn set_online(&self, online: bool) {
+        if self.online.get_untracked() != online {
+            self.online.set(online);
+        }
+        if self.status_told.get_value() != Some(online) {
+            self.status_told.set_value(Some(online));
+            api::emit("status", if online { "online" } else { "offline" }.into());
         }
     }
 
@@ -405,7 +413,7 @@ impl Chat {
     /// Forgets the visitor on this browser (page code's `reset`, e.g. on sign-out): their
     /// identity, details, unsent messages and visit, and starts a new anonymous visitor.
     pub fn reset(self) {
-        for name in ["session", "details", "form", "outbox", "visit", "fired"] {
+        for name in ["session", "details", "form", "outbox", "visit", "fired", "unseen"] {
             storage::remove(&self.key(name));
         }
         self.session.set_value(None);
@@ -413,7 +421,7 @@ impl Chat {
         self.form.set(VisitorDetails::default());
         self.editing.set(false);
         self.offline_sent.set(None);
-        self.unseen_auto.set(0);
+        self.unseen_auto.set(Vec::new());
         self.restart_log(|log| *log = Log::default());
         // Away from the old conversation at once; back when the new visitor exists.
         self.reconnect();
@@ -488,7 +496,8 @@ impl Chat {
     /// exists), and counts as unread while the window is closed.
     pub fn queue(&self, pending: Pending) {
         if pending.rule.is_some() && !self.open.get_untracked() {
-            self.unseen_auto.update(|n| *n += 1);
+            self.unseen_auto.update(|unseen| unseen.push(pending.client_id.clone()));
+            self.unseen_auto.with_untracked(|unseen| storage::save(&self.key("unseen"), unseen));
             self.ring(false);
         }
         self.log.update(|log| log.add_pending(&pending, pending.author(me())));
@@ -534,7 +543,10 @@ impl Chat {
         }
         self.open.set(open);
         if open {
-            self.unseen_auto.set(0);
+            if self.unseen_auto.with_untracked(|unseen| !unseen.is_empty()) {
+                self.unseen_auto.set(Vec::new());
+                storage::remove(&self.key("unseen"));
+            }
             self.mark_seen();
         }
     }
@@ -569,12 +581,16 @@ impl Chat {
                 self.operator_read.set(operator_read);
                 self.seen.update(|seen| *seen = (*seen).max(visitor_read));
             }
-            ServerFrame::Ack { client_id, seq } => {
+            ServerFrame::Ack { client_id, seq, offline } => {
                 let acked = self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
+                if offline {
+                    // The edge found nobody online when it stored the message.
+                    self.set_online(false);
+                }
                 // Told once: a repeated ack finds the outbox without it.
                 if let Some(pending) = acked.filter(|p| p.rule.is_none()) {
-                    let event = if pending.offline { "offline:sent" } else { "message:sent" };
+                    let event = if offline { "offline:sent" } else { "message:sent" };
                     let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.into())];
                     api::emit(event, api::object(&detail));
                 }

@@ -161,16 +161,21 @@ impl Log {
         self.entries.iter().filter_map(|e| e.seq).max().unwrap_or_default()
     }
 
-    /// Operator messages after `seen`: the launcher's badge.
     /// When `kind` last wrote (typed, not sent by a rule), if ever.
     pub fn last_written(&self, kind: AuthorKind) -> Option<Millis> {
         self.entries.iter().filter(|e| e.author.kind == kind && !e.auto).map(|e| e.at).max()
     }
 
-    pub fn unread_after(&self, seen: Seq) -> usize {
+    /// The launcher's badge: operator messages stored after `seen`, and rules' messages
+    /// still pending (no conversation yet) that came while the window was closed.
+    pub fn unread(&self, seen: Seq, unseen_pending: &[ClientMessageId]) -> usize {
         self.entries
             .iter()
-            .filter(|e| e.author.kind == AuthorKind::Operator && e.seq.is_some_and(|s| s > seen))
+            .filter(|e| e.author.kind == AuthorKind::Operator)
+            .filter(|e| match e.seq {
+                Some(seq) => seq > seen,
+                None => unseen_pending.contains(&e.client_id),
+            })
             .count()
     }
 }
@@ -271,8 +276,22 @@ mod tests {
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.apply(stored(2, "b", AuthorKind::Operator));
         log.apply(stored(3, "c", AuthorKind::Operator));
-        assert_eq!(log.unread_after(Seq(0)), 2);
-        assert_eq!(log.unread_after(Seq(2)), 1);
-        assert_eq!(log.unread_after(Seq(3)), 0);
+        assert_eq!(log.unread(Seq(0), &[]), 2);
+        assert_eq!(log.unread(Seq(2), &[]), 1);
+        assert_eq!(log.unread(Seq(3), &[]), 0);
+    }
+
+    #[test]
+    fn a_pending_rule_message_counts_until_seen_and_once_when_stored() {
+        let mut log = Log::default();
+        let greeting = Pending::automatic("Greeting", "Hello!", "g", 5).unwrap();
+        log.add_pending(&greeting, greeting.author(visitor()));
+        // Restored on another page: unread while its id is among the unseen.
+        assert_eq!(log.unread(Seq(0), &[cid("g")]), 1);
+        assert_eq!(log.unread(Seq(0), &[]), 0, "seen with the window open");
+        // Stored when the conversation began: counted by its seq, not twice.
+        log.ack(&cid("g"), Seq(1));
+        assert_eq!(log.unread(Seq(0), &[cid("g")]), 1);
+        assert_eq!(log.unread(Seq(1), &[cid("g")]), 0);
     }
 }

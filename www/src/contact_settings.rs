@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::contact::{Contact, Messenger, Need};
 use natter_shared::protocol::SiteSecret;
-use natter_shared::settings::{FieldError, IntroduceForm, Suggest, WidgetSettings, MAX_SUGGESTS};
+use natter_shared::settings::{IntroduceForm, Suggest, WidgetSettings, MAX_SUGGESTS};
 use natter_widget::json;
 
+use crate::problems::{note_id, FieldNote, Problems};
 use crate::session::{edge, Console};
 use crate::settings::{from_wire, wire_name, SelectField, TextField};
 
@@ -32,12 +33,6 @@ fn Check(
                 {label}
             </label>
         </div>
-    }
-}
-
-fn field_error(errors: RwSignal<Vec<FieldError>>, field: &'static str) -> impl Fn() -> Option<AnyView> {
-    move || {
-        errors.with(|e| e.iter().find(|e| e.field == field).map(|e| view! { <p class="field-error">{e.message.clone()}</p> }.into_any()))
     }
 }
 
@@ -102,23 +97,39 @@ fn IdentitySecret(secrets: RwSignal<Option<SiteSecret>>) -> impl IntoView {
 }
 
 #[component]
-fn SuggestsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> impl IntoView {
     let count = move || settings.with(|s| s.suggests.len());
     let full = move || count() >= MAX_SUGGESTS;
     let row = move |i: usize| {
         let text = Signal::derive(move || settings.with(|s| s.suggests.get(i).map(|s| s.text.clone()).unwrap_or_default()));
         let priority = move || settings.with(|s| s.suggests.get(i).map_or(1, |s| s.priority)).to_string();
+        let (text_at, priority_at) = (format!("suggests.{i}.text"), format!("suggests.{i}.priority"));
+        let set_priority = {
+            let at = priority_at.clone();
+            move |typed: String| match typed.trim().parse::<u8>() {
+                Ok(p) => {
+                    problems.draft(&at, None);
+                    settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.priority = p })
+                }
+                Err(_) => problems.draft(&at, Some("Enter a whole number from 1 to 255".into())),
+            }
+        };
         view! {
             <li class="suggest-row">
                 <input type="text" aria-label=format!("Suggest {} text", i + 1) maxlength="200" prop:value=move || text.get()
+                    aria-invalid={ let at = text_at.clone(); move || problems.invalid(&at) } aria-describedby=note_id(&text_at)
                     on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.text = v }) }/>
                 <input type="number" min="1" max="255" aria-label=format!("Suggest {} priority", i + 1) prop:value=priority
-                    on:input=move |ev| {
-                        let p = event_target_value(&ev).parse().unwrap_or(1);
-                        settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.priority = p })
-                    }/>
+                    aria-invalid={ let at = priority_at.clone(); move || problems.invalid(&at) } aria-describedby=note_id(&priority_at)
+                    on:input=move |ev| set_priority(event_target_value(&ev))/>
                 <button type="button" aria-label=format!("Delete suggest {}", i + 1)
-                    on:click=move |_| settings.update(|s| { if i < s.suggests.len() { s.suggests.remove(i); } })>"Delete"</button>
+                    on:click=move |_| {
+                        // The rows are drawn again from the settings: no draft is left behind.
+                        problems.forget_drafts("suggests.");
+                        settings.update(|s| { if i < s.suggests.len() { s.suggests.remove(i); } })
+                    }>"Delete"</button>
+                <FieldNote problems field=text_at/>
+                <FieldNote problems field=priority_at/>
             </li>
         }
     };
@@ -128,13 +139,13 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<Field
             <ul class="suggest-list">{move || (0..count()).map(row).collect_view()}</ul>
             <button type="button" disabled=full
                 on:click=move |_| settings.update(|s| s.suggests.push(Suggest { text: String::new(), priority: 1 }))>"Add suggest"</button>
-            {field_error(errors, "suggests")}
+            <FieldNote problems field="suggests"/>
         </fieldset>
     }
 }
 
 #[component]
-fn ContactsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+fn ContactsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> impl IntoView {
     let input = move |kind: Messenger| {
         let value = Signal::derive(move || {
             settings.with(|s| s.contacts.iter().find(|c| c.kind == kind).map(|c| c.value.clone()).unwrap_or_default())
@@ -149,19 +160,29 @@ fn ContactsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<Field
                 (None, true) => {}
             })
         };
+        let field = format!("contacts.{}", kind.key());
+        // As the owner types: the link the button opens, or what is wrong (then also
+        // what the edge would refuse, so Save stops at it).
         let link = move || {
             let v = value.get();
-            (!v.trim().is_empty()).then(|| match kind.link(&v) {
-                Some(link) => view! { <span class="link-preview">{link}</span> }.into_any(),
-                None => view! { <span class="field-error">{kind.requirement()}</span> }.into_any(),
-            })
+            (!v.trim().is_empty()).then(|| kind.link(&v)).flatten().map(|link| view! { <span class="link-preview">{link}</span> })
         };
+        Effect::new({
+            let field = field.clone();
+            move |_| {
+                let v = value.get();
+                let wrong = !v.trim().is_empty() && kind.link(&v).is_none();
+                problems.draft(&field, wrong.then(|| kind.requirement().to_owned()));
+            }
+        });
         view! {
             <div class="field">
                 <label>{kind.title()}
-                    <input type="text" placeholder=kind.hint() prop:value=move || value.get() on:input=move |ev| set(event_target_value(&ev))/>
+                    <input type="text" placeholder=kind.hint() prop:value=move || value.get() on:input=move |ev| set(event_target_value(&ev))
+                        aria-invalid={ let field = field.clone(); move || problems.invalid(&field) } aria-describedby=note_id(&field)/>
                 </label>
                 {link}
+                <FieldNote problems field/>
             </div>
         }
     };
@@ -169,13 +190,14 @@ fn ContactsEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<Field
         <fieldset>
             <legend>"Messenger buttons (leave empty to hide)"</legend>
             {Messenger::ALL.into_iter().map(input).collect_view()}
-            {field_error(errors, "contacts")}
+            <Check label="Show them when no operator is online too (above the offline form)" settings
+                get=|s| s.contacts_offline set=|s, on| s.contacts_offline = on/>
         </fieldset>
     }
 }
 
 #[component]
-pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+pub fn ContactSettings(settings: RwSignal<WidgetSettings>, problems: Problems) -> impl IntoView {
     let introduce = move |pick: fn(&IntroduceForm) -> Need| Signal::derive(move || settings.with(|s| wire_name(&pick(&s.introduce))));
     let secrets = load_secrets();
     view! {
@@ -188,7 +210,7 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<
             <TextField label="Webhook URL for offline messages (https)".to_owned() field="webhook_url".to_owned()
                 value=Signal::derive(move || settings.with(|s| s.webhook_url.clone().unwrap_or_default()))
                 on_input=Callback::new(move |v: String| settings.update(|s| s.webhook_url = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))
-                errors/>
+                problems/>
             <WebhookSecret secrets/>
         </fieldset>
         <fieldset>
@@ -201,8 +223,8 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<
             <Check label="Before the first message, when offline" settings get=|s| s.introduce.modal_offline set=|s, on| s.introduce.modal_offline = on/>
         </fieldset>
         <Check label="Visitors may attach files (online only)" settings get=|s| s.files set=|s, on| s.files = on/>
-        <SuggestsEditor settings errors/>
-        <ContactsEditor settings errors/>
+        <SuggestsEditor settings problems/>
+        <ContactsEditor settings problems/>
         <IdentitySecret secrets/>
     }
 }

@@ -107,7 +107,7 @@ impl Listener for Thread {
         let Some(frame) = json::parse::<ServerFrame>(text) else { return };
         match frame {
             ServerFrame::Welcome { visitor_read, .. } => self.visitor_read.set(visitor_read),
-            ServerFrame::Ack { client_id, seq } => {
+            ServerFrame::Ack { client_id, seq, .. } => {
                 self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
             }

@@ -5,6 +5,7 @@ mod contact_settings;
 mod conversation;
 mod rules_editor;
 mod inbox;
+mod problems;
 mod session;
 mod settings;
 mod sign_in;
@@ -47,11 +48,11 @@ fn App() -> impl IntoView {
                         " Away"
                     </label>
                     <Show when=move || console.session.with(|s| s.as_ref().is_some_and(|s| s.role == Role::Admin))>
-                        <button class="switch" on:click=move |_| console.configuring.update(|c| *c = !*c)>
+                        <button class="switch" on:click=move |_| if console.may_leave() { console.configuring.update(|c| *c = !*c) }>
                             {move || if console.configuring.get() { "Inbox" } else { "Widget settings" }}
                         </button>
                     </Show>
-                    <button class="sign-out" on:click=move |_| console.sign_out()>"Sign out"</button>
+                    <button class="sign-out" on:click=move |_| if console.may_leave() { console.sign_out() }>"Sign out"</button>
                 </header>
                 <Show when=move || console.configuring.get() fallback=|| view! { <Inbox/> <ConversationView/> }>
                     <SettingsPage/>

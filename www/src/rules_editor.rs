@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 use natter_shared::rules::{Action, Condition, Fact, Kind, Match, Op, Operand, Rule, MAX_CONDITIONS, MAX_RULES};
-use natter_shared::settings::{FieldError, WidgetSettings};
+use natter_shared::settings::WidgetSettings;
 
+use crate::problems::{note_id, FieldNote, Problems};
 use crate::settings::{from_wire, wire_name};
 
 fn fact_label(fact: Fact) -> &'static str {
@@ -63,12 +64,19 @@ fn edit(settings: RwSignal<WidgetSettings>, change: impl FnOnce(&mut Vec<Rule>))
     });
 }
 
+/// Deletes or moves rules or conditions: every field is drawn again from the settings,
+/// so no draft of the old places is left.
+fn restructure(settings: RwSignal<WidgetSettings>, problems: Problems, change: impl FnOnce(&mut Vec<Rule>)) {
+    problems.forget_drafts("rules.");
+    edit(settings, change);
+}
+
 fn rule_at(settings: RwSignal<WidgetSettings>, i: usize) -> Option<Rule> {
     settings.with(|s| s.rules().get(i).cloned())
 }
 
 #[component]
-fn ConditionRow(settings: RwSignal<WidgetSettings>, rule: usize, index: usize) -> impl IntoView {
+fn ConditionRow(settings: RwSignal<WidgetSettings>, problems: Problems, rule: usize, index: usize) -> impl IntoView {
     let condition = move || rule_at(settings, rule).and_then(|r| r.conditions.get(index).cloned());
     let set = move |change: Box<dyn FnOnce(&mut Condition)>| {
         edit(settings, |rules| {
@@ -78,6 +86,7 @@ fn ConditionRow(settings: RwSignal<WidgetSettings>, rule: usize, index: usize) -
         })
     };
     let label = move |what: &str| format!("Rule {} condition {} {what}", rule + 1, index + 1);
+    let at = move |what: &str| format!("rules.{rule}.conditions.{index}.{what}");
     let fact = move || condition().map(|c| c.fact).unwrap_or(Fact::TimeOnPage);
     let value_input = move || {
         let value = condition().map(|c| c.value).unwrap_or(Operand::Number(0));
@@ -94,9 +103,18 @@ fn ConditionRow(settings: RwSignal<WidgetSettings>, rule: usize, index: usize) -
             }
             (Kind::Number, value) => {
                 let shown = if let Operand::Number(n) = value { n.to_string() } else { String::new() };
+                // A number field left empty or typed wrong stays in error until fixed.
+                let typed = move |text: String| match text.trim().parse::<u64>() {
+                    Ok(n) => {
+                        problems.draft(&at("value"), None);
+                        set(Box::new(move |c| c.value = Operand::Number(n)))
+                    }
+                    Err(_) => problems.draft(&at("value"), Some("Enter a whole number, 0 or more".into())),
+                };
                 view! {
                     <input type="number" min="0" aria-label=label("value") prop:value=shown
-                        on:input=move |ev| { let n = event_target_value(&ev).parse().unwrap_or(0); set(Box::new(move |c| c.value = Operand::Number(n))) }/>
+                        aria-invalid=move || problems.invalid(&at("value")) aria-describedby=note_id(&at("value"))
+                        on:input=move |ev| typed(event_target_value(&ev))/>
                 }.into_any()
             }
             (Kind::Text, value) => {
@@ -118,21 +136,22 @@ fn ConditionRow(settings: RwSignal<WidgetSettings>, rule: usize, index: usize) -
                 }>
                 {Fact::ALL.iter().map(|f| view! { <option value=wire_name(f)>{fact_label(*f)}</option> }).collect_view()}
             </select>
-            <select aria-label=label("comparison") prop:value=move || condition().map(|c| wire_name(&c.op)).unwrap_or_default()
+            <select aria-label=label("comparison") aria-invalid=move || problems.invalid(&at("op")) prop:value=move || condition().map(|c| wire_name(&c.op)).unwrap_or_default()
                 on:change=move |ev| { if let Some(op) = from_wire::<Op>(&event_target_value(&ev)) { set(Box::new(move |c| c.op = op)) } }>
                 {move || fact().ops().iter().map(|op| view! { <option value=wire_name(op)>{op_label(*op)}</option> }).collect_view()}
             </select>
             {value_input}
             <button type="button" aria-label=label("delete")
-                on:click=move |_| edit(settings, |rules| if let Some(r) = rules.get_mut(rule) { if index < r.conditions.len() { r.conditions.remove(index); } })>
+                on:click=move |_| restructure(settings, problems, |rules| if let Some(r) = rules.get_mut(rule) { if index < r.conditions.len() { r.conditions.remove(index); } })>
                 "×"
             </button>
+            <FieldNote problems field=at("value")/>
         </li>
     }
 }
 
 #[component]
-fn RuleCard(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>, index: usize) -> impl IntoView {
+fn RuleCard(settings: RwSignal<WidgetSettings>, problems: Problems, index: usize) -> impl IntoView {
     let rule = move || rule_at(settings, index);
     let count = move || settings.with(|s| s.rules().len());
     let conditions = move || rule().map_or(0, |r| r.conditions.len());
@@ -144,21 +163,22 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>
         })
     };
     let label = move |what: &str| format!("Rule {} {what}", index + 1);
-    let prefix = format!("rules.{index}");
-    let problems = move || {
-        errors.with(|e| {
-            e.iter()
-                .filter(|e| e.field == prefix || e.field.starts_with(&format!("{prefix}.")))
-                .map(|e| view! { <p class="field-error">{e.message.clone()}</p> })
-                .collect_view()
-        })
+    let at = move |what: &str| format!("rules.{index}.{what}");
+    let rule_problems = move || {
+        problems
+            .under(&format!("rules.{index}"))
+            .into_iter()
+            // A condition's value shows its problem under it.
+            .filter(|e| !(e.field.contains(".conditions.") && e.field.ends_with(".value")))
+            .map(|e| view! { <p class="field-error" tabindex="-1">{e.message}</p> })
+            .collect_view()
     };
     let full = move || conditions() >= MAX_CONDITIONS;
     let last = move || index + 1 >= count();
     view! {
         <li class="rule-card">
             <div class="rule-head">
-                <input type="text" class="rule-name" aria-label=label("name") prop:value=move || rule().map(|r| r.name).unwrap_or_default()
+                <input type="text" class="rule-name" aria-label=label("name") aria-invalid=move || problems.invalid(&at("name")) prop:value=move || rule().map(|r| r.name).unwrap_or_default()
                     on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| r.name = v)) }/>
                 <label class="check">
                     <input type="checkbox" aria-label=label("enabled") prop:checked=move || rule().is_some_and(|r| r.enabled)
@@ -166,11 +186,11 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>
                     "On"
                 </label>
                 <button type="button" aria-label=label("up") disabled=move || index == 0
-                    on:click=move |_| edit(settings, |rules| if index > 0 && index < rules.len() { rules.swap(index - 1, index) })>"↑"</button>
+                    on:click=move |_| restructure(settings, problems, |rules| if index > 0 && index < rules.len() { rules.swap(index - 1, index) })>"↑"</button>
                 <button type="button" aria-label=label("down") disabled=last
-                    on:click=move |_| edit(settings, |rules| if index + 1 < rules.len() { rules.swap(index, index + 1) })>"↓"</button>
+                    on:click=move |_| restructure(settings, problems, |rules| if index + 1 < rules.len() { rules.swap(index, index + 1) })>"↓"</button>
                 <button type="button" aria-label=label("delete")
-                    on:click=move |_| edit(settings, |rules| { if index < rules.len() { rules.remove(index); } })>"Delete"</button>
+                    on:click=move |_| restructure(settings, problems, |rules| { if index < rules.len() { rules.remove(index); } })>"Delete"</button>
             </div>
             <label>"When "
                 <select aria-label=label("match") prop:value=move || rule().map(|r| wire_name(&r.matching)).unwrap_or_default()
@@ -180,7 +200,7 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>
                 </select>
             </label>
             <ul class="conditions">
-                {move || (0..conditions()).map(|c| view! { <ConditionRow settings rule=index index=c/> }).collect_view()}
+                {move || (0..conditions()).map(|c| view! { <ConditionRow settings problems rule=index index=c/> }).collect_view()}
             </ul>
             <button type="button" disabled=full
                 on:click=move |_| set(Box::new(|r| r.conditions.push(Condition { fact: Fact::TimeOnPage, op: Op::Gt, value: Operand::Number(10) })))>
@@ -193,16 +213,16 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>
                 </select>
             </label>
             <Show when=move || rule().is_some_and(|r| r.action == Action::Message)>
-                <textarea aria-label=label("message") rows="2" maxlength="4000" prop:value=move || rule().map(|r| r.text).unwrap_or_default()
+                <textarea aria-label=label("message") aria-invalid=move || problems.invalid(&at("text")) rows="2" maxlength="4000" prop:value=move || rule().map(|r| r.text).unwrap_or_default()
                     on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| r.text = v)) }></textarea>
             </Show>
-            {problems}
+            {rule_problems}
         </li>
     }
 }
 
 #[component]
-pub fn RulesEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+pub fn RulesEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> impl IntoView {
     let count = move || settings.with(|s| s.rules().len());
     let full = move || count() >= MAX_RULES;
     let add = move |_| {
@@ -233,10 +253,10 @@ pub fn RulesEditor(settings: RwSignal<WidgetSettings>, errors: RwSignal<Vec<Fiel
                 <p class="hint">"These are the default rules; your first change makes them your own."</p>
             </Show>
             <ol class="rule-list">
-                {move || (0..count()).map(|i| view! { <RuleCard settings errors index=i/> }).collect_view()}
+                {move || (0..count()).map(|i| view! { <RuleCard settings problems index=i/> }).collect_view()}
             </ol>
             <button type="button" disabled=full on:click=add>"Add rule"</button>
-            {move || errors.with(|e| e.iter().find(|e| e.field == "rules").map(|e| view! { <p class="field-error">{e.message.clone()}</p> }))}
+            <FieldNote problems field="rules"/>
         </fieldset>
     }
 }

@@ -3,6 +3,8 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
+
 use leptos::prelude::*;
 use natter_shared::ids::ConversationId;
 use natter_shared::protocol::{
@@ -24,6 +26,8 @@ pub struct Console {
     pub connected: RwSignal<bool>,
     /// Whether the configurator is shown instead of the inbox (admins only).
     pub configuring: RwSignal<bool>,
+    /// Widget settings has changes not saved yet: leaving asks first.
+    pub unsaved: RwSignal<bool>,
     /// Why the operator is looking at the sign-in form again, if not by choice.
     pub notice: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
@@ -49,13 +53,40 @@ impl Console {
             selected: RwSignal::new(None),
             connected: RwSignal::new(false),
             configuring: RwSignal::new(false),
+            unsaved: RwSignal::new(false),
             notice: RwSignal::new(None),
             socket: StoredValue::new_local(None),
         };
         if console.session.get_untracked().is_some() {
             console.connect_inbox();
         }
+        console.guard_unload();
         console
+    }
+
+    /// Closing or reloading the tab with unsaved settings: the browser asks first.
+    fn guard_unload(&self) {
+        let unsaved = self.unsaved;
+        let ask = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(move |ev: web_sys::BeforeUnloadEvent| {
+            if unsaved.get_untracked() {
+                ev.prevent_default();
+                ev.set_return_value("unsaved");
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback("beforeunload", ask.as_ref().unchecked_ref());
+        }
+        // The console lives as long as the page.
+        ask.forget();
+    }
+
+    /// Whether the operator may leave Widget settings now: nothing unsaved, or they
+    /// said to leave without saving.
+    pub fn may_leave(&self) -> bool {
+        !self.unsaved.get_untracked()
+            || web_sys::window()
+                .and_then(|w| w.confirm_with_message("Widget settings have changes that are not saved. Leave without saving them?").ok())
+                .unwrap_or(true)
     }
 
     pub fn signed_in(&self, session: OperatorSession) {
@@ -66,6 +97,7 @@ impl Console {
     }
 
     pub fn sign_out(&self) {
+        self.unsaved.set(false);
         storage::remove(SESSION_KEY);
         self.socket.with_value(|s| s.as_ref().map(Socket::stop));
         self.session.set(None);

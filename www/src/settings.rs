@@ -5,13 +5,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
-use natter_shared::settings::{Color, FieldError, Language, Pattern, Position, Texts, WidgetSettings, PALETTE};
+use natter_shared::settings::{Color, Language, Pattern, Position, Texts, WidgetSettings, PALETTE};
 use natter_widget::chat::{Chat, Config};
 use natter_widget::components::launcher::position_class;
 use natter_widget::{json, App};
 use wasm_bindgen::JsCast;
 
 use crate::contact_settings::ContactSettings;
+use crate::problems::{note_id, point_at_first, FieldNote, Problems};
 use crate::rules_editor::RulesEditor;
 use crate::session::{edge, Console};
 
@@ -94,27 +95,30 @@ fn ColourField(
     settings: RwSignal<WidgetSettings>,
     get: fn(&WidgetSettings) -> &Color,
     set: fn(&mut WidgetSettings, Color),
-    errors: RwSignal<Vec<FieldError>>,
+    problems: Problems,
 ) -> impl IntoView {
     let draft = RwSignal::new(settings.with_untracked(|s| get(s).as_str().to_owned()));
-    let local_error = RwSignal::new(None::<String>);
+    // A colour that does not parse stays in the box as typed, in error, until fixed.
     let apply = move |value: String| {
         draft.set(value.clone());
         match Color::parse(value.trim()) {
             Ok(color) => {
-                local_error.set(None);
+                problems.draft(field, None);
                 settings.update(|s| set(s, color));
             }
-            Err(message) => local_error.set(Some(message)),
+            Err(message) => problems.draft(field, Some(message)),
         }
     };
-    Effect::new(move |_| draft.set(settings.with(|s| get(s).as_str().to_owned())));
-    let error = move || local_error.get().or_else(|| errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone())));
+    // The box follows the colour itself (loaded, picked), not every change elsewhere in
+    // the settings, which would overwrite what is being typed.
+    let colour = Memo::new(move |_| settings.with(|s| get(s).as_str().to_owned()));
+    Effect::new(move |_| draft.set(colour.get()));
     view! {
         <div class="field">
             <label>{label}
                 <span class="colour-row">
-                    <input type="text" spellcheck="false" prop:value=move || draft.get() on:input=move |ev| apply(event_target_value(&ev))/>
+                    <input type="text" spellcheck="false" prop:value=move || draft.get() on:input=move |ev| apply(event_target_value(&ev))
+                        aria-invalid=move || problems.invalid(field) aria-describedby=note_id(field)/>
                     <input type="color" aria-label=format!("Pick {}", label.to_lowercase()) prop:value=move || settings.with(|s| get(s).as_str().to_owned())
                         on:input=move |ev| apply(event_target_value(&ev))/>
                 </span>
@@ -127,7 +131,7 @@ fn ColourField(
                     </button> }
                 }).collect_view()}
             </div>
-            {move || error().map(|e| view! { <p class="field-error">{e}</p> })}
+            <FieldNote problems field/>
         </div>
     }
 }
@@ -138,15 +142,20 @@ pub(crate) fn TextField(
     field: String,
     value: Signal<String>,
     on_input: Callback<String>,
-    errors: RwSignal<Vec<FieldError>>,
+    problems: Problems,
 ) -> impl IntoView {
-    let error = move || errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()));
+    let describedby = note_id(&field);
+    let invalid = {
+        let field = field.clone();
+        move || problems.invalid(&field)
+    };
     view! {
         <div class="field">
             <label>{label}
-                <input type="text" prop:value=move || value.get() on:input=move |ev| on_input.run(event_target_value(&ev))/>
+                <input type="text" prop:value=move || value.get() on:input=move |ev| on_input.run(event_target_value(&ev))
+                    aria-invalid=invalid aria-describedby=describedby/>
             </label>
-            {move || error().map(|e| view! { <p class="field-error">{e}</p> })}
+            <FieldNote problems field/>
         </div>
     }
 }
@@ -181,9 +190,12 @@ fn texts_mut(settings: &mut WidgetSettings, language: Language) -> &mut Texts {
 pub fn SettingsPage() -> impl IntoView {
     let console = expect_context::<Console>();
     let settings = RwSignal::new(WidgetSettings::default());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let problems = Problems::new();
     let status = RwSignal::new(None::<String>);
-    let loaded = RwSignal::new(false);
+    // The settings as last loaded or saved: anything else is an unsaved change.
+    let saved = RwSignal::new(None::<WidgetSettings>);
+    let loaded = move || saved.with(Option::is_some);
+    let form = NodeRef::<leptos::html::Div>::new();
     let token = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
     let site = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.site.to_string()).unwrap_or_default());
 
@@ -191,27 +203,53 @@ pub fn SettingsPage() -> impl IntoView {
         match natter_widget::net::get(&format!("{}/v1/console/settings", edge()), Some(&token())).await {
             Ok((200, text)) => {
                 if let Some(document) = json::parse::<SettingsDocument>(&text) {
-                    settings.set(document.settings);
-                    loaded.set(true);
+                    settings.set(document.settings.clone());
+                    saved.set(Some(document.settings));
                 }
             }
             _ => status.set(Some("The settings could not be loaded.".into())),
         }
     });
+    Effect::new(move |_| {
+        let changed = saved.with(|saved| saved.as_ref().is_some_and(|saved| settings.with(|s| s != saved)));
+        console.unsaved.set(changed || problems.drafts.with(|d| !d.is_empty()));
+    });
+    on_cleanup(move || console.unsaved.set(false));
+
+    // Says what stops the save and takes the operator to the first field in error.
+    let refuse = move |fallback: String| {
+        spawn_local(async move {
+            // Once the notes are drawn.
+            natter_widget::chat::sleep(0).await;
+            let names = form.get_untracked().map(|form| point_at_first(&form)).unwrap_or_default();
+            status.set(Some(if names.is_empty() {
+                format!("The settings were not saved: {fallback}")
+            } else {
+                format!("The settings were not saved. Fix the fields in error first: {}.", names.join(", "))
+            }));
+        });
+    };
 
     let save = move |_| {
+        if let Some(first) = problems.drafts.with_untracked(|d| d.first().map(|e| e.message.clone())) {
+            // The edge's refusals were of the last attempt: these are this one's.
+            problems.refused.set(Vec::new());
+            refuse(first);
+            return;
+        }
         spawn_local(async move {
             status.set(Some("Saving…".into()));
             let body = settings.get_untracked();
             match natter_widget::net::put_json(&format!("{}/v1/console/settings", edge()), &body, &token()).await {
                 Ok((200, _)) => {
-                    errors.set(Vec::new());
+                    problems.refused.set(Vec::new());
+                    saved.set(Some(body));
                     status.set(Some("Saved. Pages with the widget show it now.".into()));
                 }
                 Ok((_, text)) => match json::parse::<InvalidSettingsBody>(&text) {
                     Some(refusal) => {
-                        status.set(Some(refusal.message));
-                        errors.set(refusal.fields);
+                        problems.refused.set(refusal.fields);
+                        refuse(refusal.message);
                     }
                     None => status.set(Some("The settings were not saved.".into())),
                 },
@@ -240,22 +278,22 @@ pub fn SettingsPage() -> impl IntoView {
             settings.update(|s| *pick(texts_mut(s, language)) = Some(v).filter(|v| !v.is_empty()));
         });
         let language_name = if language == Language::Ru { "Russian" } else { "English" };
-        view! { <TextField label=format!("{label} ({language_name})") field=format!("texts.{tag}.{name}") value on_input errors/> }
+        view! { <TextField label=format!("{label} ({language_name})") field=format!("texts.{tag}.{name}") value on_input problems/> }
     };
 
     view! {
         <section class="settings" aria-label="Widget settings">
-            <div class="settings-form">
+            <div class="settings-form" node_ref=form>
                 <h2>"Widget settings"</h2>
                 // Nothing can be changed before the saved settings arrive (they would overwrite it).
-                <fieldset class="all" disabled=move || !loaded.get()>
+                <fieldset class="all" disabled=move || !loaded()>
                 <SelectField label="Position"
                     options=Position::ALL.iter().map(|p| (position_class(*p).to_owned(), position_label(*p))).collect()
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.position)))
                     on_change=Callback::new(move |v: String| if let Some(p) = from_wire(&v) { settings.update(|s| s.position = p) })/>
-                <ColourField label="Header colour" field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c errors/>
-                <ColourField label="Send button colour" field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c errors/>
-                <ColourField label="Text colour" field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c errors/>
+                <ColourField label="Header colour" field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c problems/>
+                <ColourField label="Send button colour" field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c problems/>
+                <ColourField label="Text colour" field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c problems/>
                 {move || (contrast() < 4.5).then(|| view! {
                     <p class="warning" role="alert">{format!("Text on the header has a contrast of {:.1}:1; at least 4.5:1 is needed to be readable (WCAG AA).", contrast())}</p>
                 })}
@@ -281,7 +319,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <TextField label="Logo URL (https)".to_owned() field="logo_url".to_owned()
                     value=Signal::derive(move || settings.with(|s| s.logo_url.clone().unwrap_or_default()))
                     on_input=Callback::new(move |v: String| settings.update(|s| s.logo_url = Some(v).filter(|v| !v.is_empty())))
-                    errors/>
+                    problems/>
                 {[Language::En, Language::Ru].into_iter().map(|language| view! {
                     <fieldset>
                         {text_field(language, "launcher_label", "Launcher label", |t| &mut t.launcher_label)}
@@ -290,8 +328,8 @@ pub fn SettingsPage() -> impl IntoView {
                         {text_field(language, "placeholder", "Input placeholder", |t| &mut t.placeholder)}
                     </fieldset>
                 }).collect_view()}
-                <ContactSettings settings errors/>
-                <RulesEditor settings errors/>
+                <ContactSettings settings problems/>
+                <RulesEditor settings problems/>
                 </fieldset>
                 <div class="actions">
                     <button class="save" on:click=save>"Save"</button>

@@ -100,7 +100,9 @@ pub enum ClientFrame {
     Send {
         client_id: ClientMessageId,
         text: String,
-        /// Written with no operator online (the offline form): the site is notified.
+        /// Left through the offline form. The edge decides by itself whether a message
+        /// is an offline one (nobody online when it is stored); this flag only says the
+        /// visitor believed so, which counts when presence cannot be learned.
         #[serde(default, skip_serializing_if = "is_false")]
         offline: bool,
         /// A file uploaded first (`POST …/files`); the text may then be empty.
@@ -142,8 +144,15 @@ pub enum ServerFrame {
         visitor_read: Seq,
         operator_read: Seq,
     },
-    /// A `send` was stored as `seq`.
-    Ack { client_id: ClientMessageId, seq: Seq },
+    /// A `send` was stored as `seq`. `offline`: nobody was online when it was stored,
+    /// so it is an offline message (marked for operators, sent to the site's webhook),
+    /// whatever the widget believed when it sent it.
+    Ack {
+        client_id: ClientMessageId,
+        seq: Seq,
+        #[serde(default, skip_serializing_if = "is_false")]
+        offline: bool,
+    },
     /// A stored message, live or caught up after `hello` / `resume`.
     Message(Message),
     Typing { author: AuthorKind, name: String, typing: bool },
@@ -435,7 +444,8 @@ mod tests {
             visitor_read: Seq(1),
             operator_read: Seq(2),
         });
-        round_trip(ServerFrame::Ack { client_id: cid("x"), seq: Seq(1) });
+        round_trip(ServerFrame::Ack { client_id: cid("x"), seq: Seq(1), offline: false });
+        round_trip(ServerFrame::Ack { client_id: cid("y"), seq: Seq(2), offline: true });
         round_trip(ServerFrame::Message(message()));
         let file = Attachment { key: "demo/c/r".into(), name: "a.pdf".into(), content_type: "application/pdf".into(), size: 9 };
         round_trip(ServerFrame::Message(Message { text: String::new(), attachment: Some(file.clone()), ..message() }));
@@ -503,8 +513,10 @@ mod tests {
         assert_eq!(json["type"], "message");
         assert_eq!(json["seq"], 7);
         assert_eq!(json["author"]["kind"], "operator");
-        let ack = serde_json::to_value(ServerFrame::Ack { client_id: cid("x"), seq: Seq(2) }).unwrap();
+        let ack = serde_json::to_value(ServerFrame::Ack { client_id: cid("x"), seq: Seq(2), offline: false }).unwrap();
         assert_eq!(ack, serde_json::json!({"type": "ack", "client_id": "x", "seq": 2}));
+        let offline = serde_json::to_value(ServerFrame::Ack { client_id: cid("x"), seq: Seq(2), offline: true }).unwrap();
+        assert_eq!(offline, serde_json::json!({"type": "ack", "client_id": "x", "seq": 2, "offline": true}));
         // An online message carries no offline flag: older edges read it unchanged.
         let send = serde_json::to_value(ClientFrame::Send { client_id: cid("x"), text: "t".into(), offline: false, attachment: None }).unwrap();
         assert_eq!(send, serde_json::json!({"type": "send", "client_id": "x", "text": "t"}));

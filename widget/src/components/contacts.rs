@@ -46,6 +46,7 @@ pub fn Contacts() -> impl IntoView {
     let contacts: Vec<(Messenger, String)> = chat.settings.with_untracked(|s| {
         s.contacts.iter().filter_map(|c| c.kind.link(&c.value).map(|link| (c.kind, link))).collect()
     });
+    let shown_offline = chat.settings.with_untracked(|s| s.contacts_offline);
     (!contacts.is_empty()).then(|| {
         let buttons = contacts.into_iter().map(|(kind, link)| {
             let shown = link.clone();
@@ -58,33 +59,21 @@ pub fn Contacts() -> impl IntoView {
             let external = kind.wants_phone().then_some("_blank");
             view! {
                 <li>
-                    <a class=format!("contact {}", kind_class(kind)) href=link target=external rel="noopener noreferrer"
+                    <a class=format!("contact {}", kind.key()) href=link target=external rel="noopener noreferrer"
                         aria-label=kind.title() title=kind.title() on:click=on_click>
                         <MessengerIcon kind=kind/>
                     </a>
                 </li>
             }
         });
+        // With nobody online too, unless the owner said no.
         view! {
-            <nav class="contacts">
+            <nav class="contacts" class:hidden=move || !shown_offline && !chat.online.get()>
                 <span>{chat.strings().contact_us}</span>
                 <ul>{buttons.collect_view()}</ul>
             </nav>
         }
     })
-}
-
-fn kind_class(kind: Messenger) -> &'static str {
-    match kind {
-        Messenger::Telegram => "telegram",
-        Messenger::Whatsapp => "whatsapp",
-        Messenger::Viber => "viber",
-        Messenger::Vk => "vk",
-        Messenger::Facebook => "facebook",
-        Messenger::Instagram => "instagram",
-        Messenger::Email => "email",
-        Messenger::Phone => "phone",
-    }
 }
 
 /// The QR code's modules as one SVG path, one unit per module.

@@ -82,7 +82,7 @@ pub fn Window() -> impl IntoView {
             </header>
             {move || match view.get() {
                 View::Details => view! { <div class="body"><DetailsForm/></div> <Problem/> }.into_any(),
-                View::OfflineForm => view! { <div class="body"><OfflineForm/></div> <Problem/> }.into_any(),
+                View::OfflineForm => view! { <div class="body"><Contacts/><OfflineForm/></div> <Problem/> }.into_any(),
                 View::Chat => view! {
                     <MessageList/>
                     <OfflineSent/>
