@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { artifacts, eventually, signIn, startStack } from './support/browser.mjs';
+import { axeViolations } from './support/axe.mjs';
 import { signInOperator } from './support/sockets.mjs';
 
 let stack, relay, host, browser;
@@ -201,6 +202,7 @@ test('Save refuses while a field is in error, names the fields and goes to the f
   assert.ok(await focused(header), 'focus on the first field in error');
   assert.equal(await header.inputValue(), '#GGG', 'what was typed stays');
   await admin.screenshot({ path: path.join(artifacts, 'configurator-refused-locally.png') });
+  assert.deepEqual(await axeViolations(admin), [], 'WCAG 2.2 A/AA with fields in error');
   // Nothing was saved, nothing dropped.
   const after = await savedDocument();
   assert.equal(after.revision, before.revision);
@@ -266,7 +268,8 @@ test('suggests and messenger contacts are refused at their own paths, shown at t
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /Fix the fields in error first: Suggest 2 priority\.$/.test(await status.textContent()), 'the empty priority');
   await row.getByText('Enter a whole number from 1 to 255').waitFor();
-  await admin.screenshot({ path: path.join(artifacts, 'configurator-suggest-errors.png'), fullPage: true });
+  await admin.getByRole('group', { name: /^Suggests:/ }).screenshot({ path: path.join(artifacts, 'configurator-suggest-errors.png') });
+  assert.deepEqual(await axeViolations(admin), [], 'WCAG 2.2 A/AA with suggests in error');
   await admin.getByLabel('Suggest 2 priority').fill('3');
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /^Saved/.test(await status.textContent()), 'saved');

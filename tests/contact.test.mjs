@@ -8,6 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import jsQR from 'jsqr';
 
+import { axeViolations } from './support/axe.mjs';
 import { artifacts, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
 import {
   dutyOperator, history, nextFrame, openSocket, saveSettings as saveSettingsAs, signInOperator, wsBase,
@@ -378,6 +379,7 @@ test('messenger buttons show above the offline form too, unless the owner turns 
   await telegram.waitFor();
   assert.equal(await telegram.getAttribute('href'), 'https://t.me/natter_support');
   await page.screenshot({ path: path.join(artifacts, 'offline-form-messengers.png') });
+  assert.deepEqual(await axeViolations(page), [], 'WCAG 2.2 A/AA on the offline form with messengers');
   await page.context().close();
 
   await saveSettings({ contacts, contacts_offline: false });

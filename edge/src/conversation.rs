@@ -24,7 +24,7 @@ use worker::{
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Participant};
+use crate::internal::{self, Participant, SummaryReport};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -536,21 +536,6 @@ impl Conversation {
             None => None,
         };
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
-        if self.ack_stored(ws, &client_id).await? {
-            return Ok(());
-        }
-        // Whether nobody is online is decided here, when the message is stored, not by
-        // what the visitor's browser last heard: operators' messages never are offline
-        // ones; a visitor's is when the site says nobody is online (or, if the site
-        // cannot be asked, when the widget said so).
-        let offline = author.role == AuthorKind::Visitor
-            && match self.site_online(&author.site).await {
-                Ok(online) => !online,
-                Err(e) => {
-                    worker::console_error!("presence unknown, the widget's word taken: {e}");
-                    offline
-                }
-            };
         if meta.is_none() {
             // Only a visitor's first message creates a conversation, with what the
             // widget showed before it (the site's own rules' messages) stored first.
@@ -572,9 +557,8 @@ impl Conversation {
             }
             meta = self.meta()?;
         }
-        // The waits above let other frames in: another tab may have stored the same
-        // message meanwhile (answered without waiting, or not found, in which case
-        // nothing waits from here to storing).
+        // A retry, or the same message from another tab: answered as stored. (Not found,
+        // nothing waits from here to storing.)
         if self.ack_stored(ws, &client_id).await? {
             return Ok(());
         }
@@ -605,26 +589,54 @@ impl Conversation {
         }
         // Whoever writes has read everything before their own message.
         self.mark_read(author.role, seq)?;
-        if offline {
-            self.sql().exec("INSERT INTO offline_messages (seq) VALUES (?)", vec![int(seq.0)])?;
-            // Before the ack: if the site cannot be told, the visitor's widget sends
-            // again, and the retry reports it (above).
-            self.notify_offline(seq).await?;
-        }
-        // The output gate holds these frames until the write above is durable.
-        send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq, offline });
         let message = Message {
             seq,
-            client_id,
+            client_id: client_id.clone(),
             author: Author { kind: author.role, name: author_name },
             text: text.to_owned(),
             at,
             attachment,
             auto: false,
         };
+        // The output gate holds these frames until the write above is durable.
         self.broadcast(None, &ServerFrame::Message(message));
-        self.report_to_site().await;
+        let offline = match author.role {
+            AuthorKind::Visitor => self.settle_visitor_message(seq, offline).await?,
+            AuthorKind::Operator => {
+                self.report_to_site().await;
+                false
+            }
+        };
+        send(ws, &ServerFrame::Ack { client_id, seq, offline });
         Ok(())
+    }
+
+    /// Whether a visitor's new message is an offline message, decided by the site when
+    /// it is told of it (nobody online: the site queues the notice for the webhook), in
+    /// the same call that updates its inbox. Only if the site cannot be asked does the
+    /// widget's word count (`claimed`); its notice is then handed over on its own, and
+    /// if that fails too, the message is not acked, so the widget sends it again and the
+    /// retry reports it.
+    async fn settle_visitor_message(&self, seq: Seq, claimed: bool) -> EdgeResult<bool> {
+        let reported = async {
+            let notice = self.offline_notice(seq)?;
+            self.report(Some(notice)).await
+        }
+        .await;
+        let (offline, handed_over) = match reported {
+            Ok(status) => (!status.online, true),
+            Err(e) => {
+                worker::console_error!("presence unknown, the widget's word taken: {e}");
+                (claimed, false)
+            }
+        };
+        if offline {
+            self.sql().exec("INSERT OR IGNORE INTO offline_messages (seq) VALUES (?)", vec![int(seq.0)])?;
+            if !handed_over {
+                self.notify_offline(seq).await?;
+            }
+        }
+        Ok(offline)
     }
 
     /// Acks a message stored already (a retry, or another tab's copy): same `seq`,
@@ -646,13 +658,6 @@ impl Conversation {
         }
         send(ws, &ServerFrame::Ack { client_id: client_id.clone(), seq: Seq(row.seq), offline });
         Ok(true)
-    }
-
-    /// Whether an operator of the site is online (has a console open and is not away).
-    async fn site_online(&self, site: &SiteId) -> EdgeResult<bool> {
-        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
-        let status: SiteStatus = internal::call(&stub, "/status", site, None::<&()>).await?;
-        Ok(status.online)
     }
 
     /// Whether an automatic message is one the site's rules send: that rule, that text.
@@ -713,17 +718,16 @@ impl Conversation {
         })
     }
 
-    /// Hands an offline message to the site, which posts it to the owner's webhook.
-    async fn notify_offline(&self, seq: Seq) -> EdgeResult<()> {
+    /// What the owner's webhook is told of an offline message.
+    fn offline_notice(&self, seq: Seq) -> EdgeResult<OfflineNotice> {
         let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("Offline message without a conversation".into()))?;
         let rows: Vec<MessageRow> = self.sql().exec(&format!("{MESSAGES} WHERE m.seq = ?"), vec![int(seq.0)])?.to_array()?;
         let message = rows.into_iter().next().ok_or_else(|| EdgeError::Internal("Offline message not stored".into()))?;
         let details = self.details()?;
-        let site = natter_shared::ids::SiteId::parse(&meta.site)?;
-        let notice = OfflineNotice {
+        Ok(OfflineNotice {
             id: format!("{}/{}/{}", meta.site, meta.conversation, seq.0),
-            site: site.clone(),
-            conversation: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
+            site: SiteId::parse(&meta.site)?,
+            conversation: ConversationId::parse(&meta.conversation)?,
             seq,
             name: meta.visitor_name.clone(),
             email: details.email,
@@ -731,9 +735,14 @@ impl Conversation {
             text: message.body,
             page_url: meta.page_url.clone(),
             at: message.at,
-        };
-        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
-        internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/offline", &site, Some(&notice)).await?;
+        })
+    }
+
+    /// Hands an offline message to the site, which posts it to the owner's webhook once.
+    async fn notify_offline(&self, seq: Seq) -> EdgeResult<()> {
+        let notice = self.offline_notice(seq)?;
+        let stub = self.env.durable_object("SITES")?.get_by_name(notice.site.as_str())?;
+        internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/offline", &notice.site, Some(&notice)).await?;
         Ok(())
     }
 
@@ -801,16 +810,17 @@ impl Conversation {
     /// Tells the site's inbox how this conversation stands. Best effort: the message is
     /// stored already, and the next change sends a complete summary again.
     async fn report_to_site(&self) {
-        let result = async {
-            let Some((site, summary)) = self.summary()? else { return Ok(()) };
-            let site = natter_shared::ids::SiteId::parse(&site)?;
-            let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
-            internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/summary", &site, Some(&summary)).await?;
-            Ok::<(), EdgeError>(())
-        }
-        .await;
-        if let Err(e) = result {
+        if let Err(e) = self.report(None).await {
             worker::console_error!("inbox update failed: {e}");
         }
+    }
+
+    /// Sends the site this conversation's summary, with the notice of a visitor's new
+    /// message (delivered if nobody is online); the site answers whether anyone is.
+    async fn report(&self, notice: Option<OfflineNotice>) -> EdgeResult<SiteStatus> {
+        let Some((site, summary)) = self.summary()? else { return Ok(SiteStatus { online: true }) };
+        let site = SiteId::parse(&site)?;
+        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
+        internal::call(&stub, "/summary", &site, Some(&SummaryReport { summary, notice })).await
     }
 }

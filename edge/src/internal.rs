@@ -4,7 +4,7 @@
 
 use natter_shared::identity::{Identity, VerifiedUser};
 use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
-use natter_shared::protocol::{AuthorKind, ErrorBody, Role};
+use natter_shared::protocol::{AuthorKind, ConversationSummary, ErrorBody, OfflineNotice, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Headers, Method, Request, RequestInit, Response, State, Stub, WebSocket, WebSocketIncomingMessage};
@@ -44,6 +44,16 @@ pub struct Identified {
     pub visitor: VisitorId,
     pub conversation: ConversationId,
     pub user: VerifiedUser,
+}
+
+/// A conversation's report to its site: its summary and, for a visitor's new message,
+/// the notice the owner's webhook gets if nobody is online. The site answers with
+/// whether anyone is ([`natter_shared::protocol::SiteStatus`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SummaryReport {
+    pub summary: ConversationSummary,
+    #[serde(default)]
+    pub notice: Option<OfflineNotice>,
 }
 
 /// A site's public policy, which the Worker enforces.

@@ -23,7 +23,7 @@ use worker::{
 use crate::auth;
 use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Identified, IdentifyCall, SitePolicy};
+use crate::internal::{self, Identified, IdentifyCall, SitePolicy, SummaryReport};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS policy (
@@ -226,25 +226,18 @@ impl Site {
             }
             "/offline" => {
                 let notice: OfflineNotice = req.json().await?;
-                // The same message reported again (a retried send) is queued once, and
-                // never again once its receiver has it.
-                let queued = self.sql().exec(
-                    "INSERT OR IGNORE INTO deliveries (id, body, next_at)
-                     SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE id = ?)",
-                    vec![
-                        notice.id.as_str().into(),
-                        serde_json::to_string(&notice)?.into(),
-                        (auth::now() as i64).into(),
-                        notice.id.as_str().into(),
-                    ],
-                )?;
-                if queued.rows_written() > 0 {
-                    self.state.storage().set_alarm(0).await?;
-                }
+                self.queue_delivery(&notice).await?;
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/summary" => {
-                let summary: ConversationSummary = req.json().await?;
+                let SummaryReport { mut summary, notice } = req.json().await?;
+                // A visitor's new message with nobody online is an offline message:
+                // decided here, where presence is known, as it is reported.
+                let online = self.is_online();
+                if let Some(notice) = notice.filter(|_| !online) {
+                    summary.offline = true;
+                    self.queue_delivery(&notice).await?;
+                }
                 // Reports may arrive out of order (a conversation's object takes other
                 // events while one is in flight): never let an older one win.
                 let cursor = self.sql().exec(
@@ -259,14 +252,32 @@ impl Site {
                         serde_json::to_string(&summary)?.into(),
                     ],
                 )?;
-                if cursor.rows_written() == 0 {
-                    return Ok(Response::from_json(&serde_json::json!({}))?);
+                if cursor.rows_written() > 0 {
+                    self.broadcast(&InboxFrame::Conversation(summary));
                 }
-                self.broadcast(&InboxFrame::Conversation(summary));
-                Ok(Response::from_json(&serde_json::json!({}))?)
+                Ok(Response::from_json(&SiteStatus { online })?)
             }
             other => Err(EdgeError::NotFound(format!("No site route {other}"))),
         }
+    }
+
+    /// Queues an offline message for the webhook: once, and never again once its
+    /// receiver has it (a retried send reports it again).
+    async fn queue_delivery(&self, notice: &OfflineNotice) -> EdgeResult<()> {
+        let queued = self.sql().exec(
+            "INSERT OR IGNORE INTO deliveries (id, body, next_at)
+             SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE id = ?)",
+            vec![
+                notice.id.as_str().into(),
+                serde_json::to_string(notice)?.into(),
+                (auth::now() as i64).into(),
+                notice.id.as_str().into(),
+            ],
+        )?;
+        if queued.rows_written() > 0 {
+            self.state.storage().set_alarm(0).await?;
+        }
+        Ok(())
     }
 
     fn broadcast(&self, frame: &InboxFrame) {

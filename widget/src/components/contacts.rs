@@ -15,8 +15,10 @@ use crate::chat::Chat;
 #[component]
 pub fn Suggests() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let suggests: Vec<String> =
-        chat.settings.with_untracked(|s| s.ordered_suggests().into_iter().map(|s| s.text.clone()).collect());
+    // An empty one (being written in the configurator's preview) is no button yet.
+    let suggests: Vec<String> = chat.settings.with_untracked(|s| {
+        s.ordered_suggests().into_iter().filter(|s| !s.text.trim().is_empty()).map(|s| s.text.clone()).collect()
+    });
     let fresh = move || chat.log.with(|log| log.entries().is_empty());
     (!suggests.is_empty()).then(|| {
         view! {
