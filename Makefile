@@ -50,4 +50,4 @@ deploy: build
 	$(WRANGLER) deploy
 
 clean:
-	rm -rf dist edge/build target/deploy-dry-run
+	rm -rf dist edge/build target/deploy-dry-run target/natter-build

@@ -507,7 +507,8 @@ impl Chat {
     }
 
     /// Sends what the visitor typed; returns its id, or `None` (and says why) if it
-    /// cannot be sent. With no operator online it is an offline message.
+    /// cannot be sent. With no operator online (as the edge finds when it stores it) it
+    /// is an offline message.
     pub fn send(&self, text: &str) -> Option<ClientMessageId> {
         match Pending::typed(text, &net::random_id(), now()) {
             Ok(pending) => Some(self.send_typed(pending)),

@@ -15,7 +15,8 @@ pub struct Pending {
     pub client_id: ClientMessageId,
     pub text: String,
     pub at: Millis,
-    /// Left with no operator online: the site is notified (see `ClientFrame::Send`).
+    /// Sent while the widget believed nobody was online. The edge decides whether it
+    /// is an offline message and says so in the ack (see `ClientFrame::Send`).
     #[serde(default)]
     pub offline: bool,
     /// A file uploaded already; the text may then be empty.

@@ -84,8 +84,10 @@ pub fn point_at_first(form: &web_sys::Element) -> Vec<String> {
         let _ = first.focus();
     }
     let mut names: Vec<String> = Vec::new();
-    for element in elements.iter().filter(|e| e.get_attribute("aria-invalid").is_some()) {
-        let name = element.get_attribute("aria-label").or_else(|| element.closest("label").ok().flatten().and_then(|l| l.first_child()).and_then(|t| t.text_content()));
+    for element in elements.iter().filter(|e| e.get_attribute("aria-invalid").as_deref() == Some("true")) {
+        // Its own label, or the text its <label> starts with ("Header colour").
+        let label_text = || element.closest("label").ok().flatten()?.first_child()?.text_content();
+        let name = element.get_attribute("aria-label").or_else(label_text);
         if let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
             if !names.contains(&name) {
                 names.push(name);
