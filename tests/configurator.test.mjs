@@ -203,6 +203,25 @@ test('Save refuses while a field is in error, names the fields and goes to the f
   assert.equal(await header.inputValue(), '#GGG', 'what was typed stays');
   await admin.screenshot({ path: path.join(artifacts, 'configurator-refused-locally.png') });
   assert.deepEqual(await axeViolations(admin), [], 'WCAG 2.2 A/AA with fields in error');
+  // In dark mode and on a phone too.
+  await admin.emulateMedia({ colorScheme: 'dark' });
+  assert.equal(await admin.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(18, 21, 28)');
+  assert.deepEqual(await axeViolations(admin), [], 'in dark mode');
+  // A phone (the same signed-in browser): every field fits its width.
+  const phone = await admin.context().newPage();
+  await phone.setViewportSize({ width: 390, height: 800 });
+  await phone.emulateMedia({ colorScheme: 'dark' });
+  await phone.goto(`${relay.url}/console/`);
+  await phone.getByRole('button', { name: 'Widget settings' }).click();
+  await eventually(async () => (await phone.getByLabel('Header colour', { exact: true }).inputValue()) === before.settings.header_color, 'the settings on the phone');
+  // A rule card has the widest rows (a condition: fact, comparison, value).
+  await phone.getByRole('button', { name: 'Add rule' }).click();
+  const [wide, room] = await phone.evaluate(() => [document.querySelector('.settings').scrollWidth, document.querySelector('.settings').clientWidth]);
+  assert.ok(wide <= room, `the settings fit a phone's width (${wide} px of content in ${room} px)`);
+  assert.deepEqual(await axeViolations(phone), [], 'on a phone, dark');
+  await phone.screenshot({ path: path.join(artifacts, 'configurator-phone-dark.png') });
+  await phone.close();
+  await admin.emulateMedia({ colorScheme: 'light' });
   // Nothing was saved, nothing dropped.
   const after = await savedDocument();
   assert.equal(after.revision, before.revision);
