@@ -36,11 +36,18 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-if [ ! -f .dev.vars ]; then
-  say "writing .dev.vars (a random local TOKEN_SECRET; never deployed)"
-  secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-  printf 'TOKEN_SECRET=%s\nNATTER_DEV=1\n' "$secret" > .dev.vars
-fi
+# Local settings, never deployed: random secrets, the dev organisation, sign-up open,
+# e-mail on (wrangler dev writes messages to files). Each missing line is added, so an
+# older .dev.vars gets the new ones.
+random_hex() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+dev_var() {
+  grep -q "^$1=" .dev.vars 2>/dev/null || { say "adding $1 to .dev.vars"; printf '%s=%s\n' "$1" "$2" >> .dev.vars; }
+}
+dev_var TOKEN_SECRET "$(random_hex)"
+dev_var BOOTSTRAP_SECRET "$(random_hex)"
+dev_var NATTER_DEV 1
+dev_var SIGNUP open
+dev_var MAIL_FROM natter@natter.dev
 
 if [ "${1:-}" = "--test" ]; then
   missing=()

@@ -310,7 +310,7 @@ function sign(secret, { id, name = '', email = '', expires }) {
 }
 
 async function secrets() {
-  const res = await fetch(`${relay.url}/v1/console/secret`, { headers: { Authorization: `Bearer ${admin.token}` } });
+  const res = await fetch(`${relay.url}/v1/console/sites/demo/secret`, { headers: { Authorization: `Bearer ${admin.token}` } });
   assert.equal(res.status, 200);
   return res.json();
 }
@@ -383,7 +383,7 @@ test('identify: a signed user keeps one conversation across browsers; wrong, mis
   }
 
   // Rotating the identity secret makes old signatures fail at once.
-  const rotated = await fetch(`${relay.url}/v1/console/secret/identity`, { method: 'POST', headers: { Authorization: `Bearer ${admin.token}` } });
+  const rotated = await fetch(`${relay.url}/v1/console/sites/demo/secret/identity`, { method: 'POST', headers: { Authorization: `Bearer ${admin.token}` } });
   assert.equal(rotated.status, 200);
   const fresh = (await rotated.json()).identity;
   assert.notEqual(fresh, secret);

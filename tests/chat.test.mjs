@@ -32,7 +32,7 @@ async function operatorToken(page) {
 }
 
 async function history(conversation) {
-  const res = await fetch(`${relay.url}/v1/console/conversations/${conversation}/messages`, {
+  const res = await fetch(`${relay.url}/v1/console/sites/demo/conversations/${conversation}/messages`, {
     headers: { Authorization: `Bearer ${await operatorToken(operator)}` },
   });
   assert.equal(res.status, 200);

@@ -134,7 +134,7 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
 test('an admin edits the auto-action rules: defaults shown, conditions built, reordered, deleted, refused at their fields', async () => {
   // A site that never chose rules has the defaults.
   const operator = await signInOperator(relay.url);
-  await fetch(`${relay.url}/v1/console/settings`, {
+  await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
     method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ version: 1 }),
   });
   const admin = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
@@ -178,7 +178,7 @@ test('an admin edits the auto-action rules: defaults shown, conditions built, re
 /** The saved settings document, as the console reads it. */
 async function savedDocument() {
   const operator = await signInOperator(relay.url);
-  return (await fetch(`${relay.url}/v1/console/settings`, { headers: { Authorization: `Bearer ${operator.token}` } })).json();
+  return (await fetch(`${relay.url}/v1/console/sites/demo/settings`, { headers: { Authorization: `Bearer ${operator.token}` } })).json();
 }
 
 const focused = (locator) => locator.evaluate((el) => el === document.activeElement);
@@ -254,7 +254,7 @@ test('Save refuses while a field is in error, names the fields and goes to the f
 
 test('suggests and messenger contacts are refused at their own paths, shown at their items', async () => {
   const operator = await signInOperator(relay.url);
-  const put = (settings) => fetch(`${relay.url}/v1/console/settings`, {
+  const put = (settings) => fetch(`${relay.url}/v1/console/sites/demo/settings`, {
     method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify(settings),
   });
   const refused = await put({ suggests: [{ text: 'Fine', priority: 1 }, { text: '', priority: 0 }], contacts: [{ kind: 'telegram', value: 'a b' }] });

@@ -109,7 +109,7 @@ test('offline: the form is stored, shown in the console, and reaches the webhook
     assert.equal(notice.email, 'anna@example.com');
     assert.equal(notice.text, 'Please call me back about order 42');
     assert.equal(headers['x-natter-delivery'], notice.id);
-    const secret = (await (await fetch(`${relay.url}/v1/console/secret`, {
+    const secret = (await (await fetch(`${relay.url}/v1/console/sites/demo/secret`, {
       headers: { Authorization: `Bearer ${admin.token}` },
     })).json()).secret;
     assert.match(secret, /^[0-9a-f]{64}$/);
@@ -302,7 +302,7 @@ test('messenger buttons link exactly; on a desktop Viber shows a QR code of its 
 
 /** The conversations of the site's inbox, read by opening an inbox socket as the admin. */
 async function inbox() {
-  const ws = await openSocket(`${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(admin.token)}`);
+  const ws = await openSocket(`${wsBase(relay.url)}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(admin.token)}`);
   try {
     return (await nextFrame(ws, (f) => f.type === 'inbox')).conversations;
   } finally {

@@ -58,7 +58,7 @@ test('before any interaction the page fetches only the loader and its settings: 
 
   // Opening the window created nothing in the operators' inbox: only a message does.
   const operator = await signInOperator(relay.url);
-  const inboxUrl = `${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
+  const inboxUrl = `${wsBase(relay.url)}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
   const inbox = await openSocket(inboxUrl);
   assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'inbox')).conversations, []);
   await visitorSends(page, 'now I exist');

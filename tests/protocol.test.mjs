@@ -108,7 +108,7 @@ test('bad tokens, foreign conversations and wrong versions are refused before an
   assert.equal(e.body.code, 'unsupported_protocol');
 
   // A visitor token is not an operator session.
-  e = await refused(`${base}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(alice.token)}`);
+  e = await refused(`${base}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(alice.token)}`);
   assert.equal(e.status, 401);
 
   // A token whose signature is right but whose claims were changed: refused.
@@ -156,7 +156,7 @@ test('the HTTP routes refuse bad input with a status and a clear JSON error', as
   assert.equal(res.status, 400);
   assert.equal((await res.json()).code, 'invalid_input');
 
-  res = await fetch(`${relay.url}/v1/console/conversations/abc/messages`);
+  res = await fetch(`${relay.url}/v1/console/sites/demo/conversations/abc/messages`);
   assert.equal(res.status, 401);
 
   // The probes clients use when a socket keeps failing.
@@ -181,7 +181,7 @@ test('the HTTP routes refuse bad input with a status and a clear JSON error', as
 
 test('an operator reply reaches every tab of the visitor, and the inbox follows live', async () => {
   const visitor = await newVisitor(relay.url);
-  const inboxUrl = `${wsBase(relay.url)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
+  const inboxUrl = `${wsBase(relay.url)}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
   const inbox = await openSocket(inboxUrl);
   await nextFrame(inbox, (f) => f.type === 'inbox');
   // Presence: the operator is online once, however many consoles they have open.

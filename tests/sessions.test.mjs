@@ -55,9 +55,9 @@ test('an operator whose session expired is signed out with a clear notice', asyn
     localStorage.setItem('natter.console.session', JSON.stringify({ ...session, token }));
   }, expired(await page.evaluate(() => JSON.parse(localStorage.getItem('natter.console.session')).token)));
   await page.reload();
-  const notice = page.getByText('Your session has expired');
+  const notice = page.getByText('Your session has ended');
   await notice.waitFor({ timeout: 15_000 });
-  assert.equal(await notice.textContent(), 'Your session has expired. Sign in again.');
+  assert.equal(await notice.textContent(), 'Your session has ended. Sign in again.');
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   // Signing in again, on the same page, clears the notice and opens the inbox.
   await page.getByLabel('Email').fill('demo@natter.dev');

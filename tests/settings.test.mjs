@@ -19,7 +19,7 @@ after(async () => {
 });
 
 const widget = (headers = {}) => fetch(`${relay.url}/v1/sites/demo/widget`, { headers });
-const save = (operator, body) => fetch(`${relay.url}/v1/console/settings`, {
+const save = (operator, body) => fetch(`${relay.url}/v1/console/sites/demo/settings`, {
   method: 'PUT',
   headers: { Authorization: `Bearer ${operator.token}`, 'Content-Type': 'application/json' },
   body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -60,7 +60,7 @@ test('an admin saves settings; the next load sees them at once', async () => {
   const settings = await after.json();
   assert.deepEqual([settings.position, settings.pattern, settings.texts.ru.online_title],
     ['tab_left_center', 'waves', 'Мы на связи']);
-  const console = await fetch(`${relay.url}/v1/console/settings`, { headers: { Authorization: `Bearer ${agent.token}` } });
+  const console = await fetch(`${relay.url}/v1/console/sites/demo/settings`, { headers: { Authorization: `Bearer ${agent.token}` } });
   assert.equal((await console.json()).revision, saved.revision, 'every operator can read them');
 });
 

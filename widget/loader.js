@@ -58,10 +58,12 @@ import css from './launcher.css';
   // The launcher waits for the settings (no flash of the wrong place or colour), but
   // never long: a slow edge gets the defaults after 4 s, as the widget would read them.
   const wait = window.AbortSignal && AbortSignal.timeout ? { signal: AbortSignal.timeout(4000) } : {};
+  // A site switched off, or a page its owner did not allow, gets nothing but a warning.
+  let refused;
   const drawn = fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget', wait)
-    .then((r) => (r.ok ? r.text() : '{}'))
+    .then((r) => (r.ok ? r.text() : r.status == 403 || r.status == 404 ? r.json().then((e) => { refused = e; }) : '{}'))
     .catch(() => '{}')
-    .then(draw);
+    .then((text) => (refused ? console.warn('natter: ' + refused.message) : draw(text)));
 
   let widget;
   const load = () => widget || (widget = import(edge + '/widget/natter_widget.js').then(async (m) => {
@@ -73,7 +75,8 @@ import css from './launcher.css';
   const mount = (open) => {
     opening = opening || open;
     // After the settings, which a call from page code may have come before.
-    return mounted || (mounted = Promise.all([load(), drawn]).then(([m]) => {
+    return mounted || (mounted = drawn.then(() => refused || load()).then((m) => {
+      if (refused) return;
       api = m.mount(root, site, edge, opening, settings, waiting);
       launcher.remove();
     }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));

@@ -68,11 +68,14 @@ CREATE TABLE IF NOT EXISTS offline_messages (seq INTEGER PRIMARY KEY);
 -- The file a message carries (JSON of shared::files::Attachment).
 CREATE TABLE IF NOT EXISTS attachments (seq INTEGER PRIMARY KEY, attachment TEXT NOT NULL);
 -- Messages sent by the site's auto-action rules.
-CREATE TABLE IF NOT EXISTS auto_messages (seq INTEGER PRIMARY KEY);";
+CREATE TABLE IF NOT EXISTS auto_messages (seq INTEGER PRIMARY KEY);
+-- The picture of the operator who wrote a message, as their profile had it then.
+CREATE TABLE IF NOT EXISTS author_avatars (seq INTEGER PRIMARY KEY, url TEXT NOT NULL);";
 
 /// Messages with their file, if any, and whether a rule sent them.
-const MESSAGES: &str = "SELECT m.*, a.attachment, (am.seq IS NOT NULL) AS auto FROM messages m
-    LEFT JOIN attachments a ON a.seq = m.seq LEFT JOIN auto_messages am ON am.seq = m.seq";
+const MESSAGES: &str = "SELECT m.*, a.attachment, (am.seq IS NOT NULL) AS auto, av.url AS author_avatar FROM messages m
+    LEFT JOIN attachments a ON a.seq = m.seq LEFT JOIN auto_messages am ON am.seq = m.seq
+    LEFT JOIN author_avatars av ON av.seq = m.seq";
 
 /// Most automatic messages kept for a conversation that does not exist yet.
 const MAX_HELD_AUTOS: usize = 20;
@@ -143,6 +146,8 @@ struct MessageRow {
     attachment: Option<String>,
     #[serde(default)]
     auto: u8,
+    #[serde(default)]
+    author_avatar: Option<String>,
 }
 
 impl MessageRow {
@@ -150,7 +155,7 @@ impl MessageRow {
         Ok(Message {
             seq: Seq(self.seq),
             client_id: ClientMessageId::parse(&self.client_id)?,
-            author: Author { kind: kind_from_column(&self.author_kind)?, name: self.author_name },
+            author: Author { kind: kind_from_column(&self.author_kind)?, name: self.author_name, avatar: self.author_avatar },
             text: self.body,
             at: self.at,
             attachment: self.attachment.map(|json| serde_json::from_str(&json)).transpose()?,
@@ -587,12 +592,16 @@ impl Conversation {
                 vec![int(seq.0), serde_json::to_string(attachment)?.into()],
             )?;
         }
+        let avatar = author.avatar.clone().filter(|_| author.role == AuthorKind::Operator);
+        if let Some(url) = &avatar {
+            self.sql().exec("INSERT INTO author_avatars (seq, url) VALUES (?, ?)", vec![int(seq.0), url.as_str().into()])?;
+        }
         // Whoever writes has read everything before their own message.
         self.mark_read(author.role, seq)?;
         let message = Message {
             seq,
             client_id: client_id.clone(),
-            author: Author { kind: author.role, name: author_name },
+            author: Author { kind: author.role, name: author_name, avatar },
             text: text.to_owned(),
             at,
             attachment,
@@ -690,7 +699,7 @@ impl Conversation {
         let message = Message {
             seq,
             client_id: held.client_id,
-            author: Author { kind: AuthorKind::Operator, name: held.rule },
+            author: Author { kind: AuthorKind::Operator, name: held.rule, avatar: None },
             text: held.text,
             at: held.at,
             attachment: None,

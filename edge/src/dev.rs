@@ -1,28 +1,68 @@
-//! The out-of-the-box dev site: site `demo` (any origin may embed it), its admin
-//! `demo@natter.dev` / `natter-demo` and an agent without admin rights,
-//! `agent@natter.dev` / `natter-agent`. Created lazily, and only when the `NATTER_DEV`
-//! variable is "1", which only `.dev.vars` (written by `make dev` / the tests, never
-//! deployed) sets.
+//! The out-of-the-box dev organisation: site `demo` (any origin may embed it), its admin
+//! `demo@natter.dev` / `natter-demo` and an agent, `agent@natter.dev` / `natter-agent`.
+//! Created on the first request, through the same code as a real sign-up, invitation
+//! and join, and only when the `NATTER_DEV` variable is "1", which only `.dev.vars`
+//! (written by `make dev` / the tests, never deployed) sets.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use natter_shared::accounts::{Invite, SignUp};
+use natter_shared::ids::{OrgId, SiteId};
 use natter_shared::protocol::Role;
 use worker::Env;
 
+use crate::admin;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, LinkKind, Login};
+use crate::signup;
+
 pub const SITE: &str = "demo";
+const ORG: &str = "natter-dev";
+const ADMIN: (&str, &str) = ("demo@natter.dev", "natter-demo");
+const AGENT: (&str, &str) = ("agent@natter.dev", "natter-agent");
 
-/// A dev operator account.
-pub struct DevOperator {
-    pub email: &'static str,
-    pub password: &'static str,
-    pub name: &'static str,
-    pub role: Role,
-}
-
-pub const OPERATORS: [DevOperator; 2] = [
-    DevOperator { email: "demo@natter.dev", password: "natter-demo", name: "Demo Operator", role: Role::Admin },
-    DevOperator { email: "agent@natter.dev", password: "natter-agent", name: "Demo Agent", role: Role::Agent },
-];
+/// Set once this isolate has seen the seed in place.
+static SEEDED: AtomicBool = AtomicBool::new(false);
 
 /// Whether this Worker runs as a local dev server.
 pub fn enabled(env: &Env) -> bool {
     env.var("NATTER_DEV").map(|v| v.to_string() == "1").unwrap_or(false)
+}
+
+/// Creates the dev organisation unless it exists.
+pub async fn seed(env: &Env, edge: &str) -> EdgeResult<()> {
+    if !enabled(env) || SEEDED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let existing: Option<Login> = internal::call(&internal::account_stub(env, ADMIN.0)?, "/get", &(), None::<&()>).await?;
+    if existing.is_none() {
+        let sign_up = SignUp {
+            organisation: "Natter Demo".into(),
+            name: "Demo Operator".into(),
+            email: ADMIN.0.into(),
+            password: ADMIN.1.into(),
+            site_name: "Demo shop".into(),
+            site_url: edge.into(),
+        };
+        let org = OrgId::parse(ORG)?;
+        match signup::create_organisation(env, &sign_up, org, Some(SiteId::parse(SITE)?), Some(vec!["*".into()])).await {
+            Ok(admin) => {
+                let invite = Invite {
+                    email: AGENT.0.into(),
+                    name: "Demo Agent".into(),
+                    title: String::new(),
+                    role: Role::Agent,
+                    sites: vec![SiteId::parse(SITE)?],
+                };
+                let invitation = admin::invite_operator(env, &admin, invite, edge).await?;
+                let token = invitation.link.rsplit_once("#join=").map(|(_, t)| t.to_owned()).unwrap_or_default();
+                signup::set_password_by_link(env, &token, LinkKind::Invitation, AGENT.1).await?;
+            }
+            // Another request is seeding at this moment.
+            Err(EdgeError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    SEEDED.store(true, Ordering::Relaxed);
+    Ok(())
 }

@@ -15,6 +15,17 @@ pub enum EdgeError {
     Unauthorized,
     #[error("The e-mail or password is wrong")]
     WrongCredentials,
+    /// A session whose version is stale: the password changed, the operator was
+    /// deactivated or removed.
+    #[error("Your session has ended: sign in again")]
+    SessionEnded,
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; try again after this many seconds.
+    #[error("Too many attempts. Wait a minute, then try again.")]
+    RateLimited(u32),
+    #[error("This site's chat is switched off")]
+    SiteDisabled,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -61,7 +72,10 @@ impl EdgeError {
             EdgeError::Upstream { body, .. } => return body.clone(),
             EdgeError::InvalidSettings(_) => ErrorCode::InvalidSettings,
             EdgeError::BadRequest(_) => ErrorCode::InvalidInput,
-            EdgeError::Unauthorized | EdgeError::WrongCredentials => ErrorCode::Unauthorized,
+            EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => ErrorCode::Unauthorized,
+            EdgeError::Conflict(_) => ErrorCode::Conflict,
+            EdgeError::RateLimited(_) => ErrorCode::RateLimited,
+            EdgeError::SiteDisabled => ErrorCode::SiteDisabled,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
             EdgeError::NotFound(_) => ErrorCode::NotFound,
             EdgeError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
@@ -83,7 +97,10 @@ impl EdgeError {
                 _ => 400,
             },
             EdgeError::BadRequest(_) | EdgeError::UnsupportedProtocol(_) => 400,
-            EdgeError::Unauthorized | EdgeError::WrongCredentials => 401,
+            EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => 401,
+            EdgeError::Conflict(_) => 409,
+            EdgeError::RateLimited(_) => 429,
+            EdgeError::SiteDisabled => 403,
             EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) | EdgeError::IdentityRefused(_) => 403,
             EdgeError::NotFound(_) => 404,
             EdgeError::MethodNotAllowed(_) => 405,
@@ -100,12 +117,21 @@ impl EdgeError {
             worker::console_error!("internal error: {detail}");
         }
         let status = self.status();
+        let retry_after = match &self {
+            EdgeError::RateLimited(seconds) => Some(*seconds),
+            _ => None,
+        };
         let ErrorBody { code, message } = self.body();
         let json = match self {
             EdgeError::InvalidSettings(fields) => Response::from_json(&InvalidSettingsBody { code, message, fields }),
             _ => Response::from_json(&ErrorBody { code, message }),
         };
-        json.map(|response| response.with_status(status))
-            .unwrap_or_else(|_| Response::empty().expect("an empty response can always be made").with_status(500))
+        json.map(|mut response| {
+            if let Some(seconds) = retry_after {
+                let _ = response.headers_mut().set("Retry-After", &seconds.to_string());
+            }
+            response.with_status(status)
+        })
+        .unwrap_or_else(|_| Response::empty().expect("an empty response can always be made").with_status(500))
     }
 }

@@ -3,11 +3,12 @@
 //! tokens again), and small helpers to call a stub.
 
 use natter_shared::identity::{Identity, VerifiedUser};
-use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
+use natter_shared::accounts::{OperatorUpdate, Profile, SiteInfo};
+use natter_shared::ids::{ConversationId, OperatorId, OrgId, SiteId, VisitorId};
 use natter_shared::protocol::{AuthorKind, ConversationSummary, ErrorBody, OfflineNotice, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{Headers, Method, Request, RequestInit, Response, State, Stub, WebSocket, WebSocketIncomingMessage};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, State, Stub, WebSocket, WebSocketIncomingMessage};
 
 use crate::error::{EdgeError, EdgeResult};
 
@@ -24,6 +25,9 @@ pub struct Participant {
     pub visitor: Option<VisitorId>,
     pub operator: Option<OperatorId>,
     pub user_agent: String,
+    /// An operator's picture, shown with their messages.
+    #[serde(default)]
+    pub avatar: Option<String>,
     /// A visitor's verified user (`identify`), from their token.
     #[serde(default)]
     pub user: Option<VerifiedUser>,
@@ -56,26 +60,179 @@ pub struct SummaryReport {
     pub notice: Option<OfflineNotice>,
 }
 
-/// A site's public policy, which the Worker enforces.
+/// An operator watching a site's inbox (the attachment of their inbox socket).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SitePolicy {
-    /// Origins allowed to embed the widget; `*` allows any.
-    pub allowed_origins: Vec<String>,
+pub struct InboxWatcher {
+    pub operator: OperatorId,
+    pub name: String,
 }
 
-impl SitePolicy {
-    pub fn allows(&self, origin: Option<&str>) -> bool {
-        self.allowed_origins.iter().any(|allowed| allowed == "*" || Some(allowed.as_str()) == origin)
+/// A site's policy as its organisation sets it in the `Site` object, which the Worker
+/// enforces for visitors.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SitePlacement {
+    pub org: OrgId,
+    /// Origins allowed to embed the widget; `*` allows any.
+    pub allowed_origins: Vec<String>,
+    pub disabled: bool,
+}
+
+impl SitePlacement {
+    /// Whether a page may have the widget now: the site is on, and the page's origin is
+    /// allowed, or is the edge's own (its test page; browsers send no `Origin` on a
+    /// same-origin `GET`).
+    pub fn admits(&self, page: &PageOrigin) -> EdgeResult<()> {
+        if self.disabled {
+            return Err(EdgeError::SiteDisabled);
+        }
+        let origin = page.origin.as_deref();
+        let allowed = (origin.is_none() && page.same_origin_get)
+            || origin == Some(page.edge.as_str())
+            || self.allowed_origins.iter().any(|allowed| allowed == "*" || Some(allowed.as_str()) == origin);
+        if !allowed {
+            return Err(EdgeError::OriginNotAllowed(page.origin.clone().unwrap_or_else(|| "a page without an Origin".into())));
+        }
+        Ok(())
     }
 }
 
-/// An operator account, as the `Account` object answers a successful sign-in.
+/// Where a request for a site's widget comes from.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Account {
+pub struct PageOrigin {
     pub site: SiteId,
+    /// The `Origin` header, if the browser sent one.
+    pub origin: Option<String>,
+    /// The edge's own origin.
+    pub edge: String,
+    /// A `GET`, which browsers send without `Origin` from the same origin.
+    pub same_origin_get: bool,
+}
+
+/// An e-mail address's sign-in, as its `Account` object keeps it. The password hash is
+/// empty while an invitation is not accepted yet.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Login {
+    pub org: OrgId,
     pub operator: OperatorId,
+    pub password_hash: String,
+}
+
+/// What an operator may do now, as their organisation answers each console request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Access {
+    pub org: OrgId,
+    pub organisation: String,
+    pub operator: OperatorId,
+    pub email: String,
     pub name: String,
+    pub avatar: Option<String>,
     pub role: Role,
+    /// The sites they work on: every site of the organisation for admins.
+    pub sites: Vec<SiteId>,
+    pub version: u64,
+}
+
+impl Access {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The site, if this operator works on it.
+    pub fn site(&self, site: &str) -> EdgeResult<SiteId> {
+        let site = SiteId::parse(site)?;
+        if !self.sites.contains(&site) {
+            return Err(EdgeError::Forbidden("You do not work on this site"));
+        }
+        Ok(site)
+    }
+}
+
+/// A new operator row: the first admin of a sign-up, or an invitee.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewOperator {
+    pub id: OperatorId,
+    pub email: String,
+    pub name: String,
+    pub title: String,
+    pub role: Role,
+    pub sites: Vec<SiteId>,
+}
+
+/// The kind of a one-time link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Invitation,
+    Reset,
+}
+
+/// A one-time link as stored: the SHA-256 of its secret, never the secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewLink {
+    pub hash: String,
+    pub kind: LinkKind,
+    pub expires_at: u64,
+}
+
+/// Who a used link was for.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LinkUsed {
+    pub operator: OperatorId,
+    pub email: String,
+}
+
+/// The calls an `Organisation` object answers (`POST /` with this body).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum OrgCall {
+    /// A new organisation with its first site and admin → `{}`; 409 if it exists.
+    Create { org: OrgId, name: String, admin: NewOperator, site: SiteInfo },
+    /// → [`Access`]; 401 unless the operator is active and (if given) at `version`.
+    Access { operator: OperatorId, version: Option<u64> },
+    /// → [`Profile`].
+    Profile { operator: OperatorId },
+    SetProfile { operator: OperatorId, profile: Profile },
+    /// Ends every session of the operator → the new version.
+    Bump { operator: OperatorId },
+    /// → `Vec<SiteInfo>`, every site of the organisation.
+    Sites,
+    AddSite { site: SiteInfo },
+    UpdateSite { site: SiteInfo },
+    DeleteSite { site: SiteId },
+    /// → `Vec<OperatorInfo>` (without presence).
+    Operators,
+    /// An invitee, with their link → their [`OperatorInfo`].
+    Invite { operator: NewOperator, link: NewLink },
+    /// → [`OperatorInfo`]; 409 if it would leave no active admin.
+    UpdateOperator { operator: OperatorId, update: OperatorUpdate },
+    /// → the e-mail address it had; 409 if it would leave no active admin.
+    DeleteOperator { operator: OperatorId },
+    /// A new link for an operator (an invitation again, or a password reset) → `{}`.
+    AddLink { operator: OperatorId, link: NewLink },
+    /// → [`InvitationView`]; 404 when unknown, used or expired.
+    ViewLink { hash: String, kind: LinkKind },
+    /// Uses a link up, ends the operator's other sessions → [`LinkUsed`].
+    UseLink { hash: String, kind: LinkKind },
+}
+
+pub fn site_stub(env: &Env, site: &SiteId) -> EdgeResult<Stub> {
+    Ok(env.durable_object("SITES")?.get_by_name(site.as_str())?)
+}
+
+pub fn conversation_stub(env: &Env, site: &SiteId, conversation: &ConversationId) -> EdgeResult<Stub> {
+    // The site is part of the name, so one site's token can never reach another's objects.
+    Ok(env.durable_object("CONVERSATIONS")?.get_by_name(&format!("{site}/{conversation}"))?)
+}
+
+/// The `Account` object of an e-mail address (normalized by the caller).
+pub fn account_stub(env: &Env, email: &str) -> EdgeResult<Stub> {
+    Ok(env.durable_object("ACCOUNTS")?.get_by_name(email)?)
+}
+
+/// Calls an organisation's object.
+pub async fn org<R: DeserializeOwned>(env: &Env, org: &OrgId, call: &OrgCall) -> EdgeResult<R> {
+    let stub = env.durable_object("ORGANISATIONS")?.get_by_name(org.as_str())?;
+    self::call(&stub, "/", org, Some(call)).await
 }
 
 fn url<T: Serialize>(path: &str, context: &T) -> EdgeResult<String> {

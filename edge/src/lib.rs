@@ -1,15 +1,24 @@
 //! The Natter Worker: routes and validates every request, and only then hands it to a
 //! Durable Object ([`conversation::Conversation`], [`site::Site`],
-//! [`account::Account`]). Nothing here keeps state. Static files (the loader, the
+//! [`organisation::Organisation`], [`account::Account`]). Nothing here keeps state. Static files (the loader, the
 //! widget, the console, demo pages) are served by `[assets]` before this code runs.
 
 mod account;
+mod admin;
 mod auth;
+mod console;
 mod conversation;
 mod dev;
 mod error;
+mod files;
 mod internal;
+mod mail;
+mod organisation;
+mod passwords;
+mod ratelimit;
+mod request;
 mod routes;
+mod signup;
 mod site;
 
 use worker::{event, Context, Env, Request, Response};

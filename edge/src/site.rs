@@ -13,7 +13,8 @@ use natter_shared::protocol::{
     SettingsDocument, SiteSecret, SiteStatus,
 };
 use natter_shared::settings::WidgetSettings;
-use natter_shared::token::{webhook_signature, OperatorClaims};
+use natter_shared::ids::OperatorId;
+use natter_shared::token::webhook_signature;
 use serde::Deserialize;
 use worker::{
     durable_object, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response, SqlStorage, State,
@@ -21,14 +22,20 @@ use worker::{
 };
 
 use crate::auth;
-use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Identified, IdentifyCall, SitePolicy, SummaryReport};
+use crate::internal::{self, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport};
+
+/// The close code that tells a console its session has ended (it signs out).
+const SESSION_ENDED: u16 = 4001;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS policy (
+DROP TABLE IF EXISTS policy;
+-- Set by the site's organisation: whose it is, who may embed it, whether it is on.
+CREATE TABLE IF NOT EXISTS placement (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    allowed_origins TEXT NOT NULL
+    org TEXT NOT NULL,
+    allowed_origins TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS settings (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -77,8 +84,10 @@ const DELIVERIES_PER_ALARM: i64 = 20;
 const INBOX_PAGE: i64 = 200;
 
 #[derive(Deserialize)]
-struct PolicyRow {
+struct PlacementRow {
+    org: String,
     allowed_origins: String,
+    disabled: i64,
 }
 
 #[derive(Deserialize)]
@@ -128,13 +137,12 @@ fn retry_delay(attempts: u32) -> u64 {
 #[durable_object]
 pub struct Site {
     state: State,
-    env: Env,
 }
 
 impl DurableObject for Site {
-    fn new(state: State, env: Env) -> Self {
+    fn new(state: State, _env: Env) -> Self {
         internal::create_tables(&state, "site", SCHEMA);
-        Self { state, env }
+        Self { state }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -183,11 +191,48 @@ impl Site {
         match req.path().as_str() {
             "/policy" => {
                 let site: SiteId = internal::context(req)?;
-                Ok(Response::from_json(&self.policy(&site)?)?)
+                Ok(Response::from_json(&self.placement(&site)?)?)
             }
+            "/place" => {
+                let placement: SitePlacement = req.json().await?;
+                self.sql().exec(
+                    "INSERT INTO placement (id, org, allowed_origins, disabled) VALUES (1, ?, ?, ?)
+                     ON CONFLICT(id) DO UPDATE SET org = excluded.org, allowed_origins = excluded.allowed_origins,
+                     disabled = excluded.disabled",
+                    vec![
+                        placement.org.as_str().into(),
+                        serde_json::to_string(&placement.allowed_origins)?.into(),
+                        i64::from(placement.disabled).into(),
+                    ],
+                )?;
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
+            "/destroy" => {
+                for ws in self.state.get_websockets() {
+                    let _ = ws.close(Some(SESSION_ENDED), Some("site deleted"));
+                }
+                self.state.storage().delete_alarm().await?;
+                self.state.storage().delete_all().await?;
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
+            "/revoke" => {
+                let operator: OperatorId = req.json().await?;
+                for ws in self.state.get_websockets_with_tag(operator.as_str()) {
+                    let _ = ws.close(Some(SESSION_ENDED), Some("session ended"));
+                }
+                self.announce_presence(None);
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
+            "/presence" => Ok(Response::from_json(&self.presence(None))?),
             "/settings" => {
                 let site: SiteId = internal::context(req)?;
-                self.policy(&site)?;
+                self.placement(&site)?;
+                Ok(Response::from_json(&self.settings()?)?)
+            }
+            // The loader's settings: only for a page that may have the widget now.
+            "/widget" => {
+                let page: PageOrigin = internal::context(req)?;
+                self.placement(&page.site)?.admits(&page)?;
                 Ok(Response::from_json(&self.settings()?)?)
             }
             "/settings/save" => {
@@ -202,17 +247,17 @@ impl Site {
                 Ok(Response::from_json(&SettingsDocument { revision, settings })?)
             }
             "/inbox" => {
-                let claims: OperatorClaims = internal::context(req)?;
+                let watcher: InboxWatcher = internal::context(req)?;
                 let pair = WebSocketPair::new()?;
-                self.state.accept_websocket_with_tags(&pair.server, &["operator"]);
-                pair.server.serialize_attachment(&claims)?;
+                self.state.accept_websocket_with_tags(&pair.server, &["operator", watcher.operator.as_str()]);
+                pair.server.serialize_attachment(&watcher)?;
                 pair.server.send(&InboxFrame::Inbox { conversations: self.inbox()? })?;
                 self.announce_presence(None);
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/status" => {
                 let site: SiteId = internal::context(req)?;
-                self.policy(&site)?;
+                self.placement(&site)?;
                 Ok(Response::from_json(&SiteStatus { online: self.is_online() })?)
             }
             "/secret" => Ok(Response::from_json(&self.secrets()?)?),
@@ -297,11 +342,11 @@ impl Site {
             .get_websockets_with_tag("operator")
             .iter()
             .filter(|ws| Some(*ws) != leaving)
-            .filter_map(|ws| ws.deserialize_attachment::<OperatorClaims>().ok().flatten())
-            .map(|claims| OperatorPresence {
-                away: away.iter().any(|row| row.operator == claims.operator.as_str()),
-                id: claims.operator,
-                name: claims.name,
+            .filter_map(|ws| ws.deserialize_attachment::<InboxWatcher>().ok().flatten())
+            .map(|watcher| OperatorPresence {
+                away: away.iter().any(|row| row.operator == watcher.operator.as_str()),
+                id: watcher.operator,
+                name: watcher.name,
             })
             .collect();
         online.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
@@ -321,10 +366,10 @@ impl Site {
 
     /// Marks the socket's operator away (in all their tabs) or back.
     fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
-        let claims: OperatorClaims =
+        let watcher: InboxWatcher =
             ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
         let sql = if away { "INSERT OR IGNORE INTO away (operator) VALUES (?)" } else { "DELETE FROM away WHERE operator = ?" };
-        self.sql().exec(sql, vec![claims.operator.as_str().into()])?;
+        self.sql().exec(sql, vec![watcher.operator.as_str().into()])?;
         self.announce_presence(None);
         Ok(())
     }
@@ -421,21 +466,16 @@ impl Site {
         Ok(())
     }
 
-    /// The site's policy; the dev site is created on first use when running locally.
-    fn policy(&self, site: &SiteId) -> EdgeResult<SitePolicy> {
-        let rows: Vec<PolicyRow> = self.sql().exec("SELECT allowed_origins FROM policy WHERE id = 1", None)?.to_array()?;
-        if let Some(row) = rows.first() {
-            return Ok(SitePolicy { allowed_origins: serde_json::from_str(&row.allowed_origins)? });
-        }
-        if dev::enabled(&self.env) && site.as_str() == dev::SITE {
-            let policy = SitePolicy { allowed_origins: vec!["*".into()] };
-            self.sql().exec(
-                "INSERT INTO policy (id, allowed_origins) VALUES (1, ?)",
-                vec![serde_json::to_string(&policy.allowed_origins)?.into()],
-            )?;
-            return Ok(policy);
-        }
-        Err(EdgeError::NotFound(format!("Site {site} does not exist")))
+    /// Whose the site is, who may embed it and whether it is on, as its organisation
+    /// set it; a site no organisation placed does not exist.
+    fn placement(&self, site: &SiteId) -> EdgeResult<SitePlacement> {
+        let rows: Vec<PlacementRow> = self.sql().exec("SELECT * FROM placement WHERE id = 1", None)?.to_array()?;
+        let row = rows.into_iter().next().ok_or_else(|| EdgeError::NotFound(format!("Site {site} does not exist")))?;
+        Ok(SitePlacement {
+            org: natter_shared::ids::OrgId::parse(&row.org)?,
+            allowed_origins: serde_json::from_str(&row.allowed_origins)?,
+            disabled: row.disabled != 0,
+        })
     }
 
     /// The saved settings, or the defaults (revision 0) for a site that saved none.

@@ -77,6 +77,10 @@ string_id!(
     OperatorId, "operator id", 64, is_id_char
 );
 string_id!(
+    /// An organisation: the business that owns sites and operators.
+    OrgId, "organisation id", 64, is_id_char
+);
+string_id!(
     /// The id a client gives a message when it is typed; makes sending idempotent.
     ClientMessageId, "client message id", 64, is_id_char
 );
@@ -94,6 +98,7 @@ macro_rules! random_id {
 random_id!(VisitorId);
 random_id!(ConversationId);
 random_id!(OperatorId);
+random_id!(OrgId);
 
 /// A message's position in its conversation: 1, 2, 3… with no gaps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! tokens and password hashes. Pure functions only (no I/O, no clock, no randomness:
 //! callers pass time and random bytes in), so everything here is tested natively.
 
+pub mod accounts;
 pub mod contact;
 pub mod error;
 pub mod files;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::identity::VerifiedUser;
-use crate::ids::{ConversationId, OperatorId, SiteId, VisitorId};
-use crate::protocol::{Millis, Role};
+use crate::ids::{ConversationId, OperatorId, OrgId, SiteId, VisitorId};
+use crate::protocol::Millis;
 use crate::Error;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -27,14 +27,15 @@ pub struct VisitorClaims {
     pub user: Option<VerifiedUser>,
 }
 
-/// What an operator's console session grants: the operator's own site.
+/// What an operator's console session grants: whatever their organisation lets this
+/// operator do *now* (the edge asks it on every request), while `version` is still
+/// theirs: changing or resetting the password, deactivation or deletion bump it, which
+/// ends every session at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorClaims {
-    pub site: SiteId,
+    pub org: OrgId,
     pub operator: OperatorId,
-    pub name: String,
-    #[serde(default)]
-    pub role: Role,
+    pub version: u64,
     pub exp: Millis,
 }
 

@@ -91,7 +91,7 @@ try {
 
   // What the auto-action rules cost a page: every timer the page sets in 30 s after
   // load, with the default rules (a greeting at 10 s) and nobody touching the page.
-  await fetch(`${relay.url}/v1/console/settings`, {
+  await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
     method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ version: 1 }),
   });
   const host = await startHost(relay.url);

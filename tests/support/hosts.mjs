@@ -31,3 +31,21 @@ export async function startHost(edge, headers = {}) {
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
 }
+
+/**
+ * A host site that serves one page, set later (`host.page = snippet`), at every path:
+ * a customer's site with whatever the installation page told them to paste. A real
+ * server, because Chromium keeps pages it did not get from a loopback address from
+ * calling the loopback relay.
+ */
+export async function startSiteHost() {
+  const host = { page: '' };
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><title>My shop</title></head><body><main><h1>My shop</h1></main>${host.page}</body></html>`);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  host.url = `http://127.0.0.1:${server.address().port}`;
+  host.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+  return host;
+}

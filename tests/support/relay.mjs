@@ -2,7 +2,7 @@
 // port, and stops it by its PID. State lives in a directory the caller owns, so a
 // restart on the same directory finds everything that was stored.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,15 +26,16 @@ export function stateDir() {
 }
 
 export class Relay {
-  constructor({ port, state }) {
+  constructor({ port, state, args = [] }) {
     this.port = port;
     this.state = state;
+    this.args = args;
     this.url = `http://127.0.0.1:${port}`;
     this.log = '';
   }
 
   static async start(options = {}) {
-    const relay = new Relay({ port: options.port ?? (await freePort()), state: options.state ?? stateDir() });
+    const relay = new Relay({ port: options.port ?? (await freePort()), state: options.state ?? stateDir(), args: options.args });
     await relay.start();
     return relay;
   }
@@ -44,7 +45,7 @@ export class Relay {
     this.child = spawn(
       path.join(root, 'node_modules/.bin/wrangler'),
       ['dev', '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-ip', '127.0.0.1',
-        '--inspector-port', String(inspector), '--persist-to', this.state, '--show-interactive-dev-session=false'],
+        '--inspector-port', String(inspector), '--persist-to', this.state, '--show-interactive-dev-session=false', ...this.args],
       {
         cwd: root,
         // Its own process group, so stopping it also stops the workerd it started.
@@ -68,6 +69,17 @@ export class Relay {
     }
     await this.stop();
     throw new Error(`wrangler dev did not start in 60 s:\n${this.log}`);
+  }
+
+  /**
+   * The text of the last e-mail `wrangler dev` says it sent to `to` (it writes each
+   * message's text to a file and logs the path).
+   */
+  lastEmail(to) {
+    const sent = [...this.log.matchAll(/send_email binding called with MessageBuilder:\nFrom: .*\nTo: (.*)\nSubject: (.*)\n\nText: (\S+)/g)]
+      .filter((m) => m[1].trim() === to);
+    const last = sent.at(-1);
+    return last ? { subject: last[2], text: readFileSync(last[3], 'utf8') } : null;
   }
 
   async stop() {

@@ -50,19 +50,36 @@ export async function newVisitor(edge) {
   return res.json();
 }
 
-/** Signs in a dev operator: the admin by default, or `agent@natter.dev`. */
+/**
+ * Signs in a dev operator: the admin by default, or `agent@natter.dev`. Sessions are
+ * kept per relay and address, as a console keeps one: sign-ins are rate-limited (10 a
+ * minute per address), and a test file signs in far more often than a person.
+ */
+const sessions = new Map();
 export async function signInOperator(edge, email = 'demo@natter.dev', password = 'natter-demo') {
+  const key = `${edge} ${email} ${password}`;
+  if (!sessions.has(key)) sessions.set(key, freshSignIn(edge, email, password));
+  try {
+    return await sessions.get(key);
+  } catch (e) {
+    sessions.delete(key);
+    throw e;
+  }
+}
+
+/** A new session every time (for tests about sessions themselves). */
+export async function freshSignIn(edge, email = 'demo@natter.dev', password = 'natter-demo') {
   const res = await fetch(`${edge}/v1/console/sign-in`, {
     method: 'POST', body: JSON.stringify({ email, password }),
   });
-  if (res.status !== 200) throw new Error(`sign-in: ${res.status}`);
+  if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
 /** The dev agent with an inbox open: the site counts as online until it is closed. */
 export async function dutyOperator(edge) {
   const agent = await signInOperator(edge, 'agent@natter.dev', 'natter-agent');
-  const inbox = await openSocket(`${wsBase(edge)}/v1/console/inbox/ws?v=1&token=${encodeURIComponent(agent.token)}`);
+  const inbox = await openSocket(`${wsBase(edge)}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(agent.token)}`);
   await nextFrame(inbox, (f) => f.type === 'inbox');
   return inbox;
 }
@@ -79,14 +96,14 @@ export async function visitorSocket(edge, visitor, page = { url: 'http://shop.te
 }
 
 export async function operatorSocket(edge, operator, conversation) {
-  const ws = await openSocket(`${wsBase(edge)}/v1/console/conversations/${conversation}/ws?v=1&token=${encodeURIComponent(operator.token)}`);
+  const ws = await openSocket(`${wsBase(edge)}/v1/console/sites/demo/conversations/${conversation}/ws?v=1&token=${encodeURIComponent(operator.token)}`);
   ws.send(JSON.stringify({ type: 'hello', protocol: 1, after: 0 }));
   await nextFrame(ws, (f) => f.type === 'welcome');
   return ws;
 }
 
 export async function history(edge, operator, conversation) {
-  const res = await fetch(`${edge}/v1/console/conversations/${conversation}/messages`, {
+  const res = await fetch(`${edge}/v1/console/sites/demo/conversations/${conversation}/messages`, {
     headers: { Authorization: `Bearer ${operator.token}` },
   });
   return { status: res.status, body: await res.json() };
@@ -97,7 +114,7 @@ export async function history(edge, operator, conversation) {
  * Without `rules` it saves none (absent rules would mean the defaults, a greeting).
  */
 export async function saveSettings(edge, operator, settings) {
-  const res = await fetch(`${edge}/v1/console/settings`, {
+  const res = await fetch(`${edge}/v1/console/sites/demo/settings`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${operator.token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ rules: [], ...settings }),

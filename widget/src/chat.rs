@@ -120,7 +120,7 @@ fn now() -> u64 {
 }
 
 fn me() -> Author {
-    Author { kind: AuthorKind::Visitor, name: "You".into() }
+    Author { kind: AuthorKind::Visitor, name: "You".into(), avatar: None }
 }
 
 fn page_context() -> PageContext {

@@ -43,7 +43,7 @@ impl Pending {
     /// Who it is shown as from: the visitor, or (from a rule) the operators.
     pub fn author(&self, visitor: Author) -> Author {
         match self.rule {
-            Some(_) => Author { kind: AuthorKind::Operator, name: String::new() },
+            Some(_) => Author { kind: AuthorKind::Operator, name: String::new(), avatar: None },
             None => visitor,
         }
     }
@@ -207,7 +207,7 @@ mod tests {
     }
 
     fn visitor() -> Author {
-        Author { kind: AuthorKind::Visitor, name: "Me".into() }
+        Author { kind: AuthorKind::Visitor, name: "Me".into(), avatar: None }
     }
 
     #[test]
@@ -225,7 +225,7 @@ mod tests {
     }
 
     fn stored(seq: u64, id: &str, kind: AuthorKind) -> Message {
-        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into() }, text: id.into(), at: seq, attachment: None, auto: false }
+        Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into(), avatar: None }, text: id.into(), at: seq, attachment: None, auto: false }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use natter_shared::settings::{IntroduceForm, Suggest, WidgetSettings, MAX_SUGGES
 use natter_widget::json;
 
 use crate::problems::{note_id, FieldNote, Problems};
-use crate::session::{edge, Console};
+use crate::session::Console;
 use crate::settings::{from_wire, wire_name, SelectField, TextField};
 
 fn need_options() -> Vec<(String, &'static str)> {
@@ -43,7 +43,7 @@ fn load_secrets() -> RwSignal<Option<SiteSecret>> {
     let secrets = RwSignal::new(None::<SiteSecret>);
     let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
     spawn_local(async move {
-        if let Ok((200, text)) = natter_widget::net::get(&format!("{}/v1/console/secret", edge()), Some(&token)).await {
+        if let Ok((200, text)) = natter_widget::net::get(&console.site_url("secret"), Some(&token)).await {
             secrets.set(json::parse::<SiteSecret>(&text));
         }
     });
@@ -71,7 +71,7 @@ fn IdentitySecret(secrets: RwSignal<Option<SiteSecret>>) -> impl IntoView {
     let rotate = move |_| {
         let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
         spawn_local(async move {
-            let url = format!("{}/v1/console/secret/identity", edge());
+            let url = console.site_url("secret/identity");
             match natter_widget::net::request::<(), SiteSecret>("POST", &url, None, Some(&token)).await {
                 Ok(fresh) => {
                     secrets.set(Some(fresh));

@@ -66,18 +66,18 @@ impl Thread {
 
     /// Shows a reply as pending, keeps it in the outbox and sends it.
     fn queue(&self, name: &str, pending: Pending) {
-        self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into() }));
+        self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into(), avatar: None }));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         self.problem.set((!kept).then(|| "This browser does not let the console keep unsent replies.".into()));
         self.socket_send(&pending.frame());
     }
 
     /// Uploads a file and sends it as a reply; the edge says why if it refuses.
-    fn attach(self, file: web_sys::File, name: String, token: String, conversation: ConversationId) {
+    fn attach(self, file: web_sys::File, name: String, console: Console, conversation: ConversationId) {
+        let file_name = js_sys::encode_uri_component(&file.name());
+        let url = console.site_url(&format!("conversations/{conversation}/files?name={file_name}"));
+        let token = console.token();
         leptos::task::spawn_local(async move {
-            let edge = crate::session::edge();
-            let file_name = js_sys::encode_uri_component(&file.name());
-            let url = format!("{edge}/v1/console/conversations/{conversation}/files?name={file_name}");
             self.problem.set(Some(format!("Sending {}…", file.name())));
             match net::upload::<Attachment>(&url, &file, &token).await {
                 Ok(attachment) => match Pending::file(attachment, &net::random_id(), js_sys::Date::now() as u64) {
@@ -168,8 +168,9 @@ fn VisitorPanel(thread: Thread) -> impl IntoView {
 fn ThreadView(id: ConversationId) -> impl IntoView {
     let console = expect_context::<Console>();
     let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
-    let thread = Thread::new(&id, Author { kind: AuthorKind::Operator, name: my_name() });
-    let path = format!("/v1/console/conversations/{id}/ws");
+    let thread = Thread::new(&id, Author { kind: AuthorKind::Operator, name: my_name(), avatar: None });
+    let site = console.site.get_untracked().map(|s| s.to_string()).unwrap_or_default();
+    let path = format!("/v1/console/sites/{site}/conversations/{id}/ws");
     let socket = Socket::connect(
         move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(),
         Rc::new(thread),
@@ -237,8 +238,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                     <input type="file" aria-label="Attach a file" on:change=move |ev: web_sys::Event| {
                         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
                         if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                            let token = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
-                            thread.attach(file, my_name(), token, id.clone());
+                            thread.attach(file, my_name(), console, id.clone());
                         }
                         input.set_value("");
                     }/>

@@ -1,36 +1,76 @@
-//! The console's store: the operator's session (kept in `localStorage`), the live
-//! inbox from the site's inbox socket, and which conversation is open.
+//! The console's store: the operator's session (kept in `localStorage`), who they are
+//! and the sites they work on, the site and page they look at, the live inbox from that
+//! site's inbox socket, and which conversation is open.
 
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
 use leptos::prelude::*;
-use natter_shared::ids::ConversationId;
+use leptos::task::spawn_local;
+use natter_shared::accounts::{Me, SiteInfo};
+use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::protocol::{
-    ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, PROTOCOL_VERSION,
+    ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, Role, PROTOCOL_VERSION,
 };
 use natter_widget::json;
 use natter_widget::net::{self, Listener, Socket};
 use natter_widget::storage;
 
 const SESSION_KEY: &str = "natter.console.session";
+const SITE_KEY: &str = "natter.console.site";
+
+/// The console's pages, as its navigation names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Inbox,
+    Sites,
+    Operators,
+    Installation,
+    WidgetSettings,
+    Profile,
+}
+
+impl Page {
+    pub const ALL: [Page; 6] = [Page::Inbox, Page::Sites, Page::Operators, Page::Installation, Page::WidgetSettings, Page::Profile];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Page::Inbox => "Inbox",
+            Page::Sites => "Sites",
+            Page::Operators => "Operators",
+            Page::Installation => "Installation",
+            Page::WidgetSettings => "Widget settings",
+            Page::Profile => "Profile",
+        }
+    }
+
+    /// Pages only admins see.
+    pub fn admins_only(self) -> bool {
+        matches!(self, Page::Sites | Page::Operators | Page::WidgetSettings)
+    }
+}
 
 #[derive(Clone, Copy)]
 pub struct Console {
     pub session: RwSignal<Option<OperatorSession>>,
+    /// Who is signed in and the sites they work on (loaded after signing in).
+    pub me: RwSignal<Option<Me>>,
+    /// The site everything per site shows.
+    pub site: RwSignal<Option<SiteId>>,
+    pub page: RwSignal<Page>,
     pub inbox: RwSignal<Vec<ConversationSummary>>,
     /// The site's operators who are online now.
     pub online: RwSignal<Vec<OperatorPresence>>,
     pub selected: RwSignal<Option<ConversationId>>,
     pub connected: RwSignal<bool>,
-    /// Whether the configurator is shown instead of the inbox (admins only).
-    pub configuring: RwSignal<bool>,
     /// Widget settings has changes not saved yet: leaving asks first.
     pub unsaved: RwSignal<bool>,
     /// Why the operator is looking at the sign-in form again, if not by choice.
     pub notice: RwSignal<Option<String>>,
-    socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// The inbox sockets: the shown site's first, then one per other site of the
+    /// operator's, which only keep them online there (presence is per site).
+    sockets: StoredValue<Vec<Socket>, LocalStorage>,
 }
 
 /// The edge is the origin that served the console.
@@ -48,17 +88,19 @@ impl Console {
     pub fn new() -> Console {
         let console = Console {
             session: RwSignal::new(storage::load(SESSION_KEY)),
+            me: RwSignal::new(None),
+            site: RwSignal::new(storage::load(SITE_KEY)),
+            page: RwSignal::new(Page::Inbox),
             inbox: RwSignal::new(Vec::new()),
             online: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             connected: RwSignal::new(false),
-            configuring: RwSignal::new(false),
             unsaved: RwSignal::new(false),
             notice: RwSignal::new(None),
-            socket: StoredValue::new_local(None),
+            sockets: StoredValue::new_local(Vec::new()),
         };
         if console.session.get_untracked().is_some() {
-            console.connect_inbox();
+            console.load_me();
         }
         console.guard_unload();
         console
@@ -89,8 +131,16 @@ impl Console {
                 .unwrap_or(true)
     }
 
-    pub fn signed_in(&self, session: OperatorSession) {
+    pub fn signed_in(&self, session: OperatorSession, page: Page) {
         self.notice.set(None);
+        storage::save(SESSION_KEY, &session);
+        self.session.set(Some(session));
+        self.page.set(page);
+        self.load_me();
+    }
+
+    /// A new session for this tab (after a password change ended the others).
+    pub fn renewed(&self, session: OperatorSession) {
         storage::save(SESSION_KEY, &session);
         self.session.set(Some(session));
         self.connect_inbox();
@@ -99,10 +149,83 @@ impl Console {
     pub fn sign_out(&self) {
         self.unsaved.set(false);
         storage::remove(SESSION_KEY);
-        self.socket.with_value(|s| s.as_ref().map(Socket::stop));
+        self.stop_sockets();
         self.session.set(None);
+        self.me.set(None);
         self.selected.set(None);
         self.inbox.set(Vec::new());
+        self.online.set(Vec::new());
+    }
+
+    /// The session's token, for requests.
+    pub fn token(&self) -> String {
+        self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.me.with(|me| me.as_ref().is_some_and(|me| me.role == Role::Admin))
+    }
+
+    /// The site shown now, with what the console knows of it.
+    pub fn current_site(&self) -> Option<SiteInfo> {
+        let site = self.site.get()?;
+        self.me.with(|me| me.as_ref().and_then(|me| me.sites.iter().find(|s| s.id == site).cloned()))
+    }
+
+    /// `{edge}/v1/console/sites/{site}/{rest}` for the site shown now.
+    pub fn site_url(&self, rest: &str) -> String {
+        let site = self.site.with_untracked(|s| s.as_ref().map(ToString::to_string).unwrap_or_default());
+        format!("{}/v1/console/sites/{site}/{rest}", edge())
+    }
+
+    /// Loads who is signed in and their sites, then shows a site they work on.
+    pub fn load_me(&self) {
+        let console = *self;
+        spawn_local(async move {
+            let url = format!("{}/v1/console/me", edge());
+            match net::get(&url, Some(&console.token())).await {
+                Ok((200, text)) => {
+                    let Some(me) = json::parse::<Me>(&text) else { return };
+                    let keep = console.site.with_untracked(|s| s.as_ref().is_some_and(|s| me.sites.iter().any(|m| &m.id == s)));
+                    let site = if keep { console.site.get_untracked() } else { me.sites.first().map(|s| s.id.clone()) };
+                    if !me.role.eq(&Role::Admin) && console.page.get_untracked().admins_only() {
+                        console.page.set(Page::Inbox);
+                    }
+                    let ids = |me: &Me| me.sites.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+                    let same_sites = console.me.with_untracked(|old| old.as_ref().map(ids)) == Some(ids(&me));
+                    console.me.set(Some(me));
+                    // Drawn anew only for another site (a page keeps what it was doing).
+                    if site != console.site.get_untracked() || console.sockets.with_value(Vec::is_empty) {
+                        console.show_site(site);
+                    } else if !same_sites {
+                        console.connect_inbox();
+                    }
+                }
+                Ok((401, _)) => console.ended(),
+                _ => console.notice.set(Some("The console could not load your account. Reload the page to try again.".into())),
+            }
+        });
+    }
+
+    /// Shows another site: its inbox, settings and installation.
+    pub fn show_site(&self, site: Option<SiteId>) {
+        match &site {
+            Some(site) => {
+                storage::save(SITE_KEY, site);
+            }
+            None => storage::remove(SITE_KEY),
+        }
+        self.site.set(site);
+        self.selected.set(None);
+        self.inbox.set(Vec::new());
+        self.online.set(Vec::new());
+        self.connect_inbox();
+    }
+
+    /// The session ended elsewhere (password changed, deactivated): back to sign-in.
+    pub fn ended(&self) {
+        self.sign_out();
+        self.notice.set(Some("Your session has ended. Sign in again.".into()));
     }
 
     /// Whether this operator has stepped away (as the site last told).
@@ -113,21 +236,64 @@ impl Console {
 
     /// Steps away (visitors then see the site offline unless a colleague is online) or back.
     pub fn set_away(&self, away: bool) {
-        self.socket.with_value(|s| s.as_ref().map(|socket| socket.send(&ClientFrame::Away { away })));
+        self.sockets.with_value(|sockets| {
+            for socket in sockets {
+                socket.send(&ClientFrame::Away { away });
+            }
+        });
     }
 
+    fn stop_sockets(&self) {
+        self.sockets.with_value(|sockets| sockets.iter().for_each(Socket::stop));
+        self.sockets.set_value(Vec::new());
+    }
+
+    /// Connects the shown site's inbox, and keeps the operator online on their other sites.
     fn connect_inbox(&self) {
+        self.stop_sockets();
+        let Some(shown) = self.site.get_untracked() else { return };
+        let others: Vec<_> = self
+            .me
+            .with_untracked(|me| me.as_ref().map(|me| me.sites.iter().map(|s| s.id.clone()).collect()).unwrap_or_default());
         let console = *self;
-        let socket = Socket::connect(
-            move || {
-                console
-                    .session
-                    .with_untracked(|s| s.as_ref().map(|s| socket_url(s, "/v1/console/inbox/ws")))
-                    .unwrap_or_default()
-            },
-            Rc::new(console),
-        );
-        self.socket.set_value(Some(socket));
+        let connect = |site: &SiteId, listener: Rc<dyn Listener>| {
+            let path = format!("/v1/console/sites/{site}/inbox/ws");
+            Socket::connect(move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(), listener)
+        };
+        let mut sockets = vec![connect(&shown, Rc::new(console))];
+        for site in others.iter().filter(|s| **s != shown) {
+            sockets.push(connect(site, Rc::new(Presence(console))));
+        }
+        self.sockets.set_value(sockets);
+    }
+
+    /// Signs out with a notice if the session has ended (expired, password changed,
+    /// deactivated: the edge closes the inbox sockets then, and refuses them after).
+    fn check_session(&self) {
+        let console = *self;
+        spawn_local(async move {
+            let Some(token) = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else { return };
+            if matches!(net::get(&format!("{}/v1/console/session", edge()), Some(&token)).await, Ok((401, _))) {
+                console.ended();
+            }
+        });
+    }
+}
+
+/// An inbox socket of a site not shown: it only keeps the operator online there.
+struct Presence(Console);
+
+impl Listener for Presence {
+    fn opened(&self, socket: &Socket) {
+        socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after: Default::default(), page: None });
+    }
+
+    fn frame(&self, _socket: &Socket, _text: &str) {}
+
+    fn closed(&self) {}
+
+    fn keeps_failing(&self) {
+        self.0.check_session();
     }
 }
 
@@ -154,15 +320,8 @@ impl Listener for Console {
         self.connected.set(false);
     }
 
-    /// The inbox keeps failing: if the session has expired, say so and sign out.
+    /// The inbox keeps failing: perhaps the session has ended.
     fn keeps_failing(&self) {
-        let console = *self;
-        leptos::task::spawn_local(async move {
-            let Some(token) = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else { return };
-            if matches!(net::get(&format!("{}/v1/console/session", edge()), Some(&token)).await, Ok((401, _))) {
-                console.sign_out();
-                console.notice.set(Some("Your session has expired. Sign in again.".into()));
-            }
-        });
+        self.check_session();
     }
 }

@@ -196,11 +196,11 @@ pub fn SettingsPage() -> impl IntoView {
     let saved = RwSignal::new(None::<WidgetSettings>);
     let loaded = move || saved.with(Option::is_some);
     let form = NodeRef::<leptos::html::Div>::new();
-    let token = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
-    let site = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.site.to_string()).unwrap_or_default());
+    let token = move || console.token();
+    let site = move || console.site.with_untracked(|s| s.as_ref().map(ToString::to_string).unwrap_or_default());
 
     spawn_local(async move {
-        match natter_widget::net::get(&format!("{}/v1/console/settings", edge()), Some(&token())).await {
+        match natter_widget::net::get(&console.site_url("settings"), Some(&token())).await {
             Ok((200, text)) => {
                 if let Some(document) = json::parse::<SettingsDocument>(&text) {
                     settings.set(document.settings.clone());
@@ -240,7 +240,7 @@ pub fn SettingsPage() -> impl IntoView {
         spawn_local(async move {
             status.set(Some("Saving…".into()));
             let body = settings.get_untracked();
-            match natter_widget::net::put_json(&format!("{}/v1/console/settings", edge()), &body, &token()).await {
+            match natter_widget::net::put_json(&console.site_url("settings"), &body, &token()).await {
                 Ok((200, _)) => {
                     problems.refused.set(Vec::new());
                     saved.set(Some(body));

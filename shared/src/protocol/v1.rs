@@ -32,6 +32,10 @@ pub struct Author {
     pub kind: AuthorKind,
     /// Display name: the operator's name, or the visitor's name or placeholder.
     pub name: String,
+    /// The operator's picture (an https URL, or one the edge serves), as their profile
+    /// had it when the message was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 /// A stored message.
@@ -235,6 +239,13 @@ pub enum ErrorCode {
     UnsupportedFile,
     /// `identify` was refused: the signature is missing, wrong or expired.
     IdentityRefused,
+    /// Too many attempts: wait the `Retry-After` seconds and try again.
+    RateLimited,
+    /// The site's owner switched its chat off.
+    SiteDisabled,
+    /// It already exists (an e-mail with an account), or the change would leave an
+    /// organisation without an admin.
+    Conflict,
     Internal,
     #[serde(other)]
     Unknown,
@@ -305,13 +316,13 @@ pub enum Role {
     Admin,
 }
 
-/// `POST /v1/console/sign-in` answer: the console keeps `token` for its requests.
+/// `POST /v1/console/sign-in` answer (and of signing up, joining, resetting a
+/// password): the console keeps `token` for its requests.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorSession {
     pub token: String,
     pub operator: OperatorId,
     pub name: String,
-    pub site: SiteId,
     #[serde(default)]
     pub role: Role,
 }
@@ -391,7 +402,7 @@ mod tests {
         Message {
             seq: Seq(7),
             client_id: cid("c1"),
-            author: Author { kind: AuthorKind::Operator, name: "Anna".into() },
+            author: Author { kind: AuthorKind::Operator, name: "Anna".into(), avatar: None },
             text: "Здравствуйте!".into(),
             at: 1_700_000_000_000,
             attachment: None,
@@ -483,7 +494,6 @@ mod tests {
             token: "t".into(),
             operator: OperatorId::parse("o").unwrap(),
             name: "Anna".into(),
-            site: SiteId::parse("demo").unwrap(),
             role: Role::Admin,
         });
         round_trip(History { messages: vec![message()] });

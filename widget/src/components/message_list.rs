@@ -14,6 +14,8 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     let mine = entry.author.kind == AuthorKind::Visitor;
     let at = entry.local_time();
     let (name, text, attachment) = (entry.author.name.clone(), entry.text.clone(), entry.attachment.clone());
+    // The operator's picture, beside their name (which says who it is: the image is decoration).
+    let avatar = entry.author.avatar.clone().filter(|_| !mine);
     let strings = chat.strings();
     let delivery = move || match entry.delivery(chat.operator_read.get()) {
         Delivery::Pending => strings.sending,
@@ -22,7 +24,12 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     };
     view! {
         <li class="message" class:mine=mine class:theirs=!mine>
-            {(!mine && !name.is_empty()).then(|| view! { <span class="author">{name.clone()}</span> })}
+            {(!mine && !name.is_empty()).then(|| view! {
+                <span class="author">
+                    {avatar.map(|src| view! { <img class="avatar" src=src alt="" width="20" height="20" referrerpolicy="no-referrer"/> })}
+                    {name.clone()}
+                </span>
+            })}
             {attachment.map(|file| view! { <AttachmentView file edge=chat.edge()/> })}
             {(!text.is_empty()).then(|| view! { <span class="text">{text.clone()}</span> })}
             <span class="meta">

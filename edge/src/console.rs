@@ -1,0 +1,196 @@
+//! The console's routes for a signed-in operator: what they may do is asked of their
+//! organisation on every request ([`access`]), so a deactivation, a new password or a
+//! change of role or sites applies at once. Routes of one site carry it in the path
+//! (`/v1/console/sites/{site}/…`) and answer 403 for a site the operator is not on.
+
+use natter_shared::accounts::{Me, PasswordChange, Profile};
+use natter_shared::files::{self, Attachment};
+use natter_shared::ids::{ConversationId, SiteId};
+use natter_shared::limits::OPERATOR_SESSION_TTL_MS;
+use natter_shared::protocol::{AuthorKind, History, OperatorSession, SettingsDocument, SiteSecret};
+use natter_shared::settings::WidgetSettings;
+use natter_shared::token::{Claims, OperatorClaims};
+use worker::{Env, Request, Response};
+
+use crate::auth;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Access, InboxWatcher, Login, OrgCall, Participant};
+use crate::passwords;
+use crate::request::{self, check_socket, json_body};
+
+/// What the operator whose session this request carries may do now.
+pub async fn access(env: &Env, req: &Request) -> EdgeResult<Access> {
+    let claims = auth::operator(env, &auth::bearer(req)?)?;
+    internal::org(env, &claims.org, &OrgCall::Access { operator: claims.operator, version: Some(claims.version) }).await
+}
+
+/// The same, for admins only.
+pub async fn admin(env: &Env, req: &Request) -> EdgeResult<Access> {
+    let access = access(env, req).await?;
+    if !access.is_admin() {
+        return Err(EdgeError::Forbidden("Only the organisation's admins can do this"));
+    }
+    Ok(access)
+}
+
+/// A new console session for an operator at their current version.
+pub fn session(env: &Env, access: &Access) -> EdgeResult<OperatorSession> {
+    let claims = OperatorClaims {
+        org: access.org.clone(),
+        operator: access.operator.clone(),
+        version: access.version,
+        exp: auth::now() + OPERATOR_SESSION_TTL_MS,
+    };
+    Ok(OperatorSession {
+        token: auth::sign(env, &Claims::Operator(claims))?,
+        operator: access.operator.clone(),
+        name: access.name.clone(),
+        role: access.role,
+    })
+}
+
+/// Routes under `/v1/console/sites/{site}/`; `rest` is what follows the site.
+pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str]) -> EdgeResult<Response> {
+    let method = req.method();
+    let needs_admin = matches!((&method, rest), (worker::Method::Put, ["settings"]) | (_, ["secret", ..]));
+    let access = if needs_admin { admin(env, req).await? } else { access(env, req).await? };
+    let site = access.site(site)?;
+    let stub = internal::site_stub(env, &site)?;
+    match (method, rest) {
+        (worker::Method::Get, ["settings"]) => {
+            let document: SettingsDocument = internal::call(&stub, "/settings", &site, None::<&()>).await?;
+            Ok(Response::from_json(&document)?)
+        }
+        (worker::Method::Put, ["settings"]) => {
+            let text = req.text().await?;
+            natter_shared::limits::check_frame_size(text.len())?;
+            let settings = WidgetSettings::parse_strict(&text).map_err(EdgeError::InvalidSettings)?;
+            let document: SettingsDocument = internal::call(&stub, "/settings/save", &site, Some(&settings)).await?;
+            Ok(Response::from_json(&document)?)
+        }
+        (worker::Method::Get, ["secret"]) => {
+            let secret: SiteSecret = internal::call(&stub, "/secret", &site, None::<&()>).await?;
+            Ok(Response::from_json(&secret)?)
+        }
+        (worker::Method::Post, ["secret", "identity"]) => {
+            let secret: SiteSecret = internal::call(&stub, "/secret/identity/rotate", &site, None::<&()>).await?;
+            Ok(Response::from_json(&secret)?)
+        }
+        (worker::Method::Get, ["inbox", "ws"]) => {
+            check_socket(req)?;
+            let watcher = InboxWatcher { operator: access.operator, name: access.name };
+            internal::websocket(&stub, "/inbox", &watcher).await
+        }
+        (worker::Method::Get, ["conversations", id, "ws"]) => {
+            check_socket(req)?;
+            let conversation = ConversationId::parse(id)?;
+            let stub = internal::conversation_stub(env, &site, &conversation)?;
+            internal::websocket(&stub, "/socket", &participant(req, access, site, conversation)).await
+        }
+        (worker::Method::Get, ["conversations", id, "messages"]) => {
+            let conversation = ConversationId::parse(id)?;
+            let stub = internal::conversation_stub(env, &site, &conversation)?;
+            let history: History =
+                internal::call(&stub, "/history", &participant(req, access, site, conversation), None::<&()>).await?;
+            Ok(Response::from_json(&history)?)
+        }
+        (worker::Method::Post, ["conversations", id, "files"]) => {
+            let conversation = ConversationId::parse(id)?;
+            upload(req, env, &format!("{site}/{conversation}")).await
+        }
+        (method, _) => Err(EdgeError::NotFound(format!("No console route for {method} on a site"))),
+    }
+}
+
+fn participant(req: &Request, access: Access, site: SiteId, conversation: ConversationId) -> Participant {
+    Participant {
+        role: AuthorKind::Operator,
+        name: access.name,
+        site,
+        conversation,
+        visitor: None,
+        operator: Some(access.operator),
+        user_agent: request::user_agent(req),
+        avatar: access.avatar,
+        user: None,
+    }
+}
+
+/// `/v1/console/me…`: every operator's own profile, password and picture.
+pub async fn me_route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeResult<Response> {
+    let access = access(env, req).await?;
+    match (req.method(), rest) {
+        (worker::Method::Get, []) => {
+            let profile: Profile = internal::org(env, &access.org, &OrgCall::Profile { operator: access.operator.clone() }).await?;
+            let sites: Vec<natter_shared::accounts::SiteInfo> = internal::org(env, &access.org, &OrgCall::Sites).await?;
+            let me = Me {
+                operator: access.operator.clone(),
+                email: access.email.clone(),
+                organisation: access.organisation.clone(),
+                role: access.role,
+                profile,
+                sites: sites.into_iter().filter(|s| access.sites.contains(&s.id)).collect(),
+            };
+            Ok(Response::from_json(&me)?)
+        }
+        (worker::Method::Put, []) => {
+            let profile: Profile = json_body(req).await?;
+            profile.check(&request::edge_origin(req)?).map_err(EdgeError::BadRequest)?;
+            let _: serde_json::Value =
+                internal::org(env, &access.org, &OrgCall::SetProfile { operator: access.operator, profile: profile.clone() }).await?;
+            Ok(Response::from_json(&profile)?)
+        }
+        (worker::Method::Post, ["password"]) => {
+            let change: PasswordChange = json_body(req).await?;
+            natter_shared::accounts::check_password(&change.password).map_err(EdgeError::BadRequest)?;
+            let account = internal::account_stub(env, &access.email)?;
+            let login: Option<Login> = internal::call(&account, "/get", &(), None::<&()>).await?;
+            if !passwords::verify(&change.current, login.as_ref().map(|l| l.password_hash.as_str())).await? {
+                return Err(EdgeError::BadRequest("Current password: it is not the one you sign in with".into()));
+            }
+            let hash = passwords::hash(&change.password).await?;
+            let _: serde_json::Value = internal::call(&account, "/password", &(), Some(&hash)).await?;
+            // Every other session ends; this tab goes on with a new one.
+            let version: u64 = internal::org(env, &access.org, &OrgCall::Bump { operator: access.operator.clone() }).await?;
+            Ok(Response::from_json(&session(env, &Access { version, ..access })?)?)
+        }
+        (worker::Method::Post, ["avatar"]) => {
+            let name = request::query(req, "name")?.unwrap_or_default();
+            if !files::content_type(&files::clean_name(&name)).is_ok_and(files::is_image) {
+                return Err(EdgeError::BadRequest("Avatar: upload a picture (PNG, JPEG, GIF or WebP)".into()));
+            }
+            let mut response = upload(req, env, &format!("avatars/{}", access.org)).await?;
+            let attachment: Attachment = response.json().await?;
+            let url = format!("{}/v1/{}", request::edge_origin(req)?, attachment.key);
+            Ok(Response::from_json(&serde_json::json!({ "url": url }))?.with_status(201))
+        }
+        (method, _) => Err(EdgeError::NotFound(format!("No console route for {method} /v1/console/me"))),
+    }
+}
+
+/// Stores an uploaded file under `prefix/`. The declared length is checked before the
+/// body is read, the bytes after; the name decides the type (allow-list) and images
+/// and PDFs must start as they should.
+pub async fn upload(req: &mut Request, env: &Env, prefix: &str) -> EdgeResult<Response> {
+    let name = request::query(req, "name")?.map(|v| files::clean_name(&v));
+    let name = name.ok_or_else(|| EdgeError::BadRequest("Say the file's name: ?name=".into()))?;
+    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    files::check(&name, declared.max(1)).map_err(EdgeError::File)?;
+    let bytes = req.bytes().await?;
+    let content_type = files::check_bytes(&name, &bytes).map_err(EdgeError::File)?;
+    let random: String = auth::random_bytes()?.iter().map(|b| format!("{b:02x}")).collect();
+    let attachment = Attachment {
+        key: format!("{prefix}/{random}"),
+        name: name.clone(),
+        content_type: content_type.into(),
+        size: bytes.len() as u64,
+    };
+    let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
+    env.bucket("FILES")?
+        .put(attachment.key.as_str(), bytes)
+        .http_metadata(metadata)
+        .custom_metadata([("name".to_owned(), name)])
+        .execute()
+        .await?;
+    Ok(Response::from_json(&attachment)?.with_status(201))
+}

@@ -1,0 +1,472 @@
+//! The `Organisation` Durable Object: one per organisation (named by its id). It is the
+//! source of truth for the organisation's sites (name, address, allowed origins, on or
+//! off: pushed to each `Site` object, which enforces them for visitors) and operators
+//! (profile, role, sites, active, session version), and keeps the one-time links
+//! (invitations, password resets) as SHA-256 digests. Every console request asks it
+//! what the operator may do now ([`OrgCall::Access`]), so a deactivation or a new
+//! password takes effect at once; open inbox sockets are closed by the `Site`s.
+
+use natter_shared::accounts::{InvitationView, OperatorInfo, Profile, SiteInfo};
+use natter_shared::ids::{OperatorId, OrgId, SiteId};
+use natter_shared::protocol::Role;
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State};
+
+use crate::auth;
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Access, LinkKind, LinkUsed, NewLink, NewOperator, OrgCall, SitePlacement};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS organisation (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    org TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sites (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    allowed_origins TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operators (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    avatar TEXT,
+    role TEXT NOT NULL,
+    sites TEXT NOT NULL DEFAULT '[]',
+    active INTEGER NOT NULL DEFAULT 1,
+    joined INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+);
+-- One-time links: invitations and password resets, by the SHA-256 of their secret.
+CREATE TABLE IF NOT EXISTS links (
+    hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);";
+
+#[derive(Deserialize)]
+struct OrgRow {
+    org: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct SiteRow {
+    id: String,
+    name: String,
+    url: String,
+    allowed_origins: String,
+    disabled: i64,
+}
+
+impl SiteRow {
+    fn into_info(self) -> EdgeResult<SiteInfo> {
+        Ok(SiteInfo {
+            id: SiteId::parse(&self.id)?,
+            name: self.name,
+            url: self.url,
+            allowed_origins: serde_json::from_str(&self.allowed_origins)?,
+            disabled: self.disabled != 0,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct OperatorRow {
+    id: String,
+    email: String,
+    name: String,
+    title: String,
+    phone: String,
+    avatar: Option<String>,
+    role: String,
+    sites: String,
+    active: i64,
+    joined: i64,
+    version: i64,
+}
+
+impl OperatorRow {
+    fn role(&self) -> EdgeResult<Role> {
+        match self.role.as_str() {
+            "admin" => Ok(Role::Admin),
+            "agent" => Ok(Role::Agent),
+            other => Err(EdgeError::Internal(format!("Stored role {other:?}"))),
+        }
+    }
+
+    fn info(&self) -> EdgeResult<OperatorInfo> {
+        Ok(OperatorInfo {
+            id: OperatorId::parse(&self.id)?,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            title: self.title.clone(),
+            phone: self.phone.clone(),
+            avatar: self.avatar.clone(),
+            role: self.role()?,
+            sites: serde_json::from_str(&self.sites)?,
+            active: self.active != 0,
+            joined: self.joined != 0,
+            online: false,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkRow {
+    operator: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+fn role_column(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Agent => "agent",
+    }
+}
+
+fn link_column(kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Invitation => "invitation",
+        LinkKind::Reset => "reset",
+    }
+}
+
+fn int(value: u64) -> SqlStorageValue {
+    (value as i64).into()
+}
+
+fn json<T: serde::Serialize>(value: &T) -> EdgeResult<Response> {
+    Ok(Response::from_json(value)?)
+}
+
+#[durable_object]
+pub struct Organisation {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for Organisation {
+    fn new(state: State, env: Env) -> Self {
+        internal::create_tables(&state, "organisation", SCHEMA);
+        Self { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let answer = async {
+            let call: OrgCall = req.json().await?;
+            self.answer(call).await
+        };
+        Ok(answer.await.unwrap_or_else(EdgeError::into_response))
+    }
+}
+
+impl Organisation {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    async fn answer(&self, call: OrgCall) -> EdgeResult<Response> {
+        let empty = serde_json::json!({});
+        match call {
+            OrgCall::Create { org, name, admin, site } => {
+                if self.organisation().is_ok() {
+                    return Err(EdgeError::Conflict("This organisation exists already".into()));
+                }
+                self.sql().exec(
+                    "INSERT INTO organisation (id, org, name, created_at) VALUES (1, ?, ?, ?)",
+                    vec![org.as_str().into(), name.as_str().into(), int(auth::now())],
+                )?;
+                self.insert_site(&site)?;
+                self.insert_operator(&admin, true)?;
+                self.place(&site).await?;
+                json(&empty)
+            }
+            OrgCall::Access { operator, version } => json(&self.access(&operator, version)?),
+            OrgCall::Profile { operator } => {
+                let row = self.operator(&operator)?;
+                json(&Profile { name: row.name, title: row.title, phone: row.phone, avatar: row.avatar })
+            }
+            OrgCall::SetProfile { operator, profile } => {
+                self.operator(&operator)?;
+                self.sql().exec(
+                    "UPDATE operators SET name = ?, title = ?, phone = ?, avatar = ? WHERE id = ?",
+                    vec![
+                        profile.name.trim().into(),
+                        profile.title.trim().into(),
+                        profile.phone.trim().into(),
+                        profile.avatar.as_deref().into(),
+                        operator.as_str().into(),
+                    ],
+                )?;
+                json(&empty)
+            }
+            OrgCall::Bump { operator } => json(&self.bump(&operator).await?),
+            OrgCall::Sites => json(&self.sites()?),
+            OrgCall::AddSite { site } => {
+                self.insert_site(&site)?;
+                self.place(&site).await?;
+                json(&site)
+            }
+            OrgCall::UpdateSite { site } => {
+                let written = self.sql().exec(
+                    "UPDATE sites SET name = ?, url = ?, allowed_origins = ?, disabled = ? WHERE id = ?",
+                    vec![
+                        site.name.as_str().into(),
+                        site.url.as_str().into(),
+                        serde_json::to_string(&site.allowed_origins)?.into(),
+                        i64::from(site.disabled).into(),
+                        site.id.as_str().into(),
+                    ],
+                )?;
+                if written.rows_written() == 0 {
+                    return Err(EdgeError::NotFound("No such site".into()));
+                }
+                self.place(&site).await?;
+                json(&site)
+            }
+            OrgCall::DeleteSite { site } => {
+                if self.sites()?.len() <= 1 {
+                    return Err(EdgeError::Conflict("An organisation keeps at least one site: add another before deleting this one".into()));
+                }
+                self.sql().exec("DELETE FROM sites WHERE id = ?", vec![site.as_str().into()])?;
+                for row in self.operators()? {
+                    let mut sites: Vec<SiteId> = serde_json::from_str(&row.sites)?;
+                    sites.retain(|s| s != &site);
+                    self.sql().exec("UPDATE operators SET sites = ? WHERE id = ?", vec![serde_json::to_string(&sites)?.into(), row.id.as_str().into()])?;
+                }
+                let _: serde_json::Value = internal::call(&internal::site_stub(&self.env, &site)?, "/destroy", &site, Some(&empty)).await?;
+                json(&empty)
+            }
+            OrgCall::Operators => json(&self.operators()?.iter().map(OperatorRow::info).collect::<EdgeResult<Vec<_>>>()?),
+            OrgCall::Invite { operator, link } => {
+                self.check_sites(&operator.sites)?;
+                self.insert_operator(&operator, false)?;
+                self.insert_link(&operator.id, &link)?;
+                json(&self.operator(&operator.id)?.info()?)
+            }
+            OrgCall::UpdateOperator { operator, update } => {
+                let before = self.operator(&operator)?;
+                self.check_sites(&update.sites)?;
+                if !(update.role == Role::Admin && update.active) {
+                    self.keep_an_admin_besides(&operator)?;
+                }
+                self.sql().exec(
+                    "UPDATE operators SET name = ?, title = ?, phone = ?, role = ?, sites = ?, active = ? WHERE id = ?",
+                    vec![
+                        update.name.trim().into(),
+                        update.title.trim().into(),
+                        update.phone.trim().into(),
+                        role_column(update.role).into(),
+                        serde_json::to_string(&update.sites)?.into(),
+                        i64::from(update.active).into(),
+                        operator.as_str().into(),
+                    ],
+                )?;
+                if before.active != 0 && !update.active {
+                    self.bump(&operator).await?;
+                }
+                json(&self.operator(&operator)?.info()?)
+            }
+            OrgCall::DeleteOperator { operator } => {
+                let row = self.operator(&operator)?;
+                self.keep_an_admin_besides(&operator)?;
+                self.sql().exec("DELETE FROM operators WHERE id = ?", vec![operator.as_str().into()])?;
+                self.sql().exec("DELETE FROM links WHERE operator = ?", vec![operator.as_str().into()])?;
+                self.close_sockets(&operator).await;
+                json(&row.email)
+            }
+            OrgCall::AddLink { operator, link } => {
+                self.operator(&operator)?;
+                self.insert_link(&operator, &link)?;
+                json(&empty)
+            }
+            OrgCall::ViewLink { hash, kind } => {
+                let row = self.operator(&self.link(&hash, kind)?)?;
+                json(&InvitationView { organisation: self.organisation()?.name, email: row.email, name: row.name })
+            }
+            OrgCall::UseLink { hash, kind } => {
+                let operator = self.link(&hash, kind)?;
+                self.sql().exec("DELETE FROM links WHERE hash = ?", vec![hash.as_str().into()])?;
+                let row = self.operator(&operator)?;
+                if row.active == 0 {
+                    return Err(EdgeError::Forbidden("This account is deactivated: ask your admin"));
+                }
+                self.sql().exec("UPDATE operators SET joined = 1 WHERE id = ?", vec![operator.as_str().into()])?;
+                self.bump(&operator).await?;
+                json(&LinkUsed { operator, email: row.email })
+            }
+        }
+    }
+
+    fn organisation(&self) -> EdgeResult<OrgRow> {
+        let rows: Vec<OrgRow> = self.sql().exec("SELECT org, name FROM organisation WHERE id = 1", None)?.to_array()?;
+        rows.into_iter().next().ok_or_else(|| EdgeError::NotFound("No such organisation".into()))
+    }
+
+    fn sites(&self) -> EdgeResult<Vec<SiteInfo>> {
+        let rows: Vec<SiteRow> = self.sql().exec("SELECT * FROM sites ORDER BY created_at, id", None)?.to_array()?;
+        rows.into_iter().map(SiteRow::into_info).collect()
+    }
+
+    fn check_sites(&self, sites: &[SiteId]) -> EdgeResult<()> {
+        let known = self.sites()?;
+        if sites.iter().all(|site| known.iter().any(|k| &k.id == site)) {
+            Ok(())
+        } else {
+            Err(EdgeError::BadRequest("Sites: choose sites of this organisation".into()))
+        }
+    }
+
+    fn insert_site(&self, site: &SiteInfo) -> EdgeResult<()> {
+        self.sql().exec(
+            "INSERT INTO sites (id, name, url, allowed_origins, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            vec![
+                site.id.as_str().into(),
+                site.name.as_str().into(),
+                site.url.as_str().into(),
+                serde_json::to_string(&site.allowed_origins)?.into(),
+                i64::from(site.disabled).into(),
+                int(auth::now()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Tells the site's object its organisation, origins and whether it is on.
+    async fn place(&self, site: &SiteInfo) -> EdgeResult<()> {
+        let placement = SitePlacement {
+            org: OrgId::parse(&self.organisation()?.org)?,
+            allowed_origins: site.allowed_origins.clone(),
+            disabled: site.disabled,
+        };
+        let _: serde_json::Value = internal::call(&internal::site_stub(&self.env, &site.id)?, "/place", &site.id, Some(&placement)).await?;
+        Ok(())
+    }
+
+    fn operators(&self) -> EdgeResult<Vec<OperatorRow>> {
+        Ok(self.sql().exec("SELECT * FROM operators ORDER BY created_at, id", None)?.to_array()?)
+    }
+
+    fn operator(&self, operator: &OperatorId) -> EdgeResult<OperatorRow> {
+        let rows: Vec<OperatorRow> = self.sql().exec("SELECT * FROM operators WHERE id = ?", vec![operator.as_str().into()])?.to_array()?;
+        rows.into_iter().next().ok_or_else(|| EdgeError::NotFound("No such operator".into()))
+    }
+
+    fn insert_operator(&self, operator: &NewOperator, joined: bool) -> EdgeResult<()> {
+        self.sql().exec(
+            "INSERT INTO operators (id, email, name, title, role, sites, joined, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                operator.id.as_str().into(),
+                operator.email.as_str().into(),
+                operator.name.trim().into(),
+                operator.title.trim().into(),
+                role_column(operator.role).into(),
+                serde_json::to_string(&operator.sites)?.into(),
+                i64::from(joined).into(),
+                int(auth::now()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Refuses (before anything is written) a change to `operator` that would leave the
+    /// organisation without another active admin.
+    fn keep_an_admin_besides(&self, operator: &OperatorId) -> EdgeResult<()> {
+        let rows: Vec<CountRow> = self
+            .sql()
+            .exec("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND active = 1 AND id != ?", vec![operator.as_str().into()])?
+            .to_array()?;
+        if rows.first().map_or(0, |r| r.n) == 0 {
+            return Err(EdgeError::Conflict("The organisation's last admin cannot be removed, deactivated or made an agent".into()));
+        }
+        Ok(())
+    }
+
+    fn access(&self, operator: &OperatorId, version: Option<u64>) -> EdgeResult<Access> {
+        let row = self.operator(operator).map_err(|_| EdgeError::Unauthorized)?;
+        let current = row.version as u64;
+        if row.active == 0 || row.joined == 0 || version.is_some_and(|v| v != current) {
+            return Err(EdgeError::SessionEnded);
+        }
+        let role = row.role()?;
+        let sites = match role {
+            Role::Admin => self.sites()?.into_iter().map(|s| s.id).collect(),
+            Role::Agent => serde_json::from_str(&row.sites)?,
+        };
+        let organisation = self.organisation()?;
+        Ok(Access {
+            org: OrgId::parse(&organisation.org)?,
+            organisation: organisation.name,
+            operator: operator.clone(),
+            email: row.email,
+            name: row.name,
+            avatar: row.avatar,
+            role,
+            sites,
+            version: current,
+        })
+    }
+
+    /// Ends every session of the operator: a new version, and their inbox sockets closed.
+    async fn bump(&self, operator: &OperatorId) -> EdgeResult<u64> {
+        self.sql().exec("UPDATE operators SET version = version + 1 WHERE id = ?", vec![operator.as_str().into()])?;
+        self.close_sockets(operator).await;
+        Ok(self.operator(operator)?.version as u64)
+    }
+
+    /// Closes the operator's inbox sockets on every site (their consoles then sign out).
+    async fn close_sockets(&self, operator: &OperatorId) {
+        for site in self.sites().unwrap_or_default() {
+            let stub = internal::site_stub(&self.env, &site.id);
+            let closed = match stub {
+                Ok(stub) => internal::call::<_, _, serde_json::Value>(&stub, "/revoke", &site.id, Some(operator)).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = closed {
+                worker::console_error!("closing {operator}'s sockets on {}: {e}", site.id);
+            }
+        }
+    }
+
+    fn insert_link(&self, operator: &OperatorId, link: &NewLink) -> EdgeResult<()> {
+        // One live link of a kind per operator: a new one replaces the old.
+        self.sql().exec(
+            "DELETE FROM links WHERE operator = ? AND kind = ?",
+            vec![operator.as_str().into(), link_column(link.kind).into()],
+        )?;
+        self.sql().exec(
+            "INSERT INTO links (hash, kind, operator, expires_at) VALUES (?, ?, ?, ?)",
+            vec![link.hash.as_str().into(), link_column(link.kind).into(), operator.as_str().into(), int(link.expires_at)],
+        )?;
+        Ok(())
+    }
+
+    /// The operator a live link is for.
+    fn link(&self, hash: &str, kind: LinkKind) -> EdgeResult<OperatorId> {
+        let rows: Vec<LinkRow> = self
+            .sql()
+            .exec(
+                "SELECT operator FROM links WHERE hash = ? AND kind = ? AND expires_at > ?",
+                vec![hash.into(), link_column(kind).into(), int(auth::now())],
+            )?
+            .to_array()?;
+        let row = rows.into_iter().next().ok_or_else(|| {
+            EdgeError::NotFound("This link does not work any more: it was used, replaced or has expired. Ask for a new one.".into())
+        })?;
+        Ok(OperatorId::parse(&row.operator)?)
+    }
+}

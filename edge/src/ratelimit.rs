@@ -1,0 +1,44 @@
+//! Rate limits on the doors strangers can knock on, with Cloudflare's Rate Limiting
+//! binding (`[[ratelimits]]` in wrangler.toml; `wrangler dev` simulates it). Each
+//! binding counts calls per key in a fixed window of 60 s.
+
+use worker::Env;
+
+use crate::error::{EdgeError, EdgeResult};
+
+/// A limit: its binding and what it counts.
+#[derive(Clone, Copy)]
+pub enum Limit {
+    /// Sign-ins (and password reset requests) per IP address.
+    SignInByIp,
+    /// Sign-ins (and password reset requests) per e-mail address.
+    SignInByEmail,
+    /// New organisations per IP address (sign-up and bootstrap).
+    SignUpByIp,
+    /// Uses of one-time links (invitations, resets) per IP address.
+    LinksByIp,
+}
+
+impl Limit {
+    fn binding(self) -> &'static str {
+        match self {
+            Limit::SignInByIp => "SIGN_IN_BY_IP",
+            Limit::SignInByEmail => "SIGN_IN_BY_EMAIL",
+            Limit::SignUpByIp => "SIGN_UP_BY_IP",
+            Limit::LinksByIp => "LINKS_BY_IP",
+        }
+    }
+}
+
+/// The window every binding is configured with, and so when to retry.
+const PERIOD_SECONDS: u32 = 60;
+
+/// Counts one call for `key`; past the limit, `429` with `Retry-After`.
+pub async fn check(env: &Env, limit: Limit, key: &str) -> EdgeResult<()> {
+    let outcome = env.rate_limiter(limit.binding())?.limit(key.to_owned()).await?;
+    if outcome.success {
+        Ok(())
+    } else {
+        Err(EdgeError::RateLimited(PERIOD_SECONDS))
+    }
+}

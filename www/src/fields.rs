@@ -1,0 +1,40 @@
+//! Form fields the account pages share: a labelled input bound to a signal, and the
+//! line that says how a request went.
+
+use leptos::prelude::*;
+
+/// `<label>LABEL <input type=KIND autocomplete=…></label>`, bound to `value`.
+pub fn input(label: &'static str, kind: &'static str, autocomplete: &'static str, value: RwSignal<String>, required: bool) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input type=kind autocomplete=autocomplete required=required
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+    }
+}
+
+/// A new password's field, with the rule it must meet said under it.
+pub fn new_password(label: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-hint"
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+        <p class="hint" id="password-hint">"At least 10 characters."</p>
+    }
+}
+
+/// How the last request of a form went: a problem (announced at once) or news.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Problem(String),
+    Done(String),
+}
+
+/// Shows an [`Outcome`]; problems are alerts, the rest polite status.
+pub fn outcome(state: RwSignal<Option<Outcome>>) -> impl IntoView {
+    view! {
+        <p class="problem" role="alert">{move || match state.get() { Some(Outcome::Problem(p)) => p, _ => String::new() }}</p>
+        <p class="status" role="status">{move || match state.get() { Some(Outcome::Done(d)) => d, _ => String::new() }}</p>
+    }
+}

@@ -1,0 +1,136 @@
+//! Profile: every operator's own name, title, phone and picture (name and picture are
+//! what visitors see on their messages), and their password.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::accounts::{check_password, PasswordChange, Profile};
+use natter_shared::protocol::OperatorSession;
+use natter_widget::net;
+use serde::Deserialize;
+
+use crate::fields::{input, new_password, outcome, Outcome};
+use crate::session::{edge, Console};
+
+#[derive(Deserialize)]
+struct Uploaded {
+    url: String,
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let current = console.me.get_untracked().map(|me| me.profile).unwrap_or_default();
+    let name = RwSignal::new(current.name);
+    let title = RwSignal::new(current.title);
+    let phone = RwSignal::new(current.phone);
+    let avatar = RwSignal::new(current.avatar.unwrap_or_default());
+    let state = RwSignal::new(None::<Outcome>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let picture = avatar.get_untracked().trim().to_owned();
+        let body = Profile {
+            name: name.get_untracked(),
+            title: title.get_untracked(),
+            phone: phone.get_untracked(),
+            avatar: (!picture.is_empty()).then_some(picture),
+        };
+        if let Err(problem) = body.check(&edge()) {
+            state.set(Some(Outcome::Problem(problem)));
+            return;
+        }
+        spawn_local(async move {
+            match net::request::<_, Profile>("PUT", &format!("{}/v1/console/me", edge()), Some(&body), Some(&console.token())).await {
+                Ok(_) => {
+                    state.set(Some(Outcome::Done("Saved. Visitors see this name and picture on your next messages.".into())));
+                    console.load_me();
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    let upload = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        spawn_local(async move {
+            let url = format!("{}/v1/console/me/avatar?name={}", edge(), js_sys::encode_uri_component(&file.name()));
+            match net::upload::<Uploaded>(&url, &file, &console.token()).await {
+                Ok(uploaded) => {
+                    avatar.set(uploaded.url);
+                    state.set(Some(Outcome::Done("Picture uploaded. Save the profile to use it.".into())));
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    view! {
+        <main class="page profile">
+            <h2>"Profile"</h2>
+            <form class="card" on:submit=save>
+                <h3>"About you"</h3>
+                {input("Name", "text", "name", name, true)}
+                {input("Title", "text", "organization-title", title, false)}
+                {input("Phone", "tel", "tel", phone, false)}
+                <label>"Avatar URL"
+                    <input type="url" placeholder="https://…" aria-describedby="avatar-hint"
+                        prop:value=move || avatar.get() on:input=move |ev| avatar.set(event_target_value(&ev))/>
+                </label>
+                <p class="hint" id="avatar-hint">"An https:// address of a picture, or upload one."</p>
+                <label>"Upload a picture"
+                    <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" on:change=upload/>
+                </label>
+                {move || (!avatar.get().trim().is_empty()).then(|| view! {
+                    <img class="avatar-preview" src=avatar.get() alt="Your picture, as visitors see it"/>
+                })}
+                {outcome(state)}
+                <button type="submit">"Save profile"</button>
+            </form>
+            <PasswordForm/>
+        </main>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let current = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let state = RwSignal::new(None::<Outcome>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let chosen = password.get_untracked();
+        if let Err(problem) = check_password(&chosen) {
+            state.set(Some(Outcome::Problem(format!("New {}", problem.to_lowercase()))));
+            return;
+        }
+        if chosen != repeat.get_untracked() {
+            state.set(Some(Outcome::Problem("Repeat new password: it is not the same as the new password".into())));
+            return;
+        }
+        let body = PasswordChange { current: current.get_untracked(), password: chosen };
+        spawn_local(async move {
+            let url = format!("{}/v1/console/me/password", edge());
+            match net::request::<_, OperatorSession>("POST", &url, Some(&body), Some(&console.token())).await {
+                Ok(session) => {
+                    console.renewed(session);
+                    current.set(String::new());
+                    password.set(String::new());
+                    repeat.set(String::new());
+                    state.set(Some(Outcome::Done("Password changed. Your other sessions have ended.".into())));
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    view! {
+        <form class="card" on:submit=submit>
+            <h3>"Password"</h3>
+            {input("Current password", "password", "current-password", current, true)}
+            {new_password("New password", password)}
+            {input("Repeat new password", "password", "new-password", repeat, true)}
+            {outcome(state)}
+            <button type="submit">"Change password"</button>
+        </form>
+    }
+}

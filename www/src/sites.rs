@@ -1,0 +1,130 @@
+//! Sites (admins): the organisation's sites with their name, address, allowed origins
+//! and whether the chat is on; add, change, switch off and delete.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::accounts::{NewSite, SiteInfo, SiteUpdate};
+use natter_widget::net;
+use serde::Deserialize;
+
+use crate::fields::{input, outcome, Outcome};
+use crate::session::{edge, Console};
+
+#[derive(Deserialize)]
+struct Nothing {}
+
+#[component]
+pub fn SitesPage() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let name = RwSignal::new(String::new());
+    let url = RwSignal::new(String::new());
+    let state = RwSignal::new(None::<Outcome>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = NewSite { name: name.get_untracked(), url: url.get_untracked() };
+        if let Err(problem) = body.check() {
+            state.set(Some(Outcome::Problem(problem)));
+            return;
+        }
+        spawn_local(async move {
+            let endpoint = format!("{}/v1/console/sites", edge());
+            match net::request::<_, SiteInfo>("POST", &endpoint, Some(&body), Some(&console.token())).await {
+                Ok(site) => {
+                    state.set(Some(Outcome::Done(format!("Added {}. Its embed code is under Installation.", site.name))));
+                    name.set(String::new());
+                    url.set(String::new());
+                    console.load_me();
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    view! {
+        <main class="page sites">
+            <h2>"Sites"</h2>
+            <ul class="cards">
+                <For each=move || console.me.get().map(|me| me.sites).unwrap_or_default()
+                    key=|site| format!("{:?}", site)
+                    children=move |site| view! { <SiteCard site/> }/>
+            </ul>
+            <form class="card" on:submit=add>
+                <h3>"Add a site"</h3>
+                {input("Site name", "text", "off", name, true)}
+                {input("Site URL", "url", "url", url, true)}
+                {outcome(state)}
+                <button type="submit">"Add site"</button>
+            </form>
+        </main>
+    }
+}
+
+#[component]
+fn SiteCard(site: SiteInfo) -> impl IntoView {
+    let console = expect_context::<Console>();
+    let id = site.id.clone();
+    let name = RwSignal::new(site.name.clone());
+    let url = RwSignal::new(site.url.clone());
+    let origins = RwSignal::new(site.allowed_origins.join("\n"));
+    let disabled = RwSignal::new(site.disabled);
+    let state = RwSignal::new(None::<Outcome>);
+    let endpoint = StoredValue::new(format!("{}/v1/console/sites/{}", edge(), site.id));
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = SiteUpdate {
+            name: name.get_untracked(),
+            url: url.get_untracked(),
+            allowed_origins: origins.get_untracked().lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+            disabled: disabled.get_untracked(),
+        };
+        if let Err(problem) = body.check() {
+            state.set(Some(Outcome::Problem(problem)));
+            return;
+        }
+        spawn_local(async move {
+            match net::request::<_, SiteInfo>("PUT", &endpoint.get_value(), Some(&body), Some(&console.token())).await {
+                Ok(_) => {
+                    state.set(Some(Outcome::Done("Saved.".into())));
+                    console.load_me();
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    let label = site.name.clone();
+    let delete = move |_| {
+        let asked = format!("Delete the site {label}? Its settings, inbox and secrets are removed for good, and its widget stops working.");
+        if !web_sys::window().and_then(|w| w.confirm_with_message(&asked).ok()).unwrap_or(false) {
+            return;
+        }
+        spawn_local(async move {
+            match net::request::<(), Nothing>("DELETE", &endpoint.get_value(), None, Some(&console.token())).await {
+                Ok(_) => console.load_me(),
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    let heading = format!("{} ({})", site.name, id);
+    view! {
+        <li>
+            <form class="card" on:submit=save aria-label=site.name.clone()>
+                <h3>{heading}</h3>
+                {input("Site name", "text", "off", name, true)}
+                {input("Site URL", "url", "url", url, true)}
+                <label>"Allowed origins"
+                    <textarea rows="3" aria-describedby=format!("origins-hint-{id}")
+                        prop:value=move || origins.get() on:input=move |ev| origins.set(event_target_value(&ev))></textarea>
+                </label>
+                <p class="hint" id=format!("origins-hint-{id}")>"One per line, like https://shop.example.com; * allows any site."</p>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/>
+                    " Chat switched off (the widget draws nothing, new visitors are refused)"
+                </label>
+                {outcome(state)}
+                <div class="actions">
+                    <button type="submit">"Save site"</button>
+                    <button type="button" class="danger" on:click=delete>"Delete site"</button>
+                </div>
+            </form>
+        </li>
+    }
+}
