@@ -191,6 +191,8 @@ test('the test page on the edge has the site\'s widget, whatever its allowed ori
   ]);
   await testPage.waitForLoadState();
   assert.equal(testPage.url(), `${relay.url}/test/${shop.id}`);
+  await testPage.getByRole('button', { name: 'Open chat' }).waitFor();
+  assert.deepEqual(await axeViolations(testPage), []);
   await openWidget(testPage);
   await visitorSends(testPage, 'Hello from the test page');
   await owner.getByRole('button', { name: 'Inbox' }).click();

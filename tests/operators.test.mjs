@@ -10,7 +10,7 @@ import { Relay } from './support/relay.mjs';
 import { artifacts, eventually, launch, openWidget, signIn, visitorSends, waitForText } from './support/browser.mjs';
 import { startHost } from './support/hosts.mjs';
 import { axeViolations } from './support/axe.mjs';
-import { freshSignIn, openSocket, signInOperator, wsBase } from './support/sockets.mjs';
+import { freshSignIn, newVisitor, nextFrame, openSocket, operatorSocket, signInOperator, visitorSocket, wsBase } from './support/sockets.mjs';
 
 let relay, host, browser, admin, adminPage, blog, agentPage, agent;
 const AGENT_EMAIL = 'olga@natter.dev';
@@ -173,6 +173,13 @@ test('a profile\'s name and picture are what visitors see on that operator\'s me
 test('deactivating the agent signs their open console out within 10 s and refuses their session and sockets', async () => {
   await agentPage.getByRole('button', { name: 'Inbox' }).click();
   await agentPage.getByRole('navigation', { name: 'Inbox' }).waitFor();
+  // A conversation socket the agent holds open (as a client that ignores sign-out would).
+  const visitor = await newVisitor(relay.url);
+  const visitorWs = await visitorSocket(relay.url, visitor);
+  visitorWs.send(JSON.stringify({ type: 'send', client_id: 'deact-1', text: 'Anyone?' }));
+  await nextFrame(visitorWs, (f) => f.type === 'ack');
+  const held = await operatorSocket(relay.url, agent, visitor.conversation);
+  const heldClosed = new Promise((resolve) => held.on('close', (code) => resolve(code)));
   await adminPage.getByRole('button', { name: 'Operators' }).click();
   await adminPage.getByRole('button', { name: 'Edit Olga Agent' }).click();
   const edit = adminPage.getByRole('form', { name: 'Edit Olga Agent' });
@@ -182,6 +189,8 @@ test('deactivating the agent signs their open console out within 10 s and refuse
   await agentPage.getByText('Your session has ended. Sign in again.').waitFor({ timeout: 10_000 });
   const took = Date.now() - started;
   assert.ok(took < 10_000, `signed out in ${took} ms`);
+  assert.equal(await heldClosed, 4001, 'the held conversation socket closed: session ended');
+  visitorWs.close();
   await agentPage.getByRole('button', { name: 'Sign in' }).waitFor();
 
   assert.equal((await api(agent.token, 'GET', '/v1/console/session')).status, 401);

@@ -84,6 +84,8 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
         (worker::Method::Get, ["conversations", id, "ws"]) => {
             check_socket(req)?;
             let conversation = ConversationId::parse(id)?;
+            let watch = (access.operator.clone(), conversation.clone());
+            let _: serde_json::Value = internal::call(&stub, "/watch", &site, Some(&watch)).await?;
             let stub = internal::conversation_stub(env, &site, &conversation)?;
             internal::websocket(&stub, "/socket", &participant(req, access, site, conversation)).await
         }

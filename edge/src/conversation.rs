@@ -6,7 +6,7 @@
 
 use natter_shared::contact::VisitorDetails;
 use natter_shared::identity::VerifiedUser;
-use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::ids::{ClientMessageId, OperatorId, Seq};
 use natter_shared::files::Attachment;
 use natter_shared::protocol::SettingsDocument;
 use natter_shared::rules::Action;
@@ -277,6 +277,14 @@ impl Conversation {
     }
 
     fn route(&self, req: Request) -> EdgeResult<Response> {
+        if req.path() == "/revoke" {
+            // An operator's session ended: their open sockets here close (and are refused after).
+            let operator: OperatorId = internal::context(&req)?;
+            for ws in self.state.get_websockets_with_tag(operator.as_str()) {
+                let _ = ws.close(Some(internal::SESSION_ENDED), Some("session ended"));
+            }
+            return Ok(Response::from_json(&serde_json::json!({}))?);
+        }
         let participant: Participant = internal::context(&req)?;
         let meta = self.meta()?;
         if participant.role == AuthorKind::Operator && meta.is_none() {
@@ -285,7 +293,11 @@ impl Conversation {
         match req.path().as_str() {
             "/socket" => {
                 let pair = WebSocketPair::new()?;
-                self.state.accept_websocket_with_tags(&pair.server, &[kind_column(participant.role)]);
+                // Operators' sockets carry their id too, so an ended session closes them.
+                let operator = participant.operator.as_ref().map(|o| o.as_str().to_owned());
+                let mut tags = vec![kind_column(participant.role)];
+                tags.extend(operator.as_deref());
+                self.state.accept_websocket_with_tags(&pair.server, &tags);
                 pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new() })?;
                 Ok(Response::from_websocket(pair.client)?)
             }

@@ -60,6 +60,9 @@ pub struct SummaryReport {
     pub notice: Option<OfflineNotice>,
 }
 
+/// The close code that tells a console its session has ended (it then signs out).
+pub const SESSION_ENDED: u16 = 4001;
+
 /// An operator watching a site's inbox (the attachment of their inbox socket).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InboxWatcher {

@@ -11,7 +11,7 @@ use crate::error::{EdgeError, EdgeResult};
 pub enum Limit {
     /// Sign-ins (and password reset requests) per IP address.
     SignInByIp,
-    /// Sign-ins (and password reset requests) per e-mail address.
+    /// Sign-ins, sign-ups and password reset requests per e-mail address.
     SignInByEmail,
     /// New organisations per IP address (sign-up and bootstrap).
     SignUpByIp,

@@ -34,6 +34,7 @@ pub async fn sign_up(req: &mut Request, env: &Env) -> EdgeResult<Response> {
     }
     ratelimit::check(env, Limit::SignUpByIp, &request::client_ip(req)).await?;
     let body: SignUp = json_body(req).await?;
+    ratelimit::check(env, Limit::SignInByEmail, &accounts::normalize_email(&body.email)).await?;
     let access = create_organisation(env, &body, OrgId::from_random(auth::random_bytes()?), None, None).await?;
     Ok(Response::from_json(&console::session(env, &access)?)?.with_status(201))
 }

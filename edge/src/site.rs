@@ -7,13 +7,12 @@
 //! It also delivers offline messages to the site's webhook: each is kept in a table
 //! until the receiver answers 2xx, retried with backoff by the object's alarm.
 
-use natter_shared::ids::{ConversationId, SiteId, VisitorId};
+use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{
     parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence,
     SettingsDocument, SiteSecret, SiteStatus,
 };
 use natter_shared::settings::WidgetSettings;
-use natter_shared::ids::OperatorId;
 use natter_shared::token::webhook_signature;
 use serde::Deserialize;
 use worker::{
@@ -23,10 +22,8 @@ use worker::{
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport};
+use crate::internal::{self, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, SESSION_ENDED};
 
-/// The close code that tells a console its session has ended (it signs out).
-const SESSION_ENDED: u16 = 4001;
 
 const SCHEMA: &str = "
 DROP TABLE IF EXISTS policy;
@@ -63,6 +60,13 @@ CREATE TABLE IF NOT EXISTS users (
     user TEXT PRIMARY KEY,
     visitor TEXT NOT NULL,
     conversation TEXT NOT NULL
+);
+-- The conversations each operator has opened a socket to, so that ending their
+-- session closes those sockets too.
+CREATE TABLE IF NOT EXISTS watching (
+    operator TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    PRIMARY KEY (operator, conversation)
 );
 -- Offline messages not yet acknowledged by the webhook's receiver.
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -112,6 +116,11 @@ struct ValueRow {
 }
 
 #[derive(Deserialize)]
+struct WatchRow {
+    conversation: String,
+}
+
+#[derive(Deserialize)]
 struct UserRow {
     visitor: String,
     conversation: String,
@@ -137,12 +146,13 @@ fn retry_delay(attempts: u32) -> u64 {
 #[durable_object]
 pub struct Site {
     state: State,
+    env: Env,
 }
 
 impl DurableObject for Site {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         internal::create_tables(&state, "site", SCHEMA);
-        Self { state }
+        Self { state, env }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -215,12 +225,33 @@ impl Site {
                 self.state.storage().delete_all().await?;
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
+            "/watch" => {
+                let (operator, conversation): (OperatorId, ConversationId) = req.json().await?;
+                self.sql().exec(
+                    "INSERT OR IGNORE INTO watching (operator, conversation) VALUES (?, ?)",
+                    vec![operator.as_str().into(), conversation.as_str().into()],
+                )?;
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
             "/revoke" => {
+                let site: SiteId = internal::context(req)?;
                 let operator: OperatorId = req.json().await?;
                 for ws in self.state.get_websockets_with_tag(operator.as_str()) {
                     let _ = ws.close(Some(SESSION_ENDED), Some("session ended"));
                 }
                 self.announce_presence(None);
+                let watched: Vec<WatchRow> = self
+                    .sql()
+                    .exec("SELECT conversation FROM watching WHERE operator = ?", vec![operator.as_str().into()])?
+                    .to_array()?;
+                for row in watched {
+                    let conversation = ConversationId::parse(&row.conversation)?;
+                    let stub = internal::conversation_stub(&self.env, &site, &conversation)?;
+                    if let Err(e) = internal::call::<_, _, serde_json::Value>(&stub, "/revoke", &operator, Some(&())).await {
+                        worker::console_error!("closing {operator}'s socket on {conversation}: {e}");
+                    }
+                }
+                self.sql().exec("DELETE FROM watching WHERE operator = ?", vec![operator.as_str().into()])?;
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/presence" => Ok(Response::from_json(&self.presence(None))?),

@@ -38,7 +38,7 @@ pub fn InstallationPage() -> impl IntoView {
                     </Show>
                     <p>"Put this line into every page of your site, before "<code>"</body>"</code>":"</p>
                     <label class="block">"Embed code"
-                        <textarea readonly rows="2" class="code" on:focus=move |ev| {
+                        <textarea readonly rows="3" class="code" on:focus=move |ev| {
                             use wasm_bindgen::JsCast;
                             if let Some(area) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) { area.select(); }
                         }>{snippet()}</textarea>

@@ -51,6 +51,7 @@ pub fn OperatorsPage() -> impl IntoView {
         <main class="page operators">
             <h2>"Operators"</h2>
             {outcome(state)}
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Operators of the organisation">
             <table>
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Title"</th><th scope="col">"Email"</th><th scope="col">"Phone"</th>
@@ -71,6 +72,7 @@ pub fn OperatorsPage() -> impl IntoView {
                     }/>
                 </tbody>
             </table>
+            </div>
             {move || editing.get().map(|o| view! { <EditOperator operator=o sites=sites() editing reload/> })}
             <InviteForm sites=Signal::derive(sites) reload/>
         </main>
