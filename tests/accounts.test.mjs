@@ -201,6 +201,23 @@ test('the test page on the edge has the site\'s widget, whatever its allowed ori
   await testPage.close();
 });
 
+test('deleting a site removes it for good; the last site cannot be deleted', async () => {
+  const list = async () => (await fetch(`${relay.url}/v1/console/sites`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const blog = (await list()).find((s) => s.name === 'Acme blog');
+  await owner.getByRole('button', { name: 'Sites' }).click();
+  owner.once('dialog', (dialog) => dialog.accept());
+  await owner.getByRole('form', { name: 'Acme blog' }).getByRole('button', { name: 'Delete site' }).click();
+  await eventually(async () => (await owner.getByRole('combobox', { name: 'Site' }).locator('option').allTextContents()).join() === 'Acme shop', 'the site gone from the switcher');
+  assert.deepEqual((await list()).map((s) => s.name), ['Acme shop']);
+  const widget = await fetch(`${relay.url}/v1/sites/${blog.id}/widget`);
+  assert.equal(widget.status, 404);
+  assert.match((await widget.json()).message, /does not exist/);
+  const [shop] = await list();
+  const last = await fetch(`${relay.url}/v1/console/sites/${shop.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(last.status, 409);
+  assert.match((await last.json()).message, /at least one site/);
+});
+
 test('signing up again with an address that has an account creates nothing', async () => {
   const res = await fetch(`${relay.url}/v1/console/sign-up`, {
     method: 'POST',

@@ -236,6 +236,18 @@ test('a forgotten password: a one-time link by e-mail, valid an hour; using it e
   await page.close();
 });
 
+test('an admin\'s invitations are limited to 20 a minute', async () => {
+  const statuses = [];
+  for (let i = 0; i < 22 && !statuses.includes(429); i += 1) {
+    const res = await api(admin.token, 'POST', '/v1/console/operators', { email: `bulk${i}@natter.dev`, name: `Bulk ${i}`, title: '', role: 'agent', sites: ['demo'] });
+    statuses.push(res.status);
+    if (res.status === 429) assert.equal(res.headers.get('retry-after'), '60');
+  }
+  assert.equal(statuses.at(-1), 429, `statuses: ${statuses}`);
+  // (This minute's earlier invitations count too.)
+  assert.ok(statuses.filter((s) => s === 201).length <= 20, `statuses: ${statuses}`);
+});
+
 test('changing one\'s password keeps this session and ends the others', async () => {
   const other = await freshSignIn(relay.url);
   const wrong = await api(admin.token, 'POST', '/v1/console/me/password', { current: 'not it at all', password: 'natter-demo-2' });

@@ -14,6 +14,7 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Access, LinkKind, Login, NewLink, NewOperator, OrgCall};
 use crate::mail;
 use crate::passwords;
+use crate::ratelimit::{self, Limit};
 use crate::request::{self, json_body};
 
 /// `/v1/console/sites…` and `/v1/console/operators…`.
@@ -111,6 +112,7 @@ pub fn new_link(kind: LinkKind, ttl: u64) -> EdgeResult<(String, NewLink)> {
 /// 7 days, and e-mails the link when the deployment sends e-mail.
 pub async fn invite_operator(env: &Env, admin: &Access, invite: Invite, edge: &str) -> EdgeResult<Invitation> {
     invite.check().map_err(EdgeError::BadRequest)?;
+    ratelimit::check(env, Limit::InvitesByOperator, admin.operator.as_str()).await?;
     let email = accounts::normalize_email(&invite.email);
     let operator = NewOperator {
         id: OperatorId::from_random(auth::random_bytes()?),
@@ -138,11 +140,16 @@ pub async fn invite_operator(env: &Env, admin: &Access, invite: Invite, edge: &s
 
 async fn send_invitation(env: &Env, admin: &Access, operator: OperatorInfo, edge: &str, secret: &str) -> Invitation {
     let link = format!("{edge}/console/#join={}.{secret}", admin.org);
+    let (name, inviter, organisation) = (&operator.name, &admin.name, &admin.organisation);
     let text = format!(
-        "Hello {},\n\n{} invites you to answer chats for {} in Natter.\n\nSet your password and join here (the link works once, for 7 days):\n{link}\n",
-        operator.name, admin.name, admin.organisation
+        "Hello {name},\n\n{inviter} invites you to answer chats for {organisation} in Natter.\n\
+         Set your password and join here (the link works once, for 7 days):\n{link}\n\n\
+         —\n\n\
+         Здравствуйте, {name}!\n\n{inviter} приглашает вас отвечать в чате {organisation} в Natter.\n\
+         Задайте пароль и войдите по ссылке (она работает один раз, 7 дней):\n{link}\n"
     );
-    let emailed = mail::send(env, &operator.email, &format!("Join {} on Natter", admin.organisation), &text).await;
+    let subject = format!("Join {organisation} on Natter / Приглашение в Natter: {organisation}");
+    let emailed = mail::send(env, &operator.email, &subject, &text).await;
     Invitation { operator, link, emailed }
 }
 

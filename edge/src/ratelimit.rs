@@ -17,6 +17,8 @@ pub enum Limit {
     SignUpByIp,
     /// Uses of one-time links (invitations, resets) per IP address.
     LinksByIp,
+    /// Invitations per admin (each tells whether an address has an account already).
+    InvitesByOperator,
 }
 
 impl Limit {
@@ -26,6 +28,7 @@ impl Limit {
             Limit::SignInByEmail => "SIGN_IN_BY_EMAIL",
             Limit::SignUpByIp => "SIGN_UP_BY_IP",
             Limit::LinksByIp => "LINKS_BY_IP",
+            Limit::InvitesByOperator => "INVITES_BY_OPERATOR",
         }
     }
 }

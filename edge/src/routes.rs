@@ -91,10 +91,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (_, ["v1", "console", "me", rest @ ..]) => console::me_route(&mut req, env, rest).await,
         (_, ["v1", "console", "sites", site, rest @ ..]) if !rest.is_empty() => console::site_route(&mut req, env, site, rest).await,
-        (_, ["v1", "console", rest @ ("sites" | "operators"), ..]) => {
-            let _ = rest;
-            admin::route(&mut req, env, &segments[2..]).await
-        }
+        (_, ["v1", "console", "sites" | "operators", ..]) => admin::route(&mut req, env, &segments[2..]).await,
         (Method::Get, ["v1", "dev", "identity"]) if dev::enabled(env) => dev_identity(&req, env).await,
         (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))

@@ -181,9 +181,15 @@ pub async fn request_reset(req: &mut Request, env: &Env) -> EdgeResult<Response>
         if added.is_ok() {
             let url = format!("{}/console/#reset={}.{secret}", request::edge_origin(req)?, login.org);
             let text = format!(
-                "Someone (we hope you) asked to reset your Natter password.\n\nChoose a new one here (the link works once, for an hour):\n{url}\n\nIf it was not you, ignore this e-mail: your password stays as it is.\n"
+                "Someone (we hope you) asked to reset your Natter password.\n\
+                 Choose a new one here (the link works once, for an hour):\n{url}\n\
+                 If it was not you, ignore this e-mail: your password stays as it is.\n\n\
+                 —\n\n\
+                 Кто-то (надеемся, вы) попросил сбросить пароль Natter.\n\
+                 Задайте новый по ссылке (она работает один раз, один час):\n{url}\n\
+                 Если это были не вы, ничего не делайте: пароль останется прежним.\n"
             );
-            mail::send(env, &email, "Reset your Natter password", &text).await;
+            mail::send(env, &email, "Reset your Natter password / Сброс пароля Natter", &text).await;
         }
     }
     let answer = serde_json::json!({ "message": "If this address has a Natter account, we have sent it a link to choose a new password. It works for an hour." });

@@ -223,6 +223,8 @@ impl Site {
                 }
                 self.state.storage().delete_alarm().await?;
                 self.state.storage().delete_all().await?;
+                // Empty tables again, so the site now answers "does not exist" (404).
+                internal::create_tables(&self.state, "site", SCHEMA);
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/watch" => {
