@@ -4,7 +4,7 @@
 //! (`/v1/console/sites/{site}/…`) and answer 403 for a site the operator is not on.
 
 use natter_shared::accounts::{Me, PasswordChange, Profile};
-use natter_shared::files::{self, Attachment};
+use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::OPERATOR_SESSION_TTL_MS;
 use natter_shared::protocol::{AuthorKind, History, OperatorSession, SettingsDocument, SiteSecret};
@@ -14,6 +14,7 @@ use worker::{Env, Request, Response};
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
+use crate::files;
 use crate::internal::{self, Access, InboxWatcher, Login, OrgCall, Participant};
 use crate::passwords;
 use crate::request::{self, check_socket, json_body};
@@ -98,7 +99,7 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
         }
         (worker::Method::Post, ["conversations", id, "files"]) => {
             let conversation = ConversationId::parse(id)?;
-            upload(req, env, &format!("{site}/{conversation}")).await
+            files::upload(req, env, &format!("{site}/{conversation}")).await
         }
         (method, _) => Err(EdgeError::NotFound(format!("No console route for {method} on a site"))),
     }
@@ -157,42 +158,11 @@ pub async fn me_route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeResult
             Ok(Response::from_json(&session(env, &Access { version, ..access })?)?)
         }
         (worker::Method::Post, ["avatar"]) => {
-            let name = request::query(req, "name")?.unwrap_or_default();
-            if !files::content_type(&files::clean_name(&name)).is_ok_and(files::is_image) {
-                return Err(EdgeError::BadRequest("Avatar: upload a picture (PNG, JPEG, GIF or WebP)".into()));
-            }
-            let mut response = upload(req, env, &format!("avatars/{}", access.org)).await?;
+            let mut response = files::upload_picture(req, env, &format!("avatars/{}", access.org)).await?;
             let attachment: Attachment = response.json().await?;
             let url = format!("{}/v1/{}", request::edge_origin(req)?, attachment.key);
             Ok(Response::from_json(&serde_json::json!({ "url": url }))?.with_status(201))
         }
         (method, _) => Err(EdgeError::NotFound(format!("No console route for {method} /v1/console/me"))),
     }
-}
-
-/// Stores an uploaded file under `prefix/`. The declared length is checked before the
-/// body is read, the bytes after; the name decides the type (allow-list) and images
-/// and PDFs must start as they should.
-pub async fn upload(req: &mut Request, env: &Env, prefix: &str) -> EdgeResult<Response> {
-    let name = request::query(req, "name")?.map(|v| files::clean_name(&v));
-    let name = name.ok_or_else(|| EdgeError::BadRequest("Say the file's name: ?name=".into()))?;
-    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    files::check(&name, declared.max(1)).map_err(EdgeError::File)?;
-    let bytes = req.bytes().await?;
-    let content_type = files::check_bytes(&name, &bytes).map_err(EdgeError::File)?;
-    let random: String = auth::random_bytes()?.iter().map(|b| format!("{b:02x}")).collect();
-    let attachment = Attachment {
-        key: format!("{prefix}/{random}"),
-        name: name.clone(),
-        content_type: content_type.into(),
-        size: bytes.len() as u64,
-    };
-    let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
-    env.bucket("FILES")?
-        .put(attachment.key.as_str(), bytes)
-        .http_metadata(metadata)
-        .custom_metadata([("name".to_owned(), name)])
-        .execute()
-        .await?;
-    Ok(Response::from_json(&attachment)?.with_status(201))
 }

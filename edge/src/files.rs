@@ -1,9 +1,12 @@
-//! Serving stored files (what visitors and operators sent, operators' pictures) from R2.
+//! Files in R2: what visitors and operators send, and operators' pictures; stored after
+//! checks, served so that nothing in them can run.
 
-use natter_shared::files;
-use worker::{Env, Response};
+use natter_shared::files::{self, Attachment};
+use worker::{Env, Request, Response};
 
+use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
+use crate::request;
 
 /// Serves a stored file. Only images are shown inline; everything else downloads, and
 /// nothing is sniffed or allowed to run.
@@ -26,4 +29,40 @@ pub async fn download(env: &Env, key: &str) -> EdgeResult<Response> {
     headers.set("Content-Security-Policy", "default-src 'none'; sandbox")?;
     headers.set("Cache-Control", "private, max-age=31536000, immutable")?;
     Ok(response)
+}
+
+/// Stores an uploaded file under `prefix/`. The declared length is checked before the
+/// body is read, the bytes after; the name decides the type (allow-list) and images
+/// and PDFs must start as they should.
+pub async fn upload(req: &mut Request, env: &Env, prefix: &str) -> EdgeResult<Response> {
+    let name = request::query(req, "name")?.map(|v| files::clean_name(&v));
+    let name = name.ok_or_else(|| EdgeError::BadRequest("Say the file's name: ?name=".into()))?;
+    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    files::check(&name, declared.max(1)).map_err(EdgeError::File)?;
+    let bytes = req.bytes().await?;
+    let content_type = files::check_bytes(&name, &bytes).map_err(EdgeError::File)?;
+    let random: String = auth::random_bytes()?.iter().map(|b| format!("{b:02x}")).collect();
+    let attachment = Attachment {
+        key: format!("{prefix}/{random}"),
+        name: name.clone(),
+        content_type: content_type.into(),
+        size: bytes.len() as u64,
+    };
+    let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
+    env.bucket("FILES")?
+        .put(attachment.key.as_str(), bytes)
+        .http_metadata(metadata)
+        .custom_metadata([("name".to_owned(), name)])
+        .execute()
+        .await?;
+    Ok(Response::from_json(&attachment)?.with_status(201))
+}
+
+/// Like [`upload`], for a picture only (an operator's avatar).
+pub async fn upload_picture(req: &mut Request, env: &Env, prefix: &str) -> EdgeResult<Response> {
+    let name = request::query(req, "name")?.unwrap_or_default();
+    if !files::content_type(&files::clean_name(&name)).is_ok_and(files::is_image) {
+        return Err(EdgeError::BadRequest("Avatar: upload a picture (PNG, JPEG, GIF or WebP)".into()));
+    }
+    upload(req, env, prefix).await
 }

@@ -73,7 +73,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             if !site.settings.files {
                 return Err(EdgeError::Forbidden("This site does not accept files from visitors"));
             }
-            console::upload(&mut req, env, &format!("{}/{conversation}", claims.site)).await
+            files::upload(&mut req, env, &format!("{}/{conversation}", claims.site)).await
         }
         (Method::Get, ["v1", "files", site, conversation, random]) => files::download(env, &format!("{site}/{conversation}/{random}")).await,
         (Method::Get, ["v1", "avatars", org, random]) => files::download(env, &format!("avatars/{org}/{random}")).await,
