@@ -276,10 +276,17 @@ impl Organisation {
                         operator.as_str().into(),
                     ],
                 )?;
+                let after = self.operator(&operator)?;
                 if before.active != 0 && !update.active {
                     self.bump(&operator).await?;
+                } else {
+                    // Sites they no longer work on stop reaching them at once; their
+                    // console, refused there, reloads its list of sites.
+                    let kept = self.sites_of(&after)?;
+                    let removed: Vec<SiteId> = self.sites_of(&before)?.into_iter().filter(|s| !kept.contains(s)).collect();
+                    self.close_sockets_on(&operator, &removed).await;
                 }
-                json(&self.operator(&operator)?.info()?)
+                json(&after.info()?)
             }
             OrgCall::DeleteOperator { operator } => {
                 let row = self.operator(&operator)?;
@@ -403,10 +410,7 @@ impl Organisation {
             return Err(EdgeError::SessionEnded);
         }
         let role = row.role()?;
-        let sites = match role {
-            Role::Admin => self.sites()?.into_iter().map(|s| s.id).collect(),
-            Role::Agent => serde_json::from_str(&row.sites)?,
-        };
+        let sites = self.sites_of(&row)?;
         let organisation = self.organisation()?;
         Ok(Access {
             org: OrgId::parse(&organisation.org)?,
@@ -428,16 +432,29 @@ impl Organisation {
         Ok(self.operator(operator)?.version as u64)
     }
 
-    /// Closes the operator's inbox sockets on every site (their consoles then sign out).
+    /// The sites an operator works on: every site of the organisation for admins.
+    fn sites_of(&self, row: &OperatorRow) -> EdgeResult<Vec<SiteId>> {
+        Ok(match row.role()? {
+            Role::Admin => self.sites()?.into_iter().map(|s| s.id).collect(),
+            Role::Agent => serde_json::from_str(&row.sites)?,
+        })
+    }
+
+    /// Closes the operator's sockets on every site (their consoles then sign out).
     async fn close_sockets(&self, operator: &OperatorId) {
-        for site in self.sites().unwrap_or_default() {
-            let stub = internal::site_stub(&self.env, &site.id);
-            let closed = match stub {
-                Ok(stub) => internal::call::<_, _, serde_json::Value>(&stub, "/revoke", &site.id, Some(operator)).await.map(|_| ()),
+        let sites: Vec<SiteId> = self.sites().unwrap_or_default().into_iter().map(|s| s.id).collect();
+        self.close_sockets_on(operator, &sites).await;
+    }
+
+    /// Closes the operator's inbox and conversation sockets on these sites.
+    async fn close_sockets_on(&self, operator: &OperatorId, sites: &[SiteId]) {
+        for site in sites {
+            let closed = match internal::site_stub(&self.env, site) {
+                Ok(stub) => internal::call::<_, _, serde_json::Value>(&stub, "/revoke", site, Some(operator)).await.map(|_| ()),
                 Err(e) => Err(e),
             };
             if let Err(e) = closed {
-                worker::console_error!("closing {operator}'s sockets on {}: {e}", site.id);
+                worker::console_error!("closing {operator}'s sockets on {site}: {e}");
             }
         }
     }

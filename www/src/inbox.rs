@@ -11,7 +11,7 @@ pub fn Inbox() -> impl IntoView {
     view! {
         <nav class="inbox" aria-label="Inbox">
             <h2>"Inbox"</h2>
-            <Show when=move || !console.connected.get()>
+            <Show when=move || !console.connected.get() && console.site.with(Option::is_some)>
                 <p class="hint">"Connecting…"</p>
             </Show>
             <Show when=move || console.connected.get() && console.inbox.with(Vec::is_empty)>

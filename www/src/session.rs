@@ -273,8 +273,13 @@ impl Console {
         let console = *self;
         spawn_local(async move {
             let Some(token) = console.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else { return };
-            if matches!(net::get(&format!("{}/v1/console/session", edge()), Some(&token)).await, Ok((401, _))) {
-                console.ended();
+            match net::get(&format!("{}/v1/console/session", edge()), Some(&token)).await {
+                Ok((401, _)) => console.ended(),
+                // Still signed in: perhaps the operator's sites changed (the edge then
+                // closes their sockets on sites they left). Their list, read again,
+                // says which sockets to keep.
+                Ok((204, _)) => console.load_me(),
+                _ => {}
             }
         });
     }
