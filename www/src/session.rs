@@ -188,7 +188,7 @@ impl Console {
                     let Some(me) = json::parse::<Me>(&text) else { return };
                     let keep = console.site.with_untracked(|s| s.as_ref().is_some_and(|s| me.sites.iter().any(|m| &m.id == s)));
                     let site = if keep { console.site.get_untracked() } else { me.sites.first().map(|s| s.id.clone()) };
-                    if !me.role.eq(&Role::Admin) && console.page.get_untracked().admins_only() {
+                    if me.role != Role::Admin && console.page.get_untracked().admins_only() {
                         console.page.set(Page::Inbox);
                     }
                     let ids = |me: &Me| me.sites.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
