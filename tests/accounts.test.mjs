@@ -231,3 +231,22 @@ test('signing up again with an address that has an account creates nothing', asy
   const me = await (await fetch(`${relay.url}/v1/console/me`, { headers: { Authorization: `Bearer ${(await signIn.json()).token}` } })).json();
   assert.equal(me.organisation, 'Acme');
 });
+
+test('requests naming accounts, sites and organisations that do not exist store nothing', async () => {
+  const classes = ['Account', 'Site', 'Organisation'];
+  const stored = () => classes.map((c) => relay.storedObjects(c));
+  await fetch(`${relay.url}/v1/console/config`); // the dev organisation exists by now, whatever ran before
+  const before = stored();
+  assert.ok(before.every((n) => n > 0), `the objects this file created are seen: ${before}`);
+  const post = (route, body) => fetch(`${relay.url}${route}`, { method: 'POST', body: JSON.stringify(body) });
+  assert.equal((await fetch(`${relay.url}/v1/sites/no-such-site-1/widget`)).status, 404);
+  assert.equal((await post('/v1/sites/no-such-site-2/visitors', {})).status, 404);
+  assert.equal((await fetch(`${relay.url}/test/no-such-site-3`)).status, 404);
+  assert.equal((await post('/v1/console/sign-in', { email: 'stranger@nowhere.test', password: 'guess guess guess' })).status, 401);
+  assert.equal((await post('/v1/console/password-reset', { email: 'stranger2@nowhere.test' })).status, 202);
+  const link = `no-such-org.${'a'.repeat(64)}`;
+  assert.equal((await fetch(`${relay.url}/v1/invitations/${link}`)).status, 404);
+  assert.equal((await post(`/v1/invitations/${link}`, { password: 'guess guess guess' })).status, 404);
+  assert.equal((await post(`/v1/password-reset/${link}`, { password: 'guess guess guess' })).status, 404);
+  assert.deepEqual(stored(), before);
+});

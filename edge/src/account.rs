@@ -33,7 +33,7 @@ pub struct Account {
 
 impl DurableObject for Account {
     fn new(state: State, _env: Env) -> Self {
-        internal::create_tables(&state, "account", SCHEMA);
+        internal::update_tables(&state, "account", SCHEMA);
         Self { state }
     }
 
@@ -48,7 +48,14 @@ impl Account {
     }
 
     async fn route(&self, req: &mut Request) -> EdgeResult<Response> {
-        match req.path().as_str() {
+        let path = req.path();
+        if path == "/claim" {
+            internal::create_tables(&self.state, "account", SCHEMA);
+        } else if !internal::has_tables(&self.state) {
+            // An address nobody claimed: nothing to read, change or free.
+            return Ok(Response::from_json(&if path == "/get" { serde_json::Value::Null } else { serde_json::json!({}) })?);
+        }
+        match path.as_str() {
             // → `Option<Login>`
             "/get" => Ok(Response::from_json(&self.load()?)?),
             // Takes the address for an operator; 409 if it has one already.

@@ -315,11 +315,37 @@ pub fn complete_close(ws: &WebSocket, code: usize) {
     let _ = ws.close(Some(code), Some("closed"));
 }
 
-/// Creates an object's tables if they are missing (run in each object's constructor;
-/// `IF NOT EXISTS` makes it cheap after the first time). A failure is logged, and every
-/// later query then fails with a clear error rather than the object refusing to start.
+/// Creates an object's tables if they are missing (`IF NOT EXISTS` makes it cheap after
+/// the first time). A failure is logged, and every later query then fails with a clear
+/// error rather than the object refusing to start.
 pub fn create_tables(state: &State, object: &str, schema: &str) {
     if let Err(e) = state.storage().sql().exec(schema, None) {
         worker::console_error!("{object} schema: {e}");
+    }
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// Whether the object has stored anything yet: any table of ours (not SQLite's, nor the
+/// runtime's, which start with `_`: `_cf_…` in Cloudflare, `__miniflare_…` locally).
+pub fn has_tables(state: &State) -> bool {
+    let count = state
+        .storage()
+        .sql()
+        .exec("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", None)
+        .and_then(|cursor| cursor.to_array::<CountRow>());
+    count.map(|rows| rows.first().map_or(0, |r| r.n) > 0).unwrap_or(false)
+}
+
+/// In a constructor: brings the tables of an object that has stored something up to
+/// date (so old objects get new tables). A new object stays empty until its first
+/// write calls [`create_tables`]: a stranger's request naming an account, site or
+/// organisation that does not exist stores nothing.
+pub fn update_tables(state: &State, object: &str, schema: &str) {
+    if has_tables(state) {
+        create_tables(state, object, schema);
     }
 }

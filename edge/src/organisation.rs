@@ -161,7 +161,7 @@ pub struct Organisation {
 
 impl DurableObject for Organisation {
     fn new(state: State, env: Env) -> Self {
-        internal::create_tables(&state, "organisation", SCHEMA);
+        internal::update_tables(&state, "organisation", SCHEMA);
         Self { state, env }
     }
 
@@ -181,6 +181,13 @@ impl Organisation {
 
     async fn answer(&self, call: OrgCall) -> EdgeResult<Response> {
         let empty = serde_json::json!({});
+        // An organisation that was never created stores nothing for whoever names it.
+        match &call {
+            OrgCall::Create { .. } => internal::create_tables(&self.state, "organisation", SCHEMA),
+            OrgCall::ViewLink { .. } | OrgCall::UseLink { .. } if !internal::has_tables(&self.state) => return Err(link_gone()),
+            _ if !internal::has_tables(&self.state) => return Err(EdgeError::NotFound("No such organisation".into())),
+            _ => {}
+        }
         match call {
             OrgCall::Create { org, name, admin, site } => {
                 if self.organisation().is_ok() {
@@ -481,9 +488,11 @@ impl Organisation {
                 vec![hash.into(), link_column(kind).into(), int(auth::now())],
             )?
             .to_array()?;
-        let row = rows.into_iter().next().ok_or_else(|| {
-            EdgeError::NotFound("This link does not work any more: it was used, replaced or has expired. Ask for a new one.".into())
-        })?;
+        let row = rows.into_iter().next().ok_or_else(link_gone)?;
         Ok(OperatorId::parse(&row.operator)?)
     }
+}
+
+fn link_gone() -> EdgeError {
+    EdgeError::NotFound("This link does not work any more: it was used, replaced or has expired. Ask for a new one.".into())
 }

@@ -151,7 +151,7 @@ pub struct Site {
 
 impl DurableObject for Site {
     fn new(state: State, env: Env) -> Self {
-        internal::create_tables(&state, "site", SCHEMA);
+        internal::update_tables(&state, "site", SCHEMA);
         Self { state, env }
     }
 
@@ -198,6 +198,13 @@ impl Site {
     }
 
     async fn route(&self, req: &mut Request) -> EdgeResult<Response> {
+        // Only its organisation creates a site (`/place`); any other request for a site
+        // that was never placed stores nothing.
+        if req.path() == "/place" {
+            internal::create_tables(&self.state, "site", SCHEMA);
+        } else if !internal::has_tables(&self.state) {
+            return Err(EdgeError::NotFound("This site does not exist".into()));
+        }
         match req.path().as_str() {
             "/policy" => {
                 let site: SiteId = internal::context(req)?;
@@ -222,9 +229,8 @@ impl Site {
                     let _ = ws.close(Some(SESSION_ENDED), Some("site deleted"));
                 }
                 self.state.storage().delete_alarm().await?;
+                // Nothing left: the site now answers "does not exist" (404).
                 self.state.storage().delete_all().await?;
-                // Empty tables again, so the site now answers "does not exist" (404).
-                internal::create_tables(&self.state, "site", SCHEMA);
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/watch" => {

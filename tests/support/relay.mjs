@@ -2,7 +2,7 @@
 // port, and stops it by its PID. State lives in a directory the caller owns, so a
 // restart on the same directory finds everything that was stored.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,22 @@ export class Relay {
       .filter((m) => m[1].trim() === to);
     const last = sent.at(-1);
     return last ? { subject: last[2], text: readFileSync(last[3], 'utf8') } : null;
+  }
+
+  /**
+   * How many objects of a Durable Object class have stored a table of ours, read from
+   * `wrangler dev`'s files under the state directory (a table's CREATE statement is in
+   * the SQLite file or its WAL; the runtime's own tables start with `_`).
+   */
+  storedObjects(className) {
+    const dir = path.join(this.state, 'v3', 'do', `natter-${className}`);
+    if (!existsSync(dir)) return 0;
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.sqlite') && name !== 'metadata.sqlite')
+      .filter((name) => {
+        const files = [name, `${name}-wal`].map((f) => path.join(dir, f)).filter(existsSync);
+        return /CREATE TABLE (IF NOT EXISTS )?(?!["`]?_)/.test(Buffer.concat(files.map((f) => readFileSync(f))).toString('latin1'));
+      }).length;
   }
 
   async stop() {
