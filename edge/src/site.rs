@@ -7,6 +7,8 @@
 //! It also delivers offline messages to the site's webhook: each is kept in a table
 //! until the receiver answers 2xx, retried with backoff by the object's alarm.
 
+use std::cell::Cell;
+
 use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{
     parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence,
@@ -147,12 +149,16 @@ fn retry_delay(attempts: u32) -> u64 {
 pub struct Site {
     state: State,
     env: Env,
+    /// Its organisation has placed it (it has tables): known once, not asked per
+    /// request, since every visitor message reaches this object.
+    placed: Cell<bool>,
 }
 
 impl DurableObject for Site {
     fn new(state: State, env: Env) -> Self {
         internal::update_tables(&state, "site", SCHEMA);
-        Self { state, env }
+        let placed = Cell::new(internal::has_tables(&state));
+        Self { state, env, placed }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -202,7 +208,8 @@ impl Site {
         // that was never placed stores nothing.
         if req.path() == "/place" {
             internal::create_tables(&self.state, "site", SCHEMA);
-        } else if !internal::has_tables(&self.state) {
+            self.placed.set(true);
+        } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
         }
         match req.path().as_str() {
@@ -231,6 +238,7 @@ impl Site {
                 self.state.storage().delete_alarm().await?;
                 // Nothing left: the site now answers "does not exist" (404).
                 self.state.storage().delete_all().await?;
+                self.placed.set(false);
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/watch" => {
