@@ -11,7 +11,7 @@ use worker::{Env, Method, Request, Response};
 use crate::auth;
 use crate::console;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Access, LinkKind, Login, NewLink, NewOperator, OrgCall};
+use crate::internal::{self, Access, LinkKind, Login, NewOperator, OrgCall};
 use crate::mail;
 use crate::passwords;
 use crate::ratelimit::{self, Limit};
@@ -91,21 +91,13 @@ pub async fn route(req: &mut Request, env: &Env, path: &[&str]) -> EdgeResult<Re
             if info.joined {
                 return Err(EdgeError::Conflict("They have joined already: they can reset their password from the sign-in page".into()));
             }
-            let (secret, link) = new_link(LinkKind::Invitation, INVITATION_TTL_MS)?;
+            let (secret, link) = passwords::new_link(LinkKind::Invitation, INVITATION_TTL_MS)?;
             let _: serde_json::Value = internal::org(env, &org, &OrgCall::AddLink { operator, link }).await?;
             let invitation = send_invitation(env, &admin, info, &request::edge_origin(req)?, &secret).await;
             Ok(Response::from_json(&invitation)?.with_status(201))
         }
         (method, _) => Err(EdgeError::NotFound(format!("No admin route for {method} {}", path.join("/")))),
     }
-}
-
-/// A one-time link's secret (`{org}.{256 random bits}`, given out once) and what is
-/// stored of it (its digest).
-pub fn new_link(kind: LinkKind, ttl: u64) -> EdgeResult<(String, NewLink)> {
-    let secret: String = [auth::random_bytes()?, auth::random_bytes()?].concat().iter().map(|b| format!("{b:02x}")).collect();
-    let link = NewLink { hash: passwords::digest(&secret), kind, expires_at: auth::now() + ttl };
-    Ok((secret, link))
 }
 
 /// Invites an operator: claims their e-mail address, stores them with a link valid for
@@ -125,7 +117,7 @@ pub async fn invite_operator(env: &Env, admin: &Access, invite: Invite, edge: &s
     let login = Login { org: admin.org.clone(), operator: operator.id.clone(), password_hash: String::new() };
     let account = internal::account_stub(env, &email)?;
     let _: serde_json::Value = internal::call(&account, "/claim", &(), Some(&login)).await?;
-    let (secret, link) = new_link(LinkKind::Invitation, INVITATION_TTL_MS)?;
+    let (secret, link) = passwords::new_link(LinkKind::Invitation, INVITATION_TTL_MS)?;
     let info: Result<OperatorInfo, _> = internal::org(env, &admin.org, &OrgCall::Invite { operator, link }).await;
     let info = match info {
         Ok(info) => info,

@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use natter_shared::accounts::{Invite, SignUp};
 use natter_shared::ids::{OrgId, SiteId};
 use natter_shared::protocol::Role;
-use worker::Env;
+use worker::{Env, Request};
 
 use crate::admin;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, LinkKind, Login};
+use crate::request;
 use crate::signup;
 
 pub const SITE: &str = "demo";
@@ -29,11 +30,12 @@ pub fn enabled(env: &Env) -> bool {
     env.var("NATTER_DEV").map(|v| v.to_string() == "1").unwrap_or(false)
 }
 
-/// Creates the dev organisation unless it exists.
-pub async fn seed(env: &Env, edge: &str) -> EdgeResult<()> {
+/// Creates the dev organisation unless it exists (its site's URL is the edge `req` came to).
+pub async fn seed(env: &Env, req: &Request) -> EdgeResult<()> {
     if !enabled(env) || SEEDED.load(Ordering::Relaxed) {
         return Ok(());
     }
+    let edge = &request::edge_origin(req)?;
     let existing: Option<Login> = internal::call(&internal::account_stub(env, ADMIN.0)?, "/get", &(), None::<&()>).await?;
     if existing.is_none() {
         let sign_up = SignUp {

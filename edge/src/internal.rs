@@ -74,7 +74,6 @@ pub struct InboxWatcher {
 /// enforces for visitors.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SitePlacement {
-    pub org: OrgId,
     /// Origins allowed to embed the widget; `*` allows any.
     pub allowed_origins: Vec<String>,
     pub disabled: bool,

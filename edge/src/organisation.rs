@@ -363,7 +363,6 @@ impl Organisation {
     /// Tells the site's object its organisation, origins and whether it is on.
     async fn place(&self, site: &SiteInfo) -> EdgeResult<()> {
         let placement = SitePlacement {
-            org: OrgId::parse(&self.organisation()?.org)?,
             allowed_origins: site.allowed_origins.clone(),
             disabled: site.disabled,
         };

@@ -1,6 +1,7 @@
 //! Password hashes with the runtime's WebCrypto PBKDF2-SHA256 (native code in workerd;
-//! the same in Wasm costs several times the CPU). The stored form and the comparison
-//! are `natter_shared::password`'s.
+//! the same in Wasm costs several times the CPU; the stored form and the comparison are
+//! `natter_shared::password`'s), and the one-time links that stand in for a password
+//! (invitations, resets), kept as digests.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use natter_shared::password::{StoredHash, ITERATIONS};
@@ -10,6 +11,7 @@ use web_sys::{Crypto, CryptoKey, Pbkdf2Params};
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{LinkKind, NewLink};
 
 fn failed(step: &str) -> impl Fn(JsValue) -> EdgeError + '_ {
     move |e| EdgeError::Internal(format!("PBKDF2 {step}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))))
@@ -52,4 +54,12 @@ pub async fn verify(password: &str, stored: Option<&str>) -> EdgeResult<bool> {
 pub fn digest(secret: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A one-time link's secret (256 random bits in hex, given out once, as `{org}.{secret}`)
+/// and what is stored of it (its digest).
+pub fn new_link(kind: LinkKind, ttl: u64) -> EdgeResult<(String, NewLink)> {
+    let secret: String = [auth::random_bytes()?, auth::random_bytes()?].concat().iter().map(|b| format!("{b:02x}")).collect();
+    let link = NewLink { hash: digest(&secret), kind, expires_at: auth::now() + ttl };
+    Ok((secret, link))
 }

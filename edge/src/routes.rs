@@ -46,7 +46,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     if method == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
-    dev::seed(env, &request::edge_origin(&req)?).await?;
+    dev::seed(env, &req).await?;
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.clone(), segments.as_slice()) {

@@ -9,7 +9,6 @@ use natter_shared::ids::{OperatorId, OrgId, SiteId};
 use natter_shared::protocol::{OperatorSession, Role, SignIn};
 use worker::{Env, Request, Response};
 
-use crate::admin;
 use crate::auth;
 use crate::console;
 use crate::error::{EdgeError, EdgeResult};
@@ -175,7 +174,7 @@ pub async fn request_reset(req: &mut Request, env: &Env) -> EdgeResult<Response>
     }
     let login: Option<Login> = internal::call(&internal::account_stub(env, &email)?, "/get", &(), None::<&()>).await?;
     if let Some(login) = login.filter(|l| !l.password_hash.is_empty()) {
-        let (secret, link) = admin::new_link(LinkKind::Reset, RESET_TTL_MS)?;
+        let (secret, link) = passwords::new_link(LinkKind::Reset, RESET_TTL_MS)?;
         let added: EdgeResult<serde_json::Value> =
             internal::org(env, &login.org, &OrgCall::AddLink { operator: login.operator, link }).await;
         if added.is_ok() {

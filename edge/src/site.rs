@@ -29,10 +29,9 @@ use crate::internal::{self, Identified, IdentifyCall, InboxWatcher, PageOrigin, 
 
 const SCHEMA: &str = "
 DROP TABLE IF EXISTS policy;
--- Set by the site's organisation: whose it is, who may embed it, whether it is on.
+-- Set by the site's organisation: who may embed it, whether it is on.
 CREATE TABLE IF NOT EXISTS placement (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    org TEXT NOT NULL,
     allowed_origins TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0
 );
@@ -91,7 +90,6 @@ const INBOX_PAGE: i64 = 200;
 
 #[derive(Deserialize)]
 struct PlacementRow {
-    org: String,
     allowed_origins: String,
     disabled: i64,
 }
@@ -220,11 +218,9 @@ impl Site {
             "/place" => {
                 let placement: SitePlacement = req.json().await?;
                 self.sql().exec(
-                    "INSERT INTO placement (id, org, allowed_origins, disabled) VALUES (1, ?, ?, ?)
-                     ON CONFLICT(id) DO UPDATE SET org = excluded.org, allowed_origins = excluded.allowed_origins,
-                     disabled = excluded.disabled",
+                    "INSERT INTO placement (id, allowed_origins, disabled) VALUES (1, ?, ?)
+                     ON CONFLICT(id) DO UPDATE SET allowed_origins = excluded.allowed_origins, disabled = excluded.disabled",
                     vec![
-                        placement.org.as_str().into(),
                         serde_json::to_string(&placement.allowed_origins)?.into(),
                         i64::from(placement.disabled).into(),
                     ],
@@ -513,13 +509,12 @@ impl Site {
         Ok(())
     }
 
-    /// Whose the site is, who may embed it and whether it is on, as its organisation
-    /// set it; a site no organisation placed does not exist.
+    /// Who may embed the site and whether it is on, as its organisation set it; a site
+    /// no organisation placed does not exist.
     fn placement(&self, site: &SiteId) -> EdgeResult<SitePlacement> {
         let rows: Vec<PlacementRow> = self.sql().exec("SELECT * FROM placement WHERE id = 1", None)?.to_array()?;
         let row = rows.into_iter().next().ok_or_else(|| EdgeError::NotFound(format!("Site {site} does not exist")))?;
         Ok(SitePlacement {
-            org: natter_shared::ids::OrgId::parse(&row.org)?,
             allowed_origins: serde_json::from_str(&row.allowed_origins)?,
             disabled: row.disabled != 0,
         })

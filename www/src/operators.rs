@@ -8,13 +8,9 @@ use natter_shared::accounts::{Invitation, Invite, OperatorInfo, OperatorUpdate, 
 use natter_shared::ids::SiteId;
 use natter_shared::protocol::Role;
 use natter_widget::{json, net};
-use serde::Deserialize;
 
 use crate::fields::{input, outcome, Outcome};
-use crate::session::{edge, Console};
-
-#[derive(Deserialize)]
-struct Nothing {}
+use crate::session::{confirmed, edge, Console, Deleted};
 
 fn role_name(role: Role) -> &'static str {
     match role {
@@ -138,7 +134,7 @@ fn InviteForm(sites: Signal<Vec<SiteInfo>>, reload: impl Fn() + Copy + 'static) 
             return;
         }
         spawn_local(async move {
-            match net::request::<_, Invitation>("POST", &format!("{}/v1/console/operators", edge()), Some(&body), Some(&console.token())).await {
+            match console.request::<_, Invitation>("POST", &format!("{}/v1/console/operators", edge()), Some(&body)).await {
                 Ok(invitation) => {
                     let sent = if invitation.emailed { "We e-mailed them the link too." } else { "Copy the link and send it to them." };
                     state.set(Some(Outcome::Done(format!("{} is invited. {sent} It works once, for 7 days.", invitation.operator.name))));
@@ -207,7 +203,7 @@ fn EditOperator(
             return;
         }
         spawn_local(async move {
-            match net::request::<_, OperatorInfo>("PUT", &endpoint.get_value(), Some(&body), Some(&console.token())).await {
+            match console.request::<_, OperatorInfo>("PUT", &endpoint.get_value(), Some(&body)).await {
                 Ok(_) => {
                     editing.set(None);
                     reload();
@@ -219,11 +215,11 @@ fn EditOperator(
     let who = operator.name.clone();
     let delete = move |_| {
         let asked = format!("Delete {who}? They can no longer sign in; their messages stay in the conversations.");
-        if !web_sys::window().and_then(|w| w.confirm_with_message(&asked).ok()).unwrap_or(false) {
+        if !confirmed(&asked) {
             return;
         }
         spawn_local(async move {
-            match net::request::<(), Nothing>("DELETE", &endpoint.get_value(), None, Some(&console.token())).await {
+            match console.request::<(), Deleted>("DELETE", &endpoint.get_value(), None).await {
                 Ok(_) => {
                     editing.set(None);
                     reload();
@@ -237,7 +233,7 @@ fn EditOperator(
     let new_link = move |_| {
         let url = format!("{}/v1/console/operators/{id}/invitation", edge());
         spawn_local(async move {
-            match net::request::<(), Invitation>("POST", &url, None, Some(&console.token())).await {
+            match console.request::<(), Invitation>("POST", &url, None).await {
                 Ok(invitation) => link.set(Some(invitation.link)),
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }

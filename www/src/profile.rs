@@ -39,7 +39,7 @@ pub fn ProfilePage() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match net::request::<_, Profile>("PUT", &format!("{}/v1/console/me", edge()), Some(&body), Some(&console.token())).await {
+            match console.request::<_, Profile>("PUT", &format!("{}/v1/console/me", edge()), Some(&body)).await {
                 Ok(_) => {
                     state.set(Some(Outcome::Done("Saved. Visitors see this name and picture on your next messages.".into())));
                     console.load_me();
@@ -111,7 +111,7 @@ fn PasswordForm() -> impl IntoView {
         let body = PasswordChange { current: current.get_untracked(), password: chosen };
         spawn_local(async move {
             let url = format!("{}/v1/console/me/password", edge());
-            match net::request::<_, OperatorSession>("POST", &url, Some(&body), Some(&console.token())).await {
+            match console.request::<_, OperatorSession>("POST", &url, Some(&body)).await {
                 Ok(session) => {
                     console.renewed(session);
                     current.set(String::new());

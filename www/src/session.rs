@@ -14,7 +14,9 @@ use natter_shared::protocol::{
     ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, Role, PROTOCOL_VERSION,
 };
 use natter_widget::json;
-use natter_widget::net::{self, Listener, Socket};
+use natter_widget::net::{self, Listener, NetError, Socket};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use natter_widget::storage;
 
 const SESSION_KEY: &str = "natter.console.session";
@@ -72,6 +74,15 @@ pub struct Console {
     /// operator's, which only keep them online there (presence is per site).
     sockets: StoredValue<Vec<Socket>, LocalStorage>,
 }
+
+/// Asks the operator `question` (OK / Cancel); no answer is a no.
+pub fn confirmed(question: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+}
+
+/// What the edge answers to a `DELETE`: `{}`.
+#[derive(serde::Deserialize)]
+pub struct Deleted {}
 
 /// The edge is the origin that served the console.
 pub fn edge() -> String {
@@ -160,6 +171,11 @@ impl Console {
     /// The session's token, for requests.
     pub fn token(&self) -> String {
         self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
+    }
+
+    /// A JSON request to the edge with this session (`net::request` with the token).
+    pub async fn request<B: Serialize, R: DeserializeOwned>(&self, method: &str, url: &str, body: Option<&B>) -> Result<R, NetError> {
+        net::request(method, url, body, Some(&self.token())).await
     }
 
     pub fn is_admin(&self) -> bool {

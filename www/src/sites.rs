@@ -4,14 +4,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::accounts::{NewSite, SiteInfo, SiteUpdate};
-use natter_widget::net;
-use serde::Deserialize;
 
 use crate::fields::{input, outcome, Outcome};
-use crate::session::{edge, Console};
-
-#[derive(Deserialize)]
-struct Nothing {}
+use crate::session::{confirmed, edge, Console, Deleted};
 
 #[component]
 pub fn SitesPage() -> impl IntoView {
@@ -28,7 +23,7 @@ pub fn SitesPage() -> impl IntoView {
         }
         spawn_local(async move {
             let endpoint = format!("{}/v1/console/sites", edge());
-            match net::request::<_, SiteInfo>("POST", &endpoint, Some(&body), Some(&console.token())).await {
+            match console.request::<_, SiteInfo>("POST", &endpoint, Some(&body)).await {
                 Ok(site) => {
                     state.set(Some(Outcome::Done(format!("Added {}. Its embed code is under Installation.", site.name))));
                     name.set(String::new());
@@ -81,7 +76,7 @@ fn SiteCard(site: SiteInfo) -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match net::request::<_, SiteInfo>("PUT", &endpoint.get_value(), Some(&body), Some(&console.token())).await {
+            match console.request::<_, SiteInfo>("PUT", &endpoint.get_value(), Some(&body)).await {
                 Ok(_) => {
                     state.set(Some(Outcome::Done("Saved.".into())));
                     console.load_me();
@@ -93,11 +88,11 @@ fn SiteCard(site: SiteInfo) -> impl IntoView {
     let label = site.name.clone();
     let delete = move |_| {
         let asked = format!("Delete the site {label}? Its settings, inbox and secrets are removed for good, and its widget stops working.");
-        if !web_sys::window().and_then(|w| w.confirm_with_message(&asked).ok()).unwrap_or(false) {
+        if !confirmed(&asked) {
             return;
         }
         spawn_local(async move {
-            match net::request::<(), Nothing>("DELETE", &endpoint.get_value(), None, Some(&console.token())).await {
+            match console.request::<(), Deleted>("DELETE", &endpoint.get_value(), None).await {
                 Ok(_) => console.load_me(),
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }
