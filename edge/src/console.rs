@@ -15,7 +15,8 @@ use worker::{Env, Request, Response};
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::files;
-use crate::internal::{self, Access, InboxWatcher, Login, OrgCall, Participant};
+use crate::internal::{self, Access, InboxWatcher, Login, OrgCall, Participant, WatchAnswer};
+use crate::workplace;
 use crate::passwords;
 use crate::request::{self, check_socket, json_body};
 
@@ -53,7 +54,7 @@ pub fn session(env: &Env, access: &Access) -> EdgeResult<OperatorSession> {
 /// Routes under `/v1/console/sites/{site}/`; `rest` is what follows the site.
 pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str]) -> EdgeResult<Response> {
     let method = req.method();
-    let needs_admin = matches!((&method, rest), (worker::Method::Put, ["settings"]) | (_, ["secret", ..]));
+    let needs_admin = matches!((&method, rest), (worker::Method::Put, ["settings"]) | (_, ["secret" | "deliveries", ..]));
     let access = if needs_admin { admin(env, req).await? } else { access(env, req).await? };
     let site = access.site(site)?;
     let stub = internal::site_stub(env, &site)?;
@@ -79,34 +80,37 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
         }
         (worker::Method::Get, ["inbox", "ws"]) => {
             check_socket(req)?;
-            let watcher = InboxWatcher { operator: access.operator, name: access.name };
+            let watcher = InboxWatcher { operator: access.operator, name: access.name, role: access.role };
             internal::websocket(&stub, "/inbox", &watcher).await
         }
         (worker::Method::Get, ["conversations", id, "ws"]) => {
             check_socket(req)?;
             let conversation = ConversationId::parse(id)?;
-            let watch = (access.operator.clone(), conversation.clone());
-            let _: serde_json::Value = internal::call(&stub, "/watch", &site, Some(&watch)).await?;
+            let participant = participant(req, env, access, site.clone(), conversation.clone()).await?;
             let stub = internal::conversation_stub(env, &site, &conversation)?;
-            internal::websocket(&stub, "/socket", &participant(req, access, site, conversation)).await
+            internal::websocket(&stub, "/socket", &participant).await
         }
         (worker::Method::Get, ["conversations", id, "messages"]) => {
             let conversation = ConversationId::parse(id)?;
+            let participant = participant(req, env, access, site.clone(), conversation.clone()).await?;
             let stub = internal::conversation_stub(env, &site, &conversation)?;
-            let history: History =
-                internal::call(&stub, "/history", &participant(req, access, site, conversation), None::<&()>).await?;
+            let history: History = internal::call(&stub, "/history", &participant, None::<&()>).await?;
             Ok(Response::from_json(&history)?)
         }
         (worker::Method::Post, ["conversations", id, "files"]) => {
             let conversation = ConversationId::parse(id)?;
             files::upload(req, env, &format!("{site}/{conversation}")).await
         }
-        (method, _) => Err(EdgeError::NotFound(format!("No console route for {method} on a site"))),
+        (method, rest) => workplace::route(req, env, method, rest, access, site).await,
     }
 }
 
-fn participant(req: &Request, access: Access, site: SiteId, conversation: ConversationId) -> Participant {
-    Participant {
+/// An operator opening a conversation: the site notes it (so an ended session closes
+/// the socket) and says whether they may open only their own and unassigned ones.
+async fn participant(req: &Request, env: &Env, access: Access, site: SiteId, conversation: ConversationId) -> EdgeResult<Participant> {
+    let watch = (access.operator.clone(), conversation.clone(), access.role);
+    let answer: WatchAnswer = internal::call(&internal::site_stub(env, &site)?, "/watch", &site, Some(&watch)).await?;
+    Ok(Participant {
         role: AuthorKind::Operator,
         name: access.name,
         site,
@@ -116,7 +120,9 @@ fn participant(req: &Request, access: Access, site: SiteId, conversation: Conver
         user_agent: request::user_agent(req),
         avatar: access.avatar,
         user: None,
-    }
+        ip: String::new(),
+        restricted: answer.restricted,
+    })
 }
 
 /// `/v1/console/me…`: every operator's own profile, password and picture.

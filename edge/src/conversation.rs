@@ -25,6 +25,7 @@ use worker::{
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Participant, SummaryReport};
+use crate::lifecycle;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -104,13 +105,13 @@ struct SocketState {
 }
 
 #[derive(Deserialize)]
-struct Meta {
-    site: String,
-    conversation: String,
-    visitor_name: String,
+pub(crate) struct Meta {
+    pub site: String,
+    pub conversation: String,
+    pub visitor_name: String,
     visitor_read: u64,
     operator_read: u64,
-    page_url: String,
+    pub page_url: String,
     page_title: String,
     referrer: String,
     language: String,
@@ -121,6 +122,8 @@ impl Meta {
     fn visitor_info(&self, details: VisitorDetails, verified: Option<VerifiedUser>) -> VisitorInfo {
         VisitorInfo {
             verified,
+            online: false,
+            note: String::new(),
             name: self.visitor_name.clone(),
             details,
             page: PageContext {
@@ -214,7 +217,7 @@ fn other_side(kind: AuthorKind) -> AuthorKind {
     }
 }
 
-fn int(value: u64) -> SqlStorageValue {
+pub(crate) fn int(value: u64) -> SqlStorageValue {
     // Sequence numbers and milliseconds fit in i64 for the next 290 million years.
     SqlStorageValue::Integer(value as i64)
 }
@@ -230,18 +233,19 @@ fn clip_page(page: PageContext) -> PageContext {
 
 #[durable_object]
 pub struct Conversation {
-    state: State,
-    env: Env,
+    pub(crate) state: State,
+    pub(crate) env: Env,
 }
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
         internal::create_tables(&state, "conversation", SCHEMA);
+        internal::create_tables(&state, "conversation", lifecycle::SCHEMA);
         Self { state, env }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        Ok(self.route(req).unwrap_or_else(EdgeError::into_response))
+        Ok(self.route(req).await.unwrap_or_else(EdgeError::into_response))
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
@@ -257,10 +261,18 @@ impl DurableObject for Conversation {
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
         internal::complete_close(&ws, code);
+        self.visitor_left(&ws);
         Ok(())
     }
 
-    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+    async fn alarm(&self) -> worker::Result<Response> {
+        // The rating window of a closing ended: its event goes without one.
+        self.send_closed_event().await;
+        Response::empty()
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.visitor_left(&ws);
         Ok(())
     }
 }
@@ -272,11 +284,24 @@ fn send(ws: &WebSocket, frame: &ServerFrame) {
 }
 
 impl Conversation {
-    fn sql(&self) -> SqlStorage {
+    pub(crate) fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
     }
 
-    fn route(&self, req: Request) -> EdgeResult<Response> {
+    /// A visitor's tab closed: the operators see whether any is still there.
+    fn visitor_left(&self, ws: &WebSocket) {
+        let visitor = ws.deserialize_attachment::<SocketState>().ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
+        if visitor {
+            if let Err(e) = self.announce_visitor_leaving(Some(ws)) {
+                worker::console_error!("visitor presence: {e}");
+            }
+        }
+    }
+
+    async fn route(&self, mut req: Request) -> EdgeResult<Response> {
+        if req.path() == "/act" {
+            return self.act(req.json().await?).await;
+        }
         if req.path() == "/revoke" {
             // An operator's session ended: their open sockets here close (and are refused after).
             let operator: OperatorId = internal::context(&req)?;
@@ -290,6 +315,7 @@ impl Conversation {
         if participant.role == AuthorKind::Operator && meta.is_none() {
             return Err(EdgeError::NotFound(format!("Conversation {} does not exist", participant.conversation)));
         }
+        self.check_restricted(&participant)?;
         match req.path().as_str() {
             "/socket" => {
                 let pair = WebSocketPair::new()?;
@@ -306,7 +332,7 @@ impl Conversation {
         }
     }
 
-    fn meta(&self) -> EdgeResult<Option<Meta>> {
+    pub(crate) fn meta(&self) -> EdgeResult<Option<Meta>> {
         Ok(self.sql().exec("SELECT * FROM meta WHERE id = 1", None)?.to_array::<Meta>()?.pop())
     }
 
@@ -315,13 +341,13 @@ impl Conversation {
         Ok(Seq(rows.first().map_or(0, |r| r.seq)))
     }
 
-    fn messages_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
+    pub(crate) fn messages_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
         let rows: Vec<MessageRow> =
             self.sql().exec(&format!("{MESSAGES} WHERE m.seq > ? ORDER BY m.seq"), vec![int(after.0)])?.to_array()?;
         rows.into_iter().map(MessageRow::into_message).collect()
     }
 
-    fn broadcast(&self, to: Option<AuthorKind>, frame: &ServerFrame) {
+    pub(crate) fn broadcast(&self, to: Option<AuthorKind>, frame: &ServerFrame) {
         let sockets = match to {
             Some(kind) => self.state.get_websockets_with_tag(kind_column(kind)),
             None => self.state.get_websockets(),
@@ -346,7 +372,9 @@ impl Conversation {
                     return Ok(());
                 }
                 self.welcome(ws, &socket.participant, after)?;
-                if self.store_verified(&socket.participant)? {
+                self.keep_ip(&socket.participant)?;
+                if self.store_verified(&socket.participant)? || role == AuthorKind::Visitor {
+                    // (A visitor's tab connecting: operators see them on the site.)
                     self.announce_visitor()?;
                 }
                 if let (AuthorKind::Visitor, Some(page)) = (role, page) {
@@ -391,6 +419,7 @@ impl Conversation {
                 Ok(())
             }
             ClientFrame::Read { seq } => self.on_read(role, seq).await,
+            ClientFrame::Rate { good, comment } if role == AuthorKind::Visitor => self.rate(good, &comment).await,
             ClientFrame::Resume { after } => {
                 for message in self.messages_after(after)? {
                     send(ws, &ServerFrame::Message(message));
@@ -415,6 +444,9 @@ impl Conversation {
         );
         if let (AuthorKind::Operator, Some(meta)) = (participant.role, &meta) {
             send(ws, &ServerFrame::Visitor(self.visitor_info(meta)?));
+        }
+        if meta.is_some() {
+            send(ws, &ServerFrame::Status(self.status(participant.role)?));
         }
         for message in self.messages_after(after)? {
             send(ws, &ServerFrame::Message(message));
@@ -444,7 +476,7 @@ impl Conversation {
         Ok(())
     }
 
-    fn details(&self) -> EdgeResult<VisitorDetails> {
+    pub(crate) fn details(&self) -> EdgeResult<VisitorDetails> {
         let rows: Vec<VisitorDetails> = self.sql().exec("SELECT name, email, phone FROM details WHERE id = 1", None)?.to_array()?;
         let mut details = rows.into_iter().next().unwrap_or_default();
         let attributes: Vec<AttributeRow> = self.sql().exec("SELECT name, value FROM attributes", None)?.to_array()?;
@@ -458,13 +490,25 @@ impl Conversation {
     }
 
     fn visitor_info(&self, meta: &Meta) -> EdgeResult<VisitorInfo> {
-        Ok(meta.visitor_info(self.details()?, self.verified()?))
+        self.visitor_info_leaving(meta, None)
+    }
+
+    fn visitor_info_leaving(&self, meta: &Meta, leaving: Option<&WebSocket>) -> EdgeResult<VisitorInfo> {
+        Ok(VisitorInfo {
+            online: self.visitor_online(leaving),
+            note: self.note()?,
+            ..meta.visitor_info(self.details()?, self.verified()?)
+        })
     }
 
     /// Tells the operators watching who the visitor is now.
-    fn announce_visitor(&self) -> EdgeResult<()> {
+    pub(crate) fn announce_visitor(&self) -> EdgeResult<()> {
+        self.announce_visitor_leaving(None)
+    }
+
+    fn announce_visitor_leaving(&self, leaving: Option<&WebSocket>) -> EdgeResult<()> {
         if let Some(meta) = self.meta()? {
-            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(self.visitor_info(&meta)?));
+            self.broadcast(Some(AuthorKind::Operator), &ServerFrame::Visitor(self.visitor_info_leaving(&meta, leaving)?));
         }
         Ok(())
     }
@@ -498,6 +542,13 @@ impl Conversation {
         if self.meta()?.is_none() || self.details()? == *details {
             return Ok(false);
         }
+        self.write_details(details)?;
+        self.announce_visitor()?;
+        Ok(true)
+    }
+
+    /// Stores the visitor's details; a given name becomes the visitor's name.
+    pub(crate) fn write_details(&self, details: &VisitorDetails) -> EdgeResult<()> {
         self.sql().exec(
             "INSERT INTO details (id, name, email, phone) VALUES (1, ?, ?, ?)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone",
@@ -510,8 +561,7 @@ impl Conversation {
         if !details.name.is_empty() {
             self.sql().exec("UPDATE meta SET visitor_name = ? WHERE id = 1", vec![details.name.as_str().into()])?;
         }
-        self.announce_visitor()?;
-        Ok(true)
+        Ok(())
     }
 
     fn create(&self, socket: &SocketState) -> EdgeResult<()> {
@@ -547,7 +597,11 @@ impl Conversation {
         attachment: Option<Attachment>,
     ) -> EdgeResult<()> {
         let author = &socket.participant;
+        if author.role == AuthorKind::Visitor && self.meta()?.is_some() && self.is_blocked()? {
+            return Err(EdgeError::Blocked);
+        }
         let mut meta = self.meta()?;
+        let mut created = false;
         let attachment = match attachment {
             Some(claimed) => Some(self.stored_file(&author.site, &author.conversation, &claimed.key).await?),
             None => None,
@@ -565,7 +619,9 @@ impl Conversation {
                 }
             }
             if self.meta()?.is_none() {
+                created = true;
                 self.create(socket)?;
+                self.keep_ip(&socket.participant)?;
                 self.store_details(socket)?;
                 self.store_verified(&socket.participant)?;
                 for held in autos {
@@ -621,6 +677,10 @@ impl Conversation {
         };
         // The output gate holds these frames until the write above is durable.
         self.broadcast(None, &ServerFrame::Message(message));
+        match author.role {
+            AuthorKind::Visitor => self.on_visitor_message(at, created).await?,
+            AuthorKind::Operator => self.on_operator_message(author).await?,
+        }
         let offline = match author.role {
             AuthorKind::Visitor => self.settle_visitor_message(seq, offline).await?,
             AuthorKind::Operator => {
@@ -746,6 +806,7 @@ impl Conversation {
         let message = rows.into_iter().next().ok_or_else(|| EdgeError::Internal("Offline message not stored".into()))?;
         let details = self.details()?;
         Ok(OfflineNotice {
+            event: natter_shared::shift::EventKind::OfflineMessage,
             id: format!("{}/{}/{}", meta.site, meta.conversation, seq.0),
             site: SiteId::parse(&meta.site)?,
             conversation: ConversationId::parse(&meta.conversation)?,
@@ -789,7 +850,7 @@ impl Conversation {
         Ok(())
     }
 
-    fn summary(&self) -> EdgeResult<Option<(String, ConversationSummary)>> {
+    fn summary(&self, revision: u64) -> EdgeResult<Option<(String, ConversationSummary)>> {
         let Some(meta) = self.meta()? else { return Ok(None) };
         let last: Vec<MessageRow> =
             self.sql().exec(&format!("{MESSAGES} ORDER BY m.seq DESC LIMIT 1"), None)?.to_array()?;
@@ -811,6 +872,7 @@ impl Conversation {
             )?
             .to_array()?;
         let last = last.into_message()?;
+        let status = self.status_row()?;
         let summary = ConversationSummary {
             id: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
             visitor_name: meta.visitor_name.clone(),
@@ -824,13 +886,20 @@ impl Conversation {
             unread: unread.first().map_or(0, |r| r.n),
             page_url: meta.page_url.clone(),
             offline: offline.first().is_some_and(|r| r.n > 0),
+            state: status.state(),
+            owner: status.owner(),
+            waiting_since: status.waiting_since,
+            last_auto: last.auto,
+            rating: self.rating()?,
+            language: meta.language.clone(),
+            revision,
         };
         Ok(Some((meta.site, summary)))
     }
 
     /// Tells the site's inbox how this conversation stands. Best effort: the message is
     /// stored already, and the next change sends a complete summary again.
-    async fn report_to_site(&self) {
+    pub(crate) async fn report_to_site(&self) {
         if let Err(e) = self.report(None).await {
             worker::console_error!("inbox update failed: {e}");
         }
@@ -839,7 +908,11 @@ impl Conversation {
     /// Sends the site this conversation's summary, with the notice of a visitor's new
     /// message (delivered if nobody is online); the site answers whether anyone is.
     async fn report(&self, notice: Option<OfflineNotice>) -> EdgeResult<SiteStatus> {
-        let Some((site, summary)) = self.summary()? else { return Ok(SiteStatus { online: true }) };
+        if self.meta()?.is_none() {
+            return Ok(SiteStatus { online: true });
+        }
+        let revision = self.next_revision()?;
+        let Some((site, summary)) = self.summary(revision)? else { return Ok(SiteStatus { online: true }) };
         let site = SiteId::parse(&site)?;
         let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
         internal::call(&stub, "/summary", &site, Some(&SummaryReport { summary, notice })).await

@@ -26,6 +26,9 @@ pub enum EdgeError {
     RateLimited(u32),
     #[error("This site's chat is switched off")]
     SiteDisabled,
+    /// The site's operators blocked this visitor: told neutrally.
+    #[error("The chat is not available")]
+    Blocked,
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0}")]
@@ -76,6 +79,7 @@ impl EdgeError {
             EdgeError::Conflict(_) => ErrorCode::Conflict,
             EdgeError::RateLimited(_) => ErrorCode::RateLimited,
             EdgeError::SiteDisabled => ErrorCode::SiteDisabled,
+            EdgeError::Blocked => ErrorCode::Blocked,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
             EdgeError::NotFound(_) => ErrorCode::NotFound,
             EdgeError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
@@ -100,7 +104,7 @@ impl EdgeError {
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => 401,
             EdgeError::Conflict(_) => 409,
             EdgeError::RateLimited(_) => 429,
-            EdgeError::SiteDisabled => 403,
+            EdgeError::SiteDisabled | EdgeError::Blocked => 403,
             EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) | EdgeError::IdentityRefused(_) => 403,
             EdgeError::NotFound(_) => 404,
             EdgeError::MethodNotAllowed(_) => 405,

@@ -6,6 +6,7 @@ use natter_shared::identity::{Identity, VerifiedUser};
 use natter_shared::accounts::{OperatorUpdate, Profile, SiteInfo};
 use natter_shared::ids::{ConversationId, OperatorId, OrgId, SiteId, VisitorId};
 use natter_shared::protocol::{AuthorKind, ConversationSummary, ErrorBody, OfflineNotice, Role};
+use natter_shared::shift::{OperatorRef, VisitorEdit};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Headers, Method, Request, RequestInit, Response, State, Stub, WebSocket, WebSocketIncomingMessage};
@@ -31,6 +32,51 @@ pub struct Participant {
     /// A visitor's verified user (`identify`), from their token.
     #[serde(default)]
     pub user: Option<VerifiedUser>,
+    /// A visitor's IP address (kept so that operators can block it).
+    #[serde(default)]
+    pub ip: String,
+    /// An agent on a site that hides others' conversations: they may open only their
+    /// own and unassigned ones.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+/// An operator acting on a conversation through the console's REST routes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Actor {
+    pub operator: OperatorRef,
+    pub admin: bool,
+    pub restricted: bool,
+}
+
+/// What can be done to a conversation from outside its sockets (`POST /act`): by an
+/// operator (checked by the Worker) or by the site's auto-assignment. Answers the
+/// [`natter_shared::shift::ConversationStatus`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "act", rename_all = "snake_case")]
+pub enum Act {
+    Take { by: Actor },
+    Transfer { by: Actor, to: OperatorRef },
+    Close { by: Actor },
+    Block { by: Actor, blocked: bool },
+    EditVisitor { by: Actor, edit: VisitorEdit },
+    /// The site's auto-assignment: only if still waiting and unassigned.
+    Assign { to: OperatorRef },
+}
+
+/// A visitor (and their IP) blocked or unblocked at a site (`POST /block`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BlockCall {
+    pub visitor: VisitorId,
+    pub ip: String,
+    pub blocked: bool,
+}
+
+/// What the `Site` answers when an operator opens a conversation (`/watch`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct WatchAnswer {
+    /// The operator is an agent and the site hides others' conversations.
+    pub restricted: bool,
 }
 
 /// The Worker asks the `Site` to check a signed user and give their conversation.
@@ -68,6 +114,8 @@ pub const SESSION_ENDED: u16 = 4001;
 pub struct InboxWatcher {
     pub operator: OperatorId,
     pub name: String,
+    #[serde(default)]
+    pub role: Role,
 }
 
 /// A site's policy as its organisation sets it in the `Site` object, which the Worker
@@ -104,6 +152,9 @@ pub struct PageOrigin {
     pub site: SiteId,
     /// The `Origin` header, if the browser sent one.
     pub origin: Option<String>,
+    /// The caller's IP address (a blocked one gets no visitor token).
+    #[serde(default)]
+    pub ip: String,
     /// The edge's own origin.
     pub edge: String,
     /// A `GET`, which browsers send without `Origin` from the same origin.

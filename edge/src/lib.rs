@@ -6,12 +6,14 @@
 mod account;
 mod admin;
 mod auth;
+mod canned;
 mod console;
 mod conversation;
 mod dev;
 mod error;
 mod files;
 mod internal;
+mod lifecycle;
 mod mail;
 mod organisation;
 mod passwords;
@@ -20,6 +22,8 @@ mod request;
 mod routes;
 mod signup;
 mod site;
+mod webhooks;
+mod workplace;
 
 use worker::{event, Context, Env, Request, Response};
 

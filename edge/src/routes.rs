@@ -128,14 +128,16 @@ fn page_origin(req: &Request, site: SiteId) -> EdgeResult<PageOrigin> {
         origin: req.headers().get("Origin")?,
         edge: request::edge_origin(req)?,
         same_origin_get: req.method() == Method::Get,
+        ip: request::client_ip(req),
     })
 }
 
-/// The site, if it is on and the request's page may embed its widget.
+/// The site, if it is on, the request's page may embed its widget and the caller's IP
+/// is not blocked.
 async fn embedding_site(req: &Request, env: &Env, site: &str) -> EdgeResult<SiteId> {
     let site = SiteId::parse(site)?;
-    let placement: SitePlacement = internal::call(&internal::site_stub(env, &site)?, "/policy", &site, None::<&()>).await?;
-    placement.admits(&page_origin(req, site.clone())?)?;
+    let page = page_origin(req, site.clone())?;
+    let _: serde_json::Value = internal::call(&internal::site_stub(env, &site)?, "/admit", &page, None::<&()>).await?;
     Ok(site)
 }
 
@@ -209,6 +211,8 @@ async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Respon
         user_agent: request::user_agent(req),
         avatar: None,
         user: claims.user,
+        ip: request::client_ip(req),
+        restricted: false,
     };
     let stub = internal::conversation_stub(env, &claims.site, &conversation)?;
     internal::websocket(&stub, "/socket", &participant).await

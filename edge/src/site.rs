@@ -11,20 +11,24 @@ use std::cell::Cell;
 
 use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{
-    parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence,
+    parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence, Role,
     SettingsDocument, SiteSecret, SiteStatus,
 };
+use natter_shared::shift::{ConversationState, EventNotice, OperatorRef};
 use natter_shared::settings::WidgetSettings;
-use natter_shared::token::webhook_signature;
 use serde::Deserialize;
 use worker::{
-    durable_object, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response, SqlStorage, State,
-    WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Request, Response, SqlStorage, SqlStorageValue, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
 };
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, SESSION_ENDED};
+use crate::internal::Act;
+use crate::internal::{
+    self, BlockCall, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, WatchAnswer, SESSION_ENDED,
+};
+use crate::{canned, webhooks};
 
 
 const SCHEMA: &str = "
@@ -40,12 +44,23 @@ CREATE TABLE IF NOT EXISTS settings (
     revision INTEGER NOT NULL,
     document TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS inbox (
+-- Replaced by `conversations` (issue 13): summaries come back on their next change.
+DROP TABLE IF EXISTS inbox;
+-- Every conversation's latest summary; closed ones stay (out of the inbox).
+CREATE TABLE IF NOT EXISTS conversations (
     conversation TEXT PRIMARY KEY,
-    last_seq INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
     last_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    owner TEXT,
+    waiting_since INTEGER,
     summary TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS conversations_by_state ON conversations (state, last_at);
+-- The site's own id (objects are named by it, but do not know their name).
+CREATE TABLE IF NOT EXISTS identity (id INTEGER PRIMARY KEY CHECK (id = 1), site TEXT NOT NULL);
+-- IP addresses whose visitors the operators blocked: they get no visitor token.
+CREATE TABLE IF NOT EXISTS blocked_ips (ip TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS away (operator TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS secret (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -69,21 +84,7 @@ CREATE TABLE IF NOT EXISTS watching (
     conversation TEXT NOT NULL,
     PRIMARY KEY (operator, conversation)
 );
--- Offline messages not yet acknowledged by the webhook's receiver.
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    body TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_at INTEGER NOT NULL
-);
--- Offline messages settled: the receiver answered 2xx (or there was no webhook to
--- tell). A report of one again (a visitor's retried send) is never posted again.
-CREATE TABLE IF NOT EXISTS delivered (id TEXT PRIMARY KEY, at INTEGER NOT NULL);";
-
-/// The longest wait between two webhook attempts.
-const MAX_RETRY_MS: u64 = 10 * 60 * 1000;
-/// Deliveries tried per alarm; the rest wait for the next one.
-const DELIVERIES_PER_ALARM: i64 = 20;
+";
 
 /// How many conversations the inbox socket sends when it opens.
 const INBOX_PAGE: i64 = 200;
@@ -127,26 +128,32 @@ struct UserRow {
 }
 
 #[derive(Deserialize)]
-struct DeliveryRow {
-    id: String,
-    body: String,
-    attempts: u32,
+struct IdentityRow {
+    site: String,
 }
 
 #[derive(Deserialize)]
-struct NextRow {
-    next_at: Option<i64>,
+struct WaitingRow {
+    conversation: String,
 }
 
-/// The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s … up to ten minutes.
-fn retry_delay(attempts: u32) -> u64 {
-    1000u64.saturating_mul(1 << attempts.min(20)).min(MAX_RETRY_MS)
+#[derive(Deserialize)]
+struct LoadRow {
+    owner: String,
+    n: i64,
+}
+
+/// Whether an operator's inbox shows a conversation: everyone's does, unless `hide`
+/// (an agent on a site that hides others' conversations): then only their own and
+/// unassigned ones.
+fn visible(summary: &ConversationSummary, watcher: &InboxWatcher, hide: bool) -> bool {
+    !hide || summary.owner.as_ref().is_none_or(|owner| owner.id == watcher.operator)
 }
 
 #[durable_object]
 pub struct Site {
-    state: State,
-    env: Env,
+    pub(crate) state: State,
+    pub(crate) env: Env,
     /// Its organisation has placed it (it has tables): known once, not asked per
     /// request, since every visitor message reaches this object.
     placed: Cell<bool>,
@@ -155,6 +162,8 @@ pub struct Site {
 impl DurableObject for Site {
     fn new(state: State, env: Env) -> Self {
         internal::update_tables(&state, "site", SCHEMA);
+        internal::update_tables(&state, "site", webhooks::SCHEMA);
+        internal::update_tables(&state, "site", canned::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
         Self { state, env, placed }
     }
@@ -167,7 +176,7 @@ impl DurableObject for Site {
         // The inbox socket listens; a client may say hello or step away and back.
         let refusal = match internal::frame_text(message).and_then(|text| parse_client_frame(&text)) {
             Ok(ClientFrame::Hello { .. }) => None,
-            Ok(ClientFrame::Away { away }) => self.set_away(&ws, away).err(),
+            Ok(ClientFrame::Away { away }) => self.set_away(&ws, away).await.err(),
             Ok(_) => Some(natter_shared::Error::UnknownFrame.into()),
             Err(e) => Some(e.into()),
         };
@@ -178,6 +187,9 @@ impl DurableObject for Site {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
+        if let Err(e) = self.dispatch().await {
+            worker::console_error!("auto-assignment: {e}");
+        }
         if let Err(e) = self.deliver().await {
             worker::console_error!("webhook delivery: {e}");
         }
@@ -197,7 +209,7 @@ impl DurableObject for Site {
 }
 
 impl Site {
-    fn sql(&self) -> SqlStorage {
+    pub(crate) fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
     }
 
@@ -206,6 +218,8 @@ impl Site {
         // that was never placed stores nothing.
         if req.path() == "/place" {
             internal::create_tables(&self.state, "site", SCHEMA);
+            internal::create_tables(&self.state, "site", webhooks::SCHEMA);
+            internal::create_tables(&self.state, "site", canned::SCHEMA);
             self.placed.set(true);
         } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
@@ -216,6 +230,7 @@ impl Site {
                 Ok(Response::from_json(&self.placement(&site)?)?)
             }
             "/place" => {
+                self.remember_id(&internal::context(req)?)?;
                 let placement: SitePlacement = req.json().await?;
                 self.sql().exec(
                     "INSERT INTO placement (id, allowed_origins, disabled) VALUES (1, ?, ?)
@@ -238,12 +253,55 @@ impl Site {
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/watch" => {
-                let (operator, conversation): (OperatorId, ConversationId) = req.json().await?;
+                let (operator, conversation, role): (OperatorId, ConversationId, Role) = req.json().await?;
                 self.sql().exec(
                     "INSERT OR IGNORE INTO watching (operator, conversation) VALUES (?, ?)",
                     vec![operator.as_str().into(), conversation.as_str().into()],
                 )?;
+                Ok(Response::from_json(&WatchAnswer { restricted: self.restricts(role)? })?)
+            }
+            "/admit" => {
+                let page: PageOrigin = internal::context(req)?;
+                self.placement(&page.site)?.admits(&page)?;
+                let blocked = self.sql().exec("SELECT ip FROM blocked_ips WHERE ip = ?", vec![page.ip.as_str().into()])?;
+                if blocked.to_array::<serde_json::Value>()?.is_empty() {
+                    Ok(Response::from_json(&serde_json::json!({}))?)
+                } else {
+                    Err(EdgeError::Blocked)
+                }
+            }
+            "/block" => {
+                let call: BlockCall = req.json().await?;
+                if call.ip.is_empty() {
+                } else if call.blocked {
+                    self.sql().exec(
+                        "INSERT OR IGNORE INTO blocked_ips (ip, at) VALUES (?, ?)",
+                        vec![call.ip.as_str().into(), (auth::now() as i64).into()],
+                    )?;
+                } else {
+                    self.sql().exec("DELETE FROM blocked_ips WHERE ip = ?", vec![call.ip.as_str().into()])?;
+                }
                 Ok(Response::from_json(&serde_json::json!({}))?)
+            }
+            "/restricts" => {
+                let role: Role = req.json().await?;
+                Ok(Response::from_json(&WatchAnswer { restricted: self.restricts(role)? })?)
+            }
+            "/team" => Ok(Response::from_json(&self.presence(None))?),
+            "/event" => {
+                let notice: EventNotice = req.json().await?;
+                self.queue_event(&notice).await?;
+                Ok(Response::from_json(&serde_json::json!({}))?)
+            }
+            "/canned" => {
+                let call: canned::CannedCall = req.json().await?;
+                self.canned(call)
+            }
+            "/deliveries" => Ok(Response::from_json(&self.recent_deliveries()?)?),
+            "/deliveries/resend" => {
+                let id: String = req.json().await?;
+                self.resend(&id).await?;
+                Ok(Response::from_json(&self.recent_deliveries()?)?)
             }
             "/revoke" => {
                 let site: SiteId = internal::context(req)?;
@@ -294,8 +352,9 @@ impl Site {
                 let pair = WebSocketPair::new()?;
                 self.state.accept_websocket_with_tags(&pair.server, &["operator", watcher.operator.as_str()]);
                 pair.server.serialize_attachment(&watcher)?;
-                pair.server.send(&InboxFrame::Inbox { conversations: self.inbox()? })?;
+                pair.server.send(&InboxFrame::Inbox { conversations: self.inbox(&watcher)? })?;
                 self.announce_presence(None);
+                self.dispatch_soon().await?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/status" => {
@@ -318,6 +377,7 @@ impl Site {
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/summary" => {
+                self.remember_id(&internal::context(req)?)?;
                 let SummaryReport { mut summary, notice } = req.json().await?;
                 // A visitor's new message with nobody online is an offline message:
                 // decided here, where presence is known, as it is reported.
@@ -326,46 +386,14 @@ impl Site {
                     summary.offline = true;
                     self.queue_delivery(&notice).await?;
                 }
-                // Reports may arrive out of order (a conversation's object takes other
-                // events while one is in flight): never let an older one win.
-                let cursor = self.sql().exec(
-                    "INSERT INTO inbox (conversation, last_seq, last_at, summary) VALUES (?, ?, ?, ?)
-                     ON CONFLICT(conversation) DO UPDATE
-                     SET last_seq = excluded.last_seq, last_at = excluded.last_at, summary = excluded.summary
-                     WHERE excluded.last_seq >= inbox.last_seq",
-                    vec![
-                        summary.id.as_str().into(),
-                        (summary.last_seq.0 as i64).into(),
-                        (summary.last_at as i64).into(),
-                        serde_json::to_string(&summary)?.into(),
-                    ],
-                )?;
-                if cursor.rows_written() > 0 {
-                    self.broadcast(&InboxFrame::Conversation(summary));
+                if self.keep_summary(&summary)? {
+                    self.broadcast_summary(&summary);
+                    self.dispatch_soon().await?;
                 }
                 Ok(Response::from_json(&SiteStatus { online })?)
             }
             other => Err(EdgeError::NotFound(format!("No site route {other}"))),
         }
-    }
-
-    /// Queues an offline message for the webhook: once, and never again once its
-    /// receiver has it (a retried send reports it again).
-    async fn queue_delivery(&self, notice: &OfflineNotice) -> EdgeResult<()> {
-        let queued = self.sql().exec(
-            "INSERT OR IGNORE INTO deliveries (id, body, next_at)
-             SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE id = ?)",
-            vec![
-                notice.id.as_str().into(),
-                serde_json::to_string(notice)?.into(),
-                (auth::now() as i64).into(),
-                notice.id.as_str().into(),
-            ],
-        )?;
-        if queued.rows_written() > 0 {
-            self.state.storage().set_alarm(0).await?;
-        }
-        Ok(())
     }
 
     fn broadcast(&self, frame: &InboxFrame) {
@@ -408,17 +436,17 @@ impl Site {
     }
 
     /// Marks the socket's operator away (in all their tabs) or back.
-    fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
+    async fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
         let watcher: InboxWatcher =
             ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
         let sql = if away { "INSERT OR IGNORE INTO away (operator) VALUES (?)" } else { "DELETE FROM away WHERE operator = ?" };
         self.sql().exec(sql, vec![watcher.operator.as_str().into()])?;
         self.announce_presence(None);
-        Ok(())
+        self.dispatch_soon().await
     }
 
     /// The site secret, which signs webhook requests; made on first use.
-    fn secret(&self) -> EdgeResult<String> {
+    pub(crate) fn secret(&self) -> EdgeResult<String> {
         self.secret_in("secret")
     }
 
@@ -470,45 +498,6 @@ impl Site {
         Ok(Identified { visitor, conversation, user })
     }
 
-    /// Posts every due offline message to the webhook; what fails waits longer each
-    /// time. Without a webhook URL there is nobody to tell, and the queue is dropped
-    /// (the messages themselves are in their conversations).
-    async fn deliver(&self) -> EdgeResult<()> {
-        let Some(url) = self.settings()?.settings.webhook_url else {
-            self.sql().exec("INSERT OR IGNORE INTO delivered (id, at) SELECT id, ? FROM deliveries", vec![(auth::now() as i64).into()])?;
-            self.sql().exec("DELETE FROM deliveries", None)?;
-            return Ok(());
-        };
-        let secret = self.secret()?;
-        let due: Vec<DeliveryRow> = self
-            .sql()
-            .exec(
-                "SELECT id, body, attempts FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ?",
-                vec![(auth::now() as i64).into(), DELIVERIES_PER_ALARM.into()],
-            )?
-            .to_array()?;
-        for delivery in due {
-            if post_webhook(&url, &secret, &delivery).await {
-                self.sql().exec("DELETE FROM deliveries WHERE id = ?", vec![delivery.id.as_str().into()])?;
-                self.sql().exec(
-                    "INSERT OR IGNORE INTO delivered (id, at) VALUES (?, ?)",
-                    vec![delivery.id.as_str().into(), (auth::now() as i64).into()],
-                )?;
-            } else {
-                let next_at = auth::now() + retry_delay(delivery.attempts);
-                self.sql().exec(
-                    "UPDATE deliveries SET attempts = attempts + 1, next_at = ? WHERE id = ?",
-                    vec![(next_at as i64).into(), delivery.id.as_str().into()],
-                )?;
-            }
-        }
-        let next: Vec<NextRow> = self.sql().exec("SELECT MIN(next_at) AS next_at FROM deliveries", None)?.to_array()?;
-        if let Some(next_at) = next.first().and_then(|row| row.next_at) {
-            self.state.storage().set_alarm(next_at - auth::now() as i64).await?;
-        }
-        Ok(())
-    }
-
     /// Who may embed the site and whether it is on, as its organisation set it; a site
     /// no organisation placed does not exist.
     fn placement(&self, site: &SiteId) -> EdgeResult<SitePlacement> {
@@ -521,7 +510,7 @@ impl Site {
     }
 
     /// The saved settings, or the defaults (revision 0) for a site that saved none.
-    fn settings(&self) -> EdgeResult<SettingsDocument> {
+    pub(crate) fn settings(&self) -> EdgeResult<SettingsDocument> {
         let rows: Vec<SettingsRow> = self.sql().exec("SELECT revision, document FROM settings WHERE id = 1", None)?.to_array()?;
         Ok(match rows.first() {
             // Read leniently: a document saved by a newer version must not break this one.
@@ -530,32 +519,130 @@ impl Site {
         })
     }
 
-    fn inbox(&self) -> EdgeResult<Vec<ConversationSummary>> {
+    /// The open conversations an operator sees, newest first.
+    fn inbox(&self, watcher: &InboxWatcher) -> EdgeResult<Vec<ConversationSummary>> {
         let rows: Vec<SummaryRow> = self
             .sql()
-            .exec("SELECT summary FROM inbox ORDER BY last_at DESC LIMIT ?", vec![INBOX_PAGE.into()])?
+            .exec("SELECT summary FROM conversations WHERE state != 'closed' ORDER BY last_at DESC LIMIT ?", vec![INBOX_PAGE.into()])?
             .to_array()?;
-        rows.iter().map(|row| Ok(serde_json::from_str(&row.summary)?)).collect()
+        let hide = self.restricts(watcher.role)?;
+        let summaries = rows.iter().map(|row| Ok(serde_json::from_str(&row.summary)?)).collect::<EdgeResult<Vec<ConversationSummary>>>()?;
+        Ok(summaries.into_iter().filter(|s| visible(s, watcher, hide)).collect())
     }
-}
 
-/// One attempt to post a delivery; true when the receiver acknowledged it (2xx).
-async fn post_webhook(url: &str, secret: &str, delivery: &DeliveryRow) -> bool {
-    let attempt = async {
-        let headers = Headers::new();
-        headers.set("Content-Type", "application/json")?;
-        headers.set("X-Natter-Delivery", &delivery.id)?;
-        headers.set("X-Natter-Signature", &webhook_signature(secret.as_bytes(), auth::now(), &delivery.body))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_headers(headers).with_body(Some(delivery.body.as_str().into()));
-        let response = Fetch::Request(Request::new_with_init(url, &init)?).send().await?;
-        Ok::<bool, worker::Error>((200..300).contains(&response.status_code()))
-    };
-    match attempt.await {
-        Ok(acknowledged) => acknowledged,
-        Err(e) => {
-            worker::console_log!("webhook {url} unreachable: {e}");
-            false
+    /// Whether an operator of this role sees only their own and unassigned conversations.
+    fn restricts(&self, role: Role) -> EdgeResult<bool> {
+        Ok(role == Role::Agent && self.settings()?.settings.routing.hide_others)
+    }
+
+    /// Keeps a conversation's summary unless a newer one is kept already (reports may
+    /// arrive out of order: a conversation's object takes other events while one is in
+    /// flight). True if it was kept.
+    fn keep_summary(&self, summary: &ConversationSummary) -> EdgeResult<bool> {
+        let cursor = self.sql().exec(
+            "INSERT INTO conversations (conversation, revision, last_at, state, owner, waiting_since, summary)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(conversation) DO UPDATE
+             SET revision = excluded.revision, last_at = excluded.last_at, state = excluded.state, owner = excluded.owner,
+                 waiting_since = excluded.waiting_since, summary = excluded.summary
+             WHERE excluded.revision >= conversations.revision",
+            vec![
+                summary.id.as_str().into(),
+                (summary.revision as i64).into(),
+                (summary.last_at as i64).into(),
+                summary.state.as_str().into(),
+                summary.owner.as_ref().map(|o| o.id.as_str()).into(),
+                summary.waiting_since.map(|at| SqlStorageValue::Integer(at as i64)).unwrap_or(SqlStorageValue::Null),
+                serde_json::to_string(summary)?.into(),
+            ],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    /// Sends a changed summary to every console that sees it; the others (and all of
+    /// them, once it is closed) are told it left their inbox.
+    fn broadcast_summary(&self, summary: &ConversationSummary) {
+        let hide = self.settings().map(|d| d.settings.routing.hide_others).unwrap_or(false);
+        let removed = InboxFrame::Removed { id: summary.id.clone() };
+        let changed = InboxFrame::Conversation(summary.clone());
+        for ws in self.state.get_websockets_with_tag("operator") {
+            let Some(watcher) = ws.deserialize_attachment::<InboxWatcher>().ok().flatten() else { continue };
+            let open = summary.state != ConversationState::Closed;
+            let frame = if open && visible(summary, &watcher, hide && watcher.role == Role::Agent) { &changed } else { &removed };
+            // A closing socket misses this; its console reloads the inbox on reconnect.
+            let _ = ws.send(frame);
         }
+    }
+
+    fn remember_id(&self, site: &SiteId) -> EdgeResult<()> {
+        self.sql().exec("INSERT OR IGNORE INTO identity (id, site) VALUES (1, ?)", vec![site.as_str().into()])?;
+        Ok(())
+    }
+
+    fn site_id(&self) -> EdgeResult<SiteId> {
+        let rows: Vec<IdentityRow> = self.sql().exec("SELECT site FROM identity WHERE id = 1", None)?.to_array()?;
+        Ok(SiteId::parse(&rows.first().ok_or_else(|| EdgeError::Internal("The site does not know its id yet".into()))?.site)?)
+    }
+
+    /// With auto-assignment on and someone waiting unassigned, hands out conversations
+    /// soon (from the alarm, not inside the call that noticed).
+    async fn dispatch_soon(&self) -> EdgeResult<()> {
+        if !self.settings()?.settings.routing.auto_assign {
+            return Ok(());
+        }
+        let waiting: Vec<serde_json::Value> = self
+            .sql()
+            .exec("SELECT conversation FROM conversations WHERE state = 'waiting' AND owner IS NULL LIMIT 1", None)?
+            .to_array()?;
+        if !waiting.is_empty() {
+            self.state.storage().set_alarm(0).await?;
+        }
+        Ok(())
+    }
+
+    /// Auto-assignment: each waiting, unassigned conversation (longest waiting first)
+    /// goes to the online, not-away operator with the fewest active conversations,
+    /// below the site's limit; when nobody is below it, the rest wait.
+    async fn dispatch(&self) -> EdgeResult<()> {
+        let routing = self.settings()?.settings.routing;
+        if !routing.auto_assign {
+            return Ok(());
+        }
+        let waiting: Vec<WaitingRow> = self
+            .sql()
+            .exec(
+                "SELECT conversation FROM conversations WHERE state = 'waiting' AND owner IS NULL
+                 ORDER BY COALESCE(waiting_since, last_at) LIMIT 50",
+                None,
+            )?
+            .to_array()?;
+        let site = self.site_id()?;
+        for row in waiting {
+            let loads: Vec<LoadRow> = self
+                .sql()
+                .exec("SELECT owner, COUNT(*) AS n FROM conversations WHERE state = 'active' AND owner IS NOT NULL GROUP BY owner", None)?
+                .to_array()?;
+            let load = |id: &OperatorId| loads.iter().find(|l| l.owner == id.as_str()).map_or(0, |l| l.n);
+            let chosen = self
+                .presence(None)
+                .into_iter()
+                .filter(|o| !o.away && load(&o.id) < i64::from(routing.assign_limit))
+                .min_by(|a, b| (load(&a.id), &a.name, &a.id).cmp(&(load(&b.id), &b.name, &b.id)));
+            let Some(operator) = chosen else { break };
+            let conversation = ConversationId::parse(&row.conversation)?;
+            let to = OperatorRef { id: operator.id.clone(), name: operator.name };
+            let stub = internal::conversation_stub(&self.env, &site, &conversation)?;
+            match internal::call::<_, _, serde_json::Value>(&stub, "/act", &(), Some(&Act::Assign { to })).await {
+                Ok(_) => {
+                    // Counted at once; the conversation's own report follows.
+                    self.sql().exec(
+                        "UPDATE conversations SET state = 'active', owner = ? WHERE conversation = ?",
+                        vec![operator.id.as_str().into(), conversation.as_str().into()],
+                    )?;
+                }
+                Err(e) => worker::console_log!("auto-assigning {conversation}: {e}"),
+            }
+        }
+        Ok(())
     }
 }

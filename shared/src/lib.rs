@@ -14,6 +14,7 @@ pub mod password;
 pub mod protocol;
 pub mod rules;
 pub mod settings;
+pub mod shift;
 pub mod token;
 
 pub use error::Error;

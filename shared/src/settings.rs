@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::contact::{Contact, Need};
 use crate::rules::{self, Rule};
+use crate::shift::{self, EventKind, Routing};
 
 /// The settings document's version.
 pub const SETTINGS_VERSION: u16 = 1;
@@ -280,6 +281,12 @@ pub struct WidgetSettings {
     /// sent to the widget (see [`WidgetSettings::public`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+    /// Which events the webhook gets (private).
+    #[serde(default = "shift::default_webhook_events", skip_serializing_if = "shift::are_default_events")]
+    pub webhook_events: Vec<EventKind>,
+    /// How conversations find operators (private).
+    #[serde(default, skip_serializing_if = "Routing::is_default")]
+    pub routing: Routing,
 }
 
 impl Default for WidgetSettings {
@@ -304,6 +311,8 @@ impl Default for WidgetSettings {
             files: false,
             rules: None,
             webhook_url: None,
+            webhook_events: shift::default_webhook_events(),
+            routing: Routing::default(),
         }
     }
 }
@@ -554,7 +563,12 @@ fn read_introduce<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> Int
 impl WidgetSettings {
     /// What the widget may see: everything but the private fields.
     pub fn public(&self) -> WidgetSettings {
-        WidgetSettings { webhook_url: None, ..self.clone() }
+        WidgetSettings {
+            webhook_url: None,
+            webhook_events: shift::default_webhook_events(),
+            routing: Routing::default(),
+            ..self.clone()
+        }
     }
 
     /// The rules in force: the owner's, or the defaults in the site's language.
@@ -609,6 +623,8 @@ impl WidgetSettings {
             Some(Err(message)) => reader.refuse("rules", message),
         }
         reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
+        reader.read("webhook_events", &mut settings.webhook_events, shift::check_webhook_events);
+        reader.read("routing", &mut settings.routing, shift::check_routing);
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);
         }

@@ -10,6 +10,7 @@ use crate::identity::{Identity, VerifiedUser};
 use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
 use crate::limits::check_frame_size;
 use crate::settings::{FieldError, WidgetSettings};
+use crate::shift::{ConversationState, ConversationStatus, EventKind, OperatorRef, Rating};
 use crate::Error;
 
 /// The protocol version this build speaks.
@@ -81,6 +82,12 @@ pub struct VisitorInfo {
     /// A signed-in user of the host site whose signature the edge checked (`identify`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<VerifiedUser>,
+    /// The visitor has the site open now (a tab with the chat connected).
+    #[serde(default)]
+    pub online: bool,
+    /// The operators' private note on the visitor.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Frames a client (a visitor's widget or an operator's console) sends on a
@@ -129,6 +136,8 @@ pub enum ClientFrame {
     Read { seq: Seq },
     /// Asks again for every message after `after` (e.g. after a gap was noticed).
     Resume { after: Seq },
+    /// The visitor rates a closed conversation (again: the rating is replaced).
+    Rate { good: bool, #[serde(default)] comment: String },
     #[serde(other)]
     Unknown,
 }
@@ -164,6 +173,8 @@ pub enum ServerFrame {
     Read { by: AuthorKind, seq: Seq },
     /// Who the visitor is and where (sent to operators only).
     Visitor(VisitorInfo),
+    /// How the conversation stands: after `welcome`, and on every change.
+    Status(ConversationStatus),
     /// The last frame (or request) was refused; the socket stays open.
     Error(ErrorBody),
     #[serde(other)]
@@ -185,6 +196,26 @@ pub struct ConversationSummary {
     /// The visitor's last message was left through the offline form.
     #[serde(default)]
     pub offline: bool,
+    #[serde(default)]
+    pub state: ConversationState,
+    /// The operator answering it.
+    #[serde(default)]
+    pub owner: Option<OperatorRef>,
+    /// Since when the visitor has waited for an answer: their oldest message no
+    /// operator has answered (automatic messages are no answer).
+    #[serde(default)]
+    pub waiting_since: Option<Millis>,
+    /// The last message was sent by an auto-action rule.
+    #[serde(default)]
+    pub last_auto: bool,
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    /// The visitor's browser language, as the widget told it.
+    #[serde(default)]
+    pub language: String,
+    /// Grows with every report, so the site keeps the newest.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// An operator of the site who is online (has a console open).
@@ -208,6 +239,9 @@ pub enum InboxFrame {
     Conversation(ConversationSummary),
     /// Who is online now, each operator once, by name; sent whenever it changes.
     Presence { online: Vec<OperatorPresence> },
+    /// The conversation left this operator's inbox (closed, or, with "hide others'
+    /// conversations", now another agent's).
+    Removed { id: ConversationId },
     Error(ErrorBody),
     #[serde(other)]
     Unknown,
@@ -244,8 +278,10 @@ pub enum ErrorCode {
     /// The site's owner switched its chat off.
     SiteDisabled,
     /// It already exists (an e-mail with an account), or the change would leave an
-    /// organisation without an admin.
+    /// organisation without an admin; or another operator has the conversation.
     Conflict,
+    /// The visitor was blocked by the site's operators (told neutrally).
+    Blocked,
     Internal,
     #[serde(other)]
     Unknown,
@@ -272,6 +308,10 @@ impl From<&Error> for ErrorBody {
     fn from(error: &Error) -> Self {
         ErrorBody { code: error.code(), message: error.to_string() }
     }
+}
+
+fn offline_event() -> EventKind {
+    EventKind::OfflineMessage
 }
 
 fn is_false(value: &bool) -> bool {
@@ -365,6 +405,9 @@ pub struct IdentifyRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfflineNotice {
     pub id: String,
+    /// Always `offline_message` (the body's type, as for every webhook event).
+    #[serde(default = "offline_event")]
+    pub event: EventKind,
     pub site: SiteId,
     pub conversation: ConversationId,
     pub seq: Seq,
@@ -421,6 +464,13 @@ mod tests {
             unread: 2,
             page_url: "https://shop.example/cart".into(),
             offline: true,
+            state: ConversationState::Active,
+            owner: Some(OperatorRef { id: OperatorId::parse("o1").unwrap(), name: "Anna".into() }),
+            waiting_since: Some(4),
+            last_auto: false,
+            rating: Some(Rating { good: false, comment: "slow".into(), at: 9 }),
+            language: "ru".into(),
+            revision: 3,
         }
     }
 
@@ -443,6 +493,7 @@ mod tests {
         round_trip(ClientFrame::Typing { typing: true });
         round_trip(ClientFrame::Read { seq: Seq(9) });
         round_trip(ClientFrame::Resume { after: Seq(2) });
+        round_trip(ClientFrame::Rate { good: false, comment: "Too slow".into() });
         round_trip(ClientFrame::Unknown);
     }
 
@@ -465,6 +516,12 @@ mod tests {
         round_trip(ServerFrame::Typing { author: AuthorKind::Visitor, name: "V".into(), typing: false });
         round_trip(ServerFrame::Read { by: AuthorKind::Operator, seq: Seq(5) });
         round_trip(ServerFrame::Visitor(VisitorInfo::default()));
+        round_trip(ServerFrame::Status(ConversationStatus {
+            state: ConversationState::Closed,
+            owner: Some(OperatorRef { id: OperatorId::parse("o").unwrap(), name: "Anna".into() }),
+            rating: Some(Rating { good: true, comment: String::new(), at: 1 }),
+            blocked: false,
+        }));
         round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into() }));
         round_trip(ServerFrame::Unknown);
     }
@@ -483,6 +540,7 @@ mod tests {
             fields: vec![FieldError { field: "pattern".into(), message: "Unknown variant".into() }],
         });
         round_trip(SettingsDocument { revision: 3, settings: WidgetSettings::default() });
+        round_trip(InboxFrame::Removed { id: ConversationId::parse("c").unwrap() });
         round_trip(InboxFrame::Unknown);
         round_trip(VisitorSession {
             token: "t".into(),
@@ -505,6 +563,7 @@ mod tests {
         });
         round_trip(OfflineNotice {
             id: "demo/c/1".into(),
+            event: EventKind::OfflineMessage,
             site: SiteId::parse("demo").unwrap(),
             conversation: ConversationId::parse("c").unwrap(),
             seq: Seq(1),

@@ -1,0 +1,460 @@
+//! A conversation's life, kept by its `Conversation` object: waiting → active →
+//! closed, who owns it, the visitor's rating, blocking, the operators' edits, and the
+//! events told to the site's webhook. The message log is in [`crate::conversation`].
+
+use natter_shared::ids::{ConversationId, Seq, SiteId, VisitorId};
+use natter_shared::protocol::{AuthorKind, Millis, ServerFrame};
+use natter_shared::shift::{
+    check_comment, ConversationState, ConversationStatus, EventKind, EventNotice, EventVisitor, OperatorRef, Rating,
+    TranscriptLine, RATING_WINDOW_MS,
+};
+use serde::Deserialize;
+use worker::{Response, WebSocket};
+
+use crate::auth;
+use crate::conversation::{int, Conversation};
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Act, Actor, BlockCall, Participant};
+
+/// The tables of a conversation's life (created with the message log's).
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS status (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    state TEXT NOT NULL,
+    owner TEXT,
+    owner_name TEXT,
+    waiting_since INTEGER,
+    revision INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rating (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    good INTEGER NOT NULL,
+    comment TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+-- A closing whose `conversation_closed` event waits for the rating (or the alarm).
+CREATE TABLE IF NOT EXISTS closing (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    operator TEXT NOT NULL,
+    operator_name TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocked (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS visitor_ip (id INTEGER PRIMARY KEY CHECK (id = 1), ip TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL);";
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct StatusRow {
+    pub state: String,
+    pub owner: Option<String>,
+    pub owner_name: Option<String>,
+    pub waiting_since: Option<u64>,
+    pub revision: u64,
+}
+
+impl StatusRow {
+    pub fn state(&self) -> ConversationState {
+        ConversationState::parse(&self.state).unwrap_or_default()
+    }
+
+    pub fn owner(&self) -> Option<OperatorRef> {
+        let id = natter_shared::ids::OperatorId::parse(self.owner.as_deref()?).ok()?;
+        Some(OperatorRef { id, name: self.owner_name.clone().unwrap_or_default() })
+    }
+
+    fn owned_by_other(&self, me: &OperatorRef) -> bool {
+        self.owner.as_deref().is_some_and(|owner| owner != me.id.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct RatingRow {
+    good: u8,
+    comment: String,
+    at: u64,
+}
+
+#[derive(Deserialize)]
+struct ClosingRow {
+    operator: String,
+    operator_name: String,
+    event: String,
+}
+
+#[derive(Deserialize)]
+struct TextRow {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct IpRow {
+    ip: String,
+}
+
+#[derive(Deserialize)]
+struct AtRow {
+    at: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct VisitorRow {
+    visitor: String,
+}
+
+impl Conversation {
+    /// How the conversation stands. One stored before this table existed is read from
+    /// its log: waiting since the visitor's first unanswered message, else active.
+    pub fn status_row(&self) -> EdgeResult<StatusRow> {
+        let rows: Vec<StatusRow> = self.sql().exec("SELECT * FROM status WHERE id = 1", None)?.to_array()?;
+        if let Some(row) = rows.into_iter().next() {
+            return Ok(row);
+        }
+        let waiting_since = self.unanswered_since()?;
+        Ok(StatusRow {
+            state: if waiting_since.is_some() { "waiting" } else { "active" }.into(),
+            owner: None,
+            owner_name: None,
+            waiting_since,
+            revision: 0,
+        })
+    }
+
+    /// When the visitor's oldest message after the last operator's answer was written.
+    fn unanswered_since(&self) -> EdgeResult<Option<u64>> {
+        let rows: Vec<AtRow> = self
+            .sql()
+            .exec(
+                "SELECT MIN(at) AS at FROM messages WHERE author_kind = 'visitor' AND seq > (
+                    SELECT COALESCE(MAX(m.seq), 0) FROM messages m LEFT JOIN auto_messages a ON a.seq = m.seq
+                    WHERE m.author_kind = 'operator' AND a.seq IS NULL)",
+                None,
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().and_then(|r| r.at))
+    }
+
+    fn save_status(&self, row: &StatusRow) -> EdgeResult<()> {
+        self.sql().exec(
+            "INSERT INTO status (id, state, owner, owner_name, waiting_since, revision) VALUES (1, ?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET state = excluded.state, owner = excluded.owner,
+             owner_name = excluded.owner_name, waiting_since = excluded.waiting_since",
+            vec![
+                row.state.as_str().into(),
+                row.owner.as_deref().into(),
+                row.owner_name.as_deref().into(),
+                row.waiting_since.map(int).unwrap_or(worker::SqlStorageValue::Null),
+                int(row.revision),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The next revision of the conversation's summary: reports may reach the site out
+    /// of order, and the site keeps the highest.
+    pub fn next_revision(&self) -> EdgeResult<u64> {
+        let row = self.status_row()?;
+        self.save_status(&row)?;
+        self.sql().exec("UPDATE status SET revision = revision + 1 WHERE id = 1", None)?;
+        Ok(self.status_row()?.revision)
+    }
+
+    pub fn rating(&self) -> EdgeResult<Option<Rating>> {
+        let rows: Vec<RatingRow> = self.sql().exec("SELECT good, comment, at FROM rating WHERE id = 1", None)?.to_array()?;
+        Ok(rows.into_iter().next().map(|r| Rating { good: r.good != 0, comment: r.comment, at: r.at }))
+    }
+
+    pub fn is_blocked(&self) -> EdgeResult<bool> {
+        Ok(!self.sql().exec("SELECT at FROM blocked WHERE id = 1", None)?.to_array::<AtRow>()?.is_empty())
+    }
+
+    pub fn note(&self) -> EdgeResult<String> {
+        let rows: Vec<TextRow> = self.sql().exec("SELECT text FROM note WHERE id = 1", None)?.to_array()?;
+        Ok(rows.into_iter().next().map(|r| r.text).unwrap_or_default())
+    }
+
+    /// The status as `role` sees it: a visitor is never told they are blocked.
+    pub fn status(&self, role: AuthorKind) -> EdgeResult<ConversationStatus> {
+        let row = self.status_row()?;
+        Ok(ConversationStatus {
+            state: row.state(),
+            owner: row.owner(),
+            rating: self.rating()?,
+            blocked: role == AuthorKind::Operator && self.is_blocked()?,
+        })
+    }
+
+    /// Tells every socket how the conversation stands now.
+    pub fn announce_status(&self) -> EdgeResult<()> {
+        for role in [AuthorKind::Operator, AuthorKind::Visitor] {
+            self.broadcast(Some(role), &ServerFrame::Status(self.status(role)?));
+        }
+        Ok(())
+    }
+
+    /// Refuses an agent who may see only their own and unassigned conversations.
+    pub fn check_restricted(&self, participant: &Participant) -> EdgeResult<()> {
+        let Some(operator) = &participant.operator else { return Ok(()) };
+        let me = OperatorRef { id: operator.clone(), name: participant.name.clone() };
+        if participant.restricted && self.status_row()?.owned_by_other(&me) {
+            return Err(EdgeError::Forbidden("Another operator has this conversation"));
+        }
+        Ok(())
+    }
+
+    /// A visitor's new message: a closed conversation opens again as waiting, and the
+    /// wait starts at the visitor's first unanswered message. A new conversation is an
+    /// event.
+    pub async fn on_visitor_message(&self, at: Millis, created: bool) -> EdgeResult<()> {
+        let mut row = self.status_row()?;
+        if row.state() == ConversationState::Closed {
+            self.send_closed_event().await;
+            row.state = ConversationState::Waiting.as_str().into();
+            row.owner = None;
+            row.owner_name = None;
+        }
+        row.waiting_since.get_or_insert(at);
+        self.save_status(&row)?;
+        self.announce_status()?;
+        if created {
+            self.emit(EventKind::ConversationStarted, None, None, None).await;
+        }
+        Ok(())
+    }
+
+    /// An operator's own message answers the visitor; the first to answer an
+    /// unassigned conversation becomes its owner.
+    pub async fn on_operator_message(&self, author: &Participant) -> EdgeResult<()> {
+        let Some(operator) = author.operator.clone() else { return Ok(()) };
+        let me = OperatorRef { id: operator, name: author.name.clone() };
+        let mut row = self.status_row()?;
+        row.waiting_since = None;
+        let take = row.owner.is_none() || row.state() == ConversationState::Closed;
+        if take {
+            row.state = ConversationState::Active.as_str().into();
+            row.owner = Some(me.id.to_string());
+            row.owner_name = Some(me.name.clone());
+        }
+        self.save_status(&row)?;
+        self.announce_status()?;
+        if take {
+            self.emit(EventKind::ConversationAssigned, Some(me), None, None).await;
+        }
+        Ok(())
+    }
+
+    /// `POST /act`: an operator's action (checked here against the conversation's
+    /// state; who the operator is and may do was checked by the Worker).
+    pub async fn act(&self, act: Act) -> EdgeResult<Response> {
+        if self.meta()?.is_none() {
+            return Err(EdgeError::NotFound("This conversation does not exist".into()));
+        }
+        let mut row = self.status_row()?;
+        match act {
+            Act::Take { by } => {
+                self.check_actor(&by)?;
+                if row.owned_by_other(&by.operator) && row.state() != ConversationState::Closed {
+                    let name = row.owner_name.clone().unwrap_or_default();
+                    return Err(EdgeError::Conflict(format!("{name} is answering this conversation: ask them to transfer it")));
+                }
+                self.assign(&mut row, by.operator, None).await?;
+            }
+            Act::Assign { to } => {
+                if row.owner.is_some() || row.state() != ConversationState::Waiting {
+                    return Err(EdgeError::Conflict("It is not waiting any more".into()));
+                }
+                self.assign(&mut row, to, None).await?;
+            }
+            Act::Transfer { by, to } => {
+                self.check_actor(&by)?;
+                if row.owned_by_other(&by.operator) && !by.admin {
+                    return Err(EdgeError::Forbidden("Only its operator or an admin can transfer this conversation"));
+                }
+                if row.owner.as_deref() == Some(to.id.as_str()) {
+                    return Err(EdgeError::Conflict(format!("{} has this conversation already", to.name)));
+                }
+                let previous = row.owner();
+                self.assign(&mut row, to, previous).await?;
+            }
+            Act::Close { by } => {
+                self.check_actor(&by)?;
+                if row.state() == ConversationState::Closed {
+                    return Err(EdgeError::Conflict("This conversation is closed already".into()));
+                }
+                row.state = ConversationState::Closed.as_str().into();
+                row.waiting_since = None;
+                self.save_status(&row)?;
+                // The `closed` event waits for the visitor's rating, a few minutes at most.
+                self.sql().exec("DELETE FROM rating", None)?;
+                self.sql().exec(
+                    "INSERT OR REPLACE INTO closing (id, operator, operator_name, at, event) VALUES (1, ?, ?, ?, ?)",
+                    vec![
+                        by.operator.id.as_str().into(),
+                        by.operator.name.as_str().into(),
+                        int(auth::now()),
+                        format!("{}", self.next_event_number()?).into(),
+                    ],
+                )?;
+                self.state.storage().set_alarm(RATING_WINDOW_MS as i64).await?;
+                self.announce_status()?;
+            }
+            Act::Block { by, blocked } => {
+                self.check_actor(&by)?;
+                self.block(blocked).await?;
+            }
+            Act::EditVisitor { by, edit } => {
+                self.check_actor(&by)?;
+                let (details, note) = edit.checked().map_err(EdgeError::BadRequest)?;
+                let attributes = self.details()?.attributes;
+                self.write_details(&natter_shared::contact::VisitorDetails { attributes, ..details })?;
+                self.sql().exec("INSERT OR REPLACE INTO note (id, text) VALUES (1, ?)", vec![note.into()])?;
+                self.announce_visitor()?;
+            }
+        }
+        self.report_to_site().await;
+        Ok(Response::from_json(&self.status(AuthorKind::Operator)?)?)
+    }
+
+    fn check_actor(&self, by: &Actor) -> EdgeResult<()> {
+        if by.restricted && self.status_row()?.owned_by_other(&by.operator) {
+            return Err(EdgeError::Forbidden("Another operator has this conversation"));
+        }
+        Ok(())
+    }
+
+    async fn assign(&self, row: &mut StatusRow, to: OperatorRef, previous: Option<OperatorRef>) -> EdgeResult<()> {
+        if row.state() == ConversationState::Closed {
+            self.send_closed_event().await;
+        }
+        row.state = ConversationState::Active.as_str().into();
+        row.owner = Some(to.id.to_string());
+        row.owner_name = Some(to.name.clone());
+        self.save_status(row)?;
+        self.announce_status()?;
+        self.emit(EventKind::ConversationAssigned, Some(to), previous, None).await;
+        Ok(())
+    }
+
+    /// The visitor rates the conversation after it was closed.
+    pub async fn rate(&self, good: bool, comment: &str) -> EdgeResult<()> {
+        if self.meta()?.is_none() || self.status_row()?.state() != ConversationState::Closed {
+            return Err(EdgeError::BadRequest("A conversation can be rated once it has ended".into()));
+        }
+        let comment = check_comment(comment).map_err(|e| EdgeError::BadRequest(format!("Comment: {e}")))?;
+        let rating = Rating { good, comment, at: auth::now() };
+        self.sql().exec(
+            "INSERT OR REPLACE INTO rating (id, good, comment, at) VALUES (1, ?, ?, ?)",
+            vec![i64::from(good).into(), rating.comment.as_str().into(), int(rating.at)],
+        )?;
+        self.announce_status()?;
+        self.emit(EventKind::VisitorRated, None, None, Some(rating)).await;
+        self.send_closed_event().await;
+        self.report_to_site().await;
+        Ok(())
+    }
+
+    /// Sends the `conversation_closed` event of the last closing, if it still waits.
+    pub async fn send_closed_event(&self) {
+        let result = async {
+            let rows: Vec<ClosingRow> = self.sql().exec("SELECT * FROM closing WHERE id = 1", None)?.to_array()?;
+            let Some(closing) = rows.into_iter().next() else { return Ok(()) };
+            self.sql().exec("DELETE FROM closing", None)?;
+            let by = OperatorRef { id: natter_shared::ids::OperatorId::parse(&closing.operator)?, name: closing.operator_name };
+            let mut notice = self.event(EventKind::ConversationClosed, Some(by), None, self.rating()?)?;
+            notice.id = format!("{}/{}/{}/{}", notice.event.as_str(), notice.site, notice.conversation, closing.event);
+            notice.transcript = Some(self.transcript()?);
+            self.tell_site(&notice).await
+        }
+        .await;
+        if let Err(e) = result {
+            worker::console_error!("closed event: {e}");
+        }
+    }
+
+    fn transcript(&self) -> EdgeResult<Vec<TranscriptLine>> {
+        Ok(self
+            .messages_after(Seq(0))?
+            .into_iter()
+            .map(|m| TranscriptLine {
+                author: m.author.kind,
+                name: m.author.name,
+                text: m.text,
+                at: m.at,
+                auto: m.auto,
+                file: m.attachment.map(|a| a.name),
+            })
+            .collect())
+    }
+
+    fn next_event_number(&self) -> EdgeResult<u64> {
+        self.next_revision()
+    }
+
+    fn event(&self, kind: EventKind, operator: Option<OperatorRef>, previous: Option<OperatorRef>, rating: Option<Rating>) -> EdgeResult<EventNotice> {
+        let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("An event without a conversation".into()))?;
+        let details = self.details()?;
+        Ok(EventNotice {
+            id: String::new(),
+            event: kind,
+            site: SiteId::parse(&meta.site)?,
+            conversation: ConversationId::parse(&meta.conversation)?,
+            at: auth::now(),
+            visitor: EventVisitor { name: meta.visitor_name.clone(), email: details.email, phone: details.phone, page_url: meta.page_url.clone() },
+            operator,
+            previous,
+            rating,
+            transcript: None,
+        })
+    }
+
+    /// Tells the site's webhook (if it wants this event). Best effort: the chat goes on
+    /// whatever happens to the notice.
+    async fn emit(&self, kind: EventKind, operator: Option<OperatorRef>, previous: Option<OperatorRef>, rating: Option<Rating>) {
+        let result = async {
+            let mut notice = self.event(kind, operator, previous, rating)?;
+            notice.id = format!("{}/{}/{}/{}", kind.as_str(), notice.site, notice.conversation, self.next_event_number()?);
+            self.tell_site(&notice).await
+        }
+        .await;
+        if let Err(e) = result {
+            worker::console_error!("{} event: {e}", kind.as_str());
+        }
+    }
+
+    async fn tell_site(&self, notice: &EventNotice) -> EdgeResult<()> {
+        let stub = internal::site_stub(&self.env, &notice.site)?;
+        internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/event", &notice.site, Some(notice)).await?;
+        Ok(())
+    }
+
+    /// Blocks (or unblocks) the visitor here and, with their IP, at the site.
+    async fn block(&self, blocked: bool) -> EdgeResult<()> {
+        let visitor: Vec<VisitorRow> = self.sql().exec("SELECT visitor FROM meta WHERE id = 1", None)?.to_array()?;
+        let visitor = VisitorId::parse(&visitor.first().ok_or_else(|| EdgeError::Internal("No visitor".into()))?.visitor)?;
+        let ip: Vec<IpRow> = self.sql().exec("SELECT ip FROM visitor_ip WHERE id = 1", None)?.to_array()?;
+        let ip = ip.into_iter().next().map(|r| r.ip).unwrap_or_default();
+        let site = SiteId::parse(&self.meta()?.map(|m| m.site).unwrap_or_default())?;
+        let stub = internal::site_stub(&self.env, &site)?;
+        let call = BlockCall { visitor, ip, blocked };
+        internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/block", &site, Some(&call)).await?;
+        if blocked {
+            self.sql().exec("INSERT OR IGNORE INTO blocked (id, at) VALUES (1, ?)", vec![int(auth::now())])?;
+        } else {
+            self.sql().exec("DELETE FROM blocked", None)?;
+        }
+        self.announce_status()
+    }
+
+    /// Keeps the visitor's IP address (for blocking), once the conversation exists.
+    pub fn keep_ip(&self, participant: &Participant) -> EdgeResult<()> {
+        if participant.role == AuthorKind::Visitor && !participant.ip.is_empty() && self.meta()?.is_some() {
+            self.sql().exec("INSERT OR REPLACE INTO visitor_ip (id, ip) VALUES (1, ?)", vec![participant.ip.as_str().into()])?;
+        }
+        Ok(())
+    }
+
+    /// Whether the visitor has a tab connected now, leaving out a socket that is closing.
+    pub fn visitor_online(&self, leaving: Option<&WebSocket>) -> bool {
+        self.state.get_websockets_with_tag("visitor").iter().any(|ws| Some(ws) != leaving)
+    }
+}
