@@ -69,6 +69,17 @@ pub struct Strings {
     pub rule_greeting: (&'static str, &'static str),
     pub rule_autoresponder: (&'static str, &'static str),
     pub rule_offline: (&'static str, &'static str),
+    /// "You are now talking to {name}", split around the name.
+    pub talking_to: (&'static str, &'static str),
+    pub conversation_ended: &'static str,
+    pub rate_prompt: &'static str,
+    pub good: &'static str,
+    pub bad: &'static str,
+    pub comment: &'static str,
+    pub send_rating: &'static str,
+    pub rating_thanks: &'static str,
+    /// A blocked visitor's message: said neutrally.
+    pub not_delivered: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -131,6 +142,15 @@ pub const EN: Strings = Strings {
         "Offline answer",
         "Everyone is offline right now. Please leave your e-mail or phone and we will get back to you.",
     ),
+    talking_to: ("You are now talking to ", ""),
+    conversation_ended: "The conversation has ended.",
+    rate_prompt: "Rate the service",
+    good: "Good",
+    bad: "Bad",
+    comment: "Comment",
+    send_rating: "Send rating",
+    rating_thanks: "Thank you for your rating!",
+    not_delivered: "The message could not be delivered.",
 };
 
 pub const RU: Strings = Strings {
@@ -193,6 +213,15 @@ pub const RU: Strings = Strings {
         "Ответ в оффлайне",
         "Сейчас все операторы не в сети. Оставьте, пожалуйста, свои контакты (e-mail или телефон), и мы с вами свяжемся.",
     ),
+    talking_to: ("Теперь с вами общается ", ""),
+    conversation_ended: "Разговор завершён.",
+    rate_prompt: "Оцените обслуживание",
+    good: "Хорошо",
+    bad: "Плохо",
+    comment: "Комментарий",
+    send_rating: "Отправить оценку",
+    rating_thanks: "Спасибо за оценку!",
+    not_delivered: "Сообщение не удалось доставить.",
 };
 
 impl Strings {
@@ -205,6 +234,10 @@ impl Strings {
 
     pub fn typing(&self, name: &str) -> String {
         format!("{}{name}{}", self.typing.0, self.typing.1)
+    }
+
+    pub fn talking_to(&self, name: &str) -> String {
+        format!("{}{name}{}", self.talking_to.0, self.talking_to.1)
     }
 
     pub fn unread(&self, count: usize) -> String {
@@ -266,6 +299,8 @@ mod tests {
         assert_eq!(RU.typing("Анна"), "Анна печатает…");
         assert_eq!(EN.unread(2), "2 unread");
         assert_eq!(RU.unread(2), "Непрочитанных: 2");
+        assert_eq!(EN.talking_to("Anna"), "You are now talking to Anna");
+        assert_eq!(RU.talking_to("Анна"), "Теперь с вами общается Анна");
     }
 
     #[test]
@@ -288,7 +323,9 @@ mod tests {
                 strings.contact, strings.optional, strings.save, strings.cancel, strings.missing,
                 strings.name_too_long, strings.bad_email, strings.bad_phone, strings.suggests, strings.contact_us,
                 strings.open_here, strings.attach, strings.uploading, strings.upload_failed,
-                strings.file_too_big, strings.file_empty,
+                strings.file_too_big, strings.file_empty, strings.conversation_ended, strings.rate_prompt,
+                strings.good, strings.bad, strings.comment, strings.send_rating, strings.rating_thanks,
+                strings.not_delivered,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

@@ -12,8 +12,9 @@ use natter_shared::files::{self, Attachment};
 use natter_shared::i18n::{self, Strings};
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::settings::{Language, OfflineMode, Texts, WidgetSettings};
+use natter_shared::shift::ConversationStatus;
 use natter_shared::protocol::{
-    Author, AuthorKind, ClientFrame, IdentifyRequest, PageContext, ServerFrame, SiteStatus, VisitorSession,
+    Author, AuthorKind, ClientFrame, ErrorCode, IdentifyRequest, PageContext, ServerFrame, SiteStatus, VisitorSession,
     PROTOCOL_VERSION,
 };
 use wasm_bindgen::{JsCast, JsValue};
@@ -98,6 +99,10 @@ pub struct Chat {
     pub unseen_auto: RwSignal<Vec<ClientMessageId>>,
     /// The launcher as page code asked (`show`/`hide`); `None` follows the settings.
     pub launcher: RwSignal<Option<bool>>,
+    /// How the conversation stands (state, operator, rating), as the edge last said.
+    pub status: RwSignal<Option<ConversationStatus>>,
+    /// The operator the visitor now talks to, after the conversation changed hands.
+    pub talking_to: RwSignal<Option<String>>,
     /// Settings page code changed (`configure`, `setLocale`): a JS object laid over
     /// every settings document read.
     overrides: StoredValue<js_sys::Object, LocalStorage>,
@@ -157,6 +162,8 @@ impl Chat {
             uploading: RwSignal::new(false),
             unseen_auto: RwSignal::new(storage::load(&storage::key(&config.site, "unseen")).unwrap_or_default()),
             launcher: RwSignal::new(None),
+            status: RwSignal::new(None),
+            talking_to: RwSignal::new(None),
             overrides: StoredValue::new_local(js_sys::Object::new()),
             acks: StoredValue::new_local(Vec::new()),
             history_until: StoredValue::new(None),
@@ -630,9 +637,27 @@ impl Chat {
             ServerFrame::Read { by: AuthorKind::Operator, seq } => {
                 self.operator_read.update(|read| *read = (*read).max(seq));
             }
+            ServerFrame::Status(status) => {
+                let before = self.status.get_untracked();
+                let new_owner = status.owner.as_ref().filter(|owner| {
+                    before.as_ref().is_some_and(|b| b.owner.as_ref().map(|o| &o.id) != Some(&owner.id))
+                });
+                if let Some(owner) = new_owner {
+                    self.talking_to.set(Some(owner.name.clone()));
+                }
+                self.status.set(Some(status));
+            }
+            ServerFrame::Error(error) if error.code == ErrorCode::Blocked => {
+                self.problem.set(Some(self.strings().not_delivered.into()));
+            }
             ServerFrame::Error(error) => self.problem.set(Some(error.message)),
             _ => {}
         }
+    }
+
+    /// The visitor rates the conversation that ended.
+    pub fn rate(&self, good: bool, comment: String) {
+        self.with_socket(|socket| socket.send(&ClientFrame::Rate { good, comment }));
     }
 }
 

@@ -19,7 +19,7 @@ fn need_options() -> Vec<(String, &'static str)> {
 
 /// A checkbox bound to one flag of the settings.
 #[component]
-fn Check(
+pub fn Check(
     label: &'static str,
     settings: RwSignal<WidgetSettings>,
     get: fn(&WidgetSettings) -> bool,

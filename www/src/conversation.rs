@@ -1,30 +1,37 @@
-//! An open conversation: history, the visitor panel, and the reply box. Each opened
-//! conversation has its own socket, closed when another one is opened.
+//! An open conversation: who has it (Take, Transfer, Close conversation), its history,
+//! the reply box and the visitor panel. Each opened conversation has its own socket,
+//! closed when another one is opened.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, Seq};
-use wasm_bindgen::JsCast;
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
+use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
 use natter_widget::json;
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
 use natter_widget::outbox::Outbox;
-use natter_widget::typing::{Announcer, Indicator};
+use natter_widget::typing::Indicator;
 
+use crate::i18n::{tr, trf};
+use crate::reply_box::ReplyBox;
 use crate::session::{socket_url, Console};
-use crate::user_agent;
+use crate::transfer::TransferDialog;
+use crate::visitor_panel::VisitorPanel;
 
 #[derive(Clone, Copy)]
-struct Thread {
-    log: RwSignal<Log>,
-    visitor: RwSignal<Option<VisitorInfo>>,
-    visitor_typing: Indicator,
-    visitor_read: RwSignal<Seq>,
-    problem: RwSignal<Option<String>>,
+pub struct Thread {
+    pub id: StoredValue<ConversationId>,
+    pub log: RwSignal<Log>,
+    pub visitor: RwSignal<Option<VisitorInfo>>,
+    pub status: RwSignal<Option<ConversationStatus>>,
+    pub visitor_typing: Indicator,
+    pub visitor_read: RwSignal<Seq>,
+    pub problem: RwSignal<Option<String>>,
     /// Replies not acknowledged yet.
     outbox: StoredValue<Outbox>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
@@ -33,8 +40,10 @@ struct Thread {
 impl Thread {
     fn new(conversation: &ConversationId, me: Author) -> Thread {
         let thread = Thread {
+            id: StoredValue::new(conversation.clone()),
             log: RwSignal::new(Log::default()),
             visitor: RwSignal::new(None),
+            status: RwSignal::new(None),
             visitor_typing: Indicator::new(),
             visitor_read: RwSignal::new(Seq(0)),
             problem: RwSignal::new(None),
@@ -49,9 +58,7 @@ impl Thread {
         thread
     }
 
-
-
-    fn send(&self, name: &str, text: &str) -> bool {
+    pub fn send(&self, name: &str, text: &str) -> bool {
         match Pending::typed(text, &net::random_id(), js_sys::Date::now() as u64) {
             Ok(pending) => {
                 self.queue(name, pending);
@@ -68,29 +75,49 @@ impl Thread {
     fn queue(&self, name: &str, pending: Pending) {
         self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into(), avatar: None }));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
-        self.problem.set((!kept).then(|| "This browser does not let the console keep unsent replies.".into()));
+        self.problem.set((!kept).then(|| tr("This browser does not let the console keep unsent replies.").into()));
         self.socket_send(&pending.frame());
     }
 
     /// Uploads a file and sends it as a reply; the edge says why if it refuses.
-    fn attach(self, file: web_sys::File, name: String, console: Console, conversation: ConversationId) {
+    pub fn attach(self, file: web_sys::File, name: String, console: Console) {
+        let conversation = self.id.get_value();
         let file_name = js_sys::encode_uri_component(&file.name());
         let url = console.site_url(&format!("conversations/{conversation}/files?name={file_name}"));
         let token = console.token();
-        leptos::task::spawn_local(async move {
-            self.problem.set(Some(format!("Sending {}…", file.name())));
+        spawn_local(async move {
+            self.problem.set(Some(trf("Sending {}…", &[&file.name()])));
             match net::upload::<Attachment>(&url, &file, &token).await {
                 Ok(attachment) => match Pending::file(attachment, &net::random_id(), js_sys::Date::now() as u64) {
-                    Ok(pending) => self.queue(&name, pending),
+                    Ok(pending) => {
+                        self.problem.set(None);
+                        self.queue(&name, pending);
+                    }
                     Err(e) => self.problem.set(Some(e.to_string())),
                 },
-                Err(e) => self.problem.set(Some(format!("The file was not sent: {}", e.0))),
+                Err(e) => self.problem.set(Some(trf("The file was not sent: {}", &[&e.0]))),
             }
         });
     }
 
-    fn socket_send(&self, frame: &ClientFrame) {
+    pub fn socket_send(&self, frame: &ClientFrame) {
         self.socket.with_value(|s| s.as_ref().map(|s| s.send(frame)));
+    }
+
+    /// Calls one of the conversation's routes (`take`, `close`, `transfer`, …); the
+    /// answer is its new status.
+    pub fn act<B: serde::Serialize + 'static>(self, console: Console, method: &'static str, action: &'static str, body: Option<B>) {
+        let url = console.site_url(&format!("conversations/{}/{action}", self.id.get_value()));
+        console.acted_on(&self.id.get_value());
+        spawn_local(async move {
+            match console.request::<B, ConversationStatus>(method, &url, body.as_ref()).await {
+                Ok(status) => {
+                    self.problem.set(None);
+                    self.status.set(Some(status));
+                }
+                Err(e) => self.problem.set(Some(e.0)),
+            }
+        });
     }
 }
 
@@ -123,6 +150,7 @@ impl Listener for Thread {
             ServerFrame::Typing { author: AuthorKind::Visitor, name, typing } => self.visitor_typing.set(typing.then_some(name)),
             ServerFrame::Read { by: AuthorKind::Visitor, seq } => self.visitor_read.update(|r| *r = (*r).max(seq)),
             ServerFrame::Visitor(info) => self.visitor.set(Some(info)),
+            ServerFrame::Status(status) => self.status.set(Some(status)),
             ServerFrame::Error(e) => self.problem.set(Some(e.message)),
             _ => {}
         }
@@ -133,34 +161,54 @@ impl Listener for Thread {
     }
 }
 
+/// Who has the conversation, its rating, and what this operator can do with it.
 #[component]
-fn VisitorPanel(thread: Thread) -> impl IntoView {
-    let row = |label: &'static str, value: Signal<String>| {
-        view! { <dt>{label}</dt><dd>{move || { let v = value.get(); if v.is_empty() { "—".to_owned() } else { v } }}</dd> }
+fn ThreadHeader(thread: Thread) -> impl IntoView {
+    let console = expect_context::<Console>();
+    let transferring = RwSignal::new(false);
+    let status = move || thread.status.get().unwrap_or_default();
+    let mine = move || status().owner.is_some_and(|o| Some(o.id) == console.me_id());
+    let standing = move || {
+        let status = status();
+        match (status.state, status.owner) {
+            (ConversationState::Closed, _) => tr("Closed").to_owned(),
+            (_, Some(owner)) if Some(&owner.id) == console.me_id().as_ref() => tr("You are answering").to_owned(),
+            (_, Some(owner)) => trf("{} is answering", &[&owner.name]),
+            (_, None) => tr("Waiting for an answer").to_owned(),
+        }
     };
-    let field = move |f: fn(&VisitorInfo) -> String| Signal::derive(move || thread.visitor.with(|v| v.as_ref().map(f).unwrap_or_default()));
+    let rating = move || {
+        status().rating.map(|rating| {
+            let verdict = if rating.good { tr("Rating: good") } else { tr("Rating: bad") };
+            let comment = (!rating.comment.is_empty()).then(|| trf("Comment: {}", &[&rating.comment]));
+            view! { <p class="rating" class:bad=!rating.good role="status">{verdict}{comment.map(|c| view! { <span class="comment">{c}</span> })}</p> }
+        })
+    };
+    let closed = move || status().state == ConversationState::Closed;
+    let take = move |_| thread.act::<()>(console, "POST", "take", None);
+    let close = move |_| thread.act::<()>(console, "POST", "close", None);
     view! {
-        <aside class="visitor" aria-label="Visitor">
-            <h3>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h3>
-            {move || thread.visitor.with(|v| v.as_ref().and_then(|v| v.verified.clone())).map(|user| view! {
-                <p class="verified" title="The site's server signed this user (Natter.identify)">
-                    {format!("✓ Verified user {}", user.id)}
-                </p>
-            })}
-            <dl>
-                {row("E-mail", field(|v| v.details.email.clone()))}
-                {row("Phone", field(|v| v.details.phone.clone()))}
-                {move || thread.visitor.with(|v| v.as_ref().map(|v| v.details.attributes.clone()).unwrap_or_default())
-                    .into_iter()
-                    .map(|(name, value)| view! { <dt class="attribute">{name}</dt><dd>{value}</dd> })
-                    .collect_view()}
-                {row("Page", field(|v| v.page.url.clone()))}
-                {row("Page title", field(|v| v.page.title.clone()))}
-                {row("Came from", field(|v| v.page.referrer.clone()))}
-                {row("Language", field(|v| v.page.language.clone()))}
-                {row("Browser", field(|v| user_agent::describe(&v.user_agent)))}
-            </dl>
-        </aside>
+        <header class="thread-head">
+            <button class="back" on:click=move |_| console.selected.set(None)>{format!("← {}", tr("Back to the inbox"))}</button>
+            <h2>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h2>
+            <p class="standing" role="status">{standing}</p>
+            <div class="actions">
+                <Show when=move || !mine() && !closed() && thread.status.with(Option::is_some)>
+                    <button on:click=take>{tr("Take")}</button>
+                </Show>
+                <Show when=move || !closed() && thread.status.with(Option::is_some)>
+                    <button on:click=move |_| transferring.set(true)>{tr("Transfer")}</button>
+                    <button on:click=close>{tr("Close conversation")}</button>
+                </Show>
+            </div>
+            {rating}
+            <Show when=move || closed()>
+                <p class="hint closed-hint">{tr("This conversation is closed. Writing to the visitor opens it again.")}</p>
+            </Show>
+        </header>
+        <Show when=move || transferring.get()>
+            <TransferDialog thread done=move || transferring.set(false)/>
+        </Show>
     }
 }
 
@@ -179,16 +227,6 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
     on_cleanup(move || {
         thread.socket.with_value(|s| s.as_ref().map(Socket::stop));
     });
-
-    let draft = RwSignal::new(String::new());
-    let announcer = Announcer::new();
-    let submit = move || {
-        if thread.send(&my_name(), &draft.get_untracked()) {
-            draft.set(String::new());
-            thread.socket_send(&ClientFrame::Typing { typing: false });
-            announcer.reset();
-        }
-    };
     let list = NodeRef::<leptos::html::Ol>::new();
     Effect::new(move |_| {
         thread.log.track();
@@ -197,57 +235,36 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
         }
     });
     view! {
-        <section class="thread" aria-label="Conversation">
-            <ol class="log" role="log" aria-label="Messages" node_ref=list>
-                <For
-                    each=move || thread.log.with(|log| log.entries().to_vec())
-                    key=|e| (e.client_id.clone(), e.seq)
-                    children=move |e| {
-                        let mine = e.author.kind == AuthorKind::Operator;
-                        let read = move || mine && e.seq.is_some_and(|s| s <= thread.visitor_read.get());
-                        let state = if e.seq.is_none() { "Sending…".to_owned() } else { e.local_time() };
-                        view! {
-                            <li class="message" class:mine=mine>
-                                <span class="author">{e.author.name.clone()}</span>
-                                {e.attachment.clone().map(|file| view! { <AttachmentView file edge=crate::session::edge()/> })}
-                                {(!e.text.is_empty()).then(|| view! { <span class="text">{e.text.clone()}</span> })}
-                                <span class="meta">{state}{e.auto.then_some(" · automatic")}{move || read().then_some(" · Read")}</span>
-                            </li>
+        <section class="thread" aria-label=tr("Conversation")>
+            <ThreadHeader thread/>
+            <div class="log-box" role="log" aria-label=tr("Messages")>
+                <ol class="log" node_ref=list>
+                    <For
+                        each=move || thread.log.with(|log| log.entries().to_vec())
+                        key=|e| (e.client_id.clone(), e.seq)
+                        children=move |e| {
+                            let mine = e.author.kind == AuthorKind::Operator;
+                            let read = move || mine && e.seq.is_some_and(|s| s <= thread.visitor_read.get());
+                            let state = if e.seq.is_none() { tr("Sending…").to_owned() } else { e.local_time() };
+                            view! {
+                                <li class="message" class:mine=mine class:auto=e.auto>
+                                    <span class="author">{e.author.name.clone()}</span>
+                                    {e.attachment.clone().map(|file| view! { <AttachmentView file edge=crate::session::edge()/> })}
+                                    {(!e.text.is_empty()).then(|| view! { <span class="text">{e.text.clone()}</span> })}
+                                    <span class="meta">{state}{e.auto.then(|| tr(" · automatic"))}{move || read().then(|| tr(" · Read"))}</span>
+                                </li>
+                            }
                         }
-                    }
-                />
-            </ol>
-            <p class="typing" aria-live="polite">{move || thread.visitor_typing.shown.get().map(|name| format!("{name} is typing…"))}</p>
+                    />
+                </ol>
+            </div>
+            <p class="typing" aria-live="polite">{move || thread.visitor_typing.shown.get().map(|name| trf("{} is typing…", &[&name]))}</p>
             <Show when=move || thread.problem.get().is_some()>
                 <p class="problem" role="alert">{move || thread.problem.get()}</p>
             </Show>
-            <form class="reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <textarea aria-label="Reply" placeholder="Write a reply…" maxlength="4000"
-                    prop:value=move || draft.get()
-                    on:input=move |ev| {
-                        draft.set(event_target_value(&ev));
-                        if announcer.due() {
-                            thread.socket_send(&ClientFrame::Typing { typing: true });
-                        }
-                    }
-                    on:keydown=move |ev: web_sys::KeyboardEvent| {
-                        if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); submit(); }
-                    }
-                ></textarea>
-                <label class="attach">
-                    <input type="file" aria-label="Attach a file" on:change=move |ev: web_sys::Event| {
-                        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-                        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                            thread.attach(file, my_name(), console, id.clone());
-                        }
-                        input.set_value("");
-                    }/>
-                    "Attach"
-                </label>
-                <button type="submit">"Send"</button>
-            </form>
+            <ReplyBox thread/>
         </section>
-        <VisitorPanel thread=thread/>
+        <VisitorPanel thread/>
     }
 }
 
@@ -258,7 +275,7 @@ pub fn ConversationView() -> impl IntoView {
         <div class="conversation">
             {move || match console.selected.get() {
                 Some(id) => view! { <ThreadView id=id/> }.into_any(),
-                None => view! { <p class="hint">"Choose a conversation in the inbox."</p> }.into_any(),
+                None => view! { <p class="hint">{tr("Choose a conversation in the inbox.")}</p> }.into_any(),
             }}
         </div>
     }

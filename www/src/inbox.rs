@@ -1,40 +1,108 @@
-//! The live inbox: one entry per conversation, newest first, with unread counts.
+//! The live inbox: filters Waiting / Mine / All active with their counts; the longest
+//! waiting visitor first, with how long they have waited; who is answering each.
 
 use leptos::prelude::*;
-use natter_shared::protocol::AuthorKind;
+use natter_shared::protocol::{AuthorKind, ConversationSummary};
+use natter_shared::shift::ConversationState;
 
-use crate::session::Console;
+use crate::i18n::{duration, tr, trf};
+use crate::session::{Console, Filter};
+
+/// Longest waiting first; then the rest, newest first.
+fn order(a: &ConversationSummary, b: &ConversationSummary) -> std::cmp::Ordering {
+    match (a.waiting_since, b.waiting_since) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => b.last_at.cmp(&a.last_at),
+    }
+}
+
+/// Who is answering, or how long the visitor has waited.
+fn standing(console: Console, c: &ConversationSummary) -> String {
+    let me = console.me_id();
+    match (&c.owner, c.state) {
+        (_, ConversationState::Closed) => tr("Closed").into(),
+        (Some(owner), _) if Some(&owner.id) == me.as_ref() => tr("You are answering").into(),
+        (Some(owner), _) => trf("{} is answering", &[&owner.name]),
+        (None, _) => tr("Waiting").into(),
+    }
+}
+
+/// The last message, said as who wrote it: automatic messages are no one's answer.
+fn last_line(console: Console, c: &ConversationSummary) -> String {
+    let me = console.me_id();
+    let prefix = match (c.last_author, c.last_auto, &c.owner) {
+        (AuthorKind::Visitor, _, _) => String::new(),
+        (AuthorKind::Operator, true, _) => tr("Automatic: ").into(),
+        (AuthorKind::Operator, false, Some(owner)) if Some(&owner.id) == me.as_ref() => tr("You: ").into(),
+        (AuthorKind::Operator, false, Some(owner)) => trf("{}: ", &[&owner.name]),
+        (AuthorKind::Operator, false, None) => String::new(),
+    };
+    format!("{prefix}{}", c.last_text)
+}
 
 #[component]
 pub fn Inbox() -> impl IntoView {
     let console = expect_context::<Console>();
+    let shown = move || {
+        let me = console.me_id();
+        let filter = console.filter.get();
+        let mut list: Vec<ConversationSummary> = console.inbox.with(|inbox| inbox.iter().filter(|c| filter.admits(c, me.as_ref())).cloned().collect());
+        list.sort_by(order);
+        list
+    };
+    let count = move |filter: Filter| {
+        let me = console.me_id();
+        console.inbox.with(|inbox| inbox.iter().filter(|c| filter.admits(c, me.as_ref())).count())
+    };
     view! {
-        <nav class="inbox" aria-label="Inbox">
-            <h2>"Inbox"</h2>
+        <nav class="inbox" aria-label=tr("Inbox")>
+            <h2>{tr("Inbox")}</h2>
+            <div class="filters" role="group" aria-label=tr("Filter conversations")>
+                {Filter::ALL.into_iter().map(|filter| view! {
+                    <button class="filter" aria-pressed=move || (console.filter.get() == filter).to_string()
+                        on:click=move |_| console.filter.set(filter)>
+                        {filter.label()}" "<span class="count">{move || count(filter)}</span>
+                    </button>
+                }).collect_view()}
+            </div>
+            <p class="sr-only" role="status">{move || console.announcement.get()}</p>
             <Show when=move || !console.connected.get() && console.site.with(Option::is_some)>
-                <p class="hint">"Connecting…"</p>
+                <p class="hint">{tr("Connecting…")}</p>
             </Show>
             <Show when=move || console.connected.get() && console.inbox.with(Vec::is_empty)>
-                <p class="hint">"No conversations yet. They appear here the moment a visitor writes."</p>
+                <p class="hint">{tr("No conversations yet. They appear here the moment a visitor writes.")}</p>
+            </Show>
+            <Show when=move || console.connected.get() && !console.inbox.with(Vec::is_empty) && shown().is_empty()>
+                <p class="hint">{tr("Nothing here now.")}</p>
             </Show>
             <ul>
                 <For
-                    each=move || console.inbox.get()
-                    key=|c| (c.id.clone(), c.last_seq, c.unread, c.visitor_name.clone())
+                    each=shown
+                    key=|c| (c.id.clone(), c.revision)
                     children=move |c| {
                         let id = c.id.clone();
                         let selected = {
                             let id = id.clone();
                             move || console.selected.get().as_ref() == Some(&id)
                         };
-                        let prefix = if c.last_author == AuthorKind::Operator { "You: " } else { "" };
+                        let waiting = c.waiting_since.map(|since| {
+                            move || trf("waiting {}", &[&duration(console.clock.get() - since as f64)])
+                        });
+                        let state = standing(console, &c);
                         view! {
                             <li>
-                                <button class="entry" class:selected=selected on:click=move |_| console.selected.set(Some(id.clone()))>
+                                <button class="entry" class:selected=selected.clone() aria-current=move || selected().then_some("true")
+                                    on:click=move |_| console.selected.set(Some(id.clone()))>
                                     <span class="name">{c.visitor_name.clone()}</span>
-                                    {c.offline.then(|| view! { <span class="offline-mark">"Offline message"</span> })}
-                                    {(c.unread > 0).then(|| view! { <span class="unread" aria-label=format!("{} unread", c.unread)>{c.unread}</span> })}
-                                    <span class="last">{format!("{prefix}{}", c.last_text)}</span>
+                                    {(c.unread > 0).then(|| view! {
+                                        <span class="unread" aria-label=trf("{} unread", &[&c.unread.to_string()])>{c.unread}</span>
+                                    })}
+                                    <span class="state" class:waiting=c.owner.is_none()>{state}</span>
+                                    {waiting.map(|w| view! { <span class="waited">{w}</span> })}
+                                    {c.offline.then(|| view! { <span class="offline-mark">{tr("Offline message")}</span> })}
+                                    <span class="last">{last_line(console, &c)}</span>
                                 </button>
                             </li>
                         }

@@ -3,26 +3,34 @@
 //! visitor is and reply; admins also manage sites, operators and widget settings.
 //! Served at `/console/`; talks to the edge on the same origin.
 
+mod alerts;
+mod canned_page;
 mod contact_settings;
 mod conversation;
 mod fields;
+mod i18n;
 mod inbox;
 mod installation;
 mod join;
 mod operators;
 mod problems;
 mod profile;
+mod reply_box;
+mod routing_settings;
 mod rules_editor;
 mod session;
 mod settings;
 mod sign_in;
 mod sites;
+mod transfer;
 pub mod user_agent;
+mod visitor_panel;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 
+use canned_page::CannedPage;
 use conversation::ConversationView;
 use inbox::Inbox;
 use installation::InstallationPage;
@@ -62,11 +70,14 @@ fn App() -> impl IntoView {
     // The console lives as long as the page.
     follow.forget();
     view! {
-        {move || match (link.get(), console.session.get().is_some()) {
+        {move || {
+            // Another language: everything is drawn anew in it.
+            console.language.track();
+            match (link.get(), console.session.get().is_some()) {
             (Some((kind, token)), _) => view! { <JoinPage kind token done=move || link.set(None)/> }.into_any(),
             (None, false) => view! { <SignIn/> }.into_any(),
             (None, true) => view! { <Workplace/> }.into_any(),
-        }}
+        }}}
     }
 }
 
@@ -79,7 +90,7 @@ fn Workplace() -> impl IntoView {
         }
     };
     view! {
-        <div class="console">
+        <div class="console" class:reading=move || console.page.get() == Page::Inbox && console.selected.with(Option::is_some)>
             <header class="topbar">
                 <h1>"Natter"</h1>
                 <label class="site-switch">"Site"
@@ -134,6 +145,7 @@ fn Workplace() -> impl IntoView {
                 console.site.track();
                 match console.page.get() {
                     Page::Inbox => view! { <Inbox/> <ConversationView/> }.into_any(),
+                    Page::CannedReplies => view! { <CannedPage/> }.into_any(),
                     Page::Sites => view! { <SitesPage/> }.into_any(),
                     Page::Operators => view! { <OperatorsPage/> }.into_any(),
                     Page::Installation => view! { <InstallationPage/> }.into_any(),

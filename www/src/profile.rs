@@ -8,7 +8,11 @@ use natter_shared::protocol::OperatorSession;
 use natter_widget::net;
 use serde::Deserialize;
 
+use natter_shared::settings::Language;
+
+use crate::alerts::{self, Prefs};
 use crate::fields::{input, new_password, outcome, Outcome};
+use crate::i18n::tr;
 use crate::session::{edge, Console};
 
 #[derive(Deserialize)]
@@ -86,6 +90,7 @@ pub fn ProfilePage() -> impl IntoView {
                 <button type="submit">"Save profile"</button>
             </form>
             <PasswordForm/>
+            <AlertsForm/>
         </main>
     }
 }
@@ -132,5 +137,59 @@ fn PasswordForm() -> impl IntoView {
             {outcome(state)}
             <button type="submit">"Change password"</button>
         </form>
+    }
+}
+
+/// How the console tells this operator that something needs them, and its language:
+/// kept on this browser.
+#[component]
+fn AlertsForm() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let prefs = console.prefs;
+    let permission = RwSignal::new(alerts::permission());
+    let check = move |label: &'static str, get: fn(&Prefs) -> bool, set: fn(&mut Prefs, bool)| {
+        view! {
+            <label class="check">
+                <input type="checkbox" prop:checked=move || prefs.with(get) on:change=move |ev| {
+                    let mut changed = prefs.get_untracked();
+                    set(&mut changed, event_target_checked(&ev));
+                    console.set_prefs(changed);
+                }/>
+                {label}
+            </label>
+        }
+    };
+    let permission_text = move || match permission.get() {
+        "granted" => tr("Browser notifications are allowed."),
+        "denied" => tr("This browser blocks the console's notifications: allow them in the site settings of the browser."),
+        "unsupported" => tr("This browser has no notifications."),
+        _ => tr("The browser asks you once whether the console may show notifications."),
+    };
+    view! {
+        <section class="card" aria-labelledby="alerts-title">
+            <h3 id="alerts-title">{tr("Notifications and language")}</h3>
+            <p class="hint">{tr("When a visitor starts waiting, writes in one of your conversations, or one is given to you (unless you are looking at it). Kept in this browser.")}</p>
+            {check(tr("Play a sound"), |p| p.sound, |p, v| p.sound = v)}
+            {check(tr("Show browser notifications"), |p| p.notifications, |p, v| p.notifications = v)}
+            {check(tr("Count them in the tab title"), |p| p.title_count, |p, v| p.title_count = v)}
+            <p class="hint" role="status">{permission_text}</p>
+            <Show when=move || permission.get() == "default">
+                <button type="button" on:click=move |_| alerts::ask_permission(move |answer| permission.set(answer))>
+                    {tr("Allow browser notifications")}
+                </button>
+            </Show>
+            <label>{tr("Console language")}
+                <select prop:value=move || match prefs.with(|p| p.language) { Some(Language::Ru) => "ru", Some(Language::En) => "en", None => "auto" }
+                    on:change=move |ev| {
+                        let mut changed = prefs.get_untracked();
+                        changed.language = Language::from_tag(&event_target_value(&ev));
+                        console.set_prefs(changed);
+                    }>
+                    <option value="auto">{tr("As the browser")}</option>
+                    <option value="ru">"Русский"</option>
+                    <option value="en">"English"</option>
+                </select>
+            </label>
+        </section>
     }
 }

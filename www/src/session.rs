@@ -11,13 +11,18 @@ use leptos::task::spawn_local;
 use natter_shared::accounts::{Me, SiteInfo};
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::protocol::{
-    ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, Role, PROTOCOL_VERSION,
+    AuthorKind, ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, Role, PROTOCOL_VERSION,
 };
+use natter_shared::settings::Language;
+use natter_shared::shift::ConversationState;
 use natter_widget::json;
 use natter_widget::net::{self, Listener, NetError, Socket};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use natter_widget::storage;
+
+use crate::alerts::{self, Prefs};
+use crate::i18n::{self, tr, trf};
 
 const SESSION_KEY: &str = "natter.console.session";
 const SITE_KEY: &str = "natter.console.site";
@@ -26,6 +31,7 @@ const SITE_KEY: &str = "natter.console.site";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Inbox,
+    CannedReplies,
     Sites,
     Operators,
     Installation,
@@ -34,22 +40,55 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 6] = [Page::Inbox, Page::Sites, Page::Operators, Page::Installation, Page::WidgetSettings, Page::Profile];
+    pub const ALL: [Page; 7] =
+        [Page::Inbox, Page::CannedReplies, Page::Sites, Page::Operators, Page::Installation, Page::WidgetSettings, Page::Profile];
 
     pub fn label(self) -> &'static str {
         match self {
-            Page::Inbox => "Inbox",
-            Page::Sites => "Sites",
-            Page::Operators => "Operators",
-            Page::Installation => "Installation",
-            Page::WidgetSettings => "Widget settings",
-            Page::Profile => "Profile",
+            Page::Inbox => tr("Inbox"),
+            Page::CannedReplies => tr("Canned replies"),
+            Page::Sites => tr("Sites"),
+            Page::Operators => tr("Operators"),
+            Page::Installation => tr("Installation"),
+            Page::WidgetSettings => tr("Widget settings"),
+            Page::Profile => tr("Profile"),
         }
     }
 
     /// Pages only admins see.
     pub fn admins_only(self) -> bool {
         matches!(self, Page::Sites | Page::Operators | Page::WidgetSettings)
+    }
+}
+
+/// The inbox's filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    /// Nobody has answered or taken them.
+    Waiting,
+    /// This operator's.
+    Mine,
+    /// Waiting and taken: every open conversation.
+    AllActive,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 3] = [Filter::Waiting, Filter::Mine, Filter::AllActive];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::Waiting => tr("Waiting"),
+            Filter::Mine => tr("Mine"),
+            Filter::AllActive => tr("All active"),
+        }
+    }
+
+    pub fn admits(self, summary: &ConversationSummary, me: Option<&natter_shared::ids::OperatorId>) -> bool {
+        match self {
+            Filter::Waiting => summary.state == ConversationState::Waiting && summary.owner.is_none(),
+            Filter::Mine => summary.owner.as_ref().is_some_and(|o| Some(&o.id) == me),
+            Filter::AllActive => summary.state != ConversationState::Closed,
+        }
     }
 }
 
@@ -70,6 +109,17 @@ pub struct Console {
     pub unsaved: RwSignal<bool>,
     /// Why the operator is looking at the sign-in form again, if not by choice.
     pub notice: RwSignal<Option<String>>,
+    pub filter: RwSignal<Filter>,
+    /// The operator's choices on this browser (alerts, language).
+    pub prefs: RwSignal<Prefs>,
+    /// The console's language: changing it draws everything anew.
+    pub language: RwSignal<Language>,
+    /// Now, in milliseconds, updated every few seconds for the waiting times.
+    pub clock: RwSignal<f64>,
+    /// What the inbox last announced to screen readers.
+    pub announcement: RwSignal<String>,
+    /// Conversations this tab took or answered: their change of hands is no news here.
+    acted: StoredValue<Vec<ConversationId>>,
     /// The inbox sockets: the shown site's first, then one per other site of the
     /// operator's, which only keep them online there (presence is per site).
     sockets: StoredValue<Vec<Socket>, LocalStorage>,
@@ -108,13 +158,111 @@ impl Console {
             connected: RwSignal::new(false),
             unsaved: RwSignal::new(false),
             notice: RwSignal::new(None),
+            filter: RwSignal::new(Filter::AllActive),
+            prefs: RwSignal::new(Prefs::load()),
+            language: RwSignal::new(Language::En),
+            clock: RwSignal::new(js_sys::Date::now()),
+            announcement: RwSignal::new(String::new()),
+            acted: StoredValue::new(Vec::new()),
             sockets: StoredValue::new_local(Vec::new()),
         };
+        let language = console.prefs.get_untracked().language.unwrap_or_else(i18n::browser_language);
+        i18n::set_language(language);
+        console.language.set(language);
+        console.tick();
+        console.count_in_title();
         if console.session.get_untracked().is_some() {
             console.load_me();
         }
         console.guard_unload();
         console
+    }
+
+    /// Moves the clock every 10 seconds (waiting times).
+    fn tick(&self) {
+        let clock = self.clock;
+        let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || clock.set(js_sys::Date::now()));
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 10_000);
+        }
+        // The console lives as long as the page.
+        tick.forget();
+    }
+
+    /// Keeps the tab title's count: conversations waiting, and mine with unread messages.
+    fn count_in_title(&self) {
+        let console = *self;
+        Effect::new(move |_| {
+            let me = console.me_id();
+            let count = console.inbox.with(|inbox| {
+                inbox
+                    .iter()
+                    .filter(|c| Filter::Waiting.admits(c, me.as_ref()) || (Filter::Mine.admits(c, me.as_ref()) && c.unread > 0))
+                    .count()
+            });
+            alerts::show_count(if console.prefs.with(|p| p.title_count) { count } else { 0 });
+        });
+    }
+
+    /// The signed-in operator's id.
+    pub fn me_id(&self) -> Option<natter_shared::ids::OperatorId> {
+        self.session.with(|s| s.as_ref().map(|s| s.operator.clone()))
+    }
+
+    /// Changes the operator's choices on this browser; a new language redraws the console.
+    pub fn set_prefs(&self, prefs: Prefs) {
+        prefs.save();
+        self.prefs.set(prefs);
+        let language = prefs.language.unwrap_or_else(i18n::browser_language);
+        if language != self.language.get_untracked() {
+            i18n::set_language(language);
+            self.language.set(language);
+        }
+    }
+
+    /// This tab took or answered a conversation.
+    pub fn acted_on(&self, id: &ConversationId) {
+        self.acted.update_value(|acted| {
+            if !acted.contains(id) {
+                acted.push(id.clone());
+            }
+        });
+    }
+
+    /// A conversation changed: alert the operator if it now needs them (a new waiting
+    /// one, a visitor's message in one of theirs, one given to them), unless they are
+    /// looking at it.
+    fn alert(&self, old: Option<&ConversationSummary>, new: &ConversationSummary) {
+        let me = self.me_id();
+        let mine = Filter::Mine.admits(new, me.as_ref());
+        let newly_waiting = Filter::Waiting.admits(new, me.as_ref()) && !old.is_some_and(|o| Filter::Waiting.admits(o, me.as_ref()));
+        let visitor_wrote = mine && new.last_author == AuthorKind::Visitor && old.is_some_and(|o| new.last_seq > o.last_seq);
+        let given = mine && !old.is_some_and(|o| Filter::Mine.admits(o, me.as_ref())) && !self.acted.with_value(|a| a.contains(&new.id));
+        let (title, body) = if newly_waiting {
+            self.announcement.set(trf("{} is waiting", &[&new.visitor_name]));
+            (trf("New conversation: {}", &[&new.visitor_name]), new.last_text.clone())
+        } else if given {
+            (trf("You were given a conversation with {}", &[&new.visitor_name]), new.last_text.clone())
+        } else if visitor_wrote {
+            (trf("New message from {}", &[&new.visitor_name]), new.last_text.clone())
+        } else {
+            return;
+        };
+        if alerts::focused() && self.selected.get_untracked().as_ref() == Some(&new.id) && self.page.get_untracked() == Page::Inbox {
+            return;
+        }
+        let prefs = self.prefs.get_untracked();
+        if prefs.sound {
+            alerts::chime();
+        }
+        if prefs.notifications {
+            let console = *self;
+            let id = new.id.clone();
+            alerts::notify(&title, &body, move || {
+                console.page.set(Page::Inbox);
+                console.selected.set(Some(id.clone()));
+            });
+        }
     }
 
     /// Closing or reloading the tab with unsaved settings: the browser asks first.
@@ -327,11 +475,15 @@ impl Listener for Console {
     fn frame(&self, _socket: &Socket, text: &str) {
         match json::parse::<InboxFrame>(text) {
             Some(InboxFrame::Inbox { conversations }) => self.inbox.set(conversations),
-            Some(InboxFrame::Conversation(summary)) => self.inbox.update(|inbox| {
-                inbox.retain(|c| c.id != summary.id);
-                inbox.push(summary);
-                inbox.sort_by_key(|c| std::cmp::Reverse(c.last_at));
-            }),
+            Some(InboxFrame::Conversation(summary)) => {
+                let old = self.inbox.with_untracked(|inbox| inbox.iter().find(|c| c.id == summary.id).cloned());
+                self.alert(old.as_ref(), &summary);
+                self.inbox.update(|inbox| {
+                    inbox.retain(|c| c.id != summary.id);
+                    inbox.push(summary);
+                });
+            }
+            Some(InboxFrame::Removed { id }) => self.inbox.update(|inbox| inbox.retain(|c| c.id != id)),
             Some(InboxFrame::Presence { online }) => self.online.set(online),
             _ => {}
         }

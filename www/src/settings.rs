@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 
 use crate::contact_settings::ContactSettings;
 use crate::problems::{note_id, point_at_first, FieldNote, Problems};
+use crate::routing_settings::{Deliveries, RoutingSettings};
 use crate::rules_editor::RulesEditor;
 use crate::session::{edge, Console};
 
@@ -329,6 +330,7 @@ pub fn SettingsPage() -> impl IntoView {
                     </fieldset>
                 }).collect_view()}
                 <ContactSettings settings problems/>
+                <RoutingSettings settings/>
                 <RulesEditor settings problems/>
                 </fieldset>
                 <div class="actions">
@@ -341,6 +343,7 @@ pub fn SettingsPage() -> impl IntoView {
                     </label>
                     <button type="button" on:click=copy>"Copy snippet"</button>
                 </div>
+                <Deliveries/>
             </div>
             <Preview settings/>
         </section>

@@ -3,6 +3,7 @@
 pub mod attachment;
 pub mod composer;
 pub mod contacts;
+pub mod ended;
 pub mod forms;
 pub mod icons;
 pub mod launcher;

@@ -6,6 +6,7 @@ use natter_shared::settings::Pattern;
 
 use super::composer::Composer;
 use super::contacts::{Contacts, QrPanel, Suggests};
+use super::ended::{Ended, TalkingTo};
 use super::forms::{DetailsForm, OfflineForm};
 use super::icons::{CloseIcon, PersonIcon};
 use super::launcher::position_class;
@@ -85,6 +86,8 @@ pub fn Window() -> impl IntoView {
                 View::OfflineForm => view! { <div class="body"><Contacts/><OfflineForm/></div> <Problem/> }.into_any(),
                 View::Chat => view! {
                     <MessageList/>
+                    <TalkingTo/>
+                    <Ended/>
                     <OfflineSent/>
                     <Problem/>
                     <Suggests/>

@@ -1,0 +1,59 @@
+//! What the visitor sees as the conversation changes hands or ends: "You are now
+//! talking to NAME", and after an operator closed it, the end and a rating (good or
+//! bad, an optional comment). Writing again reopens the conversation.
+
+use leptos::prelude::*;
+use natter_shared::shift::ConversationState;
+
+use crate::chat::Chat;
+
+#[component]
+pub fn TalkingTo() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.strings();
+    let shown = move || {
+        let open = chat.status.with(|s| s.as_ref().is_some_and(|s| s.state != ConversationState::Closed));
+        chat.talking_to.get().filter(|_| open).map(|name| strings.talking_to(&name))
+    };
+    view! { <Show when=move || shown().is_some()><p class="notice" role="status">{shown}</p></Show> }
+}
+
+#[component]
+pub fn Ended() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.strings();
+    let closed = move || chat.status.with(|s| s.as_ref().is_some_and(|s| s.state == ConversationState::Closed));
+    let rated = move || chat.status.with(|s| s.as_ref().is_some_and(|s| s.rating.is_some()));
+    let good = RwSignal::new(None::<bool>);
+    let comment = RwSignal::new(String::new());
+    let choice = move |value: bool, label: &'static str| {
+        view! {
+            <button type="button" class="choice" aria-pressed=move || (good.get() == Some(value)).to_string()
+                on:click=move |_| good.set(Some(value))>{label}</button>
+        }
+    };
+    view! {
+        <Show when=closed>
+            <section class="ended" aria-label=strings.rate_prompt>
+                <p class="notice" role="status">{strings.conversation_ended}</p>
+                <Show when=move || !rated() fallback=move || view! { <p class="notice" role="status">{strings.rating_thanks}</p> }>
+                    <form class="rating" on:submit=move |ev| {
+                        ev.prevent_default();
+                        if let Some(value) = good.get_untracked() {
+                            chat.rate(value, comment.get_untracked());
+                        }
+                    }>
+                        <p class="rate-prompt">{strings.rate_prompt}</p>
+                        <div class="choices">{choice(true, strings.good)}{choice(false, strings.bad)}</div>
+                        <label class="field">
+                            <span>{strings.comment}" ("{strings.optional}")"</span>
+                            <textarea rows="2" maxlength="1000" prop:value=move || comment.get()
+                                on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                        </label>
+                        <button type="submit" class="primary" disabled=move || good.get().is_none()>{strings.send_rating}</button>
+                    </form>
+                </Show>
+            </section>
+        </Show>
+    }
+}
