@@ -8,7 +8,7 @@ use natter_shared::settings::Language;
 use natter_shared::shift::{CannedDraft, CannedReply};
 
 use crate::fields::{outcome, Outcome};
-use crate::i18n::{tr, trf};
+use crate::i18n::{reply_title, tr, trf};
 use crate::session::{confirmed, Console, Deleted};
 
 fn blank(personal: bool) -> CannedDraft {
@@ -78,7 +78,7 @@ pub fn CannedPage() -> impl IntoView {
             } else {
                 view! {
                     <table class="table">
-                        <thead><tr><th>{tr("Title")}</th><th>{tr("Text")}</th><th>{tr("Language")}</th><th></th></tr></thead>
+                        <thead><tr><th>{reply_title()}</th><th>{tr("Text")}</th><th>{tr("Language")}</th><th></th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|reply| {
                                 let may_change = reply.personal || admin;
@@ -112,7 +112,7 @@ pub fn CannedPage() -> impl IntoView {
             })}
             <form class="card" on:submit=save>
                 <h3>{move || if editing.get().is_some() { tr("Save canned reply") } else { tr("Add canned reply") }}</h3>
-                <label>{tr("Title")}
+                <label>{reply_title()}
                     <input type="text" required maxlength="80" prop:value=move || draft.with(|d| d.title.clone())
                         on:input=move |ev| draft.update(|d| d.title = event_target_value(&ev))/>
                 </label>

@@ -12,9 +12,10 @@ use natter_widget::json;
 use crate::problems::{note_id, FieldNote, Problems};
 use crate::session::Console;
 use crate::settings::{from_wire, wire_name, SelectField, TextField};
+use crate::i18n::{tr, trf};
 
 fn need_options() -> Vec<(String, &'static str)> {
-    vec![("off".into(), "Not asked"), ("optional".into(), "Optional"), ("required".into(), "Required")]
+    vec![("off".into(), tr("Not asked")), ("optional".into(), tr("Optional")), ("required".into(), tr("Required"))]
 }
 
 /// A checkbox bound to one flag of the settings.
@@ -55,7 +56,7 @@ fn load_secrets() -> RwSignal<Option<SiteSecret>> {
 fn WebhookSecret(secrets: RwSignal<Option<SiteSecret>>) -> impl IntoView {
     view! {
         <div class="field">
-            <label>"Site secret (checks the X-Natter-Signature header)"
+            <label>{tr("Site secret (checks the X-Natter-Signature header)")}
                 <input type="text" readonly class="secret" prop:value=move || secrets.with(|s| s.as_ref().map(|s| s.secret.clone()).unwrap_or_default())/>
             </label>
         </div>
@@ -83,13 +84,13 @@ fn IdentitySecret(secrets: RwSignal<Option<SiteSecret>>) -> impl IntoView {
     };
     view! {
         <fieldset>
-            <legend>"Signed-in users (JS API: Natter.identify)"</legend>
+            <legend>{tr("Signed-in users (JS API: Natter.identify)")}</legend>
             <div class="field">
-                <label>"Identity secret (your server signs signed-in users with it)"
+                <label>{tr("Identity secret (your server signs signed-in users with it)")}
                     <input type="text" readonly class="secret" prop:value=move || secrets.with(|s| s.as_ref().map(|s| s.identity.clone()).unwrap_or_default())/>
                 </label>
-                <button type="button" class="rotate" on:click=rotate>"Rotate identity secret"</button>
-                <p class="note">"Rotating makes every signature made with the old secret fail at once. How to sign: docs/js-api.md."</p>
+                <button type="button" class="rotate" on:click=rotate>{tr("Rotate identity secret")}</button>
+                <p class="note">{tr("Rotating makes every signature made with the old secret fail at once. How to sign: docs/js-api.md.")}</p>
                 {move || problem.get().map(|p| view! { <p class="field-error">{p}</p> })}
             </div>
         </fieldset>
@@ -111,18 +112,18 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
                     problems.draft(&at, None);
                     settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.priority = p })
                 }
-                Err(_) => problems.draft(&at, Some("Enter a whole number from 1 to 255".into())),
+                Err(_) => problems.draft(&at, Some(tr("Enter a whole number from 1 to 255").into())),
             }
         };
         view! {
             <li class="suggest-row">
-                <input type="text" aria-label=format!("Suggest {} text", i + 1) maxlength="200" prop:value=move || text.get()
+                <input type="text" aria-label=trf("Suggest {} text", &[&(i + 1).to_string()]) maxlength="200" prop:value=move || text.get()
                     aria-invalid={ let at = text_at.clone(); move || problems.invalid(&at) } aria-describedby=note_id(&text_at)
                     on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.text = v }) }/>
-                <input type="number" min="1" max="255" aria-label=format!("Suggest {} priority", i + 1) prop:value=priority
+                <input type="number" min="1" max="255" aria-label=trf("Suggest {} priority", &[&(i + 1).to_string()]) prop:value=priority
                     aria-invalid={ let at = priority_at.clone(); move || problems.invalid(&at) } aria-describedby=note_id(&priority_at)
                     on:input=move |ev| set_priority(event_target_value(&ev))/>
-                <button type="button" aria-label=format!("Delete suggest {}", i + 1)
+                <button type="button" aria-label=trf("Delete suggest {}", &[&(i + 1).to_string()])
                     on:click=move |_| {
                         // The rows are drawn again from the settings: no draft is left behind.
                         problems.forget_drafts("suggests.");
@@ -135,10 +136,10 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
     };
     view! {
         <fieldset>
-            <legend>"Suggests: questions the visitor sends with one click (priority 1 first)"</legend>
+            <legend>{tr("Suggests: questions the visitor sends with one click (priority 1 first)")}</legend>
             <ul class="suggest-list">{move || (0..count()).map(row).collect_view()}</ul>
             <button type="button" disabled=full
-                on:click=move |_| settings.update(|s| s.suggests.push(Suggest { text: String::new(), priority: 1 }))>"Add suggest"</button>
+                on:click=move |_| settings.update(|s| s.suggests.push(Suggest { text: String::new(), priority: 1 }))>{tr("Add suggest")}</button>
             <FieldNote problems field="suggests"/>
         </fieldset>
     }
@@ -188,9 +189,9 @@ fn ContactsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
     };
     view! {
         <fieldset>
-            <legend>"Messenger buttons (leave empty to hide)"</legend>
+            <legend>{tr("Messenger buttons (leave empty to hide)")}</legend>
             {Messenger::ALL.into_iter().map(input).collect_view()}
-            <Check label="Show them when no operator is online too (above the offline form)" settings
+            <Check label=tr("Show them when no operator is online too (above the offline form)") settings
                 get=|s| s.contacts_offline set=|s, on| s.contacts_offline = on/>
         </fieldset>
     }
@@ -202,27 +203,27 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, problems: Problems) -
     let secrets = load_secrets();
     view! {
         <fieldset>
-            <legend>"When no operator is online"</legend>
-            <SelectField label="Offline mode"
-                options=vec![("form".into(), "Show the offline form"), ("hide".into(), "Hide the widget")]
+            <legend>{tr("When no operator is online")}</legend>
+            <SelectField label=tr("Offline mode")
+                options=vec![("form".into(), tr("Show the offline form")), ("hide".into(), tr("Hide the widget"))]
                 value=Signal::derive(move || settings.with(|s| wire_name(&s.offline_mode)))
                 on_change=Callback::new(move |v: String| if let Some(m) = from_wire(&v) { settings.update(|s| s.offline_mode = m) })/>
-            <TextField label="Webhook URL for offline messages (https)".to_owned() field="webhook_url".to_owned()
+            <TextField label=tr("Webhook URL for offline messages (https)").to_owned() field="webhook_url".to_owned()
                 value=Signal::derive(move || settings.with(|s| s.webhook_url.clone().unwrap_or_default()))
                 on_input=Callback::new(move |v: String| settings.update(|s| s.webhook_url = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))
                 problems/>
             <WebhookSecret secrets/>
         </fieldset>
         <fieldset>
-            <legend>"Introduce yourself form"</legend>
-            <SelectField label="Ask for e-mail" options=need_options() value=introduce(|f| f.email)
+            <legend>{tr("Introduce yourself form")}</legend>
+            <SelectField label=tr("Ask for e-mail") options=need_options() value=introduce(|f| f.email)
                 on_change=Callback::new(move |v: String| if let Some(n) = from_wire(&v) { settings.update(|s| s.introduce.email = n) })/>
-            <SelectField label="Ask for a phone number" options=need_options() value=introduce(|f| f.phone)
+            <SelectField label=tr("Ask for a phone number") options=need_options() value=introduce(|f| f.phone)
                 on_change=Callback::new(move |v: String| if let Some(n) = from_wire(&v) { settings.update(|s| s.introduce.phone = n) })/>
-            <Check label="Before the first message, when online" settings get=|s| s.introduce.modal_online set=|s, on| s.introduce.modal_online = on/>
-            <Check label="Before the first message, when offline" settings get=|s| s.introduce.modal_offline set=|s, on| s.introduce.modal_offline = on/>
+            <Check label=tr("Before the first message, when online") settings get=|s| s.introduce.modal_online set=|s, on| s.introduce.modal_online = on/>
+            <Check label=tr("Before the first message, when offline") settings get=|s| s.introduce.modal_offline set=|s, on| s.introduce.modal_offline = on/>
         </fieldset>
-        <Check label="Visitors may attach files (online only)" settings get=|s| s.files set=|s, on| s.files = on/>
+        <Check label=tr("Visitors may attach files (online only)") settings get=|s| s.files set=|s, on| s.files = on/>
         <SuggestsEditor settings problems/>
         <ContactsEditor settings problems/>
         <IdentitySecret secrets/>

@@ -17,7 +17,7 @@ use natter_widget::net::{self, Listener, Socket};
 use natter_widget::outbox::Outbox;
 use natter_widget::typing::Indicator;
 
-use crate::i18n::{tr, trf};
+use crate::i18n::{tr, tr_any, trf, visitor_name};
 use crate::reply_box::ReplyBox;
 use crate::session::{socket_url, Console};
 use crate::transfer::TransferDialog;
@@ -190,7 +190,7 @@ fn ThreadHeader(thread: Thread) -> impl IntoView {
     view! {
         <header class="thread-head">
             <button class="back" on:click=move |_| console.selected.set(None)>{format!("← {}", tr("Back to the inbox"))}</button>
-            <h2>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h2>
+            <h2>{move || thread.visitor.with(|v| v.as_ref().map(|v| visitor_name(&v.name)).unwrap_or_default())}</h2>
             <p class="standing" role="status">{standing}</p>
             <div class="actions">
                 <Show when=move || !mine() && !closed() && thread.status.with(Option::is_some)>
@@ -248,7 +248,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                             let state = if e.seq.is_none() { tr("Sending…").to_owned() } else { e.local_time() };
                             view! {
                                 <li class="message" class:mine=mine class:auto=e.auto>
-                                    <span class="author">{e.author.name.clone()}</span>
+                                    <span class="author">{if mine { e.author.name.clone() } else { visitor_name(&e.author.name) }}</span>
                                     {e.attachment.clone().map(|file| view! { <AttachmentView file edge=crate::session::edge()/> })}
                                     {(!e.text.is_empty()).then(|| view! { <span class="text">{e.text.clone()}</span> })}
                                     <span class="meta">{state}{e.auto.then(|| tr(" · automatic"))}{move || read().then(|| tr(" · Read"))}</span>
@@ -260,7 +260,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
             </div>
             <p class="typing" aria-live="polite">{move || thread.visitor_typing.shown.get().map(|name| trf("{} is typing…", &[&name]))}</p>
             <Show when=move || thread.problem.get().is_some()>
-                <p class="problem" role="alert">{move || thread.problem.get()}</p>
+                <p class="problem" role="alert">{move || thread.problem.get().map(|p| tr_any(&p))}</p>
             </Show>
             <ReplyBox thread/>
         </section>

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{tr, tr_any};
+
 /// `<label>LABEL <input type=KIND autocomplete=…></label>`, bound to `value`.
 pub fn input(label: &'static str, kind: &'static str, autocomplete: &'static str, value: RwSignal<String>, required: bool) -> impl IntoView {
     view! {
@@ -20,7 +22,7 @@ pub fn new_password(label: &'static str, value: RwSignal<String>) -> impl IntoVi
             <input type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-hint"
                 prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
         </label>
-        <p class="hint" id="password-hint">"At least 10 characters."</p>
+        <p class="hint" id="password-hint">{tr("At least 10 characters.")}</p>
     }
 }
 
@@ -34,7 +36,7 @@ pub enum Outcome {
 /// Shows an [`Outcome`]; problems are alerts, the rest polite status.
 pub fn outcome(state: RwSignal<Option<Outcome>>) -> impl IntoView {
     view! {
-        <p class="problem" role="alert">{move || match state.get() { Some(Outcome::Problem(p)) => p, _ => String::new() }}</p>
-        <p class="status" role="status">{move || match state.get() { Some(Outcome::Done(d)) => d, _ => String::new() }}</p>
+        <p class="problem" role="alert">{move || match state.get() { Some(Outcome::Problem(p)) => tr_any(&p), _ => String::new() }}</p>
+        <p class="status" role="status">{move || match state.get() { Some(Outcome::Done(d)) => tr_any(&d), _ => String::new() }}</p>
     }
 }

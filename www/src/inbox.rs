@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use natter_shared::protocol::{AuthorKind, ConversationSummary};
 use natter_shared::shift::ConversationState;
 
-use crate::i18n::{duration, tr, trf};
+use crate::i18n::{duration, tr, trf, visitor_name};
 use crate::session::{Console, Filter};
 
 /// Longest waiting first; then the rest, newest first.
@@ -25,7 +25,7 @@ fn standing(console: Console, c: &ConversationSummary) -> String {
         (_, ConversationState::Closed) => tr("Closed").into(),
         (Some(owner), _) if Some(&owner.id) == me.as_ref() => tr("You are answering").into(),
         (Some(owner), _) => trf("{} is answering", &[&owner.name]),
-        (None, _) => tr("Waiting").into(),
+        (None, _) => tr("Nobody is answering").into(),
     }
 }
 
@@ -95,7 +95,7 @@ pub fn Inbox() -> impl IntoView {
                             <li>
                                 <button class="entry" class:selected=selected.clone() aria-current=move || selected().then_some("true")
                                     on:click=move |_| console.selected.set(Some(id.clone()))>
-                                    <span class="name">{c.visitor_name.clone()}</span>
+                                    <span class="name">{visitor_name(&c.visitor_name)}</span>
                                     {(c.unread > 0).then(|| view! {
                                         <span class="unread" aria-label=trf("{} unread", &[&c.unread.to_string()])>{c.unread}</span>
                                     })}

@@ -9,6 +9,7 @@ use natter_widget::{json, net};
 
 use crate::fields::{input, new_password, outcome, Outcome};
 use crate::session::{edge, Console, Page};
+use crate::i18n::{tr, trf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkKind {
@@ -37,7 +38,7 @@ pub fn JoinPage(kind: LinkKind, token: String, done: impl Fn() + Copy + 'static)
                 Ok((_, text)) => state.set(Some(Outcome::Problem(
                     json::parse::<natter_shared::protocol::ErrorBody>(&text)
                         .map(|e| e.message)
-                        .unwrap_or_else(|| "This invitation cannot be opened.".into()),
+                        .unwrap_or_else(|| tr("This invitation cannot be opened.").into()),
                 ))),
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }
@@ -58,7 +59,7 @@ pub fn JoinPage(kind: LinkKind, token: String, done: impl Fn() + Copy + 'static)
             return;
         }
         if chosen != repeat.get_untracked() {
-            state.set(Some(Outcome::Problem("Repeat password: it is not the same as the password".into())));
+            state.set(Some(Outcome::Problem(tr("Repeat password: it is not the same as the password").into())));
             return;
         }
         busy.set(true);
@@ -74,22 +75,22 @@ pub fn JoinPage(kind: LinkKind, token: String, done: impl Fn() + Copy + 'static)
         });
     };
     let (title, button) = match kind {
-        LinkKind::Invitation => ("Join Natter", "Join"),
-        LinkKind::Reset => ("Choose a new password", "Set password"),
+        LinkKind::Invitation => (tr("Join Natter"), tr("Join")),
+        LinkKind::Reset => (tr("Choose a new password"), tr("Set password")),
     };
     view! {
         <main class="sign-in">
             <form on:submit=submit>
                 <h1>{title}</h1>
                 {move || invitation.get().map(|i| view! {
-                    <p class="hint">{format!("{}, you are invited to answer chats for {}. You will sign in as {}.", i.name, i.organisation, i.email)}</p>
+                    <p class="hint">{trf("{}, you are invited to answer chats for {}. You will sign in as {}.", &[&i.name, &i.organisation, &i.email])}</p>
                 })}
-                {new_password("Password", password)}
-                {input("Repeat password", "password", "new-password", repeat, true)}
+                {new_password(tr("Password"), password)}
+                {input(tr("Repeat password"), "password", "new-password", repeat, true)}
                 {outcome(state)}
                 <button type="submit" disabled=move || busy.get()>{button}</button>
             </form>
-            <p class="other-doors"><button type="button" class="link" on:click=move |_| leave()>"Go to sign in"</button></p>
+            <p class="other-doors"><button type="button" class="link" on:click=move |_| leave()>{tr("Go to sign in")}</button></p>
         </main>
     }
 }

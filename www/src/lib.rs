@@ -43,6 +43,8 @@ use settings::SettingsPage;
 use sign_in::SignIn;
 use sites::SitesPage;
 
+use crate::i18n::{tr, trf};
+
 /// The one-time link in the address, if the page was opened from one: `#join=…`
 /// (an invitation) or `#reset=…` (a password reset).
 fn link_in_address() -> Option<(LinkKind, String)> {
@@ -92,8 +94,8 @@ fn Workplace() -> impl IntoView {
     view! {
         <div class="console" class:reading=move || console.page.get() == Page::Inbox && console.selected.with(Option::is_some)>
             <header class="topbar">
-                <h1>"Natter"</h1>
-                <label class="site-switch">"Site"
+                <h1>{tr("Natter")}</h1>
+                <label class="site-switch">{tr("Site")}
                     <select prop:value=move || console.site.get().map(|s| s.to_string()).unwrap_or_default()
                         on:change=move |ev| {
                             let chosen = SiteId::parse(&event_target_value(&ev)).ok();
@@ -105,31 +107,31 @@ fn Workplace() -> impl IntoView {
                             }
                         }>
                         {move || console.me.get().map(|me| me.sites).unwrap_or_default().into_iter().map(|site| {
-                            let label = if site.disabled { format!("{} (switched off)", site.name) } else { site.name.clone() };
+                            let label = if site.disabled { trf("{} (switched off)", &[&site.name]) } else { site.name.clone() };
                             view! { <option value=site.id.to_string()>{label}</option> }
                         }).collect_view()}
                     </select>
                 </label>
                 <span class="who">{move || console.me.get().map(|me| format!("{} · {}", me.profile.name, me.organisation))}</span>
-                <span class="online" role="status" aria-label="Operators online">
+                <span class="online" role="status" aria-label=tr("Operators online")>
                     {move || {
                         let names: Vec<String> = console
                             .online
                             .get()
                             .into_iter()
-                            .map(|o| if o.away { format!("{} (away)", o.name) } else { o.name })
+                            .map(|o| if o.away { trf("{} (away)", &[&o.name]) } else { o.name })
                             .collect();
-                        if names.is_empty() { String::new() } else { format!("Online: {}", names.join(", ")) }
+                        if names.is_empty() { String::new() } else { trf("Online: {}", &[&names.join(", ")]) }
                     }}
                 </span>
                 <label class="away">
                     <input type="checkbox" prop:checked=move || console.away()
                         on:change=move |ev| console.set_away(event_target_checked(&ev))/>
-                    " Away"
+                    {tr(" Away")}
                 </label>
-                <button class="sign-out" on:click=move |_| if console.may_leave() { console.sign_out() }>"Sign out"</button>
+                <button class="sign-out" on:click=move |_| if console.may_leave() { console.sign_out() }>{tr("Sign out")}</button>
             </header>
-            <nav class="pages" aria-label="Console">
+            <nav class="pages" aria-label=tr("Console")>
                 {Page::ALL.into_iter().map(|page| view! {
                     <Show when=move || !page.admins_only() || console.is_admin()>
                         <button class="page-link" aria-current=move || (console.page.get() == page).then_some("page")
@@ -138,7 +140,7 @@ fn Workplace() -> impl IntoView {
                 }).collect_view()}
             </nav>
             <Show when=move || console.me.with(|me| me.as_ref().is_some_and(|me| me.sites.is_empty()))>
-                <p class="notice" role="status">"You do not work on any site yet: ask your organisation's admin to add you to one."</p>
+                <p class="notice" role="status">{tr("You do not work on any site yet: ask your organisation's admin to add you to one.")}</p>
             </Show>
             {move || {
                 // Everything per site is drawn anew for another site.

@@ -11,11 +11,12 @@ use natter_widget::{json, net};
 
 use crate::fields::{input, outcome, Outcome};
 use crate::session::{confirmed, edge, Console, Deleted};
+use crate::i18n::{tr, trf};
 
 fn role_name(role: Role) -> &'static str {
     match role {
-        Role::Admin => "Admin",
-        Role::Agent => "Agent",
+        Role::Admin => tr("Admin"),
+        Role::Agent => tr("Agent"),
     }
 }
 
@@ -41,23 +42,23 @@ pub fn OperatorsPage() -> impl IntoView {
         }
         let all = sites();
         let names: Vec<String> = ids.iter().map(|id| all.iter().find(|s| &s.id == id).map_or_else(|| id.to_string(), |s| s.name.clone())).collect();
-        if names.is_empty() { "None".into() } else { names.join(", ") }
+        if names.is_empty() { tr("None").into() } else { names.join(", ") }
     };
     view! {
         <main class="page operators">
-            <h2>"Operators"</h2>
+            <h2>{tr("Operators")}</h2>
             {outcome(state)}
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Operators of the organisation">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=tr("Operators of the organisation")>
             <table>
                 <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Title"</th><th scope="col">"Email"</th><th scope="col">"Phone"</th>
-                    <th scope="col">"Role"</th><th scope="col">"Sites"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    <th scope="col">{tr("Name")}</th><th scope="col">{tr("Title")}</th><th scope="col">{tr("Email")}</th><th scope="col">{tr("Phone")}</th>
+                    <th scope="col">{tr("Role")}</th><th scope="col">{tr("Sites")}</th><th scope="col">{tr("Status")}</th><th scope="col"><span class="visually-hidden">{tr("Actions")}</span></th>
                 </tr></thead>
                 <tbody>
                     <For each=move || operators.get() key=|o| format!("{o:?}") children=move |o| {
-                        let status = if !o.active { "Deactivated" } else if !o.joined { "Invited" } else if o.online { "Online now" } else { "Offline" };
+                        let status = if !o.active { "Deactivated" } else if !o.joined { tr("Invited") } else if o.online { tr("Online now") } else { tr("Offline") };
                         let edit = o.clone();
-                        let label = format!("Edit {}", o.name);
+                        let label = trf("Edit {}", &[&o.name]);
                         view! {
                             <tr>
                                 <td>{o.name.clone()}</td><td>{o.title.clone()}</td><td>{o.email.clone()}</td><td>{o.phone.clone()}</td>
@@ -75,12 +76,12 @@ pub fn OperatorsPage() -> impl IntoView {
     }
 }
 
-/// Checkboxes of the organisation's sites, in a group named "Sites".
+/// Checkboxes of the organisation's sites, in a group named tr("Sites").
 fn site_choice(sites: Vec<SiteInfo>, chosen: RwSignal<Vec<SiteId>>, for_admin: Signal<bool>) -> impl IntoView {
     view! {
         <fieldset class="sites-choice" disabled=move || for_admin.get()>
-            <legend>"Sites"</legend>
-            <Show when=move || for_admin.get()><p class="hint">"Admins work on every site."</p></Show>
+            <legend>{tr("Sites")}</legend>
+            <Show when=move || for_admin.get()><p class="hint">{tr("Admins work on every site.")}</p></Show>
             {sites.into_iter().map(|site| {
                 let id = site.id.clone();
                 let checked = { let id = id.clone(); move || chosen.with(|c| c.contains(&id)) };
@@ -100,11 +101,11 @@ fn site_choice(sites: Vec<SiteInfo>, chosen: RwSignal<Vec<SiteId>>, for_admin: S
 
 fn role_select(role: RwSignal<Role>) -> impl IntoView {
     view! {
-        <label>"Role"
+        <label>{tr("Role")}
             <select prop:value=move || if role.get() == Role::Admin { "admin" } else { "agent" }
                 on:change=move |ev| role.set(if event_target_value(&ev) == "admin" { Role::Admin } else { Role::Agent })>
-                <option value="agent">"Agent: answers chats on their sites"</option>
-                <option value="admin">"Admin: also manages sites, operators and settings"</option>
+                <option value="agent">{tr("Agent: answers chats on their sites")}</option>
+                <option value="admin">{tr("Admin: also manages sites, operators and settings")}</option>
             </select>
         </label>
     }
@@ -136,8 +137,8 @@ fn InviteForm(sites: Signal<Vec<SiteInfo>>, reload: impl Fn() + Copy + 'static) 
         spawn_local(async move {
             match console.request::<_, Invitation>("POST", &format!("{}/v1/console/operators", edge()), Some(&body)).await {
                 Ok(invitation) => {
-                    let sent = if invitation.emailed { "We e-mailed them the link too." } else { "Copy the link and send it to them." };
-                    state.set(Some(Outcome::Done(format!("{} is invited. {sent} It works once, for 7 days.", invitation.operator.name))));
+                    let sent = if invitation.emailed { tr("We e-mailed them the link too.") } else { tr("Copy the link and send it to them.") };
+                    state.set(Some(Outcome::Done(trf("{} is invited. {} It works once, for 7 days.", &[&invitation.operator.name, sent]))));
                     link.set(Some(invitation));
                     name.set(String::new());
                     title.set(String::new());
@@ -151,16 +152,16 @@ fn InviteForm(sites: Signal<Vec<SiteInfo>>, reload: impl Fn() + Copy + 'static) 
     let for_admin = Signal::derive(move || role.get() == Role::Admin);
     view! {
         <form class="card" on:submit=submit aria-labelledby="invite-heading">
-            <h3 id="invite-heading">"Invite an operator"</h3>
-            {input("Name", "text", "off", name, true)}
-            {input("Title", "text", "off", title, false)}
-            {input("Email", "email", "off", email, true)}
+            <h3 id="invite-heading">{tr("Invite an operator")}</h3>
+            {input(tr("Name"), "text", "off", name, true)}
+            {input(tr("Title"), "text", "off", title, false)}
+            {input(tr("Email"), "email", "off", email, true)}
             {role_select(role)}
             {move || site_choice(sites.get(), chosen, for_admin)}
             {outcome(state)}
-            <button type="submit">"Invite operator"</button>
+            <button type="submit">{tr("Invite operator")}</button>
             {move || link.get().map(|invitation| view! {
-                <label class="block">"Invitation link"
+                <label class="block">{tr("Invitation link")}
                     <input type="text" readonly class="code" prop:value=invitation.link.clone()
                         on:focus=move |ev| {
                             use wasm_bindgen::JsCast;
@@ -214,7 +215,7 @@ fn EditOperator(
     };
     let who = operator.name.clone();
     let delete = move |_| {
-        let asked = format!("Delete {who}? They can no longer sign in; their messages stay in the conversations.");
+        let asked = trf("Delete {}? They can no longer sign in; their messages stay in the conversations.", &[&who]);
         if !confirmed(&asked) {
             return;
         }
@@ -240,28 +241,28 @@ fn EditOperator(
         });
     };
     let for_admin = Signal::derive(move || role.get() == Role::Admin);
-    let heading = format!("Edit {}", operator.name);
+    let heading = trf("Edit {}", &[&operator.name]);
     view! {
         <form class="card" on:submit=save aria-label=heading.clone()>
             <h3>{heading.clone()}</h3>
-            {input("Name", "text", "off", name, true)}
-            {input("Title", "text", "off", title, false)}
-            {input("Phone", "tel", "off", phone, false)}
+            {input(tr("Name"), "text", "off", name, true)}
+            {input(tr("Title"), "text", "off", title, false)}
+            {input(tr("Phone"), "tel", "off", phone, false)}
             {role_select(role)}
             {site_choice(sites, chosen, for_admin)}
             <label class="check">
                 <input type="checkbox" prop:checked=move || active.get() on:change=move |ev| active.set(event_target_checked(&ev))/>
-                " Active (unticked: they are signed out at once and cannot sign in)"
+                {tr(" Active (unticked: they are signed out at once and cannot sign in)")}
             </label>
             {outcome(state)}
             <div class="actions">
-                <button type="submit">"Save operator"</button>
-                <button type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
-                {(!operator.joined).then(|| view! { <button type="button" on:click=new_link.clone()>"New invitation link"</button> })}
-                <button type="button" class="danger" on:click=delete>"Delete operator"</button>
+                <button type="submit">{tr("Save operator")}</button>
+                <button type="button" on:click=move |_| editing.set(None)>{tr("Cancel")}</button>
+                {(!operator.joined).then(|| view! { <button type="button" on:click=new_link.clone()>{tr("New invitation link")}</button> })}
+                <button type="button" class="danger" on:click=delete>{tr("Delete operator")}</button>
             </div>
             {move || link.get().map(|link| view! {
-                <label class="block">"Invitation link"<input type="text" readonly class="code" prop:value=link/></label>
+                <label class="block">{tr("Invitation link")}<input type="text" readonly class="code" prop:value=link/></label>
             })}
         </form>
     }

@@ -12,7 +12,7 @@ use natter_shared::settings::Language;
 
 use crate::alerts::{self, Prefs};
 use crate::fields::{input, new_password, outcome, Outcome};
-use crate::i18n::tr;
+use crate::i18n::{tr, tr_any};
 use crate::session::{edge, Console};
 
 #[derive(Deserialize)]
@@ -45,7 +45,7 @@ pub fn ProfilePage() -> impl IntoView {
         spawn_local(async move {
             match console.request::<_, Profile>("PUT", &format!("{}/v1/console/me", edge()), Some(&body)).await {
                 Ok(_) => {
-                    state.set(Some(Outcome::Done("Saved. Visitors see this name and picture on your next messages.".into())));
+                    state.set(Some(Outcome::Done(tr("Saved. Visitors see this name and picture on your next messages.").into())));
                     console.load_me();
                 }
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
@@ -61,7 +61,7 @@ pub fn ProfilePage() -> impl IntoView {
             match net::upload::<Uploaded>(&url, &file, &console.token()).await {
                 Ok(uploaded) => {
                     avatar.set(uploaded.url);
-                    state.set(Some(Outcome::Done("Picture uploaded. Save the profile to use it.".into())));
+                    state.set(Some(Outcome::Done(tr("Picture uploaded. Save the profile to use it.").into())));
                 }
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }
@@ -69,25 +69,25 @@ pub fn ProfilePage() -> impl IntoView {
     };
     view! {
         <main class="page profile">
-            <h2>"Profile"</h2>
+            <h2>{tr("Profile")}</h2>
             <form class="card" on:submit=save>
-                <h3>"About you"</h3>
-                {input("Name", "text", "name", name, true)}
-                {input("Title", "text", "organization-title", title, false)}
-                {input("Phone", "tel", "tel", phone, false)}
-                <label>"Avatar URL"
+                <h3>{tr("About you")}</h3>
+                {input(tr("Name"), "text", "name", name, true)}
+                {input(tr("Title"), "text", "organization-title", title, false)}
+                {input(tr("Phone"), "tel", "tel", phone, false)}
+                <label>{tr("Avatar URL")}
                     <input type="url" placeholder="https://…" aria-describedby="avatar-hint"
                         prop:value=move || avatar.get() on:input=move |ev| avatar.set(event_target_value(&ev))/>
                 </label>
-                <p class="hint" id="avatar-hint">"An https:// address of a picture, or upload one."</p>
-                <label>"Upload a picture"
+                <p class="hint" id="avatar-hint">{tr("An https:// address of a picture, or upload one.")}</p>
+                <label>{tr("Upload a picture")}
                     <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" on:change=upload/>
                 </label>
                 {move || (!avatar.get().trim().is_empty()).then(|| view! {
-                    <img class="avatar-preview" src=avatar.get() alt="Your picture, as visitors see it"/>
+                    <img class="avatar-preview" src=avatar.get() alt=tr("Your picture, as visitors see it")/>
                 })}
                 {outcome(state)}
-                <button type="submit">"Save profile"</button>
+                <button type="submit">{tr("Save profile")}</button>
             </form>
             <PasswordForm/>
             <AlertsForm/>
@@ -106,11 +106,11 @@ fn PasswordForm() -> impl IntoView {
         ev.prevent_default();
         let chosen = password.get_untracked();
         if let Err(problem) = check_password(&chosen) {
-            state.set(Some(Outcome::Problem(format!("New {}", problem.to_lowercase()))));
+            state.set(Some(Outcome::Problem(format!("{} {}", tr("New password:"), tr_any(problem.trim_start_matches("Password: "))))));
             return;
         }
         if chosen != repeat.get_untracked() {
-            state.set(Some(Outcome::Problem("Repeat new password: it is not the same as the new password".into())));
+            state.set(Some(Outcome::Problem(tr("Repeat new password: it is not the same as the new password").into())));
             return;
         }
         let body = PasswordChange { current: current.get_untracked(), password: chosen };
@@ -122,7 +122,7 @@ fn PasswordForm() -> impl IntoView {
                     current.set(String::new());
                     password.set(String::new());
                     repeat.set(String::new());
-                    state.set(Some(Outcome::Done("Password changed. Your other sessions have ended.".into())));
+                    state.set(Some(Outcome::Done(tr("Password changed. Your other sessions have ended.").into())));
                 }
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }
@@ -130,12 +130,12 @@ fn PasswordForm() -> impl IntoView {
     };
     view! {
         <form class="card" on:submit=submit>
-            <h3>"Password"</h3>
-            {input("Current password", "password", "current-password", current, true)}
-            {new_password("New password", password)}
-            {input("Repeat new password", "password", "new-password", repeat, true)}
+            <h3>{tr("Password")}</h3>
+            {input(tr("Current password"), "password", "current-password", current, true)}
+            {new_password(tr("New password"), password)}
+            {input(tr("Repeat new password"), "password", "new-password", repeat, true)}
             {outcome(state)}
-            <button type="submit">"Change password"</button>
+            <button type="submit">{tr("Change password")}</button>
         </form>
     }
 }

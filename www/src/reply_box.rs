@@ -156,7 +156,7 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
         </Show>
         <form class="reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <textarea aria-label=tr("Reply") placeholder=tr("Write a reply… (/ for canned replies)") maxlength="4000" node_ref=textarea
-                aria-controls="canned-list" aria-autocomplete="list"
+                aria-controls=move || matches().map(|_| "canned-list") aria-autocomplete="list"
                 aria-activedescendant=move || matches().filter(|f| !f.is_empty()).map(|_| format!("canned-{}", chosen.get()))
                 prop:value=move || draft.get()
                 on:input=move |ev| {
@@ -170,7 +170,11 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
                 on:paste=paste
             ></textarea>
             <button type="button" class="tool" aria-label=tr("Emoji") aria-expanded=move || emoji_open.get().to_string()
-                on:click=move |_| emoji_open.update(|o| *o = !*o)>"🙂"</button>
+                on:click=move |_| emoji_open.update(|o| *o = !*o)>
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+                    <circle cx="12" cy="12" r="9"/><path d="M8 14s1.5 2 4 2 4-2 4-2"/><path d="M9 9.5h.01M15 9.5h.01"/>
+                </svg>
+            </button>
             <label class="attach tool">
                 <input type="file" aria-label=tr("Attach a file") on:change=move |ev: web_sys::Event| {
                     let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };

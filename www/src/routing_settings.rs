@@ -111,7 +111,7 @@ pub fn Deliveries() -> impl IntoView {
                                         <td>{String::from(when)}</td>
                                         <td>{state(&d)}</td>
                                         <td>{d.attempts}</td>
-                                        <td><button type="button" aria-label=trf("Send {} again", &[&d.id]) on:click=move |_| resend(id.clone())>{tr("Send again")}</button></td>
+                                        <td><button type="button" aria-label=trf("Send again: {}", &[&d.id]) on:click=move |_| resend(id.clone())>{tr("Send again")}</button></td>
                                     </tr>
                                 }
                             }).collect_view()}

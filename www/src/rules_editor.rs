@@ -8,21 +8,40 @@ use natter_shared::settings::WidgetSettings;
 
 use crate::problems::{note_id, FieldNote, Problems};
 use crate::settings::{from_wire, wire_name};
+use crate::i18n::{tr, trf};
 
 fn fact_label(fact: Fact) -> &'static str {
     match fact {
-        Fact::TimeOnPage => "Time on page, s",
-        Fact::TimeOnSite => "Time on site this visit, s",
-        Fact::Visits => "Number of visits",
-        Fact::PagesViewed => "Pages viewed this visit",
-        Fact::PageUrl => "Page URL",
-        Fact::Referrer => "Referrer",
-        Fact::LastByVisitor => "Last message by the visitor",
-        Fact::LastByOperator => "Last message by an operator",
-        Fact::OperatorDelay => "Operator response delay, s",
-        Fact::VisitorDelay => "Visitor response delay, s",
-        Fact::Introduced => "The visitor introduced themselves",
-        Fact::OperatorOnline => "An operator is online",
+        Fact::TimeOnPage => tr("Time on page, s"),
+        Fact::TimeOnSite => tr("Time on site this visit, s"),
+        Fact::Visits => tr("Number of visits"),
+        Fact::PagesViewed => tr("Pages viewed this visit"),
+        Fact::PageUrl => tr("Page URL"),
+        Fact::Referrer => tr("Referrer"),
+        Fact::LastByVisitor => tr("Last message by the visitor"),
+        Fact::LastByOperator => tr("Last message by an operator"),
+        Fact::OperatorDelay => tr("Operator response delay, s"),
+        Fact::VisitorDelay => tr("Visitor response delay, s"),
+        Fact::Introduced => tr("The visitor introduced themselves"),
+        Fact::OperatorOnline => tr("An operator is online"),
+    }
+}
+
+/// A word of a control's accessible name ("value", "delete"…), in the console's language.
+fn tr_part(what: &str) -> &'static str {
+    match what {
+        "value" => tr("value"),
+        "fact" => tr("fact"),
+        "comparison" => tr("comparison"),
+        "delete" => tr("delete"),
+        "name" => tr("name"),
+        "enabled" => tr("enabled"),
+        "up" => tr("up"),
+        "down" => tr("down"),
+        "match" => tr("match"),
+        "action" => tr("action"),
+        "message" => tr("message"),
+        _ => "",
     }
 }
 
@@ -32,16 +51,16 @@ fn op_label(op: Op) -> &'static str {
         Op::Lt => "<",
         Op::Eq => "=",
         Op::Ne => "≠",
-        Op::Contains => "contains",
+        Op::Contains => tr("contains"),
     }
 }
 
 fn action_label(action: Action) -> &'static str {
     match action {
-        Action::Message => "Send a message as the operator",
-        Action::OpenWithSound => "Open the window and play the sound",
-        Action::Open => "Open the window",
-        Action::OpenIntroduce => "Open the \"Introduce yourself\" form",
+        Action::Message => tr("Send a message as the operator"),
+        Action::OpenWithSound => tr("Open the window and play the sound"),
+        Action::Open => tr("Open the window"),
+        Action::OpenIntroduce => tr("Open the \"Introduce yourself\" form"),
     }
 }
 
@@ -85,7 +104,7 @@ fn ConditionRow(settings: RwSignal<WidgetSettings>, problems: Problems, rule: us
             }
         })
     };
-    let label = move |what: &str| format!("Rule {} condition {} {what}", rule + 1, index + 1);
+    let label = move |what: &str| trf("Rule {} condition {} {}", &[&(rule + 1).to_string(), &(index + 1).to_string(), tr_part(what)]);
     let at = move |what: &str| format!("rules.{rule}.conditions.{index}.{what}");
     let fact = move || condition().map(|c| c.fact).unwrap_or(Fact::TimeOnPage);
     let value_input = move || {
@@ -96,8 +115,8 @@ fn ConditionRow(settings: RwSignal<WidgetSettings>, problems: Problems, rule: us
                 view! {
                     <select aria-label=label("value") prop:value=if yes { "yes" } else { "no" }
                         on:change=move |ev| { let yes = event_target_value(&ev) == "yes"; set(Box::new(move |c| c.value = Operand::Flag(yes))) }>
-                        <option value="yes">"yes"</option>
-                        <option value="no">"no"</option>
+                        <option value="yes">{tr("yes")}</option>
+                        <option value="no">{tr("no")}</option>
                     </select>
                 }.into_any()
             }
@@ -109,7 +128,7 @@ fn ConditionRow(settings: RwSignal<WidgetSettings>, problems: Problems, rule: us
                         problems.draft(&at("value"), None);
                         set(Box::new(move |c| c.value = Operand::Number(n)))
                     }
-                    Err(_) => problems.draft(&at("value"), Some("Enter a whole number, 0 or more".into())),
+                    Err(_) => problems.draft(&at("value"), Some(tr("Enter a whole number, 0 or more").into())),
                 };
                 view! {
                     <input type="number" min="0" aria-label=label("value") prop:value=shown
@@ -162,7 +181,7 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, problems: Problems, index: usize
             }
         })
     };
-    let label = move |what: &str| format!("Rule {} {what}", index + 1);
+    let label = move |what: &str| trf("Rule {} {}", &[&(index + 1).to_string(), tr_part(what)]);
     let at = move |what: &str| format!("rules.{index}.{what}");
     let rule_problems = move || {
         problems
@@ -183,20 +202,20 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, problems: Problems, index: usize
                 <label class="check">
                     <input type="checkbox" aria-label=label("enabled") prop:checked=move || rule().is_some_and(|r| r.enabled)
                         on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |r| r.enabled = on)) }/>
-                    "On"
+                    {tr("On")}
                 </label>
                 <button type="button" aria-label=label("up") disabled=move || index == 0
                     on:click=move |_| restructure(settings, problems, |rules| if index > 0 && index < rules.len() { rules.swap(index - 1, index) })>"↑"</button>
                 <button type="button" aria-label=label("down") disabled=last
                     on:click=move |_| restructure(settings, problems, |rules| if index + 1 < rules.len() { rules.swap(index, index + 1) })>"↓"</button>
                 <button type="button" aria-label=label("delete")
-                    on:click=move |_| restructure(settings, problems, |rules| { if index < rules.len() { rules.remove(index); } })>"Delete"</button>
+                    on:click=move |_| restructure(settings, problems, |rules| { if index < rules.len() { rules.remove(index); } })>{tr("Delete")}</button>
             </div>
-            <label>"When "
+            <label>{tr("When ")}
                 <select aria-label=label("match") prop:value=move || rule().map(|r| wire_name(&r.matching)).unwrap_or_default()
                     on:change=move |ev| { if let Some(m) = from_wire::<Match>(&event_target_value(&ev)) { set(Box::new(move |r| r.matching = m)) } }>
-                    <option value="all">"all conditions hold"</option>
-                    <option value="any">"any condition holds"</option>
+                    <option value="all">{tr("all conditions hold")}</option>
+                    <option value="any">{tr("any condition holds")}</option>
                 </select>
             </label>
             <ul class="conditions">
@@ -204,9 +223,9 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, problems: Problems, index: usize
             </ul>
             <button type="button" disabled=full
                 on:click=move |_| set(Box::new(|r| r.conditions.push(Condition { fact: Fact::TimeOnPage, op: Op::Gt, value: Operand::Number(10) })))>
-                "Add condition"
+                {tr("Add condition")}
             </button>
-            <label>"Then "
+            <label>{tr("Then ")}
                 <select aria-label=label("action") prop:value=move || rule().map(|r| wire_name(&r.action)).unwrap_or_default()
                     on:change=move |ev| { if let Some(a) = from_wire::<Action>(&event_target_value(&ev)) { set(Box::new(move |r| r.action = a)) } }>
                     {ACTIONS.iter().map(|a| view! { <option value=wire_name(a)>{action_label(*a)}</option> }).collect_view()}
@@ -240,22 +259,17 @@ pub fn RulesEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> im
     };
     view! {
         <fieldset class="rules">
-            <legend>"Auto-actions"</legend>
+            <legend>{tr("Auto-actions")}</legend>
             <p class="hint">
-                "Rules run in the visitor's browser, in this order. A rule fires when its conditions become true, "
-                "never again while they stay true. Rules about the page and the visit fire at most once per visit "
-                "(a visit ends after 30 minutes without activity), so a greeting is not repeated on every page but a "
-                "returning visitor is greeted again. Rules about the conversation (who wrote last, response delays) "
-                "fire once per wait: again only after the awaited side has written. Messages from rules appear to "
-                "the visitor as from an operator and are marked automatic for operators."
+                {tr("Rules run in the visitor's browser, in this order. A rule fires when its conditions become true, never again while they stay true. Rules about the page and the visit fire at most once per visit (a visit ends after 30 minutes without activity), so a greeting is not repeated on every page but a returning visitor is greeted again. Rules about the conversation (who wrote last, response delays) fire once per wait: again only after the awaited side has written. Messages from rules appear to the visitor as from an operator and are marked automatic for operators.")}
             </p>
             <Show when=move || settings.with(|s| s.rules.is_none())>
-                <p class="hint">"These are the default rules; your first change makes them your own."</p>
+                <p class="hint">{tr("These are the default rules; your first change makes them your own.")}</p>
             </Show>
             <ol class="rule-list">
                 {move || (0..count()).map(|i| view! { <RuleCard settings problems index=i/> }).collect_view()}
             </ol>
-            <button type="button" disabled=full on:click=add>"Add rule"</button>
+            <button type="button" disabled=full on:click=add>{tr("Add rule")}</button>
             <FieldNote problems field="rules"/>
         </fieldset>
     }

@@ -238,13 +238,14 @@ impl Console {
         let newly_waiting = Filter::Waiting.admits(new, me.as_ref()) && !old.is_some_and(|o| Filter::Waiting.admits(o, me.as_ref()));
         let visitor_wrote = mine && new.last_author == AuthorKind::Visitor && old.is_some_and(|o| new.last_seq > o.last_seq);
         let given = mine && !old.is_some_and(|o| Filter::Mine.admits(o, me.as_ref())) && !self.acted.with_value(|a| a.contains(&new.id));
+        let name = i18n::visitor_name(&new.visitor_name);
         let (title, body) = if newly_waiting {
-            self.announcement.set(trf("{} is waiting", &[&new.visitor_name]));
-            (trf("New conversation: {}", &[&new.visitor_name]), new.last_text.clone())
+            self.announcement.set(trf("{} is waiting", &[&name]));
+            (trf("New conversation: {}", &[&name]), new.last_text.clone())
         } else if given {
-            (trf("You were given a conversation with {}", &[&new.visitor_name]), new.last_text.clone())
+            (trf("You were given a conversation with {}", &[&name]), new.last_text.clone())
         } else if visitor_wrote {
-            (trf("New message from {}", &[&new.visitor_name]), new.last_text.clone())
+            (trf("New message from {}", &[&name]), new.last_text.clone())
         } else {
             return;
         };
@@ -286,7 +287,7 @@ impl Console {
     pub fn may_leave(&self) -> bool {
         !self.unsaved.get_untracked()
             || web_sys::window()
-                .and_then(|w| w.confirm_with_message("Widget settings have changes that are not saved. Leave without saving them?").ok())
+                .and_then(|w| w.confirm_with_message(tr("Widget settings have changes that are not saved. Leave without saving them?")).ok())
                 .unwrap_or(true)
     }
 
@@ -366,7 +367,7 @@ impl Console {
                     }
                 }
                 Ok((401, _)) => console.ended(),
-                _ => console.notice.set(Some("The console could not load your account. Reload the page to try again.".into())),
+                _ => console.notice.set(Some(tr("The console could not load your account. Reload the page to try again.").into())),
             }
         });
     }
@@ -389,7 +390,7 @@ impl Console {
     /// The session ended elsewhere (password changed, deactivated): back to sign-in.
     pub fn ended(&self) {
         self.sign_out();
-        self.notice.set(Some("Your session has ended. Sign in again.".into()));
+        self.notice.set(Some(tr("Your session has ended. Sign in again.").into()));
     }
 
     /// Whether this operator has stepped away (as the site last told).

@@ -16,16 +16,17 @@ use crate::problems::{note_id, point_at_first, FieldNote, Problems};
 use crate::routing_settings::{Deliveries, RoutingSettings};
 use crate::rules_editor::RulesEditor;
 use crate::session::{edge, Console};
+use crate::i18n::{tr, trf};
 
 fn position_label(position: Position) -> &'static str {
     match position {
-        Position::RoundBottomRight => "Round, bottom right",
-        Position::Hidden => "Always hidden",
-        Position::TabBottomRight => "Tab, bottom right (default)",
-        Position::TabBottomCenter => "Tab, bottom centre",
-        Position::TabBottomLeft => "Tab, bottom left",
-        Position::TabRightCenter => "Tab, right centre",
-        Position::TabLeftCenter => "Tab, left centre",
+        Position::RoundBottomRight => tr("Round, bottom right"),
+        Position::Hidden => tr("Always hidden"),
+        Position::TabBottomRight => tr("Tab, bottom right (default)"),
+        Position::TabBottomCenter => tr("Tab, bottom centre"),
+        Position::TabBottomLeft => tr("Tab, bottom left"),
+        Position::TabRightCenter => tr("Tab, right centre"),
+        Position::TabLeftCenter => tr("Tab, left centre"),
     }
 }
 
@@ -82,9 +83,9 @@ fn Preview(settings: RwSignal<WidgetSettings>) -> impl IntoView {
     // The shadow host sits inside the frame: the launcher's `:host` reset must not
     // undo the frame's box, whose transform keeps the widget's fixed parts inside it.
     view! {
-        <div class="preview" aria-label="Preview">
+        <div class="preview" aria-label=tr("Preview")>
             <div class="preview-frame"><div node_ref=frame></div></div>
-            <button class="preview-toggle" on:click=move |_| chat.set_open(!chat.open.get_untracked())>"Open or close the preview"</button>
+            <button class="preview-toggle" on:click=move |_| chat.set_open(!chat.open.get_untracked())>{tr("Open or close the preview")}</button>
         </div>
     }
 }
@@ -120,11 +121,11 @@ fn ColourField(
                 <span class="colour-row">
                     <input type="text" spellcheck="false" prop:value=move || draft.get() on:input=move |ev| apply(event_target_value(&ev))
                         aria-invalid=move || problems.invalid(field) aria-describedby=note_id(field)/>
-                    <input type="color" aria-label=format!("Pick {}", label.to_lowercase()) prop:value=move || settings.with(|s| get(s).as_str().to_owned())
+                    <input type="color" aria-label=trf("Pick {}", &[&label.to_lowercase()]) prop:value=move || settings.with(|s| get(s).as_str().to_owned())
                         on:input=move |ev| apply(event_target_value(&ev))/>
                 </span>
             </label>
-            <div class="swatches" role="group" aria-label=format!("{label} presets")>
+            <div class="swatches" role="group" aria-label=trf("{} presets", &[label])>
                 {PALETTE.iter().map(|(name, hex)| {
                     let hex = *hex;
                     view! { <button type="button" class="swatch" title=*name aria-label=format!("{label}: {name}") on:click=move |_| apply(hex.to_owned())>
@@ -208,7 +209,7 @@ pub fn SettingsPage() -> impl IntoView {
                     saved.set(Some(document.settings));
                 }
             }
-            _ => status.set(Some("The settings could not be loaded.".into())),
+            _ => status.set(Some(tr("The settings could not be loaded.").into())),
         }
     });
     Effect::new(move |_| {
@@ -224,9 +225,9 @@ pub fn SettingsPage() -> impl IntoView {
             natter_widget::chat::sleep(0).await;
             let names = form.get_untracked().map(|form| point_at_first(&form)).unwrap_or_default();
             status.set(Some(if names.is_empty() {
-                format!("The settings were not saved: {fallback}")
+                trf("The settings were not saved: {}", &[&fallback])
             } else {
-                format!("The settings were not saved. Fix the fields in error first: {}.", names.join(", "))
+                trf("The settings were not saved. Fix the fields in error first: {}.", &[&names.join(", ")])
             }));
         });
     };
@@ -239,22 +240,22 @@ pub fn SettingsPage() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            status.set(Some("Saving…".into()));
+            status.set(Some(tr("Saving…").into()));
             let body = settings.get_untracked();
             match natter_widget::net::put_json(&console.site_url("settings"), &body, &token()).await {
                 Ok((200, _)) => {
                     problems.refused.set(Vec::new());
                     saved.set(Some(body));
-                    status.set(Some("Saved. Pages with the widget show it now.".into()));
+                    status.set(Some(tr("Saved. Pages with the widget show it now.").into()));
                 }
                 Ok((_, text)) => match json::parse::<InvalidSettingsBody>(&text) {
                     Some(refusal) => {
                         problems.refused.set(refusal.fields);
                         refuse(refusal.message);
                     }
-                    None => status.set(Some("The settings were not saved.".into())),
+                    None => status.set(Some(tr("The settings were not saved.").into())),
                 },
-                Err(e) => status.set(Some(format!("The settings were not saved: {}", e.0))),
+                Err(e) => status.set(Some(trf("The settings were not saved: {}", &[&e.0]))),
             }
         });
     };
@@ -278,55 +279,55 @@ pub fn SettingsPage() -> impl IntoView {
         let on_input = Callback::new(move |v: String| {
             settings.update(|s| *pick(texts_mut(s, language)) = Some(v).filter(|v| !v.is_empty()));
         });
-        let language_name = if language == Language::Ru { "Russian" } else { "English" };
-        view! { <TextField label=format!("{label} ({language_name})") field=format!("texts.{tag}.{name}") value on_input problems/> }
+        let language_name = if language == Language::Ru { tr("Russian") } else { tr("English") };
+        view! { <TextField label=format!("{} ({language_name})", tr(label)) field=format!("texts.{tag}.{name}") value on_input problems/> }
     };
 
     view! {
-        <section class="settings" aria-label="Widget settings">
+        <section class="settings" aria-label=tr("Widget settings")>
             <div class="settings-form" node_ref=form>
-                <h2>"Widget settings"</h2>
+                <h2>{tr("Widget settings")}</h2>
                 // Nothing can be changed before the saved settings arrive (they would overwrite it).
                 <fieldset class="all" disabled=move || !loaded()>
-                <SelectField label="Position"
+                <SelectField label=tr("Position")
                     options=Position::ALL.iter().map(|p| (position_class(*p).to_owned(), position_label(*p))).collect()
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.position)))
                     on_change=Callback::new(move |v: String| if let Some(p) = from_wire(&v) { settings.update(|s| s.position = p) })/>
-                <ColourField label="Header colour" field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c problems/>
-                <ColourField label="Send button colour" field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c problems/>
-                <ColourField label="Text colour" field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c problems/>
+                <ColourField label=tr("Header colour") field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c problems/>
+                <ColourField label=tr("Send button colour") field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c problems/>
+                <ColourField label=tr("Text colour") field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c problems/>
                 {move || (contrast() < 4.5).then(|| view! {
-                    <p class="warning" role="alert">{format!("Text on the header has a contrast of {:.1}:1; at least 4.5:1 is needed to be readable (WCAG AA).", contrast())}</p>
+                    <p class="warning" role="alert">{trf("Text on the header has a contrast of {}:1; at least 4.5:1 is needed to be readable (WCAG AA).", &[&format!("{:.1}", contrast())])}</p>
                 })}
-                <SelectField label="Header pattern"
+                <SelectField label=tr("Header pattern")
                     options=Pattern::ALL.iter().map(|p| (pattern_name(*p).to_owned(), pattern_name(*p))).collect()
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.pattern)))
                     on_change=Callback::new(move |v: String| if let Some(p) = from_wire(&v) { settings.update(|s| s.pattern = p) })/>
-                <SelectField label="Language"
-                    options=vec![("auto".into(), "The visitor's browser language"), ("ru".into(), "Russian"), ("en".into(), "English")]
+                <SelectField label=tr("Language")
+                    options=vec![("auto".into(), tr("The visitor's browser language")), ("ru".into(), tr("Russian")), ("en".into(), tr("English"))]
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.language)))
                     on_change=Callback::new(move |v: String| if let Some(l) = from_wire(&v) { settings.update(|s| s.language = l) })/>
-                <SelectField label="Default language"
-                    options=vec![("ru".into(), "Russian"), ("en".into(), "English")]
+                <SelectField label=tr("Default language")
+                    options=vec![("ru".into(), tr("Russian")), ("en".into(), tr("English"))]
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.default_language)))
                     on_change=Callback::new(move |v: String| if let Some(l) = from_wire(&v) { settings.update(|s| s.default_language = l) })/>
                 <div class="field">
                     <label class="check">
                         <input type="checkbox" prop:checked=move || settings.with(|s| s.sound)
                             on:change=move |ev| { let on = event_target_checked(&ev); settings.update(|s| s.sound = on) }/>
-                        "Notification sound"
+                        {tr("Notification sound")}
                     </label>
                 </div>
-                <TextField label="Logo URL (https)".to_owned() field="logo_url".to_owned()
+                <TextField label=tr("Logo URL (https)").to_owned() field="logo_url".to_owned()
                     value=Signal::derive(move || settings.with(|s| s.logo_url.clone().unwrap_or_default()))
                     on_input=Callback::new(move |v: String| settings.update(|s| s.logo_url = Some(v).filter(|v| !v.is_empty())))
                     problems/>
                 {[Language::En, Language::Ru].into_iter().map(|language| view! {
                     <fieldset>
-                        {text_field(language, "launcher_label", "Launcher label", |t| &mut t.launcher_label)}
-                        {text_field(language, "online_title", "Online title", |t| &mut t.online_title)}
-                        {text_field(language, "offline_title", "Offline title", |t| &mut t.offline_title)}
-                        {text_field(language, "placeholder", "Input placeholder", |t| &mut t.placeholder)}
+                        {text_field(language, "launcher_label", tr("Launcher label"), |t| &mut t.launcher_label)}
+                        {text_field(language, "online_title", tr("Online title"), |t| &mut t.online_title)}
+                        {text_field(language, "offline_title", tr("Offline title"), |t| &mut t.offline_title)}
+                        {text_field(language, "placeholder", tr("Input placeholder"), |t| &mut t.placeholder)}
                     </fieldset>
                 }).collect_view()}
                 <ContactSettings settings problems/>
@@ -334,14 +335,14 @@ pub fn SettingsPage() -> impl IntoView {
                 <RulesEditor settings problems/>
                 </fieldset>
                 <div class="actions">
-                    <button class="save" on:click=save>"Save"</button>
-                    <p class="status" role="status" aria-label="Save status">{move || status.get()}</p>
+                    <button class="save" on:click=save>{tr("Save")}</button>
+                    <p class="status" role="status" aria-label=tr("Save status")>{move || status.get()}</p>
                 </div>
                 <div class="field">
-                    <label>"Embed snippet"
+                    <label>{tr("Embed snippet")}
                         <textarea readonly rows="2" prop:value=snippet></textarea>
                     </label>
-                    <button type="button" on:click=copy>"Copy snippet"</button>
+                    <button type="button" on:click=copy>{tr("Copy snippet")}</button>
                 </div>
                 <Deliveries/>
             </div>

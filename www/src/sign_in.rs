@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::fields::{input, new_password, outcome, Outcome};
 use crate::session::{edge, Console, Page};
+use crate::i18n::tr;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -47,13 +48,13 @@ pub fn SignIn() -> impl IntoView {
             }}
             <p class="other-doors">
                 <Show when=move || mode.get() != Mode::SignIn>
-                    <button type="button" class="link" on:click=move |_| switch(Mode::SignIn)>"Sign in instead"</button>
+                    <button type="button" class="link" on:click=move |_| switch(Mode::SignIn)>{tr("Sign in instead")}</button>
                 </Show>
                 <Show when=move || mode.get() != Mode::SignUp && signup_open()>
-                    <button type="button" class="link" on:click=move |_| switch(Mode::SignUp)>"Create an account"</button>
+                    <button type="button" class="link" on:click=move |_| switch(Mode::SignUp)>{tr("Create an account")}</button>
                 </Show>
                 <Show when=move || mode.get() == Mode::SignIn>
-                    <button type="button" class="link" on:click=move |_| switch(Mode::Forgot)>"Forgot your password?"</button>
+                    <button type="button" class="link" on:click=move |_| switch(Mode::Forgot)>{tr("Forgot your password?")}</button>
                 </Show>
             </p>
         </main>
@@ -82,14 +83,14 @@ fn SignInForm() -> impl IntoView {
     };
     view! {
         <form on:submit=submit>
-            <h1>"Natter console"</h1>
+            <h1>{tr("Natter console")}</h1>
             <Show when=move || console.notice.get().is_some()>
                 <p class="notice" role="status">{move || console.notice.get()}</p>
             </Show>
-            {input("Email", "email", "username", email, true)}
-            {input("Password", "password", "current-password", password, true)}
+            {input(tr("Email"), "email", "username", email, true)}
+            {input(tr("Password"), "password", "current-password", password, true)}
             {outcome(state)}
-            <button type="submit" disabled=move || busy.get()>"Sign in"</button>
+            <button type="submit" disabled=move || busy.get()>{tr("Sign in")}</button>
         </form>
     }
 }
@@ -132,20 +133,20 @@ fn SignUpForm() -> impl IntoView {
     };
     view! {
         <form on:submit=submit novalidate>
-            <h1>"Create a Natter account"</h1>
-            <p class="hint">"Your organisation, you as its admin, and the first site to put the chat on."</p>
-            {input("Organisation", "text", "organization", organisation, true)}
-            {input("Your name", "text", "name", name, true)}
-            {input("Email", "email", "email", email, true)}
-            {new_password("Password", password)}
-            {input("Site name", "text", "off", site_name, true)}
-            <label>"Site URL"
+            <h1>{tr("Create a Natter account")}</h1>
+            <p class="hint">{tr("Your organisation, you as its admin, and the first site to put the chat on.")}</p>
+            {input(tr("Organisation"), "text", "organization", organisation, true)}
+            {input(tr("Your name"), "text", "name", name, true)}
+            {input(tr("Email"), "email", "email", email, true)}
+            {new_password(tr("Password"), password)}
+            {input(tr("Site name"), "text", "off", site_name, true)}
+            <label>{tr("Site URL")}
                 <input type="url" autocomplete="url" required placeholder="https://shop.example.com" aria-describedby="site-url-hint"
                     prop:value=move || site_url.get() on:input=move |ev| site_url.set(event_target_value(&ev))/>
             </label>
-            <p class="hint" id="site-url-hint">"Pages from this address may show the widget; you can allow more later."</p>
+            <p class="hint" id="site-url-hint">{tr("Pages from this address may show the widget; you can allow more later.")}</p>
             {outcome(state)}
-            <button type="submit" disabled=move || busy.get()>"Create account"</button>
+            <button type="submit" disabled=move || busy.get()>{tr("Create account")}</button>
         </form>
     }
 }
@@ -171,14 +172,14 @@ fn ForgotForm(config: RwSignal<Option<ConsoleConfig>>) -> impl IntoView {
     let mails = move || config.with(|c| c.as_ref().is_none_or(|c| c.email));
     view! {
         <form on:submit=submit>
-            <h1>"Reset your password"</h1>
+            <h1>{tr("Reset your password")}</h1>
             <Show when=mails fallback=|| view! {
-                <p class="notice">"This Natter does not send e-mail. Ask your organisation's admin to help you in."</p>
+                <p class="notice">{tr("This Natter does not send e-mail. Ask your organisation's admin to help you in.")}</p>
             }>
-                <p class="hint">"We e-mail you a link to choose a new password. It works once, for an hour."</p>
-                {input("Email", "email", "username", email, true)}
+                <p class="hint">{tr("We e-mail you a link to choose a new password. It works once, for an hour.")}</p>
+                {input(tr("Email"), "email", "username", email, true)}
                 {outcome(state)}
-                <button type="submit" disabled=move || busy.get()>"Send reset link"</button>
+                <button type="submit" disabled=move || busy.get()>{tr("Send reset link")}</button>
             </Show>
         </form>
     }

@@ -7,6 +7,7 @@ use natter_shared::accounts::{NewSite, SiteInfo, SiteUpdate};
 
 use crate::fields::{input, outcome, Outcome};
 use crate::session::{confirmed, edge, Console, Deleted};
+use crate::i18n::{tr, trf};
 
 #[component]
 pub fn SitesPage() -> impl IntoView {
@@ -25,7 +26,7 @@ pub fn SitesPage() -> impl IntoView {
             let endpoint = format!("{}/v1/console/sites", edge());
             match console.request::<_, SiteInfo>("POST", &endpoint, Some(&body)).await {
                 Ok(site) => {
-                    state.set(Some(Outcome::Done(format!("Added {}. Its embed code is under Installation.", site.name))));
+                    state.set(Some(Outcome::Done(trf("Added {}. Its embed code is under Installation.", &[&site.name]))));
                     name.set(String::new());
                     url.set(String::new());
                     console.load_me();
@@ -36,18 +37,18 @@ pub fn SitesPage() -> impl IntoView {
     };
     view! {
         <main class="page sites">
-            <h2>"Sites"</h2>
+            <h2>{tr("Sites")}</h2>
             <ul class="cards">
                 <For each=move || console.me.get().map(|me| me.sites).unwrap_or_default()
                     key=|site| format!("{:?}", site)
                     children=move |site| view! { <SiteCard site/> }/>
             </ul>
             <form class="card" on:submit=add>
-                <h3>"Add a site"</h3>
-                {input("Site name", "text", "off", name, true)}
-                {input("Site URL", "url", "url", url, true)}
+                <h3>{tr("Add a site")}</h3>
+                {input(tr("Site name"), "text", "off", name, true)}
+                {input(tr("Site URL"), "url", "url", url, true)}
                 {outcome(state)}
-                <button type="submit">"Add site"</button>
+                <button type="submit">{tr("Add site")}</button>
             </form>
         </main>
     }
@@ -78,7 +79,7 @@ fn SiteCard(site: SiteInfo) -> impl IntoView {
         spawn_local(async move {
             match console.request::<_, SiteInfo>("PUT", &endpoint.get_value(), Some(&body)).await {
                 Ok(_) => {
-                    state.set(Some(Outcome::Done("Saved.".into())));
+                    state.set(Some(Outcome::Done(tr("Saved.").into())));
                     console.load_me();
                 }
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
@@ -87,7 +88,7 @@ fn SiteCard(site: SiteInfo) -> impl IntoView {
     };
     let label = site.name.clone();
     let delete = move |_| {
-        let asked = format!("Delete the site {label}? Its settings, inbox and secrets are removed for good, and its widget stops working.");
+        let asked = trf("Delete the site {}? Its settings, inbox and secrets are removed for good, and its widget stops working.", &[&label]);
         if !confirmed(&asked) {
             return;
         }
@@ -103,21 +104,21 @@ fn SiteCard(site: SiteInfo) -> impl IntoView {
         <li>
             <form class="card" on:submit=save aria-label=site.name.clone()>
                 <h3>{heading}</h3>
-                {input("Site name", "text", "off", name, true)}
-                {input("Site URL", "url", "url", url, true)}
-                <label>"Allowed origins"
+                {input(tr("Site name"), "text", "off", name, true)}
+                {input(tr("Site URL"), "url", "url", url, true)}
+                <label>{tr("Allowed origins")}
                     <textarea rows="3" aria-describedby=format!("origins-hint-{id}")
                         prop:value=move || origins.get() on:input=move |ev| origins.set(event_target_value(&ev))></textarea>
                 </label>
-                <p class="hint" id=format!("origins-hint-{id}")>"One per line, like https://shop.example.com; * allows any site."</p>
+                <p class="hint" id=format!("origins-hint-{id}")>{tr("One per line, like https://shop.example.com; * allows any site.")}</p>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/>
-                    " Chat switched off (the widget draws nothing, new visitors are refused)"
+                    {tr(" Chat switched off (the widget draws nothing, new visitors are refused)")}
                 </label>
                 {outcome(state)}
                 <div class="actions">
-                    <button type="submit">"Save site"</button>
-                    <button type="button" class="danger" on:click=delete>"Delete site"</button>
+                    <button type="submit">{tr("Save site")}</button>
+                    <button type="button" class="danger" on:click=delete>{tr("Delete site")}</button>
                 </div>
             </form>
         </li>

@@ -6,7 +6,7 @@ use natter_shared::protocol::VisitorInfo;
 use natter_shared::shift::{BlockRequest, VisitorEdit};
 
 use crate::conversation::Thread;
-use crate::i18n::{tr, trf};
+use crate::i18n::{tr, trf, visitor_name};
 use crate::session::{confirmed, Console};
 use crate::user_agent;
 
@@ -28,11 +28,18 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
         }
     });
     let saved = RwSignal::new(false);
+    let editing = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // Checked here as the edge checks it: a mistake is said at once.
+        if let Err(problem) = edit.with_untracked(VisitorEdit::checked) {
+            thread.problem.set(Some(problem));
+            return;
+        }
         thread.act(console, "PUT", "visitor", Some(edit.get_untracked()));
         touched.set(false);
         saved.set(true);
+        editing.set(false);
     };
     let input = move |label: &'static str, kind: &'static str, get: fn(&VisitorEdit) -> String, set: fn(&mut VisitorEdit, String)| {
         view! {
@@ -67,14 +74,26 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
     };
     view! {
         <aside class="visitor" aria-label=tr("Visitor")>
-            <h3>{move || thread.visitor.with(|v| v.as_ref().map(|v| v.name.clone()).unwrap_or_default())}</h3>
+            <h3>{move || thread.visitor.with(|v| v.as_ref().map(|v| visitor_name(&v.name)).unwrap_or_default())}</h3>
             {move || presence().map(|(online, text)| view! { <p class="presence" class:here=online role="status">{text}</p> })}
             {move || thread.visitor.with(|v| v.as_ref().and_then(|v| v.verified.clone())).map(|user| view! {
                 <p class="verified" title=tr("The site's server signed this user (Natter.identify)")>
                     {trf("✓ Verified user {}", &[&user.id])}
                 </p>
             })}
-            <form class="visitor-edit" on:submit=save>
+            <dl>
+                {row(tr("Email"), field(|v| v.details.email.clone()))}
+                {row(tr("Phone"), field(|v| v.details.phone.clone()))}
+                {row(tr("Note"), field(|v| v.note.clone()))}
+            </dl>
+            <Show when=move || saved.get() && !editing.get() && thread.problem.get().is_none()>
+                <p class="ok" role="status">{tr("Saved.")}</p>
+            </Show>
+            <Show when=move || !editing.get()>
+                <button class="edit" on:click=move |_| { saved.set(false); editing.set(true); }>{tr("Edit visitor")}</button>
+            </Show>
+            <Show when=move || editing.get()>
+            <form class="visitor-edit" novalidate on:submit=save>
                 {input(tr("Name"), "text", |e| e.name.clone(), |e, v| e.name = v)}
                 {input(tr("Email"), "email", |e| e.email.clone(), |e, v| e.email = v)}
                 {input(tr("Phone"), "tel", |e| e.phone.clone(), |e, v| e.phone = v)}
@@ -85,11 +104,12 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
                         edit.update(|e| e.note = event_target_value(&ev));
                     }></textarea>
                 </label>
-                <button type="submit">{tr("Save visitor")}</button>
-                <Show when=move || saved.get() && thread.problem.get().is_none()>
-                    <span class="ok" role="status">{tr("Saved.")}</span>
-                </Show>
+                <div class="buttons">
+                    <button type="submit">{tr("Save visitor")}</button>
+                    <button type="button" on:click=move |_| { touched.set(false); editing.set(false); }>{tr("Cancel")}</button>
+                </div>
             </form>
+            </Show>
             <Show when=blocked>
                 <p class="problem">{tr("Blocked: their messages and new chats are refused.")}</p>
             </Show>
