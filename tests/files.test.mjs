@@ -71,7 +71,7 @@ test('an image and a PDF go visitor → operator and operator → visitor', asyn
 
   const operator = await (await browser.newContext()).newPage();
   await signIn(operator, relay.url);
-  await operator.getByRole('navigation', { name: 'Inbox' }).getByRole('button').first().click();
+  await operator.getByRole('navigation', { name: 'Inbox' }).getByRole('listitem').first().getByRole('button').click();
   await eventually(async () => (await thumbnails(operator).count()) === 1 && loaded(thumbnails(operator).first()), 'the operator sees the image');
   const link = fileLinks(operator).first();
   await eventually(async () => /^offer\.pdf/.test(await link.textContent()), 'the PDF link in the console');

@@ -43,6 +43,12 @@ async function consoleTab(email = 'demo@natter.dev', password = 'natter-demo') {
   const context = await browser.newContext();
   await context.addInitScript(() => {
     window.notes = [];
+    // Chimes are counted, not heard.
+    window.tones = 0;
+    const RealAudio = window.AudioContext;
+    window.AudioContext = class extends RealAudio {
+      constructor(...args) { super(...args); window.tones += 1; }
+    };
     class Recorded {
       static permission = 'granted';
       static requestPermission() { return Promise.resolve('granted'); }
@@ -111,6 +117,7 @@ test('a visitor waits, A answers, B is warned, A transfers to B, A closes, the v
     await eventually(async () => /waiting less than a minute/.test(await entry.textContent()), 'the wait time');
     await eventually(async () => (await notes(page)).some((t) => t.startsWith('New conversation: Visitor')), 'a notification');
     await eventually(async () => (await page.title()).startsWith('(1) '), 'the count in the title');
+    assert.ok(await page.evaluate(() => window.tones) > 0, 'a chime');
   }
   assert.equal(await a.getByRole('status').filter({ hasText: 'is waiting' }).count(), 1, 'announced to screen readers');
 
@@ -131,7 +138,19 @@ test('a visitor waits, A answers, B is warned, A transfers to B, A closes, the v
   await entryAtB.click();
   await b.getByRole('textbox', { name: 'Reply' }).fill('I can help too');
   await b.getByText('Demo Operator is answering this conversation: your reply will join it.').waitFor();
-  await b.getByRole('textbox', { name: 'Reply' }).fill('');
+  // B may still join: the visitor sees both names.
+  await b.keyboard.press('Enter');
+  await waitForText(visitorPage, 'I can help too');
+  const authors = await visitorPage.getByRole('log').locator('.author').allTextContents();
+  assert.ok(authors.includes('Demo Operator') && authors.includes('Demo Agent'), authors.join());
+  assert.equal((await b.getByRole('status').filter({ hasText: 'is answering' }).first().textContent()), 'Demo Operator is answering', 'joining does not take it');
+
+  // An update of the conversation leaves the focus where it was (A's entry).
+  await filter(a, 'All active').click();
+  await inbox(a).getByRole('button').filter({ hasText: 'I can help too' }).focus();
+  await visitorSends(visitorPage, 'Thanks both');
+  await eventually(async () => (await inbox(a).getByRole('button').filter({ hasText: 'Thanks both' }).count()) === 1, 'the entry updated');
+  assert.equal(await a.evaluate(() => document.activeElement?.className), 'entry selected', 'focus kept on the entry');
   // B looks at another page now: what is given to them must reach them.
   await b.getByRole('button', { name: 'Canned replies' }).click();
 
@@ -144,7 +163,7 @@ test('a visitor waits, A answers, B is warned, A transfers to B, A closes, the v
   await eventually(async () => (await notes(b)).some((t) => t.startsWith('You were given a conversation with Visitor')), 'B notified');
   await b.getByRole('button', { name: 'Inbox' }).click();
   await filter(b, 'Mine').click();
-  await inbox(b).getByRole('button').filter({ hasText: 'Hello! Let me look.' }).click();
+  await inbox(b).getByRole('button').filter({ hasText: 'Thanks both' }).click();
   await b.getByRole('status').filter({ hasText: 'You are answering' }).waitFor();
   await visitorPage.getByText('You are now talking to Demo Agent').waitFor();
 
@@ -178,7 +197,7 @@ test('a visitor waits, A answers, B is warned, A transfers to B, A closes, the v
   assert.equal(closed.body.rating.good, false);
   assert.equal(closed.body.rating.comment, 'Too slow');
   assert.equal(closed.body.operator.name, 'Demo Operator');
-  assert.deepEqual(closed.body.transcript.map((l) => l.text), ['I need help with my order', 'Hello! Let me look.']);
+  assert.deepEqual(closed.body.transcript.map((l) => l.text), ['I need help with my order', 'Hello! Let me look.', 'I can help too', 'Thanks both']);
   verifySignature(closed, secret);
   assert.ok(receiver.requests.some((r) => r.body.event === 'visitor_rated' && r.body.rating.comment === 'Too slow'), 'visitor_rated');
 
@@ -253,8 +272,7 @@ test('canned replies: "/" finds one by title, Enter inserts it; agents keep pers
   const reply = page.getByRole('textbox', { name: 'Reply' });
   await reply.fill('/deli');
   const options = page.getByRole('listbox', { name: 'Canned replies' }).getByRole('option');
-  await eventually(async () => (await options.count()) === 1, 'one match');
-  assert.match(await options.first().textContent(), /Delivery/);
+  await eventually(async () => (await options.count()) === 1 && /Delivery/.test(await options.first().textContent()), 'one match: Delivery');
   await page.screenshot({ path: path.join(artifacts, 'shift-canned.png') });
   await reply.press('Enter');
   assert.equal(await reply.inputValue(), 'We deliver in 2 days.');
@@ -265,6 +283,16 @@ test('canned replies: "/" finds one by title, Enter inserts it; agents keep pers
   await reply.press('Shift+Enter');
   await reply.type('line two');
   assert.equal(await reply.inputValue(), 'line one\nline two');
+  // A pasted image is sent as an attachment.
+  await reply.focus();
+  await page.evaluate(async () => {
+    const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([png], 'pasted.png', { type: 'image/png' }));
+    document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await page.getByRole('log').locator('img[alt="pasted.png"], a:has-text("pasted.png")').first().waitFor();
+  assert.equal(await reply.inputValue(), 'line one\nline two', 'the text stays');
   // The emoji picker adds to the reply.
   await page.getByRole('button', { name: 'Emoji' }).click();
   await page.getByRole('group', { name: 'Emoji' }).getByRole('button', { name: '👍' }).click();
@@ -306,13 +334,20 @@ test('a blocked visitor is refused at the edge and nothing is stored; unblocked,
 });
 
 test('an operator edits the visitor and keeps a note; the panel says when the visitor left', async () => {
-  // The operator is online first (with nobody online, the widget shows the offline form).
+  // The operator is online first (with nobody online, the widget shows the offline form),
+  // with browser notifications switched off in their profile: none comes, the chime does.
   const page = await consoleTab();
+  await page.getByRole('button', { name: 'Profile' }).click();
+  await page.getByRole('checkbox', { name: 'Show browser notifications' }).uncheck();
+  await page.getByRole('button', { name: 'Inbox' }).click();
   const visitorPage = await (await browser.newContext()).newPage();
   await visitorPage.goto(`${stack.host.url}/host.html`);
   await openWidget(visitorPage);
   await visitorSends(visitorPage, 'Hi, it is Olga');
   await inbox(page).getByRole('button').filter({ hasText: 'Hi, it is Olga' }).click();
+  assert.deepEqual(await notes(page), [], 'no browser notification');
+  assert.ok(await page.evaluate(() => window.tones) > 0, 'the chime still plays');
+  await page.evaluate(() => localStorage.removeItem('natter.console.prefs'));
   const panel = page.getByRole('complementary', { name: 'Visitor' });
   await panel.getByText(/On the site now/).waitFor();
   await page.screenshot({ path: path.join(artifacts, 'shift-visitor-panel.png') });
@@ -359,6 +394,30 @@ test('with "hide others\' conversations", agents see their own and unassigned on
   await act(admin, visitor.conversation, 'close');
   agentInbox.close();
   ws.close();
+});
+
+test('automatic messages are no answer: the conversation stays waiting and shows them as automatic', async () => {
+  await settings({ rules: [{ name: 'Greeting', enabled: false, conditions: [{ fact: 'time_on_page', op: 'gt', value: 3600 }], action: 'message', text: 'Hi from the bot' }] });
+  const adminInbox = await openSocket(`${wsBase(relay.url)}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(admin.token)}`);
+  const visitor = await newVisitor(relay.url);
+  const ws = await visitorSocket(relay.url, visitor);
+  ws.send(JSON.stringify({ type: 'send', client_id: 'auto-answer-1', text: 'Anyone there?' }));
+  await nextFrame(ws, (f) => f.type === 'ack');
+  ws.send(JSON.stringify({ type: 'auto', client_id: 'auto-answer-2', rule: 'Greeting', text: 'Hi from the bot' }));
+  const summary = await nextFrame(adminInbox, (f) => f.type === 'conversation' && f.id === visitor.conversation && f.last_auto);
+  assert.equal(summary.state, 'waiting');
+  assert.equal(summary.owner, null);
+  assert.ok(summary.waiting_since > 0);
+  const page = await consoleTab();
+  await filter(page, 'Waiting').click();
+  const entry = inbox(page).getByRole('button').filter({ hasText: 'Hi from the bot' });
+  assert.match(await entry.textContent(), /Automatic: Hi from the bot/);
+  assert.doesNotMatch(await entry.textContent(), /You:/);
+  await act(admin, visitor.conversation, 'close');
+  ws.close();
+  adminInbox.close();
+  await page.context().close();
+  await settings();
 });
 
 test('the settings page lists the webhook deliveries and sends one again', async () => {

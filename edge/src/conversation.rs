@@ -890,6 +890,7 @@ impl Conversation {
             owner: status.owner(),
             waiting_since: status.waiting_since,
             last_auto: last.auto,
+            last_name: last.author.name.clone(),
             rating: self.rating()?,
             language: meta.language.clone(),
             revision,

@@ -447,7 +447,9 @@ impl Conversation {
 
     /// Keeps the visitor's IP address (for blocking), once the conversation exists.
     pub fn keep_ip(&self, participant: &Participant) -> EdgeResult<()> {
-        if participant.role == AuthorKind::Visitor && !participant.ip.is_empty() && self.meta()?.is_some() {
+        // "unknown" (no `CF-Connecting-IP`) is no address: blocking it would block everyone.
+        let known = !participant.ip.is_empty() && participant.ip != "unknown";
+        if participant.role == AuthorKind::Visitor && known && self.meta()?.is_some() {
             self.sql().exec("INSERT OR REPLACE INTO visitor_ip (id, ip) VALUES (1, ?)", vec![participant.ip.as_str().into()])?;
         }
         Ok(())

@@ -108,7 +108,10 @@ impl Thread {
     /// answer is its new status.
     pub fn act<B: serde::Serialize + 'static>(self, console: Console, method: &'static str, action: &'static str, body: Option<B>) {
         let url = console.site_url(&format!("conversations/{}/{action}", self.id.get_value()));
-        console.acted_on(&self.id.get_value());
+        if action == "take" {
+            // Taken here: its coming to this operator is no news to them.
+            console.acted_on(&self.id.get_value());
+        }
         spawn_local(async move {
             match console.request::<B, ConversationStatus>(method, &url, body.as_ref()).await {
                 Ok(status) => {

@@ -388,7 +388,7 @@ fn ru(en: &str) -> Option<&'static str> {
         }
         "Play a sound" => "Звуковой сигнал",
         "Show browser notifications" => "Уведомления браузера",
-        "Count them in the tab title" => "Счётчик в заголовке вкладки",
+        "Count them in the browser tab" => "Счётчик во вкладке браузера",
         "Browser notifications are allowed." => "Уведомления браузера разрешены.",
         "This browser blocks the console's notifications: allow them in the site settings of the browser." => {
             "Браузер блокирует уведомления консоли: разрешите их в настройках сайта в браузере."

@@ -31,13 +31,12 @@ fn standing(console: Console, c: &ConversationSummary) -> String {
 
 /// The last message, said as who wrote it: automatic messages are no one's answer.
 fn last_line(console: Console, c: &ConversationSummary) -> String {
-    let me = console.me_id();
-    let prefix = match (c.last_author, c.last_auto, &c.owner) {
-        (AuthorKind::Visitor, _, _) => String::new(),
-        (AuthorKind::Operator, true, _) => tr("Automatic: ").into(),
-        (AuthorKind::Operator, false, Some(owner)) if Some(&owner.id) == me.as_ref() => tr("You: ").into(),
-        (AuthorKind::Operator, false, Some(owner)) => trf("{}: ", &[&owner.name]),
-        (AuthorKind::Operator, false, None) => String::new(),
+    let my_name = console.me.with_untracked(|me| me.as_ref().map(|me| me.profile.name.clone())).unwrap_or_default();
+    let prefix = match (c.last_author, c.last_auto) {
+        (AuthorKind::Visitor, _) => String::new(),
+        (AuthorKind::Operator, true) => tr("Automatic: ").into(),
+        (AuthorKind::Operator, false) if c.last_name == my_name => tr("You: ").into(),
+        (AuthorKind::Operator, false) => trf("{}: ", &[&c.last_name]),
     };
     format!("{prefix}{}", c.last_text)
 }
@@ -80,29 +79,39 @@ pub fn Inbox() -> impl IntoView {
             <ul>
                 <For
                     each=shown
-                    key=|c| (c.id.clone(), c.revision)
+                    // Keyed by id alone: a changed conversation updates its entry in place,
+                    // so a focused entry keeps the focus.
+                    key=|c| c.id.clone()
                     children=move |c| {
                         let id = c.id.clone();
+                        let current = {
+                            let id = id.clone();
+                            Memo::new(move |_| console.inbox.with(|inbox| inbox.iter().find(|x| x.id == id).cloned()).unwrap_or_else(|| c.clone()))
+                        };
                         let selected = {
                             let id = id.clone();
                             move || console.selected.get().as_ref() == Some(&id)
                         };
-                        let waiting = c.waiting_since.map(|since| {
-                            move || trf("waiting {}", &[&duration(console.clock.get() - since as f64)])
-                        });
-                        let state = standing(console, &c);
+                        let waited = move || {
+                            current.with(|c| c.waiting_since).map(|since| trf("waiting {}", &[&duration(console.clock.get() - since as f64)]))
+                        };
+                        let unread = move || current.with(|c| c.unread);
                         view! {
                             <li>
                                 <button class="entry" class:selected=selected.clone() aria-current=move || selected().then_some("true")
                                     on:click=move |_| console.selected.set(Some(id.clone()))>
-                                    <span class="name">{visitor_name(&c.visitor_name)}</span>
-                                    {(c.unread > 0).then(|| view! {
-                                        <span class="unread" aria-label=trf("{} unread", &[&c.unread.to_string()])>{c.unread}</span>
-                                    })}
-                                    <span class="state" class:waiting=c.owner.is_none()>{state}</span>
-                                    {waiting.map(|w| view! { <span class="waited">{w}</span> })}
-                                    {c.offline.then(|| view! { <span class="offline-mark">{tr("Offline message")}</span> })}
-                                    <span class="last">{last_line(console, &c)}</span>
+                                    <span class="name">{move || current.with(|c| visitor_name(&c.visitor_name))}</span>
+                                    <Show when=move || { unread() > 0 }>
+                                        <span class="unread" aria-label=move || trf("{} unread", &[&unread().to_string()])>{unread}</span>
+                                    </Show>
+                                    <span class="state" class:waiting=move || current.with(|c| c.owner.is_none())>
+                                        {move || current.with(|c| standing(console, c))}
+                                    </span>
+                                    {move || waited().map(|w| view! { <span class="waited">{w}</span> })}
+                                    <Show when=move || current.with(|c| c.offline)>
+                                        <span class="offline-mark">{tr("Offline message")}</span>
+                                    </Show>
+                                    <span class="last">{move || current.with(|c| last_line(console, c))}</span>
                                 </button>
                             </li>
                         }

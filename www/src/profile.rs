@@ -171,7 +171,7 @@ fn AlertsForm() -> impl IntoView {
             <p class="hint">{tr("When a visitor starts waiting, writes in one of your conversations, or one is given to you (unless you are looking at it). Kept in this browser.")}</p>
             {check(tr("Play a sound"), |p| p.sound, |p, v| p.sound = v)}
             {check(tr("Show browser notifications"), |p| p.notifications, |p, v| p.notifications = v)}
-            {check(tr("Count them in the tab title"), |p| p.title_count, |p, v| p.title_count = v)}
+            {check(tr("Count them in the browser tab"), |p| p.title_count, |p, v| p.title_count = v)}
             <p class="hint" role="status">{permission_text}</p>
             <Show when=move || permission.get() == "default">
                 <button type="button" on:click=move |_| alerts::ask_permission(move |answer| permission.set(answer))>

@@ -61,8 +61,12 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
         }
     };
     let submit = move || {
+        // Answering a conversation nobody has makes it this operator's: no news to them.
+        let takes = thread.status.with_untracked(|s| s.as_ref().is_none_or(|s| s.owner.is_none() || s.state == ConversationState::Closed));
         if thread.send(&my_name(), &draft.get_untracked()) {
-            console.acted_on(&thread.id.get_value());
+            if takes {
+                console.acted_on(&thread.id.get_value());
+            }
             draft.set(String::new());
             thread.socket_send(&ClientFrame::Typing { typing: false });
             announcer.reset();
@@ -125,12 +129,12 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
                 {move || other_owner().map(|name| trf("{} is answering this conversation: your reply will join it.", &[&name]))}
             </p>
         </Show>
-        {move || matches().map(|found| view! {
-            <ul class="canned-list" id="canned-list" role="listbox" aria-label=tr("Canned replies")>
-                {if found.is_empty() {
-                    view! { <li class="hint" role="option" aria-disabled="true" aria-selected="false">{tr("No canned reply matches.")}</li> }.into_any()
-                } else {
-                    found.into_iter().enumerate().map(|(i, reply)| {
+        {move || matches().map(|found| if found.is_empty() {
+            view! { <p class="hint canned-none" role="status">{tr("No canned reply matches.")}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="canned-list" id="canned-list" role="listbox" aria-label=tr("Canned replies")>
+                    {found.into_iter().enumerate().map(|(i, reply)| {
                         let picked = reply.clone();
                         view! {
                             <li role="option" id=format!("canned-{i}") class="canned"
@@ -139,9 +143,9 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
                                 <strong>{reply.title.clone()}</strong>" "<span>{reply.text.clone()}</span>
                             </li>
                         }
-                    }).collect_view().into_any()
-                }}
-            </ul>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
         })}
         <Show when=move || emoji_open.get()>
             <div class="emoji-picker" role="group" aria-label=tr("Emoji")>
@@ -156,7 +160,7 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
         </Show>
         <form class="reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <textarea aria-label=tr("Reply") placeholder=tr("Write a reply… (/ for canned replies)") maxlength="4000" node_ref=textarea
-                aria-controls=move || matches().map(|_| "canned-list") aria-autocomplete="list"
+                aria-controls=move || matches().filter(|f| !f.is_empty()).map(|_| "canned-list") aria-autocomplete="list"
                 aria-activedescendant=move || matches().filter(|f| !f.is_empty()).map(|_| format!("canned-{}", chosen.get()))
                 prop:value=move || draft.get()
                 on:input=move |ev| {

@@ -208,6 +208,9 @@ pub struct ConversationSummary {
     /// The last message was sent by an auto-action rule.
     #[serde(default)]
     pub last_auto: bool,
+    /// Who wrote the last message (an operator's name, the rule's, the visitor's).
+    #[serde(default)]
+    pub last_name: String,
     #[serde(default)]
     pub rating: Option<Rating>,
     /// The visitor's browser language, as the widget told it.
@@ -468,6 +471,7 @@ mod tests {
             owner: Some(OperatorRef { id: OperatorId::parse("o1").unwrap(), name: "Anna".into() }),
             waiting_since: Some(4),
             last_auto: false,
+            last_name: "Anna".into(),
             rating: Some(Rating { good: false, comment: "slow".into(), at: 9 }),
             language: "ru".into(),
             revision: 3,
