@@ -43,14 +43,19 @@ pub fn Ended() -> impl IntoView {
                             chat.rate(value, comment.get_untracked());
                         }
                     }>
-                        <p class="rate-prompt">{strings.rate_prompt}</p>
-                        <div class="choices">{choice(true, strings.good)}{choice(false, strings.bad)}</div>
-                        <label class="field">
-                            <span>{strings.comment}" ("{strings.optional}")"</span>
-                            <textarea rows="2" maxlength="1000" prop:value=move || comment.get()
-                                on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
-                        </label>
-                        <button type="submit" class="primary" disabled=move || good.get().is_none()>{strings.send_rating}</button>
+                        <div class="rate-row">
+                            <p class="rate-prompt">{strings.rate_prompt}</p>
+                            <div class="choices">{choice(true, strings.good)}{choice(false, strings.bad)}</div>
+                        </div>
+                        // The comment and the button come once a choice is made: the log keeps its room.
+                        <Show when=move || good.get().is_some()>
+                            <label class="field">
+                                <span>{strings.comment}" ("{strings.optional}")"</span>
+                                <textarea rows="2" maxlength="1000" prop:value=move || comment.get()
+                                    on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                            </label>
+                            <button type="submit" class="primary">{strings.send_rating}</button>
+                        </Show>
                     </form>
                 </Show>
             </section>
