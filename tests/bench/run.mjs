@@ -27,6 +27,9 @@ row('widget after open (Wasm + JS glue + CSS inside the Wasm), raw', kb(sum((b) 
 row('widget after open, gzip', kb(sum(gzip)));
 const widgetBrotli = sum(brotli);
 row('widget after open, brotli', `${kb(widgetBrotli)} (${widgetBrotli} B)`, '≤ 120 KB (122880 B)');
+const consoleFiles = ['console/pkg/natter_console.js', 'console/pkg/natter_console_bg.wasm', 'console/console.css'].map((f) => readFileSync(path.join(dist, f)));
+const consoleBrotli = consoleFiles.reduce((n, b) => n + brotli(b), 0);
+row('operator console (Wasm + JS glue + CSS), brotli', `${kb(consoleBrotli)} (${consoleBrotli} B)`);
 
 // Relay.
 const relay = await Relay.start();
@@ -73,6 +76,52 @@ try {
   row(`relay round trip visitor → operator, p99 (${n} messages)`, `${quantile(latencies, 0.99).toFixed(2)} ms`);
   vs.close();
   os_.close();
+
+  // The shift: how soon another console learns who answers, and how soon auto-assignment
+  // hands a new conversation to an operator.
+  {
+    const agentInbox = duty;
+    const answered = [];
+    for (let i = 0; i < 50; i++) {
+      const v = await newVisitor(relay.url);
+      const ws = await visitorSocket(relay.url, v);
+      ws.send(JSON.stringify({ type: 'send', client_id: `shift-${i}`, text: 'hello' }));
+      await nextFrame(ws, (f) => f.type === 'ack');
+      const os = await operatorSocket(relay.url, operator, v.conversation);
+      const start = process.hrtime.bigint();
+      os.send(JSON.stringify({ type: 'send', client_id: `answer-${i}`, text: 'hi' }));
+      await nextFrame(agentInbox, (f) => f.type === 'conversation' && f.id === v.conversation && f.owner);
+      answered.push(Number(process.hrtime.bigint() - start) / 1e6);
+      await fetch(`${relay.url}/v1/console/sites/demo/conversations/${v.conversation}/close`, { method: 'POST', headers: { Authorization: `Bearer ${operator.token}` } });
+      ws.close();
+      os.close();
+      agentInbox.frames.length = 0;
+    }
+    answered.sort((a, b) => a - b);
+    row('an operator answers → another console shows "NAME is answering", p50 / p99 of 50', `${quantile(answered, 0.5).toFixed(2)} / ${quantile(answered, 0.99).toFixed(2)} ms`);
+
+    await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
+      method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` },
+      body: JSON.stringify({ rules: [], routing: { auto_assign: true, assign_limit: 50, hide_others: false } }),
+    });
+    const assigned = [];
+    for (let i = 0; i < 20; i++) {
+      const v = await newVisitor(relay.url);
+      const ws = await visitorSocket(relay.url, v);
+      const start = process.hrtime.bigint();
+      ws.send(JSON.stringify({ type: 'send', client_id: `assign-${i}`, text: 'hello' }));
+      await nextFrame(agentInbox, (f) => f.type === 'conversation' && f.id === v.conversation && f.owner, 10_000);
+      assigned.push(Number(process.hrtime.bigint() - start) / 1e6);
+      await fetch(`${relay.url}/v1/console/sites/demo/conversations/${v.conversation}/close`, { method: 'POST', headers: { Authorization: `Bearer ${operator.token}` } });
+      ws.close();
+      agentInbox.frames.length = 0;
+    }
+    assigned.sort((a, b) => a - b);
+    row('auto-assignment: a visitor\'s first message → the conversation owned by an operator, p50 / p99 of 20', `${quantile(assigned, 0.5).toFixed(2)} / ${quantile(assigned, 0.99).toFixed(2)} ms`);
+    await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
+      method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ rules: [] }),
+    });
+  }
 
   // Throughput: many conversations at once, each sending its next message on its ack.
   async function throughput(conversations, perConversation) {
