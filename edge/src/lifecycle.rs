@@ -69,6 +69,11 @@ impl StatusRow {
 }
 
 #[derive(Deserialize)]
+struct RevisionRow {
+    revision: u64,
+}
+
+#[derive(Deserialize)]
 struct RatingRow {
     good: u8,
     comment: String,
@@ -153,10 +158,17 @@ impl Conversation {
     /// The next revision of the conversation's summary: reports may reach the site out
     /// of order, and the site keeps the highest.
     pub fn next_revision(&self) -> EdgeResult<u64> {
-        let row = self.status_row()?;
-        self.save_status(&row)?;
-        self.sql().exec("UPDATE status SET revision = revision + 1 WHERE id = 1", None)?;
-        Ok(self.status_row()?.revision)
+        let bump = || -> EdgeResult<Option<u64>> {
+            let rows: Vec<RevisionRow> =
+                self.sql().exec("UPDATE status SET revision = revision + 1 WHERE id = 1 RETURNING revision", None)?.to_array()?;
+            Ok(rows.first().map(|r| r.revision))
+        };
+        if let Some(revision) = bump()? {
+            return Ok(revision);
+        }
+        // A conversation stored before statuses were: its status is read from its log once.
+        self.save_status(&self.status_row()?)?;
+        bump()?.ok_or_else(|| EdgeError::Internal("No status to number".into()))
     }
 
     pub fn rating(&self) -> EdgeResult<Option<Rating>> {
@@ -207,15 +219,19 @@ impl Conversation {
     /// event.
     pub async fn on_visitor_message(&self, at: Millis, created: bool) -> EdgeResult<()> {
         let mut row = self.status_row()?;
-        if row.state() == ConversationState::Closed {
+        let reopened = row.state() == ConversationState::Closed;
+        if reopened {
             self.send_closed_event().await;
             row.state = ConversationState::Waiting.as_str().into();
             row.owner = None;
             row.owner_name = None;
         }
-        row.waiting_since.get_or_insert(at);
-        self.save_status(&row)?;
-        self.announce_status()?;
+        // Most messages change nothing here (the visitor waits already, or is answered).
+        if reopened || created || row.waiting_since.is_none() {
+            row.waiting_since.get_or_insert(at);
+            self.save_status(&row)?;
+            self.announce_status()?;
+        }
         if created {
             self.emit(EventKind::ConversationStarted, None, None, None).await;
         }
@@ -228,8 +244,11 @@ impl Conversation {
         let Some(operator) = author.operator.clone() else { return Ok(()) };
         let me = OperatorRef { id: operator, name: author.name.clone() };
         let mut row = self.status_row()?;
-        row.waiting_since = None;
         let take = row.owner.is_none() || row.state() == ConversationState::Closed;
+        if !take && row.waiting_since.is_none() {
+            return Ok(());
+        }
+        row.waiting_since = None;
         if take {
             row.state = ConversationState::Active.as_str().into();
             row.owner = Some(me.id.to_string());
