@@ -151,6 +151,9 @@ test('a visitor waits, A answers, B is warned, A transfers to B, A closes, the v
   await visitorSends(visitorPage, 'Thanks both');
   await eventually(async () => (await inbox(a).getByRole('button').filter({ hasText: 'Thanks both' }).count()) === 1, 'the entry updated');
   assert.equal(await a.evaluate(() => document.activeElement?.className), 'entry selected', 'focus kept on the entry');
+  // A looks at that conversation in a focused tab: the visitor's message is no alert there.
+  assert.ok(await a.evaluate(() => document.hasFocus()), 'A\'s tab has the focus');
+  assert.ok(!(await notes(a)).some((t) => t.startsWith('New message from')), 'no notification while looking at it');
   // B looks at another page now: what is given to them must reach them.
   await b.getByRole('button', { name: 'Canned replies' }).click();
 

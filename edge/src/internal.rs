@@ -64,10 +64,9 @@ pub enum Act {
     Assign { to: OperatorRef },
 }
 
-/// A visitor (and their IP) blocked or unblocked at a site (`POST /block`).
+/// A blocked (or unblocked) visitor's IP address, told to their site (`POST /block`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BlockCall {
-    pub visitor: VisitorId,
     pub ip: String,
     pub blocked: bool,
 }

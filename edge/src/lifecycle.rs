@@ -2,7 +2,7 @@
 //! closed, who owns it, the visitor's rating, blocking, the operators' edits, and the
 //! events told to the site's webhook. The message log is in [`crate::conversation`].
 
-use natter_shared::ids::{ConversationId, Seq, SiteId, VisitorId};
+use natter_shared::ids::{ConversationId, Seq, SiteId};
 use natter_shared::protocol::{AuthorKind, Millis, ServerFrame};
 use natter_shared::shift::{
     check_comment, ConversationState, ConversationStatus, EventKind, EventNotice, EventVisitor, OperatorRef, Rating,
@@ -102,10 +102,6 @@ struct AtRow {
     at: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct VisitorRow {
-    visitor: String,
-}
 
 impl Conversation {
     /// How the conversation stands. One stored before this table existed is read from
@@ -446,15 +442,13 @@ impl Conversation {
         Ok(())
     }
 
-    /// Blocks (or unblocks) the visitor here and, with their IP, at the site.
+    /// Blocks (or unblocks) the visitor here and their IP address at the site.
     async fn block(&self, blocked: bool) -> EdgeResult<()> {
-        let visitor: Vec<VisitorRow> = self.sql().exec("SELECT visitor FROM meta WHERE id = 1", None)?.to_array()?;
-        let visitor = VisitorId::parse(&visitor.first().ok_or_else(|| EdgeError::Internal("No visitor".into()))?.visitor)?;
         let ip: Vec<IpRow> = self.sql().exec("SELECT ip FROM visitor_ip WHERE id = 1", None)?.to_array()?;
         let ip = ip.into_iter().next().map(|r| r.ip).unwrap_or_default();
         let site = SiteId::parse(&self.meta()?.map(|m| m.site).unwrap_or_default())?;
         let stub = internal::site_stub(&self.env, &site)?;
-        let call = BlockCall { visitor, ip, blocked };
+        let call = BlockCall { ip, blocked };
         internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/block", &site, Some(&call)).await?;
         if blocked {
             self.sql().exec("INSERT OR IGNORE INTO blocked (id, at) VALUES (1, ?)", vec![int(auth::now())])?;

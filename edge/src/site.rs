@@ -24,9 +24,8 @@ use worker::{
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::Act;
 use crate::internal::{
-    self, BlockCall, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, WatchAnswer, SESSION_ENDED,
+    self, Act, BlockCall, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, WatchAnswer, SESSION_ENDED,
 };
 use crate::{canned, webhooks};
 
@@ -271,15 +270,19 @@ impl Site {
                 }
             }
             "/block" => {
+                // A conversation without a known address blocks only itself.
                 let call: BlockCall = req.json().await?;
-                if call.ip.is_empty() {
-                } else if call.blocked {
-                    self.sql().exec(
-                        "INSERT OR IGNORE INTO blocked_ips (ip, at) VALUES (?, ?)",
-                        vec![call.ip.as_str().into(), (auth::now() as i64).into()],
-                    )?;
-                } else {
-                    self.sql().exec("DELETE FROM blocked_ips WHERE ip = ?", vec![call.ip.as_str().into()])?;
+                match (call.ip.is_empty(), call.blocked) {
+                    (true, _) => {}
+                    (false, true) => {
+                        self.sql().exec(
+                            "INSERT OR IGNORE INTO blocked_ips (ip, at) VALUES (?, ?)",
+                            vec![call.ip.as_str().into(), (auth::now() as i64).into()],
+                        )?;
+                    }
+                    (false, false) => {
+                        self.sql().exec("DELETE FROM blocked_ips WHERE ip = ?", vec![call.ip.as_str().into()])?;
+                    }
                 }
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
