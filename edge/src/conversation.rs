@@ -26,6 +26,7 @@ use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Participant, SummaryReport};
 use crate::lifecycle;
+use crate::turns::Turns;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -102,6 +103,22 @@ struct SocketState {
     /// Automatic messages, kept here until the visitor's first message.
     #[serde(default)]
     autos: Vec<HeldAuto>,
+    /// It has had its `hello` answered (welcome and catch-up): only then does it get
+    /// live frames, so a live message never overtakes the ones before it. (Sockets
+    /// accepted before this field existed had theirs.)
+    #[serde(default = "already_ready")]
+    ready: bool,
+}
+
+fn already_ready() -> bool {
+    true
+}
+
+/// Just a socket's readiness, read from its attachment for each broadcast.
+#[derive(Deserialize)]
+struct Readiness {
+    #[serde(default = "already_ready")]
+    ready: bool,
 }
 
 #[derive(Deserialize)]
@@ -235,13 +252,15 @@ fn clip_page(page: PageContext) -> PageContext {
 pub struct Conversation {
     pub(crate) state: State,
     pub(crate) env: Env,
+    /// Sends and automatic messages are stored in the order they came in.
+    turns: Turns,
 }
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
         internal::create_tables(&state, "conversation", SCHEMA);
         internal::create_tables(&state, "conversation", lifecycle::SCHEMA);
-        Self { state, env }
+        Self { state, env, turns: Turns::default() }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -324,7 +343,7 @@ impl Conversation {
                 let mut tags = vec![kind_column(participant.role)];
                 tags.extend(operator.as_deref());
                 self.state.accept_websocket_with_tags(&pair.server, &tags);
-                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new() })?;
+                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -353,7 +372,9 @@ impl Conversation {
             None => self.state.get_websockets(),
         };
         for ws in sockets {
-            send(&ws, frame);
+            if ws.deserialize_attachment::<Readiness>().ok().flatten().is_some_and(|r| r.ready) {
+                send(&ws, frame);
+            }
         }
     }
 
@@ -372,6 +393,9 @@ impl Conversation {
                     return Ok(());
                 }
                 self.welcome(ws, &socket.participant, after)?;
+                // From here on it gets live frames (nothing awaited since the catch-up).
+                socket.ready = true;
+                ws.serialize_attachment(&socket)?;
                 self.keep_ip(&socket.participant)?;
                 if self.store_verified(&socket.participant)? || role == AuthorKind::Visitor {
                     // (A visitor's tab connecting: operators see them on the site.)
@@ -399,8 +423,11 @@ impl Conversation {
                     }
                     return Ok(());
                 }
+                // Stored in its turn, like a `send`.
+                let turn = self.turns.take().await;
                 if self.is_site_auto(&socket.participant.site, &held.rule, &held.text).await? {
                     self.insert_auto(ws, held)?;
+                    drop(turn);
                     self.report_to_site().await;
                 }
                 Ok(())
@@ -597,6 +624,8 @@ impl Conversation {
         attachment: Option<Attachment>,
     ) -> EdgeResult<()> {
         let author = &socket.participant;
+        // Until this message is stored, later ones from any socket wait.
+        let turn = self.turns.take().await;
         if author.role == AuthorKind::Visitor && self.meta()?.is_some() && self.is_blocked()? {
             return Err(EdgeError::Blocked);
         }
@@ -677,6 +706,7 @@ impl Conversation {
         };
         // The output gate holds these frames until the write above is durable.
         self.broadcast(None, &ServerFrame::Message(message));
+        drop(turn);
         match author.role {
             AuthorKind::Visitor => self.on_visitor_message(at, created).await?,
             AuthorKind::Operator => self.on_operator_message(author).await?,
@@ -787,7 +817,7 @@ impl Conversation {
     async fn stored_file(&self, site: &SiteId, conversation: &ConversationId, key: &str) -> EdgeResult<Attachment> {
         let prefix = format!("{site}/{conversation}/");
         let refused = || EdgeError::BadRequest("The file is not one uploaded to this conversation".into());
-        if !key.strip_prefix(&prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/')) {
+        if !key.strip_prefix(&prefix).is_some_and(crate::files::is_stored_name) {
             return Err(refused());
         }
         let object = self.env.bucket("FILES")?.head(key).await?.ok_or_else(refused)?;

@@ -2,11 +2,36 @@
 //! checks, served so that nothing in them can run.
 
 use natter_shared::files::{self, Attachment};
+use natter_shared::ids::{ConversationId, OrgId, SiteId};
 use worker::{Env, Request, Response};
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::request;
+
+/// Whether `name` could be a stored file's own name: the 32 hex digits [`upload`] gives.
+/// Anything else names no file, and never reaches the store (whose errors about an
+/// overlong or odd key are not ours to show).
+pub fn is_stored_name(name: &str) -> bool {
+    name.len() == 32 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The key of a file sent in a conversation, if the three parts could name one.
+pub fn conversation_file(site: &str, conversation: &str, name: &str) -> EdgeResult<String> {
+    let (site, conversation) = (SiteId::parse(site), ConversationId::parse(conversation));
+    match (site, conversation) {
+        (Ok(site), Ok(conversation)) if is_stored_name(name) => Ok(format!("{site}/{conversation}/{name}")),
+        _ => Err(EdgeError::NotFound("No such file".into())),
+    }
+}
+
+/// The key of an operator's picture, if the parts could name one.
+pub fn avatar_file(org: &str, name: &str) -> EdgeResult<String> {
+    match OrgId::parse(org) {
+        Ok(org) if is_stored_name(name) => Ok(format!("avatars/{org}/{name}")),
+        _ => Err(EdgeError::NotFound("No such file".into())),
+    }
+}
 
 /// Serves a stored file. Only images are shown inline; everything else downloads, and
 /// nothing is sniffed or allowed to run.

@@ -75,8 +75,8 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             }
             files::upload(&mut req, env, &format!("{}/{conversation}", claims.site)).await
         }
-        (Method::Get, ["v1", "files", site, conversation, random]) => files::download(env, &format!("{site}/{conversation}/{random}")).await,
-        (Method::Get, ["v1", "avatars", org, random]) => files::download(env, &format!("avatars/{org}/{random}")).await,
+        (Method::Get, ["v1", "files", site, conversation, random]) => files::download(env, &files::conversation_file(site, conversation, random)?).await,
+        (Method::Get, ["v1", "avatars", org, random]) => files::download(env, &files::avatar_file(org, random)?).await,
         (Method::Get, ["v1", "console", "config"]) => signup::config(env),
         (Method::Post, ["v1", "console", "sign-up"]) => signup::sign_up(&mut req, env).await,
         (Method::Post, ["v1", "bootstrap"]) => signup::bootstrap(&mut req, env).await,

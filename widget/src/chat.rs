@@ -664,7 +664,7 @@ impl Chat {
 impl Listener for Chat {
     fn opened(&self, socket: &Socket) {
         self.connected.set(true);
-        let after = self.log.with_untracked(Log::last_seq);
+        let after = self.log.with_untracked(Log::resume_after);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: Some(page_context()) });
         let details = self.details.get_untracked();
         if details != VisitorDetails::default() {

@@ -162,6 +162,16 @@ impl Log {
         self.entries.iter().filter_map(|e| e.seq).max().unwrap_or_default()
     }
 
+    /// What to resume after on a new socket: the newest `seq` with every one before it
+    /// here. A message that came live while an earlier one was still on its way must
+    /// not hide that one (seqs have no gaps, so a missing one is one not received).
+    pub fn resume_after(&self) -> Seq {
+        let mut seqs: Vec<u64> = self.entries.iter().filter_map(|e| e.seq).map(|s| s.0).collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        Seq(seqs.iter().zip(1..).take_while(|(seq, expected)| **seq == *expected).count() as u64)
+    }
+
     /// When `kind` last wrote (typed, not sent by a rule), if ever.
     pub fn last_written(&self, kind: AuthorKind) -> Option<Millis> {
         self.entries.iter().filter(|e| e.author.kind == kind && !e.auto).map(|e| e.at).max()
@@ -226,6 +236,20 @@ mod tests {
 
     fn stored(seq: u64, id: &str, kind: AuthorKind) -> Message {
         Message { seq: Seq(seq), client_id: cid(id), author: Author { kind, name: "x".into(), avatar: None }, text: id.into(), at: seq, attachment: None, auto: false }
+    }
+
+    #[test]
+    fn a_reconnect_resumes_below_the_first_gap() {
+        let mut log = Log::default();
+        assert_eq!(log.resume_after(), Seq(0));
+        for (seq, id) in [(1, "a"), (2, "b"), (4, "d")] {
+            log.apply(stored(seq, id, AuthorKind::Operator));
+        }
+        // 4 came live before 3: resuming after 4 would never bring 3.
+        assert_eq!(log.last_seq(), Seq(4));
+        assert_eq!(log.resume_after(), Seq(2));
+        log.apply(stored(3, "c", AuthorKind::Visitor));
+        assert_eq!(log.resume_after(), Seq(4));
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl Thread {
 
 impl Listener for Thread {
     fn opened(&self, socket: &Socket) {
-        let after = self.log.with_untracked(Log::last_seq);
+        let after = self.log.with_untracked(Log::resume_after);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: None });
         for pending in self.outbox.with_value(Outbox::items) {
             socket.send(&pending.frame());
