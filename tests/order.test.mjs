@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { Relay } from './support/relay.mjs';
+import { eventually, launch } from './support/browser.mjs';
 import {
   dutyOperator, history, newVisitor, nextFrame, openSocket, saveSettings, signInOperator, visitorSocket, wsBase,
 } from './support/sockets.mjs';
@@ -91,4 +92,35 @@ test('a file key that names no file is refused in our words, never with the stor
   // The conversation goes on.
   assert.equal((await send(vs, 'k2', 'still here')).type, 'ack');
   vs.close();
+});
+
+test('a reply typed during an outage in a tab since closed goes out when the console connects, whatever is open', async () => {
+  const visitor = await newVisitor(relay.url);
+  const vs = await visitorSocket(relay.url, visitor);
+  await send(vs, 'p0', 'is anyone there?');
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${relay.url}/console/`);
+    await page.getByLabel('Email').fill('demo@natter.dev');
+    await page.getByLabel('Password').fill('natter-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Inbox' }).waitFor();
+    // What a closed tab left: a reply in the conversation's outbox, never acknowledged.
+    await page.evaluate((conversation) => {
+      localStorage.setItem(`natter.console.outbox.demo.${conversation}`, JSON.stringify([
+        { client_id: 'outage-1', text: 'Sorry, we were offline. How can I help?', at: Date.now() },
+      ]));
+    }, visitor.conversation);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Inbox' }).waitFor();
+    await nextFrame(vs, (f) => f.type === 'message' && f.client_id === 'outage-1', 15_000);
+    const { body } = await history(relay.url, admin, visitor.conversation);
+    assert.deepEqual(body.messages.map((m) => m.text), ['is anyone there?', 'Sorry, we were offline. How can I help?']);
+    await eventually(async () => (await page.evaluate((c) => JSON.parse(localStorage.getItem(`natter.console.outbox.demo.${c}`) ?? '[]').length, visitor.conversation)) === 0, 'the outbox emptied');
+    assert.equal(await page.getByRole('region', { name: 'Conversation' }).count(), 0, 'the conversation was never opened');
+  } finally {
+    await browser.close();
+    vs.close();
+  }
 });

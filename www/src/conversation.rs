@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::files::Attachment;
-use natter_shared::ids::{ConversationId, Seq};
+use natter_shared::ids::{ConversationId, Seq, SiteId};
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
@@ -17,6 +17,7 @@ use natter_widget::net::{self, Listener, Socket};
 use natter_widget::outbox::Outbox;
 use natter_widget::typing::Indicator;
 
+use crate::courier::outbox_key;
 use crate::i18n::{tr, tr_any, trf, visitor_name};
 use crate::reply_box::ReplyBox;
 use crate::session::{socket_url, Console};
@@ -38,7 +39,7 @@ pub struct Thread {
 }
 
 impl Thread {
-    fn new(conversation: &ConversationId, me: Author) -> Thread {
+    fn new(site: &SiteId, conversation: &ConversationId, me: Author) -> Thread {
         let thread = Thread {
             id: StoredValue::new(conversation.clone()),
             log: RwSignal::new(Log::default()),
@@ -47,7 +48,7 @@ impl Thread {
             visitor_typing: Indicator::new(),
             visitor_read: RwSignal::new(Seq(0)),
             problem: RwSignal::new(None),
-            outbox: StoredValue::new(Outbox::new(format!("natter.console.outbox.{conversation}"))),
+            outbox: StoredValue::new(Outbox::new(outbox_key(site, conversation))),
             socket: StoredValue::new_local(None),
         };
         thread.log.update(|log| {
@@ -219,8 +220,8 @@ fn ThreadHeader(thread: Thread) -> impl IntoView {
 fn ThreadView(id: ConversationId) -> impl IntoView {
     let console = expect_context::<Console>();
     let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
-    let thread = Thread::new(&id, Author { kind: AuthorKind::Operator, name: my_name(), avatar: None });
-    let site = console.site.get_untracked().map(|s| s.to_string()).unwrap_or_default();
+    let Some(site) = console.site.get_untracked() else { return view! {}.into_any() };
+    let thread = Thread::new(&site, &id, Author { kind: AuthorKind::Operator, name: my_name(), avatar: None });
     let path = format!("/v1/console/sites/{site}/conversations/{id}/ws");
     let socket = Socket::connect(
         move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(),
@@ -269,6 +270,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
         </section>
         <VisitorPanel thread/>
     }
+    .into_any()
 }
 
 #[component]

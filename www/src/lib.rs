@@ -7,6 +7,7 @@ mod alerts;
 mod canned_page;
 mod contact_settings;
 mod conversation;
+mod courier;
 mod fields;
 mod i18n;
 mod inbox;

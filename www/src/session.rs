@@ -471,6 +471,8 @@ impl Listener for Console {
     fn opened(&self, socket: &Socket) {
         self.connected.set(true);
         socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after: Default::default(), page: None });
+        // The edge is reachable: replies that waited for it go out now.
+        crate::courier::deliver_waiting(*self);
     }
 
     fn frame(&self, _socket: &Socket, text: &str) {
