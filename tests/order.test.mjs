@@ -94,6 +94,35 @@ test('a file key that names no file is refused in our words, never with the stor
   vs.close();
 });
 
+test('visitor sockets that never write store nothing; the first message does (issue 14, item 7)', async () => {
+  const before = relay.storedObjects('Conversation');
+  const sockets = [];
+  for (let i = 0; i < 10; i++) {
+    const ws = await visitorSocket(relay.url, await newVisitor(relay.url));
+    // Everything a widget says before the visitor writes.
+    ws.send(JSON.stringify({ type: 'introduce', details: { name: `Quiet ${i}`, email: '', phone: '' } }));
+    ws.send(JSON.stringify({ type: 'typing', typing: true }));
+    ws.send(JSON.stringify({ type: 'read', seq: 0 }));
+    ws.send(JSON.stringify({ type: 'resume', after: 0 }));
+    ws.send(JSON.stringify({ type: 'rate', good: true }));
+    sockets.push(ws);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const ws of sockets) assert.ok(!ws.frames.some((f) => f.type === 'error' && f.code === 'internal'), JSON.stringify(ws.frames));
+  sockets.forEach((ws) => ws.close());
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(relay.storedObjects('Conversation'), before, 'no conversation stored');
+  // The first message creates one, with the details given before it.
+  const visitor = await newVisitor(relay.url);
+  const ws = await visitorSocket(relay.url, visitor);
+  ws.send(JSON.stringify({ type: 'introduce', details: { name: 'Loud', email: '', phone: '' } }));
+  assert.equal((await send(ws, 'first', 'hello')).type, 'ack');
+  assert.equal(relay.storedObjects('Conversation'), before + 1);
+  const { body } = await history(relay.url, admin, visitor.conversation);
+  assert.equal(body.messages[0].author.name, 'Loud');
+  ws.close();
+});
+
 test('a reply typed during an outage in a tab since closed goes out when the console connects, whatever is open', async () => {
   const visitor = await newVisitor(relay.url);
   const vs = await visitorSocket(relay.url, visitor);

@@ -4,6 +4,8 @@
 //! hibernating sockets of the visitor's tabs and the operators watching.
 //! After each change it sends the conversation's summary to its [`crate::site::Site`].
 
+use std::cell::Cell;
+
 use natter_shared::contact::VisitorDetails;
 use natter_shared::identity::VerifiedUser;
 use natter_shared::ids::{ClientMessageId, OperatorId, Seq};
@@ -254,13 +256,18 @@ pub struct Conversation {
     pub(crate) env: Env,
     /// Sends and automatic messages are stored in the order they came in.
     turns: Turns,
+    /// It has tables (a first message created it): known once, not asked per frame.
+    exists: Cell<bool>,
 }
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
-        internal::create_tables(&state, "conversation", SCHEMA);
-        internal::create_tables(&state, "conversation", lifecycle::SCHEMA);
-        Self { state, env, turns: Turns::default() }
+        // Tables come with the visitor's first message (`create`): a socket that never
+        // writes stores nothing.
+        internal::update_tables(&state, "conversation", SCHEMA);
+        internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
+        let exists = Cell::new(internal::has_tables(&state));
+        Self { state, env, turns: Turns::default(), exists }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -352,15 +359,24 @@ impl Conversation {
     }
 
     pub(crate) fn meta(&self) -> EdgeResult<Option<Meta>> {
+        if !self.exists.get() {
+            return Ok(None);
+        }
         Ok(self.sql().exec("SELECT * FROM meta WHERE id = 1", None)?.to_array::<Meta>()?.pop())
     }
 
     fn last_seq(&self) -> EdgeResult<Seq> {
+        if !self.exists.get() {
+            return Ok(Seq(0));
+        }
         let rows: Vec<SeqRow> = self.sql().exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM messages", None)?.to_array()?;
         Ok(Seq(rows.first().map_or(0, |r| r.seq)))
     }
 
     pub(crate) fn messages_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
+        if !self.exists.get() {
+            return Ok(Vec::new());
+        }
         let rows: Vec<MessageRow> =
             self.sql().exec(&format!("{MESSAGES} WHERE m.seq > ? ORDER BY m.seq"), vec![int(after.0)])?.to_array()?;
         rows.into_iter().map(MessageRow::into_message).collect()
@@ -592,6 +608,9 @@ impl Conversation {
     }
 
     fn create(&self, socket: &SocketState) -> EdgeResult<()> {
+        internal::create_tables(&self.state, "conversation", SCHEMA);
+        internal::create_tables(&self.state, "conversation", lifecycle::SCHEMA);
+        self.exists.set(true);
         let p = &socket.participant;
         let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;
         let page = socket.page.clone().unwrap_or_default();
