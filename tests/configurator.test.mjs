@@ -93,7 +93,7 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
   await signIn(admin, relay.url);
   await admin.getByRole('button', { name: 'Widget settings' }).click();
   await admin.getByLabel('Offline mode').selectOption('hide');
-  await admin.getByLabel('Webhook URL for offline messages (https)').fill('http://hooks.example/natter');
+  await admin.getByLabel('Webhook URL for offline messages and events (https)').fill('http://hooks.example/natter');
   await admin.getByLabel('Ask for e-mail').selectOption('required');
   await admin.getByRole('button', { name: 'Add suggest' }).click();
   await admin.getByRole('button', { name: 'Add suggest' }).click();
@@ -108,7 +108,7 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
   // The edge refuses a plain-http webhook that is not on this machine, at its field.
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.getByText('Use an https:// address').waitFor();
-  await admin.getByLabel('Webhook URL for offline messages (https)').fill('https://hooks.example/natter');
+  await admin.getByLabel('Webhook URL for offline messages and events (https)').fill('https://hooks.example/natter');
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
   assert.match(await admin.getByLabel(/Site secret/).inputValue(), /^[0-9a-f]{64}$/);

@@ -2,7 +2,7 @@
 //! closed, who owns it, the visitor's rating, blocking, the operators' edits, and the
 //! events told to the site's webhook. The message log is in [`crate::conversation`].
 
-use natter_shared::ids::{ConversationId, Seq, SiteId};
+use natter_shared::ids::{ConversationId, OperatorId, Seq, SiteId};
 use natter_shared::protocol::{AuthorKind, Millis, ServerFrame};
 use natter_shared::shift::{
     check_comment, ConversationState, ConversationStatus, EventKind, EventNotice, EventVisitor, OperatorRef, Rating,
@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS closing (
     operator TEXT NOT NULL,
     operator_name TEXT NOT NULL,
     at INTEGER NOT NULL,
+    -- The number that makes the closed event's id unique (a revision).
     event TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS blocked (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
@@ -59,12 +60,12 @@ impl StatusRow {
     }
 
     pub fn owner(&self) -> Option<OperatorRef> {
-        let id = natter_shared::ids::OperatorId::parse(self.owner.as_deref()?).ok()?;
+        let id = OperatorId::parse(self.owner.as_deref()?).ok()?;
         Some(OperatorRef { id, name: self.owner_name.clone().unwrap_or_default() })
     }
 
-    fn owned_by_other(&self, me: &OperatorRef) -> bool {
-        self.owner.as_deref().is_some_and(|owner| owner != me.id.as_str())
+    fn owned_by_other(&self, me: &OperatorId) -> bool {
+        self.owner.as_deref().is_some_and(|owner| owner != me.as_str())
     }
 }
 
@@ -202,9 +203,16 @@ impl Conversation {
 
     /// Refuses an agent who may see only their own and unassigned conversations.
     pub fn check_restricted(&self, participant: &Participant) -> EdgeResult<()> {
-        let Some(operator) = &participant.operator else { return Ok(()) };
-        let me = OperatorRef { id: operator.clone(), name: participant.name.clone() };
-        if participant.restricted && self.status_row()?.owned_by_other(&me) {
+        match &participant.operator {
+            Some(operator) => self.refuse_others(participant.restricted, operator),
+            None => Ok(()),
+        }
+    }
+
+    /// An operator who may see only their own and unassigned conversations (and this
+    /// one is someone else's) is refused.
+    fn refuse_others(&self, restricted: bool, operator: &OperatorId) -> EdgeResult<()> {
+        if restricted && self.status_row()?.owned_by_other(operator) {
             return Err(EdgeError::Forbidden("Another operator has this conversation"));
         }
         Ok(())
@@ -268,7 +276,7 @@ impl Conversation {
         match act {
             Act::Take { by } => {
                 self.check_actor(&by)?;
-                if row.owned_by_other(&by.operator) && row.state() != ConversationState::Closed {
+                if row.owned_by_other(&by.operator.id) && row.state() != ConversationState::Closed {
                     let name = row.owner_name.clone().unwrap_or_default();
                     return Err(EdgeError::Conflict(format!("{name} is answering this conversation: ask them to transfer it")));
                 }
@@ -282,7 +290,7 @@ impl Conversation {
             }
             Act::Transfer { by, to } => {
                 self.check_actor(&by)?;
-                if row.owned_by_other(&by.operator) && !by.admin {
+                if row.owned_by_other(&by.operator.id) && !by.admin {
                     return Err(EdgeError::Forbidden("Only its operator or an admin can transfer this conversation"));
                 }
                 if row.owner.as_deref() == Some(to.id.as_str()) {
@@ -307,7 +315,7 @@ impl Conversation {
                         by.operator.id.as_str().into(),
                         by.operator.name.as_str().into(),
                         int(auth::now()),
-                        format!("{}", self.next_event_number()?).into(),
+                        self.next_revision()?.to_string().into(),
                     ],
                 )?;
                 self.state.storage().set_alarm(RATING_WINDOW_MS as i64).await?;
@@ -331,10 +339,7 @@ impl Conversation {
     }
 
     fn check_actor(&self, by: &Actor) -> EdgeResult<()> {
-        if by.restricted && self.status_row()?.owned_by_other(&by.operator) {
-            return Err(EdgeError::Forbidden("Another operator has this conversation"));
-        }
-        Ok(())
+        self.refuse_others(by.restricted, &by.operator.id)
     }
 
     async fn assign(&self, row: &mut StatusRow, to: OperatorRef, previous: Option<OperatorRef>) -> EdgeResult<()> {
@@ -374,9 +379,8 @@ impl Conversation {
             let rows: Vec<ClosingRow> = self.sql().exec("SELECT * FROM closing WHERE id = 1", None)?.to_array()?;
             let Some(closing) = rows.into_iter().next() else { return Ok(()) };
             self.sql().exec("DELETE FROM closing", None)?;
-            let by = OperatorRef { id: natter_shared::ids::OperatorId::parse(&closing.operator)?, name: closing.operator_name };
-            let mut notice = self.event(EventKind::ConversationClosed, Some(by), None, self.rating()?)?;
-            notice.id = format!("{}/{}/{}/{}", notice.event.as_str(), notice.site, notice.conversation, closing.event);
+            let by = OperatorRef { id: OperatorId::parse(&closing.operator)?, name: closing.operator_name };
+            let mut notice = self.event(EventKind::ConversationClosed, closing.event, Some(by), None, self.rating()?)?;
             notice.transcript = Some(self.transcript()?);
             self.tell_site(&notice).await
         }
@@ -401,15 +405,19 @@ impl Conversation {
             .collect())
     }
 
-    fn next_event_number(&self) -> EdgeResult<u64> {
-        self.next_revision()
-    }
-
-    fn event(&self, kind: EventKind, operator: Option<OperatorRef>, previous: Option<OperatorRef>, rating: Option<Rating>) -> EdgeResult<EventNotice> {
+    /// An event's notice; `number` (a revision of the conversation) makes its id unique.
+    fn event(
+        &self,
+        kind: EventKind,
+        number: impl std::fmt::Display,
+        operator: Option<OperatorRef>,
+        previous: Option<OperatorRef>,
+        rating: Option<Rating>,
+    ) -> EdgeResult<EventNotice> {
         let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("An event without a conversation".into()))?;
         let details = self.details()?;
         Ok(EventNotice {
-            id: String::new(),
+            id: format!("{}/{}/{}/{number}", kind.as_str(), meta.site, meta.conversation),
             event: kind,
             site: SiteId::parse(&meta.site)?,
             conversation: ConversationId::parse(&meta.conversation)?,
@@ -426,8 +434,7 @@ impl Conversation {
     /// whatever happens to the notice.
     async fn emit(&self, kind: EventKind, operator: Option<OperatorRef>, previous: Option<OperatorRef>, rating: Option<Rating>) {
         let result = async {
-            let mut notice = self.event(kind, operator, previous, rating)?;
-            notice.id = format!("{}/{}/{}/{}", kind.as_str(), notice.site, notice.conversation, self.next_event_number()?);
+            let notice = self.event(kind, self.next_revision()?, operator, previous, rating)?;
             self.tell_site(&notice).await
         }
         .await;

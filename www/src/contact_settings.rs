@@ -208,7 +208,7 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, problems: Problems) -
                 options=vec![("form".into(), tr("Show the offline form")), ("hide".into(), tr("Hide the widget"))]
                 value=Signal::derive(move || settings.with(|s| wire_name(&s.offline_mode)))
                 on_change=Callback::new(move |v: String| if let Some(m) = from_wire(&v) { settings.update(|s| s.offline_mode = m) })/>
-            <TextField label=tr("Webhook URL for offline messages (https)").to_owned() field="webhook_url".to_owned()
+            <TextField label=tr("Webhook URL for offline messages and events (https)").to_owned() field="webhook_url".to_owned()
                 value=Signal::derive(move || settings.with(|s| s.webhook_url.clone().unwrap_or_default()))
                 on_input=Callback::new(move |v: String| settings.update(|s| s.webhook_url = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))
                 problems/>

@@ -463,7 +463,7 @@ fn ru(en: &str) -> Option<&'static str> {
         "Offline mode" => "Режим оффлайн",
         "Show the offline form" => "Показывать форму оффлайн",
         "Hide the widget" => "Скрывать виджет",
-        "Webhook URL for offline messages (https)" => "Адрес вебхука для сообщений оффлайн (https)",
+        "Webhook URL for offline messages and events (https)" => "Адрес вебхука для сообщений оффлайн и событий (https)",
         "Introduce yourself form" => "Форма «Представьтесь»",
         "Ask for e-mail" => "Спрашивать e-mail",
         "Ask for a phone number" => "Спрашивать телефон",
