@@ -21,13 +21,25 @@ after(async () => {
 
 const deliveries = (page) => page.getByRole('log').locator('.delivery').allTextContents();
 
-test('a visitor whose token expired gets a new conversation, and what they typed is delivered', async () => {
+/** What the log shows, to say what went wrong when a wait times out. */
+async function shown(page) {
+  return { texts: await logTexts(page), deliveries: await deliveries(page) };
+}
+
+/**
+ * A visitor writes, their stored token expires, they reload and write again: the
+ * message must be acked in exactly one new conversation. `prepare` runs on the new
+ * page first; `hold`, after the first message, may delay the check of the old token.
+ */
+async function expireAndWrite({ prepare, hold } = {}) {
   const page = await browser.newPage();
+  await prepare?.(page);
   await page.goto(`${host.url}/host.html`);
   await openWidget(page);
   await visitorSends(page, 'before expiry');
   await eventually(async () => (await deliveries(page)).includes('Sent'), 'the first message acked');
   const old = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+  const checks = await hold?.(page, old);
 
   // The stored token expires (correctly signed, exp in the past).
   const stale = { ...old, token: expired(old.token) };
@@ -35,7 +47,11 @@ test('a visitor whose token expired gets a new conversation, and what they typed
   await page.reload();
   await openWidget(page);
   await visitorSends(page, 'after expiry');
-  await eventually(async () => (await deliveries(page)).join() === 'Sent', 'the new message acked in a new conversation', 20_000);
+  await eventually(async () => {
+    const now = await shown(page);
+    if (now.deliveries.join() !== 'Sent') throw new Error(JSON.stringify(now));
+    return true;
+  }, 'the new message acked in a new conversation', 25_000);
 
   const fresh = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
   assert.notEqual(fresh.conversation, old.conversation);
@@ -45,6 +61,48 @@ test('a visitor whose token expired gets a new conversation, and what they typed
   assert.deepEqual(await texts(old.conversation), ['before expiry']);
   assert.deepEqual(await texts(fresh.conversation), ['after expiry']);
   await page.close();
+  return { checks };
+}
+
+test('a visitor whose token expired gets a new conversation, and what they typed is delivered', async () => {
+  await expireAndWrite();
+});
+
+test('a slow check of an expired token still makes one new conversation, not two', async () => {
+  // The edge answers the check of the old token late (as on a loaded machine): the
+  // socket keeps failing meanwhile, and a second check must not start.
+  const { checks } = await expireAndWrite({ hold: async (page, old) => {
+    const seen = [];
+    let release;
+    const released = new Promise((r) => (release = r));
+    await page.route(`${relay.url}/v1/conversations/${old.conversation}`, async (route) => {
+      seen.push(Date.now());
+      if (seen.length > 1) release();
+      // Long enough for the socket to fail three times more (1 + 2 + 4 s of backoff).
+      await Promise.race([released, new Promise((r) => setTimeout(r, 9_000))]);
+      await route.continue();
+    });
+    return seen;
+  } });
+  assert.equal(checks.length, 1, 'the widget checked the old token once');
+});
+
+test('a message stored whose ack never came stays in its conversation when the token expires', async () => {
+  // The edge acks after telling the site; a reload in between leaves the message in
+  // the outbox although its echo said it was stored. It must not move on with the
+  // messages really unsent.
+  let dropping = true;
+  await expireAndWrite({
+    prepare: (page) =>
+      page.routeWebSocket((url) => dropping && url.pathname.endsWith('/ws'), (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => JSON.parse(m).type !== 'ack' && ws.send(m));
+      }),
+    hold: () => {
+      dropping = false;
+    },
+  });
 });
 
 test('an operator whose session expired is signed out with a clear notice', async () => {

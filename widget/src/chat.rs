@@ -115,6 +115,9 @@ pub struct Chat {
     status_told: StoredValue<Option<bool>>,
     /// The visitor's identity; replaced if the edge stops accepting it.
     session: StoredValue<Option<VisitorSession>>,
+    /// A check of the session is under way: the socket keeps failing while it runs,
+    /// and a second check of the same stale token would replace the fresh session.
+    checking_session: StoredValue<bool>,
     outbox: StoredValue<Outbox>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
     config: StoredValue<Config>,
@@ -169,14 +172,16 @@ impl Chat {
             history_until: StoredValue::new(None),
             status_told: StoredValue::new(None),
             session: StoredValue::new(None),
+            checking_session: StoredValue::new(false),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             socket: StoredValue::new_local(None),
             config: StoredValue::new(config),
         };
         chat.settings.set(chat.read_settings(&chat.settings_text.get_value()));
-        // Messages typed before a reload are still waiting: show them as pending.
+        // Messages typed before a reload are still waiting: show them as pending. (Ones
+        // stored already come back with the conversation's history.)
         chat.log.update(|log| {
-            for pending in chat.outbox.with_value(Outbox::items) {
+            for pending in chat.outbox.with_value(Outbox::items).into_iter().filter(|p| p.stored.is_none()) {
                 log.add_pending(&pending, pending.author(me()));
             }
         });
@@ -350,13 +355,21 @@ impl Chat {
     /// messages stay in the outbox and go to the new one.
     async fn check_session(self) {
         let Some(session) = self.session.get_value() else { return };
-        let url = self.config.with_value(|c| format!("{}/v1/conversations/{}", c.edge, session.conversation));
-        if !matches!(net::get(&url, Some(&session.token)).await, Ok((401 | 403, _))) {
-            return; // Valid, or the edge is unreachable: keep retrying as we are.
+        if self.checking_session.get_value() {
+            return;
         }
-        storage::remove(&self.key("session"));
-        let fresh = self.visitor_session().await;
-        self.switch_session(fresh);
+        self.checking_session.set_value(true);
+        let url = self.config.with_value(|c| format!("{}/v1/conversations/{}", c.edge, session.conversation));
+        let refused = matches!(net::get(&url, Some(&session.token)).await, Ok((401 | 403, _)));
+        // Valid, or the edge is unreachable: keep retrying as we are. Replaced while we
+        // asked (`identify`, `reset`): the answer is about a session gone already.
+        let current = self.session.with_value(|s| s.as_ref().map(|s| &s.token) == Some(&session.token));
+        if refused && current {
+            storage::remove(&self.key("session"));
+            let fresh = self.visitor_session().await;
+            self.switch_session(fresh);
+        }
+        self.checking_session.set_value(false);
     }
 
     /// Goes on with another session: kept, and the socket connects with it at once. In
@@ -366,6 +379,11 @@ impl Chat {
         let moved = self.session.with_value(|old| old.as_ref().map(|s| &s.conversation) != Some(&session.conversation));
         self.session.set_value(Some(session));
         if moved {
+            // Stored in the conversation left, only their ack missing: done, not moved.
+            for pending in self.outbox.with_value(Outbox::take_stored) {
+                let seq = pending.stored.unwrap_or_default();
+                self.sent(pending, seq, false);
+            }
             self.restart_log(Log::keep_pending);
         }
         self.reconnect();
@@ -597,21 +615,16 @@ impl Chat {
                     self.set_online(false);
                 }
                 // Told once: a repeated ack finds the outbox without it.
-                if let Some(pending) = acked.filter(|p| p.rule.is_none()) {
-                    let event = if offline { "offline:sent" } else { "message:sent" };
-                    let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.into())];
-                    api::emit(event, api::object(&detail));
-                }
-                let waited = self.acks.try_update_value(|acks| {
-                    let (done, rest) = std::mem::take(acks).into_iter().partition(|(id, _)| id == &client_id);
-                    *acks = rest;
-                    done
-                });
-                for (_, resolve) in waited.unwrap_or_else(Vec::new) {
-                    let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::TRUE);
+                if let Some(pending) = acked {
+                    self.sent(pending, seq, offline);
                 }
             }
             ServerFrame::Message(message) => {
+                // Our own message's echo comes before its ack (the edge acks once the
+                // site heard of it): it is stored, whatever happens to the ack.
+                if self.log.with_untracked(|log| log.is_pending(&message.client_id)) {
+                    self.outbox.with_value(|outbox| outbox.stored(&message.client_id, message.seq));
+                }
                 if message.author.kind == AuthorKind::Operator {
                     self.operator_typing.set(None);
                     if message.seq > self.seen.get_untracked() {
@@ -652,6 +665,24 @@ impl Chat {
             }
             ServerFrame::Error(error) => self.problem.set(Some(error.message)),
             _ => {}
+        }
+    }
+
+    /// A message of the outbox is stored: page code hears of it, a `sendMessage` waiting
+    /// for it resolves.
+    fn sent(&self, pending: Pending, seq: Seq, offline: bool) {
+        if pending.rule.is_none() {
+            let event = if offline { "offline:sent" } else { "message:sent" };
+            let detail = [("id", pending.client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.into())];
+            api::emit(event, api::object(&detail));
+        }
+        let waited = self.acks.try_update_value(|acks| {
+            let (done, rest) = std::mem::take(acks).into_iter().partition(|(id, _)| id == &pending.client_id);
+            *acks = rest;
+            done
+        });
+        for (_, resolve) in waited.unwrap_or_else(Vec::new) {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::TRUE);
         }
     }
 

@@ -25,19 +25,24 @@ pub struct Pending {
     /// Sent by this auto-action rule (shown as the operator's), not typed.
     #[serde(default)]
     pub rule: Option<String>,
+    /// The edge echoed it as stored (with this `seq`) but its ack has not come yet: sent
+    /// again in the same conversation it is only acked, but it must not go on into
+    /// another one.
+    #[serde(default)]
+    pub stored: Option<Seq>,
 }
 
 impl Pending {
     /// A message just typed, checked against the limits (trimmed, not empty, not too
     /// long) before anything is queued; `client_id` is fresh randomness.
     pub fn typed(text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
-        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false, attachment: None, rule: None })
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: check_message(text)?.to_owned(), at, offline: false, attachment: None, rule: None, stored: None })
     }
 
     /// A message an auto-action rule sends.
     pub fn automatic(rule: &str, text: &str, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
         let client_id = ClientMessageId::parse(client_id)?;
-        Ok(Pending { client_id, text: text.into(), at, offline: false, attachment: None, rule: Some(rule.into()) })
+        Ok(Pending { client_id, text: text.into(), at, offline: false, attachment: None, rule: Some(rule.into()), stored: None })
     }
 
     /// Who it is shown as from: the visitor, or (from a rule) the operators.
@@ -66,7 +71,7 @@ impl Pending {
 
     /// A file just uploaded, sent without text.
     pub fn file(attachment: Attachment, client_id: &str, at: Millis) -> Result<Pending, natter_shared::Error> {
-        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: String::new(), at, offline: false, attachment: Some(attachment), rule: None })
+        Ok(Pending { client_id: ClientMessageId::parse(client_id)?, text: String::new(), at, offline: false, attachment: Some(attachment), rule: None, stored: None })
     }
 }
 
@@ -116,6 +121,11 @@ impl Log {
             attachment: pending.attachment.clone(),
             auto: pending.rule.is_some(),
         });
+    }
+
+    /// Whether this message is shown and not stored yet.
+    pub fn is_pending(&self, client_id: &ClientMessageId) -> bool {
+        self.entries.iter().any(|e| &e.client_id == client_id && e.seq.is_none())
     }
 
     /// Marks a pending message as stored.
@@ -255,7 +265,7 @@ mod tests {
     #[test]
     fn a_pending_message_is_reconciled_by_its_echo_and_ack() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false, attachment: None, rule: None }, visitor());
+        log.add_pending(&Pending { client_id: cid("a"), text: "hi".into(), at: 100, offline: false, attachment: None, rule: None, stored: None }, visitor());
         assert_eq!(log.entries()[0].delivery(Seq(0)), Delivery::Pending);
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.ack(&cid("a"), Seq(1));
@@ -275,7 +285,7 @@ mod tests {
     #[test]
     fn stored_messages_come_in_seq_order_before_pending_ones() {
         let mut log = Log::default();
-        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false, attachment: None, rule: None }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "later".into(), at: 1, offline: false, attachment: None, rule: None, stored: None }, visitor());
         log.apply(stored(2, "b", AuthorKind::Operator));
         log.apply(stored(1, "a", AuthorKind::Visitor));
         log.apply(stored(2, "b", AuthorKind::Operator));
@@ -288,7 +298,7 @@ mod tests {
     fn a_fresh_conversation_keeps_only_what_is_pending() {
         let mut log = Log::default();
         log.apply(stored(1, "a", AuthorKind::Operator));
-        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false, attachment: None, rule: None }, visitor());
+        log.add_pending(&Pending { client_id: cid("p"), text: "unsent".into(), at: 9, offline: false, attachment: None, rule: None, stored: None }, visitor());
         log.keep_pending();
         let ids: Vec<_> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
         assert_eq!(ids, ["p"]);

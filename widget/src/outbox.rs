@@ -2,7 +2,7 @@
 //! reload, a closed tab or a dead socket loses none. Everything in it is sent again on
 //! every (re)connect; the edge stores each client message id once.
 
-use natter_shared::ids::ClientMessageId;
+use natter_shared::ids::{ClientMessageId, Seq};
 
 use crate::log::Pending;
 use crate::storage;
@@ -36,5 +36,24 @@ impl Outbox {
         let (acked, waiting): (Vec<Pending>, Vec<Pending>) = self.items().into_iter().partition(|p| &p.client_id == client_id);
         storage::save(&self.key, &waiting);
         acked.into_iter().next()
+    }
+
+    /// Notes that the edge stored a message still waiting for its ack (its echo came
+    /// first). Writes only when something changes: every echo passes here.
+    pub fn stored(&self, client_id: &ClientMessageId, seq: Seq) {
+        let mut items = self.items();
+        let Some(item) = items.iter_mut().find(|p| &p.client_id == client_id && p.stored.is_none()) else { return };
+        item.stored = Some(seq);
+        storage::save(&self.key, &items);
+    }
+
+    /// Takes out the messages stored already (in the conversation being left); what
+    /// stays goes to the next one.
+    pub fn take_stored(&self) -> Vec<Pending> {
+        let (stored, waiting): (Vec<Pending>, Vec<Pending>) = self.items().into_iter().partition(|p| p.stored.is_some());
+        if !stored.is_empty() {
+            storage::save(&self.key, &waiting);
+        }
+        stored
     }
 }
