@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { eventually, logTexts, openWidget, signIn, visitorSends, startStack } from './support/browser.mjs';
 import { history, signInOperator } from './support/sockets.mjs';
-import { expired } from './support/tokens.mjs';
+import { expired, expiringIn } from './support/tokens.mjs';
 
 let stack, relay, host, browser;
 
@@ -103,6 +103,33 @@ test('a message stored whose ack never came stays in its conversation when the t
       dropping = false;
     },
   });
+});
+
+test('a token that expires while the widget is open: the next message goes to a new conversation', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await openWidget(page);
+  await visitorSends(page, 'before expiry');
+  await eventually(async () => (await deliveries(page)).includes('Sent'), 'the first message acked');
+  const old = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+  // The same visitor with a token that ends in 2 s, connected before it does.
+  const ending = { ...old, token: expiringIn(old.token, 2_000) };
+  await page.evaluate((s) => localStorage.setItem('natter.demo.session', JSON.stringify(s)), ending);
+  await page.reload();
+  await openWidget(page);
+  await eventually(async () => (await logTexts(page)).includes('before expiry'), 'the history');
+  await new Promise((r) => setTimeout(r, 2_500));
+  await visitorSends(page, 'after expiry');
+  await eventually(async () => {
+    const fresh = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+    const now = await shown(page);
+    if (fresh.conversation === old.conversation || now.deliveries.join() !== 'Sent') throw new Error(JSON.stringify(now));
+    return true;
+  }, 'the message acked in a new conversation');
+  const operator = await signInOperator(relay.url);
+  const texts = async (c) => (await history(relay.url, operator, c)).body.messages.map((m) => m.text);
+  assert.deepEqual(await texts(old.conversation), ['before expiry']);
+  await page.close();
 });
 
 test('an operator whose session expired is signed out with a clear notice', async () => {

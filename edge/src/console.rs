@@ -23,7 +23,8 @@ use crate::request::{self, check_socket, json_body};
 /// What the operator whose session this request carries may do now.
 pub async fn access(env: &Env, req: &Request) -> EdgeResult<Access> {
     let claims = auth::operator(env, &auth::bearer(req)?)?;
-    internal::org(env, &claims.org, &OrgCall::Access { operator: claims.operator, version: Some(claims.version) }).await
+    let access: Access = internal::org(env, &claims.org, &OrgCall::Access { operator: claims.operator, version: Some(claims.version) }).await?;
+    Ok(Access { expires: Some(claims.exp), ..access })
 }
 
 /// The same, for admins only.
@@ -80,7 +81,7 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
         }
         (worker::Method::Get, ["inbox", "ws"]) => {
             check_socket(req)?;
-            let watcher = InboxWatcher { operator: access.operator, name: access.name, role: access.role };
+            let watcher = InboxWatcher { operator: access.operator, name: access.name, role: access.role, expires: access.expires };
             internal::websocket(&stub, "/inbox", &watcher).await
         }
         (worker::Method::Get, ["conversations", id, "ws"]) => {
@@ -122,6 +123,7 @@ async fn participant(req: &Request, env: &Env, access: Access, site: SiteId, con
         user: None,
         ip: String::new(),
         restricted: answer.restricted,
+        expires: access.expires,
     })
 }
 

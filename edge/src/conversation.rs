@@ -16,7 +16,7 @@ use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::{check_caption, check_message, clip_context};
 use natter_shared::protocol::{
     parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message, OfflineNotice,
-    PageContext, ServerFrame, SiteStatus, VisitorInfo, PROTOCOL_VERSION,
+    Millis, PageContext, ServerFrame, SiteStatus, VisitorInfo, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -116,11 +116,18 @@ fn already_ready() -> bool {
     true
 }
 
-/// Just a socket's readiness, read from its attachment for each broadcast.
+/// Just a socket's readiness and expiry, read from its attachment for each broadcast.
 #[derive(Deserialize)]
 struct Readiness {
     #[serde(default = "already_ready")]
     ready: bool,
+    participant: Expiry,
+}
+
+#[derive(Deserialize)]
+struct Expiry {
+    #[serde(default)]
+    expires: Option<Millis>,
 }
 
 #[derive(Deserialize)]
@@ -388,7 +395,9 @@ impl Conversation {
             None => self.state.get_websockets(),
         };
         for ws in sockets {
-            if ws.deserialize_attachment::<Readiness>().ok().flatten().is_some_and(|r| r.ready) {
+            let Some(readiness) = ws.deserialize_attachment::<Readiness>().ok().flatten() else { continue };
+            // A socket whose credentials expired is closed instead.
+            if readiness.ready && !internal::close_if_expired(&ws, readiness.participant.expires) {
                 send(&ws, frame);
             }
         }
@@ -399,6 +408,10 @@ impl Conversation {
         let mut socket: SocketState = ws
             .deserialize_attachment()?
             .ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
+        // Nothing is done for credentials that expired while the socket was open.
+        if internal::close_if_expired(ws, socket.participant.expires) {
+            return Ok(());
+        }
         let role = socket.participant.role;
         match frame {
             ClientFrame::Hello { protocol, after, page } => {

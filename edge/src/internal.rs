@@ -5,7 +5,7 @@
 use natter_shared::identity::{Identity, VerifiedUser};
 use natter_shared::accounts::{OperatorUpdate, Profile, SiteInfo};
 use natter_shared::ids::{ConversationId, OperatorId, OrgId, SiteId, VisitorId};
-use natter_shared::protocol::{AuthorKind, ConversationSummary, ErrorBody, OfflineNotice, Role};
+use natter_shared::protocol::{AuthorKind, ConversationSummary, ErrorBody, Millis, OfflineNotice, Role};
 use natter_shared::shift::{OperatorRef, VisitorEdit};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,11 @@ pub struct Participant {
     /// own and unassigned ones.
     #[serde(default)]
     pub restricted: bool,
+    /// When the token or session this socket was opened with expires: the socket is
+    /// closed then ([`SESSION_ENDED`]) and the client signs in (or gets a visitor
+    /// token) again.
+    #[serde(default)]
+    pub expires: Option<Millis>,
 }
 
 /// An operator acting on a conversation through the console's REST routes.
@@ -105,8 +110,21 @@ pub struct SummaryReport {
     pub notice: Option<OfflineNotice>,
 }
 
-/// The close code that tells a console its session has ended (it then signs out).
-pub const SESSION_ENDED: u16 = 4001;
+pub use natter_shared::protocol::SESSION_ENDED;
+
+/// Whether a socket's credentials have expired (see [`Participant::expires`]).
+pub fn has_expired(expires: Option<Millis>) -> bool {
+    expires.is_some_and(|at| at <= crate::auth::now())
+}
+
+/// Closes a socket whose credentials expired; false (and nothing done) if they have not.
+pub fn close_if_expired(ws: &WebSocket, expires: Option<Millis>) -> bool {
+    if !has_expired(expires) {
+        return false;
+    }
+    let _ = ws.close(Some(SESSION_ENDED), Some("session expired"));
+    true
+}
 
 /// An operator watching a site's inbox (the attachment of their inbox socket).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -115,6 +133,9 @@ pub struct InboxWatcher {
     pub name: String,
     #[serde(default)]
     pub role: Role,
+    /// When their session expires (see [`Participant::expires`]).
+    #[serde(default)]
+    pub expires: Option<Millis>,
 }
 
 /// A site's policy as its organisation sets it in the `Site` object, which the Worker
@@ -182,6 +203,10 @@ pub struct Access {
     /// The sites they work on: every site of the organisation for admins.
     pub sites: Vec<SiteId>,
     pub version: u64,
+    /// When the session of the request expires: set by the Worker from its token, not
+    /// by the organisation.
+    #[serde(default)]
+    pub expires: Option<Millis>,
 }
 
 impl Access {

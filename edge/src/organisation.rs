@@ -428,6 +428,7 @@ impl Organisation {
             role,
             sites,
             version: current,
+            expires: None,
         })
     }
 

@@ -213,6 +213,7 @@ async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Respon
         user: claims.user,
         ip: request::client_ip(req),
         restricted: false,
+        expires: Some(claims.exp),
     };
     let stub = internal::conversation_stub(env, &claims.site, &conversation)?;
     internal::websocket(&stub, "/socket", &participant).await

@@ -172,6 +172,10 @@ impl DurableObject for Site {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
+        let expires = ws.deserialize_attachment::<InboxWatcher>().ok().flatten().and_then(|w| w.expires);
+        if internal::close_if_expired(&ws, expires) {
+            return Ok(());
+        }
         // The inbox socket listens; a client may say hello or step away and back.
         let refusal = match internal::frame_text(message).and_then(|text| parse_client_frame(&text)) {
             Ok(ClientFrame::Hello { .. }) => None,
@@ -400,10 +404,21 @@ impl Site {
     }
 
     fn broadcast(&self, frame: &InboxFrame) {
-        for ws in self.state.get_websockets_with_tag("operator") {
+        for (ws, _) in self.watchers() {
             // A closing socket misses this; its console reloads the inbox on reconnect.
             let _ = ws.send(frame);
         }
+    }
+
+    /// The open inbox sockets and who watches on each. One whose session expired is
+    /// closed instead: it gets nothing more and counts as nobody.
+    fn watchers(&self) -> Vec<(WebSocket, InboxWatcher)> {
+        self.state
+            .get_websockets_with_tag("operator")
+            .into_iter()
+            .filter_map(|ws| ws.deserialize_attachment::<InboxWatcher>().ok().flatten().map(|w| (ws, w)))
+            .filter(|(ws, watcher)| !internal::close_if_expired(ws, watcher.expires))
+            .collect()
     }
 
     /// The operators with a console open, each once, with whether they stepped away;
@@ -412,12 +427,10 @@ impl Site {
         let away: Vec<OperatorRow> =
             self.sql().exec("SELECT operator FROM away", None).and_then(|c| c.to_array()).unwrap_or_default();
         let mut online: Vec<OperatorPresence> = self
-            .state
-            .get_websockets_with_tag("operator")
-            .iter()
-            .filter(|ws| Some(*ws) != leaving)
-            .filter_map(|ws| ws.deserialize_attachment::<InboxWatcher>().ok().flatten())
-            .map(|watcher| OperatorPresence {
+            .watchers()
+            .into_iter()
+            .filter(|(ws, _)| Some(ws) != leaving)
+            .map(|(_, watcher)| OperatorPresence {
                 away: away.iter().any(|row| row.operator == watcher.operator.as_str()),
                 id: watcher.operator,
                 name: watcher.name,
@@ -568,8 +581,7 @@ impl Site {
         let hide = self.settings().map(|d| d.settings.routing.hide_others).unwrap_or(false);
         let removed = InboxFrame::Removed { id: summary.id.clone() };
         let changed = InboxFrame::Conversation(summary.clone());
-        for ws in self.state.get_websockets_with_tag("operator") {
-            let Some(watcher) = ws.deserialize_attachment::<InboxWatcher>().ok().flatten() else { continue };
+        for (ws, watcher) in self.watchers() {
             let open = summary.state != ConversationState::Closed;
             let frame = if open && visible(summary, &watcher, hide && watcher.role == Role::Agent) { &changed } else { &removed };
             // A closing socket misses this; its console reloads the inbox on reconnect.

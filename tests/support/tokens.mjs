@@ -13,6 +13,11 @@ export function devToken(claims) {
 
 /** The same token's claims with `exp` in the past, signed again. */
 export function expired(token) {
+  return expiringIn(token, -1000);
+}
+
+/** The same token's claims, signed again to expire `ms` from now. */
+export function expiringIn(token, ms) {
   const claims = JSON.parse(Buffer.from(token.split('.')[0], 'base64url'));
-  return devToken({ ...claims, exp: Date.now() - 1000 });
+  return devToken({ ...claims, exp: Date.now() + ms });
 }

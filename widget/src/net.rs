@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CloseEvent, MessageEvent, RequestInit, WebSocket};
 
-use natter_shared::protocol::ErrorBody;
+use natter_shared::protocol::{ErrorBody, SESSION_ENDED};
 
 use crate::json;
 
@@ -137,7 +137,8 @@ pub trait Listener {
     /// The socket closed; it reconnects by itself.
     fn closed(&self);
     /// The socket has failed [`CHECK_AFTER_FAILURES`] more times in a row and will try
-    /// again: time to ask whether the credentials in its URL are still good.
+    /// again, or the edge closed it because its session ended: time to ask whether the
+    /// credentials in its URL are still good.
     fn keeps_failing(&self) {}
 }
 
@@ -239,7 +240,7 @@ impl Socket {
         let on_close = {
             let socket = self.clone();
             let this_ws = ws.clone();
-            Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+            Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
                 // Only the current socket's close matters; an old one may close late.
                 let current = socket.0.borrow().ws.as_ref().is_some_and(|ws| ws == &this_ws);
                 if !current {
@@ -248,6 +249,10 @@ impl Socket {
                 socket.0.borrow_mut().ws = None;
                 let listener = socket.0.borrow().listener.clone();
                 listener.closed();
+                if event.code() == SESSION_ENDED {
+                    // Its credentials ended: no use retrying with them.
+                    listener.keeps_failing();
+                }
                 // This closure belongs to `handlers`: dropping them now would free it
                 // while it runs, so they are replaced on the next open instead.
                 socket.retry_later();

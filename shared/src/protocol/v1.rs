@@ -16,6 +16,11 @@ use crate::Error;
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// The close code of a socket whose session ended (revoked, or its token expired while
+/// it was open): a console signs in again, a widget gets a new visitor token and keeps
+/// its outbox.
+pub const SESSION_ENDED: u16 = 4001;
+
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = u64;
 
