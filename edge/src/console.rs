@@ -65,8 +65,8 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
             Ok(Response::from_json(&document)?)
         }
         (worker::Method::Put, ["settings"]) => {
-            let text = req.text().await?;
-            natter_shared::limits::check_frame_size(text.len())?;
+            let body = request::capped_body(req).await?;
+            let text = String::from_utf8(body).map_err(|_| EdgeError::BadRequest("The settings are not UTF-8 text".into()))?;
             let settings = WidgetSettings::parse_strict(&text).map_err(EdgeError::InvalidSettings)?;
             let document: SettingsDocument = internal::call(&stub, "/settings/save", &site, Some(&settings)).await?;
             Ok(Response::from_json(&document)?)

@@ -11,6 +11,9 @@ pub enum EdgeError {
     Input(#[from] natter_shared::Error),
     #[error("{0}")]
     BadRequest(String),
+    /// An upload without `Content-Length`: its size must be known before it is read.
+    #[error("Say the file's size: send it with a Content-Length")]
+    LengthRequired,
     #[error("Sign in first: this needs a valid token")]
     Unauthorized,
     #[error("The e-mail or password is wrong")]
@@ -74,7 +77,7 @@ impl EdgeError {
             EdgeError::Input(e) => return e.into(),
             EdgeError::Upstream { body, .. } => return body.clone(),
             EdgeError::InvalidSettings(_) => ErrorCode::InvalidSettings,
-            EdgeError::BadRequest(_) => ErrorCode::InvalidInput,
+            EdgeError::BadRequest(_) | EdgeError::LengthRequired => ErrorCode::InvalidInput,
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => ErrorCode::Unauthorized,
             EdgeError::Conflict(_) => ErrorCode::Conflict,
             EdgeError::RateLimited(_) => ErrorCode::RateLimited,
@@ -101,6 +104,7 @@ impl EdgeError {
                 _ => 400,
             },
             EdgeError::BadRequest(_) | EdgeError::UnsupportedProtocol(_) => 400,
+            EdgeError::LengthRequired => 411,
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => 401,
             EdgeError::Conflict(_) => 409,
             EdgeError::RateLimited(_) => 429,

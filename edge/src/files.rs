@@ -3,7 +3,8 @@
 
 use natter_shared::files::{self, Attachment};
 use natter_shared::ids::{ConversationId, OrgId, SiteId};
-use worker::{Env, Request, Response};
+use futures_util::StreamExt;
+use worker::{Env, FixedLengthStream, Request, Response};
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
@@ -62,24 +63,33 @@ pub async fn download(env: &Env, key: &str) -> EdgeResult<Response> {
 pub async fn upload(req: &mut Request, env: &Env, prefix: &str) -> EdgeResult<Response> {
     let name = request::query(req, "name")?.map(|v| files::clean_name(&v));
     let name = name.ok_or_else(|| EdgeError::BadRequest("Say the file's name: ?name=".into()))?;
-    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    files::check(&name, declared.max(1)).map_err(EdgeError::File)?;
-    let bytes = req.bytes().await?;
-    let content_type = files::check_bytes(&name, &bytes).map_err(EdgeError::File)?;
+    // The size is declared and checked before anything is read; the body then streams
+    // on to the store, which takes exactly that many bytes (so it is never all in memory).
+    let size = request::declared_length(req)?.ok_or(EdgeError::LengthRequired)?;
+    files::check(&name, size).map_err(EdgeError::File)?;
+    let mut body = req.stream()?;
+    let mut start = Vec::new();
+    while start.len() < files::START_BYTES {
+        match body.next().await {
+            Some(chunk) => start.extend_from_slice(&chunk?),
+            None => break,
+        }
+    }
+    let content_type = files::check_start(&name, size, &start).map_err(EdgeError::File)?;
     let random: String = auth::random_bytes()?.iter().map(|b| format!("{b:02x}")).collect();
-    let attachment = Attachment {
-        key: format!("{prefix}/{random}"),
-        name: name.clone(),
-        content_type: content_type.into(),
-        size: bytes.len() as u64,
-    };
+    let attachment = Attachment { key: format!("{prefix}/{random}"), name: name.clone(), content_type: content_type.into(), size };
     let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
+    let whole = futures_util::stream::once(async move { Ok(start) }).chain(body);
     env.bucket("FILES")?
-        .put(attachment.key.as_str(), bytes)
+        .put(attachment.key.as_str(), FixedLengthStream::wrap(whole, size))
         .http_metadata(metadata)
         .custom_metadata([("name".to_owned(), name)])
         .execute()
-        .await?;
+        .await
+        .map_err(|e| {
+            worker::console_error!("upload of {}: {e}", attachment.key);
+            EdgeError::BadRequest("The upload did not arrive whole: send the file again".into())
+        })?;
     Ok(Response::from_json(&attachment)?.with_status(201))
 }
 

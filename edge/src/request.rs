@@ -1,19 +1,42 @@
 //! Reading a request at the edge: bodies (capped), socket upgrades, who is asking.
 
+use futures_util::StreamExt;
 use natter_shared::protocol::PROTOCOL_VERSION;
 use serde::de::DeserializeOwned;
 use worker::Request;
 
 use crate::error::{EdgeError, EdgeResult};
 
-/// Reads a JSON body of at most [`natter_shared::limits::MAX_FRAME_BYTES`]: a declared
-/// length over it is refused before the body is read.
+/// Reads a JSON body of at most [`natter_shared::limits::MAX_FRAME_BYTES`].
 pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> {
-    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-    natter_shared::limits::check_frame_size(declared)?;
-    let text = req.text().await?;
-    natter_shared::limits::check_frame_size(text.len())?;
-    Ok(serde_json::from_str(&text)?)
+    Ok(serde_json::from_slice(&capped_body(req).await?)?)
+}
+
+/// Reads a body of at most [`natter_shared::limits::MAX_FRAME_BYTES`]: a declared length
+/// over it is refused before anything is read, and an undeclared (chunked) one as soon
+/// as what came exceeds it, so a huge body never sits in memory.
+pub async fn capped_body(req: &mut Request) -> EdgeResult<Vec<u8>> {
+    natter_shared::limits::check_frame_size(declared_length(req)?.unwrap_or(0).try_into().unwrap_or(usize::MAX))?;
+    let Ok(mut stream) = req.stream() else { return Ok(Vec::new()) }; // No body at all.
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        natter_shared::limits::check_frame_size(body.len() + chunk.len())?;
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The body's length as the client declared it (`Content-Length`), if it did.
+pub fn declared_length(req: &Request) -> EdgeResult<Option<u64>> {
+    match req.headers().get("Content-Length")? {
+        None => Ok(None),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| EdgeError::BadRequest("Content-Length is not a number".into())),
+    }
 }
 
 /// Checks a socket request: a real upgrade, speaking a version we know.

@@ -102,7 +102,16 @@ pub fn check(name: &str, size: u64) -> Result<&'static str, FileProblem> {
 /// Checks the bytes themselves: the size, and that images and PDFs start as they must
 /// (so nothing else is served inline as an image).
 pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<&'static str, FileProblem> {
-    let content_type = check(name, bytes.len() as u64)?;
+    check_start(name, bytes.len() as u64, bytes)
+}
+
+/// How many bytes of a file [`check_start`] needs to see (fewer if the file is shorter).
+pub const START_BYTES: usize = 8;
+
+/// The same checks on a file of `size` bytes of which only the start has come yet (an
+/// upload streamed on as it arrives).
+pub fn check_start(name: &str, size: u64, start: &[u8]) -> Result<&'static str, FileProblem> {
+    let content_type = check(name, size)?;
     let magic: &[&[u8]] = match content_type {
         "image/png" => &[b"\x89PNG\r\n\x1a\n"],
         "image/jpeg" => &[b"\xff\xd8\xff"],
@@ -111,7 +120,7 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Result<&'static str, FileProblem
         "application/pdf" => &[b"%PDF-"],
         _ => return Ok(content_type),
     };
-    if magic.iter().any(|m| bytes.starts_with(m)) {
+    if magic.iter().any(|m| start.starts_with(m)) {
         Ok(content_type)
     } else {
         Err(FileProblem::Mismatch)
