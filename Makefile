@@ -8,7 +8,7 @@ export WRANGLER_SEND_METRICS := false
 export WRANGLER_HIDE_BANNER := true
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
-.PHONY: setup build dev test test-native test-wasm test-types test-e2e test-deploy bench deploy clean
+.PHONY: setup build dev test test-native test-wasm test-types test-e2e test-deploy bench soak deploy clean
 
 setup:
 	@scripts/setup.sh
@@ -45,6 +45,10 @@ test-e2e:
 
 bench: build
 	node tests/bench/run.mjs
+
+# The fault test for 10 minutes with a relay restart every 12 s (≥ 50).
+soak: build
+	NATTER_SOAK_SECONDS=600 NATTER_SOAK_RESTARTS=50 node --test --test-timeout=1200000 tests/faults.test.mjs
 
 deploy: build
 	$(WRANGLER) deploy
