@@ -39,7 +39,7 @@ impl Outbox {
     }
 
     /// Notes that the edge stored a message still waiting for its ack (its echo came
-    /// first). Writes only when something changes: every echo passes here.
+    /// first). Nothing is written unless the message is waiting here unmarked.
     pub fn stored(&self, client_id: &ClientMessageId, seq: Seq) {
         let mut items = self.items();
         let Some(item) = items.iter_mut().find(|p| &p.client_id == client_id && p.stored.is_none()) else { return };
