@@ -381,8 +381,8 @@ impl Chat {
         if moved {
             // Stored in the conversation left, only their ack missing: done, not moved.
             for pending in self.outbox.with_value(Outbox::take_stored) {
-                let seq = pending.stored.unwrap_or_default();
-                self.sent(pending, seq, false);
+                self.tell_sent(&pending, pending.stored.unwrap_or_default(), false);
+                self.resolve_waiting(&pending.client_id);
             }
             self.restart_log(Log::keep_pending);
         }
@@ -616,8 +616,9 @@ impl Chat {
                 }
                 // Told once: a repeated ack finds the outbox without it.
                 if let Some(pending) = acked {
-                    self.sent(pending, seq, offline);
+                    self.tell_sent(&pending, seq, offline);
                 }
+                self.resolve_waiting(&client_id);
             }
             ServerFrame::Message(message) => {
                 // Our own message's echo comes before its ack (the edge acks once the
@@ -668,16 +669,20 @@ impl Chat {
         }
     }
 
-    /// A message of the outbox is stored: page code hears of it, a `sendMessage` waiting
-    /// for it resolves.
-    fn sent(&self, pending: Pending, seq: Seq, offline: bool) {
+    /// Page code hears that a message of the outbox is stored (a rule's is not told).
+    fn tell_sent(&self, pending: &Pending, seq: Seq, offline: bool) {
         if pending.rule.is_none() {
             let event = if offline { "offline:sent" } else { "message:sent" };
-            let detail = [("id", pending.client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.into())];
+            let detail = [("id", pending.client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.as_str().into())];
             api::emit(event, api::object(&detail));
         }
+    }
+
+    /// A `sendMessage` waiting for this message resolves (also when the outbox could not
+    /// keep it, so its ack finds nothing there).
+    fn resolve_waiting(&self, client_id: &ClientMessageId) {
         let waited = self.acks.try_update_value(|acks| {
-            let (done, rest) = std::mem::take(acks).into_iter().partition(|(id, _)| id == &pending.client_id);
+            let (done, rest) = std::mem::take(acks).into_iter().partition(|(id, _)| id == client_id);
             *acks = rest;
             done
         });
