@@ -4,7 +4,7 @@
 //! hibernating sockets of the visitor's tabs and the operators watching.
 //! After each change it sends the conversation's summary to its [`crate::site::Site`].
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use natter_shared::contact::VisitorDetails;
 use natter_shared::identity::VerifiedUser;
@@ -28,6 +28,7 @@ use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Participant, SummaryReport};
 use crate::lifecycle;
+use crate::throttle::{self, Pace};
 use crate::turns::Turns;
 
 const SCHEMA: &str = "
@@ -110,6 +111,10 @@ struct SocketState {
     /// accepted before this field existed had theirs.)
     #[serde(default = "already_ready")]
     ready: bool,
+    /// A send from it was refused as too fast: until this time (ms) its later sends are
+    /// refused too, so the refused one, sent again first, keeps its place.
+    #[serde(default)]
+    held_until: u64,
 }
 
 fn already_ready() -> bool {
@@ -265,6 +270,8 @@ pub struct Conversation {
     turns: Turns,
     /// It has tables (a first message created it): known once, not asked per frame.
     exists: Cell<bool>,
+    /// The site's rate limits and the visitor's bucket.
+    pub(crate) pace: RefCell<Pace>,
 }
 
 impl DurableObject for Conversation {
@@ -274,7 +281,7 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
-        Self { state, env, turns: Turns::default(), exists }
+        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -357,7 +364,7 @@ impl Conversation {
                 let mut tags = vec![kind_column(participant.role)];
                 tags.extend(operator.as_deref());
                 self.state.accept_websocket_with_tags(&pair.server, &tags);
-                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false })?;
+                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0 })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -438,7 +445,8 @@ impl Conversation {
                 Ok(())
             }
             ClientFrame::Send { client_id, text, offline, attachment } => {
-                self.on_send(ws, &socket, client_id, &text, offline, attachment).await
+                let sent = self.on_send(ws, &socket, client_id, &text, offline, attachment).await;
+                self.hold_if_too_fast(ws, &mut socket, sent)
             }
             ClientFrame::Auto { client_id, rule, text } if role == AuthorKind::Visitor => {
                 let held = HeldAuto { client_id, rule, text, at: auth::now() };
@@ -452,9 +460,13 @@ impl Conversation {
                     }
                     return Ok(());
                 }
-                // Stored in its turn, like a `send`.
+                // Stored in its turn, like a `send`, and counted like one.
                 let turn = self.turns.take().await;
                 if self.is_site_auto(&socket.participant.site, &held.rule, &held.text).await? {
+                    if self.stored_seq(&held.client_id)?.is_none() {
+                        let admitted = self.admit(&socket).await;
+                        self.hold_if_too_fast(ws, &mut socket, admitted)?;
+                    }
                     self.insert_auto(ws, held)?;
                     drop(turn);
                     self.report_to_site().await;
@@ -668,7 +680,14 @@ impl Conversation {
             None => None,
         };
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
+        // A retry, or the same message from another tab: answered as stored, nothing
+        // stored or relayed again, and not counted against any limit.
+        if meta.is_some() && self.ack_stored(ws, &client_id).await? {
+            return Ok(());
+        }
+        self.admit(socket).await?;
         if meta.is_none() {
+            self.admit_start(author).await?;
             // Only a visitor's first message creates a conversation, with what the
             // widget showed before it (the site's own rules' messages) stored first.
             // The checks wait on the site; from creating to storing nothing does, so no
@@ -690,11 +709,10 @@ impl Conversation {
                 }
             }
             meta = self.meta()?;
-        }
-        // A retry, or the same message from another tab: answered as stored. (Not found,
-        // nothing waits from here to storing.)
-        if self.ack_stored(ws, &client_id).await? {
-            return Ok(());
+            // (Another socket's copy may have created it meanwhile.)
+            if !created && self.ack_stored(ws, &client_id).await? {
+                return Ok(());
+            }
         }
         let author_name = match author.role {
             AuthorKind::Visitor => meta.map_or_else(|| author.name.clone(), |m| m.visitor_name),
@@ -754,6 +772,29 @@ impl Conversation {
         Ok(())
     }
 
+    /// A socket refused as too fast holds back its later sends until the time it was
+    /// told, so that what it sends again comes in its order; a socket that is held back
+    /// is refused without counting.
+    async fn admit(&self, socket: &SocketState) -> EdgeResult<()> {
+        let now = auth::now();
+        if now < socket.held_until {
+            return Err(EdgeError::TooFast(throttle::seconds_until(socket.held_until, now)));
+        }
+        self.admit_message(&socket.participant).await
+    }
+
+    /// Remembers on the socket until when a `TooFast` refusal holds it back.
+    fn hold_if_too_fast(&self, ws: &WebSocket, socket: &mut SocketState, result: EdgeResult<()>) -> EdgeResult<()> {
+        if let Err(EdgeError::TooFast(seconds)) = &result {
+            let until = auth::now() + u64::from(*seconds) * 1000;
+            if until > socket.held_until {
+                socket.held_until = until;
+                ws.serialize_attachment(&socket)?;
+            }
+        }
+        result
+    }
+
     /// Whether a visitor's new message is an offline message, decided by the site when
     /// it is told of it (nobody online: the site queues the notice for the webhook), in
     /// the same call that updates its inbox. Only if the site cannot be asked does the
@@ -811,13 +852,17 @@ impl Conversation {
         Ok(document.settings.rules().iter().any(|r| r.action == Action::Message && r.name == rule && r.text == text))
     }
 
+    /// The seq of the message stored with this client id, if any.
+    fn stored_seq(&self, client_id: &ClientMessageId) -> EdgeResult<Option<Seq>> {
+        let rows: Vec<SeqRow> = self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![client_id.as_str().into()])?.to_array()?;
+        Ok(rows.first().map(|row| Seq(row.seq)))
+    }
+
     /// Stores an automatic message (once per client id) as the operators', acks it,
     /// and relays it. The caller tells the site.
     fn insert_auto(&self, ws: &WebSocket, held: HeldAuto) -> EdgeResult<()> {
-        let existing: Vec<SeqRow> =
-            self.sql().exec("SELECT seq FROM messages WHERE client_id = ?", vec![held.client_id.as_str().into()])?.to_array()?;
-        if let Some(row) = existing.first() {
-            send(ws, &ServerFrame::Ack { client_id: held.client_id, seq: Seq(row.seq), offline: false });
+        if let Some(seq) = self.stored_seq(&held.client_id)? {
+            send(ws, &ServerFrame::Ack { client_id: held.client_id, seq, offline: false });
             return Ok(());
         }
         let rows: Vec<SeqRow> = self

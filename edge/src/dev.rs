@@ -1,14 +1,17 @@
 //! The out-of-the-box dev organisation: site `demo` (any origin may embed it), its admin
 //! `demo@natter.dev` / `natter-demo` and an agent, `agent@natter.dev` / `natter-agent`.
 //! Created on the first request, through the same code as a real sign-up, invitation
-//! and join, and only when the `NATTER_DEV` variable is "1", which only `.dev.vars`
+//! and join (its limits for visitors raised, see [`DEV_RATE_LIMITS`]), and only when
+//! the `NATTER_DEV` variable is "1", which only `.dev.vars`
 //! (written by `make dev` / the tests, never deployed) sets.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use natter_shared::accounts::{Invite, SignUp};
 use natter_shared::ids::{OrgId, SiteId};
-use natter_shared::protocol::Role;
+use natter_shared::limits::RateLimits;
+use natter_shared::protocol::{Role, SettingsDocument};
+use natter_shared::settings::WidgetSettings;
 use worker::{Env, Request};
 
 use crate::admin;
@@ -21,6 +24,8 @@ pub const SITE: &str = "demo";
 const ORG: &str = "natter-dev";
 const ADMIN: (&str, &str) = ("demo@natter.dev", "natter-demo");
 const AGENT: (&str, &str) = ("agent@natter.dev", "natter-agent");
+/// The demo site's limits for visitors.
+pub const DEV_RATE_LIMITS: RateLimits = RateLimits { message_burst: 1_000, messages_per_minute: 1_000, conversations_per_hour: 1_000 };
 
 /// Set once this isolate has seen the seed in place.
 static SEEDED: AtomicBool = AtomicBool::new(false);
@@ -59,6 +64,12 @@ pub async fn seed(env: &Env, req: &Request) -> EdgeResult<()> {
                 let invitation = admin::invite_operator(env, &admin, invite, edge).await?;
                 let token = invitation.link.rsplit_once("#join=").map(|(_, t)| t.to_owned()).unwrap_or_default();
                 signup::set_password_by_link(env, &token, LinkKind::Invitation, AGENT.1).await?;
+                // A developer (and the tests) start far more conversations from one
+                // address than a visitor: the demo site's limits are raised. A new
+                // site gets the safe defaults.
+                let settings = WidgetSettings { rate_limits: DEV_RATE_LIMITS, ..WidgetSettings::default() };
+                let site = SiteId::parse(SITE)?;
+                let _: SettingsDocument = internal::call(&internal::site_stub(env, &site)?, "/settings/save", &site, Some(&settings)).await?;
             }
             // Another request is seeding at this moment.
             Err(EdgeError::Conflict(_)) => {}

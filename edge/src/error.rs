@@ -27,6 +27,10 @@ pub enum EdgeError {
     /// Too many attempts; try again after this many seconds.
     #[error("Too many attempts. Wait a minute, then try again.")]
     RateLimited(u32),
+    /// A visitor's or operator's messages (or a visitor's new conversations) over the
+    /// site's limits; try again after this many seconds. Nothing was stored.
+    #[error("You are sending messages too fast. Try again in {0} s.")]
+    TooFast(u32),
     #[error("This site's chat is switched off")]
     SiteDisabled,
     /// The site's operators blocked this visitor: told neutrally.
@@ -80,7 +84,7 @@ impl EdgeError {
             EdgeError::BadRequest(_) | EdgeError::LengthRequired => ErrorCode::InvalidInput,
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => ErrorCode::Unauthorized,
             EdgeError::Conflict(_) => ErrorCode::Conflict,
-            EdgeError::RateLimited(_) => ErrorCode::RateLimited,
+            EdgeError::RateLimited(_) | EdgeError::TooFast(_) => ErrorCode::RateLimited,
             EdgeError::SiteDisabled => ErrorCode::SiteDisabled,
             EdgeError::Blocked => ErrorCode::Blocked,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
@@ -93,7 +97,11 @@ impl EdgeError {
             EdgeError::IdentityRefused(_) => ErrorCode::IdentityRefused,
             EdgeError::Internal(_) => ErrorCode::Internal,
         };
-        ErrorBody { code, message: self.to_string() }
+        let retry_after = match self {
+            EdgeError::RateLimited(seconds) | EdgeError::TooFast(seconds) => Some(*seconds),
+            _ => None,
+        };
+        ErrorBody { code, message: self.to_string(), retry_after }
     }
 
     pub fn status(&self) -> u16 {
@@ -107,7 +115,7 @@ impl EdgeError {
             EdgeError::LengthRequired => 411,
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => 401,
             EdgeError::Conflict(_) => 409,
-            EdgeError::RateLimited(_) => 429,
+            EdgeError::RateLimited(_) | EdgeError::TooFast(_) => 429,
             EdgeError::SiteDisabled | EdgeError::Blocked => 403,
             EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) | EdgeError::IdentityRefused(_) => 403,
             EdgeError::NotFound(_) => 404,
@@ -125,14 +133,12 @@ impl EdgeError {
             worker::console_error!("internal error: {detail}");
         }
         let status = self.status();
-        let retry_after = match &self {
-            EdgeError::RateLimited(seconds) => Some(*seconds),
-            _ => None,
-        };
-        let ErrorBody { code, message } = self.body();
+        // (Also a limit a Durable Object answered, passed on as `Upstream`.)
+        let body = self.body();
+        let retry_after = body.retry_after;
         let json = match self {
-            EdgeError::InvalidSettings(fields) => Response::from_json(&InvalidSettingsBody { code, message, fields }),
-            _ => Response::from_json(&ErrorBody { code, message }),
+            EdgeError::InvalidSettings(fields) => Response::from_json(&InvalidSettingsBody { code: body.code, message: body.message, fields }),
+            _ => Response::from_json(&body),
         };
         json.map(|mut response| {
             if let Some(seconds) = retry_after {

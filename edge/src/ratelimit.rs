@@ -1,6 +1,8 @@
 //! Rate limits on the doors strangers can knock on, with Cloudflare's Rate Limiting
 //! binding (`[[ratelimits]]` in wrangler.toml; `wrangler dev` simulates it). Each
-//! binding counts calls per key in a fixed window of 60 s.
+//! binding counts calls per key in a fixed window of 60 s. (The limits a site sets
+//! itself, on messages and new conversations, are counted exactly by its objects: see
+//! `natter_shared::limits::RateLimits`.)
 
 use worker::Env;
 
@@ -19,6 +21,14 @@ pub enum Limit {
     LinksByIp,
     /// Invitations per admin (each tells whether an address has an account already).
     InvitesByOperator,
+    /// New visitor tokens per IP address.
+    VisitorsByIp,
+    /// `identify` calls per IP address.
+    IdentifyByIp,
+    /// Visitors' file uploads per IP address.
+    UploadsByIp,
+    /// Replies per operator, over all their conversations.
+    RepliesByOperator,
 }
 
 impl Limit {
@@ -29,6 +39,10 @@ impl Limit {
             Limit::SignUpByIp => "SIGN_UP_BY_IP",
             Limit::LinksByIp => "LINKS_BY_IP",
             Limit::InvitesByOperator => "INVITES_BY_OPERATOR",
+            Limit::VisitorsByIp => "VISITORS_BY_IP",
+            Limit::IdentifyByIp => "IDENTIFY_BY_IP",
+            Limit::UploadsByIp => "UPLOADS_BY_IP",
+            Limit::RepliesByOperator => "REPLIES_BY_OPERATOR",
         }
     }
 }
@@ -39,9 +53,9 @@ const PERIOD_SECONDS: u32 = 60;
 /// Counts one call for `key`; past the limit, `429` with `Retry-After`.
 pub async fn check(env: &Env, limit: Limit, key: &str) -> EdgeResult<()> {
     let outcome = env.rate_limiter(limit.binding())?.limit(key.to_owned()).await?;
-    if outcome.success {
-        Ok(())
-    } else {
-        Err(EdgeError::RateLimited(PERIOD_SECONDS))
+    match (outcome.success, limit) {
+        (true, _) => Ok(()),
+        (false, Limit::RepliesByOperator) => Err(EdgeError::TooFast(PERIOD_SECONDS)),
+        (false, _) => Err(EdgeError::RateLimited(PERIOD_SECONDS)),
     }
 }

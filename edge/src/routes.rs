@@ -40,6 +40,7 @@ use crate::files;
 use crate::internal::{self, Identified, IdentifyCall, LinkKind, PageOrigin, Participant, SitePlacement};
 use crate::request::{self, check_socket, json_body};
 use crate::signup;
+use crate::ratelimit::{self, Limit};
 
 pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let method = req.method();
@@ -68,6 +69,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Method::Post, ["v1", "conversations", id, "files"]) => {
             let (claims, conversation) = visitor_grant(&req, env, id)?;
+            ratelimit::check(env, Limit::UploadsByIp, &request::client_ip(&req)).await?;
             let site: SettingsDocument =
                 internal::call(&internal::site_stub(env, &claims.site)?, "/settings", &claims.site, None::<&()>).await?;
             if !site.settings.files {
@@ -152,6 +154,7 @@ fn visitor_session(env: &Env, claims: VisitorClaims) -> EdgeResult<Response> {
 }
 
 async fn new_visitor(req: &Request, env: &Env, site: &str) -> EdgeResult<Response> {
+    ratelimit::check(env, Limit::VisitorsByIp, &request::client_ip(req)).await?;
     let site = embedding_site(req, env, site).await?;
     let claims = VisitorClaims {
         site,
@@ -168,6 +171,7 @@ async fn new_visitor(req: &Request, env: &Env, site: &str) -> EdgeResult<Respons
 /// conversation (from a valid token of this site, not another user's) is the one a
 /// user without a conversation takes over.
 async fn identify(req: &mut Request, env: &Env, site: &str) -> EdgeResult<Response> {
+    ratelimit::check(env, Limit::IdentifyByIp, &request::client_ip(req)).await?;
     let site = embedding_site(req, env, site).await?;
     let body: IdentifyRequest = json_body(req).await?;
     body.identity.check_fields().map_err(EdgeError::IdentityRefused)?;

@@ -27,7 +27,8 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{
     self, Act, BlockCall, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, WatchAnswer, SESSION_ENDED,
 };
-use crate::{canned, webhooks};
+use crate::throttle::StartCall;
+use crate::{canned, throttle, webhooks};
 
 
 const SCHEMA: &str = "
@@ -163,6 +164,7 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", SCHEMA);
         internal::update_tables(&state, "site", webhooks::SCHEMA);
         internal::update_tables(&state, "site", canned::SCHEMA);
+        internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
         Self { state, env, placed }
     }
@@ -223,6 +225,7 @@ impl Site {
             internal::create_tables(&self.state, "site", SCHEMA);
             internal::create_tables(&self.state, "site", webhooks::SCHEMA);
             internal::create_tables(&self.state, "site", canned::SCHEMA);
+            internal::create_tables(&self.state, "site", throttle::SITE_SCHEMA);
             self.placed.set(true);
         } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
@@ -377,6 +380,11 @@ impl Site {
             "/identify" => {
                 let call: IdentifyCall = req.json().await?;
                 Ok(Response::from_json(&self.identify(call)?)?)
+            }
+            "/start" => {
+                let call: StartCall = req.json().await?;
+                self.admit_start(&call)?;
+                Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/offline" => {
                 let notice: OfflineNotice = req.json().await?;

@@ -80,6 +80,8 @@ pub struct Strings {
     pub rating_thanks: &'static str,
     /// A blocked visitor's message: said neutrally.
     pub not_delivered: &'static str,
+    /// Messages refused by the site's rate limit: they wait and go out by themselves.
+    pub too_fast: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -151,6 +153,7 @@ pub const EN: Strings = Strings {
     send_rating: "Send rating",
     rating_thanks: "Thank you for your rating!",
     not_delivered: "The message could not be delivered.",
+    too_fast: "You are sending messages too fast. They will go out in a moment.",
 };
 
 pub const RU: Strings = Strings {
@@ -222,6 +225,7 @@ pub const RU: Strings = Strings {
     send_rating: "Отправить оценку",
     rating_thanks: "Спасибо за оценку!",
     not_delivered: "Сообщение не удалось доставить.",
+    too_fast: "Вы отправляете сообщения слишком часто. Они уйдут чуть позже.",
 };
 
 impl Strings {
@@ -325,7 +329,7 @@ mod tests {
                 strings.open_here, strings.attach, strings.uploading, strings.upload_failed,
                 strings.file_too_big, strings.file_empty, strings.conversation_ended, strings.rate_prompt,
                 strings.good, strings.bad, strings.comment, strings.send_rating, strings.rating_thanks,
-                strings.not_delivered,
+                strings.not_delivered, strings.too_fast,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

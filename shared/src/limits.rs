@@ -1,5 +1,7 @@
 //! Limits checked at the edge (and, for a quick answer, in the widget too).
 
+use serde::{Deserialize, Serialize};
+
 use crate::Error;
 
 /// Longest message body, in characters (Unicode scalar values).
@@ -48,6 +50,74 @@ pub fn clip_context(value: &str) -> String {
     value.chars().take(MAX_CONTEXT_CHARS).collect()
 }
 
+/// How fast a stranger may use a site, set per site (Widget settings → Conversations);
+/// private, never sent to the widget. The defaults are safe for a site that never
+/// looked at them. The per-IP ceilings on visitor tokens, uploads, `identify` and
+/// operators' replies are the deployment's, in wrangler.toml's `[[ratelimits]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimits {
+    /// Messages a visitor may send at once, in one conversation…
+    pub message_burst: u16,
+    /// …and how many a minute after that (the burst refills at this rate).
+    pub messages_per_minute: u16,
+    /// New conversations one IP address may start in an hour.
+    pub conversations_per_hour: u16,
+}
+
+/// The highest value any of [`RateLimits`] accepts.
+pub const MAX_RATE_LIMIT: u16 = 1_000;
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits { message_burst: 10, messages_per_minute: 30, conversations_per_hour: 10 }
+    }
+}
+
+impl RateLimits {
+    pub fn is_default(&self) -> bool {
+        *self == RateLimits::default()
+    }
+}
+
+pub fn check_rate_limits(limits: &RateLimits) -> Result<(), String> {
+    let values = [limits.message_burst, limits.messages_per_minute, limits.conversations_per_hour];
+    if values.iter().any(|v| *v == 0 || *v > MAX_RATE_LIMIT) {
+        return Err(format!("Each limit is 1 to {MAX_RATE_LIMIT}"));
+    }
+    Ok(())
+}
+
+/// A token bucket: `burst` messages at once, refilled at `per_minute`. Kept by the
+/// conversation in memory (it restarts full when the object is evicted, which takes
+/// longer than refilling a burst at any allowed rate).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket {
+    tokens: f64,
+    at: u64,
+}
+
+impl Bucket {
+    pub fn full(limits: &RateLimits, now: u64) -> Bucket {
+        Bucket { tokens: f64::from(limits.message_burst), at: now }
+    }
+
+    /// Takes one token, or says in how many whole seconds (at least 1) one is there.
+    pub fn take(&mut self, limits: &RateLimits, now: u64) -> Result<(), u32> {
+        let per_ms = f64::from(limits.messages_per_minute.max(1)) / 60_000.0;
+        let elapsed = now.saturating_sub(self.at) as f64;
+        self.tokens = (self.tokens + elapsed * per_ms).min(f64::from(limits.message_burst));
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait_ms = (1.0 - self.tokens) / per_ms;
+            Err(((wait_ms / 1000.0).ceil() as u32).max(1))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +138,30 @@ mod tests {
     fn frames_are_bounded() {
         assert!(check_frame_size(MAX_FRAME_BYTES).is_ok());
         assert!(check_frame_size(MAX_FRAME_BYTES + 1).is_err());
+    }
+
+    #[test]
+    fn a_bucket_allows_a_burst_then_the_steady_rate() {
+        let limits = RateLimits { message_burst: 3, messages_per_minute: 30, conversations_per_hour: 10 };
+        let mut bucket = Bucket::full(&limits, 1_000);
+        for _ in 0..3 {
+            assert_eq!(bucket.take(&limits, 1_000), Ok(()));
+        }
+        // One token every 2 s.
+        assert_eq!(bucket.take(&limits, 1_000), Err(2));
+        assert_eq!(bucket.take(&limits, 2_500), Err(1));
+        assert_eq!(bucket.take(&limits, 3_000), Ok(()));
+        // A long pause refills only up to the burst.
+        assert_eq!(bucket.take(&limits, 1_000_000), Ok(()));
+        assert_eq!(bucket.take(&limits, 1_000_000), Ok(()));
+        assert_eq!(bucket.take(&limits, 1_000_000), Ok(()));
+        assert!(bucket.take(&limits, 1_000_000).is_err());
+    }
+
+    #[test]
+    fn rate_limits_are_bounded() {
+        assert!(check_rate_limits(&RateLimits::default()).is_ok());
+        assert!(check_rate_limits(&RateLimits { message_burst: 0, ..RateLimits::default() }).is_err());
+        assert!(check_rate_limits(&RateLimits { conversations_per_hour: MAX_RATE_LIMIT + 1, ..RateLimits::default() }).is_err());
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::contact::{Contact, Need};
+use crate::limits::{self, RateLimits};
 use crate::rules::{self, Rule};
 use crate::shift::{self, EventKind, Routing};
 
@@ -287,6 +288,9 @@ pub struct WidgetSettings {
     /// How conversations find operators (private).
     #[serde(default, skip_serializing_if = "Routing::is_default")]
     pub routing: Routing,
+    /// How fast strangers may write and start conversations (private).
+    #[serde(default, skip_serializing_if = "RateLimits::is_default")]
+    pub rate_limits: RateLimits,
 }
 
 impl Default for WidgetSettings {
@@ -313,6 +317,7 @@ impl Default for WidgetSettings {
             webhook_url: None,
             webhook_events: shift::default_webhook_events(),
             routing: Routing::default(),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -567,6 +572,7 @@ impl WidgetSettings {
             webhook_url: None,
             webhook_events: shift::default_webhook_events(),
             routing: Routing::default(),
+            rate_limits: RateLimits::default(),
             ..self.clone()
         }
     }
@@ -625,6 +631,7 @@ impl WidgetSettings {
         reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
         reader.read("webhook_events", &mut settings.webhook_events, shift::check_webhook_events);
         reader.read("routing", &mut settings.routing, shift::check_routing);
+        reader.read("rate_limits", &mut settings.rate_limits, limits::check_rate_limits);
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);
         }

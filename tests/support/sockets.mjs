@@ -109,15 +109,19 @@ export async function history(edge, operator, conversation) {
   return { status: res.status, body: await res.json() };
 }
 
+/** The demo site's raised limits for visitors (edge/src/dev.rs), which tests keep. */
+export const DEV_RATE_LIMITS = { message_burst: 1000, messages_per_minute: 1000, conversations_per_hour: 1000 };
+
 /**
  * Saves a whole settings document as `operator` (an admin); fails the test if refused.
- * Without `rules` it saves none (absent rules would mean the defaults, a greeting).
+ * Without `rules` it saves none (absent rules would mean the defaults, a greeting);
+ * without `rate_limits`, the demo site's raised ones.
  */
 export async function saveSettings(edge, operator, settings) {
   const res = await fetch(`${edge}/v1/console/sites/demo/settings`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${operator.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ rules: [], ...settings }),
+    body: JSON.stringify({ rules: [], rate_limits: DEV_RATE_LIMITS, ...settings }),
   });
   if (res.status !== 200) throw new Error(`settings refused: ${res.status} ${await res.text()}`);
   return res.json();

@@ -119,6 +119,10 @@ pub struct Chat {
     /// and a second check of the same stale token would replace the fresh session.
     checking_session: StoredValue<bool>,
     outbox: StoredValue<Outbox>,
+    /// The edge refused a message as too fast: the outbox goes again once the time it
+    /// said has passed, and nothing is sent before (so the refused message keeps its
+    /// place ahead of newer ones).
+    held: StoredValue<bool>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
     config: StoredValue<Config>,
 }
@@ -174,6 +178,7 @@ impl Chat {
             session: StoredValue::new(None),
             checking_session: StoredValue::new(false),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
+            held: StoredValue::new(false),
             socket: StoredValue::new_local(None),
             config: StoredValue::new(config),
         };
@@ -527,8 +532,31 @@ impl Chat {
         }
         self.log.update(|log| log.add_pending(&pending, pending.author(me())));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
-        self.problem.set((!kept).then(|| self.strings().cannot_store.into()));
-        self.with_socket(|socket| socket.send(&pending.frame()));
+        if !kept {
+            self.problem.set(Some(self.strings().cannot_store.into()));
+        } else if !self.held.get_value() {
+            self.problem.set(None);
+        }
+        if !self.held.get_value() {
+            self.with_socket(|socket| socket.send(&pending.frame()));
+        }
+    }
+
+    /// The edge refused a message as too fast: the visitor is told, and the outbox
+    /// goes again (once) after the seconds it said; everything stays pending meanwhile.
+    fn hold(self, retry_after: u32) {
+        self.problem.set(Some(self.strings().too_fast.into()));
+        if self.held.get_value() {
+            return;
+        }
+        self.held.set_value(true);
+        spawn_local(async move {
+            sleep(retry_after.clamp(1, 3_600) as i32 * 1000).await;
+            self.held.set_value(false);
+            self.with_socket(|socket| {
+                self.outbox.with_value(Outbox::items).iter().all(|pending| socket.send(&pending.frame()))
+            });
+        });
     }
 
     /// Sends what the visitor typed; returns its id, or `None` (and says why) if it
@@ -610,6 +638,9 @@ impl Chat {
             ServerFrame::Ack { client_id, seq, offline } => {
                 let acked = self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
+                if !self.held.get_value() && self.problem.with_untracked(|p| p.as_deref() == Some(self.strings().too_fast)) {
+                    self.problem.set(None);
+                }
                 if offline {
                     // The edge found nobody online when it stored the message.
                     self.set_online(false);
@@ -661,6 +692,7 @@ impl Chat {
                 }
                 self.status.set(Some(status));
             }
+            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited => self.hold(error.retry_after.unwrap_or(1)),
             ServerFrame::Error(error) if error.code == ErrorCode::Blocked => {
                 self.problem.set(Some(self.strings().not_delivered.into()));
             }

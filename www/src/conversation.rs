@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, Seq, SiteId};
-use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
+use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
 use natter_widget::json;
@@ -35,6 +35,9 @@ pub struct Thread {
     pub problem: RwSignal<Option<String>>,
     /// Replies not acknowledged yet.
     outbox: StoredValue<Outbox>,
+    /// The edge refused a reply as too fast: the outbox goes again after the time it
+    /// said, and new replies wait until then (so they keep their order).
+    held: StoredValue<bool>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
@@ -49,6 +52,7 @@ impl Thread {
             visitor_read: RwSignal::new(Seq(0)),
             problem: RwSignal::new(None),
             outbox: StoredValue::new(Outbox::new(outbox_key(site, conversation))),
+            held: StoredValue::new(false),
             socket: StoredValue::new_local(None),
         };
         thread.log.update(|log| {
@@ -77,7 +81,26 @@ impl Thread {
         self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into(), avatar: None }));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         self.problem.set((!kept).then(|| tr("This browser does not let the console keep unsent replies.").into()));
-        self.socket_send(&pending.frame());
+        if !self.held.get_value() {
+            self.socket_send(&pending.frame());
+        }
+    }
+
+    /// Replies refused as too fast wait the seconds the edge said, then go again.
+    fn hold(self, retry_after: u32) {
+        self.problem.set(Some(tr("You are sending replies too fast: they will go out in a moment.").into()));
+        if self.held.get_value() {
+            return;
+        }
+        self.held.set_value(true);
+        spawn_local(async move {
+            natter_widget::chat::sleep(retry_after.clamp(1, 3_600) as i32 * 1000).await;
+            self.held.set_value(false);
+            self.problem.set(None);
+            for pending in self.outbox.with_value(Outbox::items) {
+                self.socket_send(&pending.frame());
+            }
+        });
     }
 
     /// Uploads a file and sends it as a reply; the edge says why if it refuses.
@@ -155,6 +178,7 @@ impl Listener for Thread {
             ServerFrame::Read { by: AuthorKind::Visitor, seq } => self.visitor_read.update(|r| *r = (*r).max(seq)),
             ServerFrame::Visitor(info) => self.visitor.set(Some(info)),
             ServerFrame::Status(status) => self.status.set(Some(status)),
+            ServerFrame::Error(e) if e.code == ErrorCode::RateLimited => self.hold(e.retry_after.unwrap_or(1)),
             ServerFrame::Error(e) => self.problem.set(Some(e.message)),
             _ => {}
         }

@@ -475,6 +475,11 @@ fn ru(en: &str) -> Option<&'static str> {
             "Автоназначение: новый разговор получает оператор в сети, у которого их меньше всего"
         }
         "Conversations per operator at most" => "Разговоров на оператора, не больше",
+        "You are sending replies too fast: they will go out in a moment." => "Вы отправляете ответы слишком часто: они уйдут чуть позже.",
+        "Limits for visitors" => "Ограничения для посетителей",
+        "Messages a visitor may send at once" => "Сообщений, которые посетитель может отправить подряд",
+        "Then messages per minute" => "Затем сообщений в минуту",
+        "New conversations per hour from one IP address" => "Новых разговоров в час с одного IP-адреса",
         "Agents see only their own and unassigned conversations" => "Операторы видят только свои и ничьи разговоры",
         "The webhook is told of" => "Вебхук получает",
         "Conversation started" => "Начало разговора",

@@ -1,9 +1,10 @@
 //! Widget settings → "Conversations": auto-assignment and its limit, hiding others'
-//! conversations from agents, which events the webhook gets, and its last deliveries
+//! conversations from agents, the limits for visitors, which events the webhook gets, and its last deliveries
 //! (with their status; an admin can send one again).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use natter_shared::limits::MAX_RATE_LIMIT;
 use natter_shared::settings::WidgetSettings;
 use natter_shared::shift::{DeliveryInfo, DeliveryState, EventKind, MAX_ASSIGN_LIMIT};
 
@@ -41,6 +42,15 @@ pub fn RoutingSettings(settings: RwSignal<WidgetSettings>) -> impl IntoView {
                 get=|s| s.routing.hide_others set=|s, on| s.routing.hide_others = on/>
         </fieldset>
         <fieldset>
+            <legend>{tr("Limits for visitors")}</legend>
+            <LimitField label=tr("Messages a visitor may send at once") settings
+                get=|s| s.rate_limits.message_burst set=|s, n| s.rate_limits.message_burst = n/>
+            <LimitField label=tr("Then messages per minute") settings
+                get=|s| s.rate_limits.messages_per_minute set=|s, n| s.rate_limits.messages_per_minute = n/>
+            <LimitField label=tr("New conversations per hour from one IP address") settings
+                get=|s| s.rate_limits.conversations_per_hour set=|s, n| s.rate_limits.conversations_per_hour = n/>
+        </fieldset>
+        <fieldset>
             <legend>{tr("The webhook is told of")}</legend>
             {EventKind::ALL.into_iter().map(|kind| view! {
                 <div class="field">
@@ -58,6 +68,27 @@ pub fn RoutingSettings(settings: RwSignal<WidgetSettings>) -> impl IntoView {
                 </div>
             }).collect_view()}
         </fieldset>
+    }
+}
+
+/// A number from 1 to [`MAX_RATE_LIMIT`]; out of range, it is brought into it.
+#[component]
+fn LimitField(
+    label: &'static str,
+    settings: RwSignal<WidgetSettings>,
+    get: fn(&WidgetSettings) -> u16,
+    set: fn(&mut WidgetSettings, u16),
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label>{label}
+                <input type="number" min="1" max=MAX_RATE_LIMIT.to_string() prop:value=move || settings.with(|s| get(s).to_string())
+                    on:change=move |ev| {
+                        let n = event_target_value(&ev).trim().parse::<u16>().unwrap_or(1).clamp(1, MAX_RATE_LIMIT);
+                        settings.update(|s| set(s, n));
+                    }/>
+            </label>
+        </div>
     }
 }
 

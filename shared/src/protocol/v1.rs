@@ -300,6 +300,10 @@ pub enum ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited`: the seconds to wait before trying again (what HTTP's
+    /// `Retry-After` says, also on a socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
 }
 
 /// The HTTP 422 body of a refused settings document: an [`ErrorBody`] with code
@@ -314,7 +318,7 @@ pub struct InvalidSettingsBody {
 
 impl From<&Error> for ErrorBody {
     fn from(error: &Error) -> Self {
-        ErrorBody { code: error.code(), message: error.to_string() }
+        ErrorBody { code: error.code(), message: error.to_string(), retry_after: None }
     }
 }
 
@@ -531,7 +535,7 @@ mod tests {
             rating: Some(Rating { good: true, comment: String::new(), at: 1 }),
             blocked: false,
         }));
-        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into() }));
+        round_trip(ServerFrame::Error(ErrorBody { code: ErrorCode::FrameTooLarge, message: "big".into(), retry_after: None }));
         round_trip(ServerFrame::Unknown);
     }
 
@@ -542,7 +546,7 @@ mod tests {
         round_trip(InboxFrame::Presence {
             online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into(), away: true }],
         });
-        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into() }));
+        round_trip(InboxFrame::Error(ErrorBody { code: ErrorCode::Forbidden, message: "no".into(), retry_after: Some(3) }));
         round_trip(InvalidSettingsBody {
             code: ErrorCode::InvalidSettings,
             message: "no".into(),
