@@ -13,7 +13,7 @@ use natter_shared::files::Attachment;
 use natter_shared::protocol::SettingsDocument;
 use natter_shared::rules::Action;
 use natter_shared::ids::{ConversationId, SiteId};
-use natter_shared::limits::{check_caption, check_message, clip_context};
+use natter_shared::limits::{check_caption, check_message, clip_context, Bucket, REPLAYS_PER_MINUTE, REPLAY_BURST, REPLAY_PAGE};
 use natter_shared::protocol::{
     parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message, OfflineNotice,
     Millis, PageContext, ServerFrame, SiteStatus, VisitorInfo, PROTOCOL_VERSION,
@@ -115,6 +115,9 @@ struct SocketState {
     /// refused too, so the refused one, sent again first, keeps its place.
     #[serde(default)]
     held_until: u64,
+    /// Its share of history replays (see [`Conversation::take_replay`]).
+    #[serde(default)]
+    replays: Option<Bucket>,
 }
 
 fn already_ready() -> bool {
@@ -364,7 +367,7 @@ impl Conversation {
                 let mut tags = vec![kind_column(participant.role)];
                 tags.extend(operator.as_deref());
                 self.state.accept_websocket_with_tags(&pair.server, &tags);
-                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0 })?;
+                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0, replays: None })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -388,11 +391,26 @@ impl Conversation {
     }
 
     pub(crate) fn messages_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
+        self.messages_where("m.seq > ? ORDER BY m.seq", vec![int(after.0)])
+    }
+
+    /// At most a page of the messages after `after`, oldest first.
+    fn page_after(&self, after: Seq) -> EdgeResult<Vec<Message>> {
+        self.messages_where("m.seq > ? ORDER BY m.seq LIMIT ?", vec![int(after.0), int(REPLAY_PAGE)])
+    }
+
+    /// At most a page of the messages just before `before`, oldest first.
+    fn page_before(&self, before: Seq) -> EdgeResult<Vec<Message>> {
+        let mut page = self.messages_where("m.seq < ? ORDER BY m.seq DESC LIMIT ?", vec![int(before.0), int(REPLAY_PAGE)])?;
+        page.reverse();
+        Ok(page)
+    }
+
+    fn messages_where(&self, condition: &str, values: Vec<SqlStorageValue>) -> EdgeResult<Vec<Message>> {
         if !self.exists.get() {
             return Ok(Vec::new());
         }
-        let rows: Vec<MessageRow> =
-            self.sql().exec(&format!("{MESSAGES} WHERE m.seq > ? ORDER BY m.seq"), vec![int(after.0)])?.to_array()?;
+        let rows: Vec<MessageRow> = self.sql().exec(&format!("{MESSAGES} WHERE {condition}"), values)?.to_array()?;
         rows.into_iter().map(MessageRow::into_message).collect()
     }
 
@@ -428,6 +446,7 @@ impl Conversation {
                     let _ = ws.close(Some(1002), Some("unsupported protocol"));
                     return Ok(());
                 }
+                self.take_replay(ws, &mut socket)?;
                 self.welcome(ws, &socket.participant, after)?;
                 // From here on it gets live frames (nothing awaited since the catch-up).
                 socket.ready = true;
@@ -489,25 +508,36 @@ impl Conversation {
             ClientFrame::Read { seq } => self.on_read(role, seq).await,
             ClientFrame::Rate { good, comment } if role == AuthorKind::Visitor => self.rate(good, &comment).await,
             ClientFrame::Resume { after } => {
-                for message in self.messages_after(after)? {
+                self.take_replay(ws, &mut socket)?;
+                for message in self.page_after(after)? {
                     send(ws, &ServerFrame::Message(message));
                 }
+                Ok(())
+            }
+            ClientFrame::Earlier { before } => {
+                self.take_replay(ws, &mut socket)?;
+                send(ws, &ServerFrame::Earlier { before, messages: self.page_before(before)? });
                 Ok(())
             }
             _ => Err(natter_shared::Error::UnknownFrame.into()),
         }
     }
 
+    /// Answers `hello`: where the conversation stands, then the messages after `after`,
+    /// but no more than the newest page (the client pages back for earlier ones).
     fn welcome(&self, ws: &WebSocket, participant: &Participant, after: Seq) -> EdgeResult<()> {
         let meta = self.meta()?;
+        let last_seq = self.last_seq()?;
+        let from = Seq(after.0.max(last_seq.0.saturating_sub(REPLAY_PAGE)));
         send(
             ws,
             &ServerFrame::Welcome {
                 protocol: PROTOCOL_VERSION,
                 conversation: participant.conversation.clone(),
-                last_seq: self.last_seq()?,
+                last_seq,
                 visitor_read: Seq(meta.as_ref().map_or(0, |m| m.visitor_read)),
                 operator_read: Seq(meta.as_ref().map_or(0, |m| m.operator_read)),
+                from,
             },
         );
         if let (AuthorKind::Operator, Some(meta)) = (participant.role, &meta) {
@@ -516,7 +546,7 @@ impl Conversation {
         if meta.is_some() {
             send(ws, &ServerFrame::Status(self.status(participant.role)?));
         }
-        for message in self.messages_after(after)? {
+        for message in self.page_after(from)? {
             send(ws, &ServerFrame::Message(message));
         }
         Ok(())
@@ -770,6 +800,16 @@ impl Conversation {
         };
         send(ws, &ServerFrame::Ack { client_id, seq, offline });
         Ok(())
+    }
+
+    /// Counts a page asked for (`hello`, `resume`, `earlier`) against the socket's
+    /// share, so that no socket can keep the object busy replaying history.
+    fn take_replay(&self, ws: &WebSocket, socket: &mut SocketState) -> EdgeResult<()> {
+        let now = auth::now();
+        let bucket = socket.replays.get_or_insert_with(|| Bucket::full(REPLAY_BURST, now));
+        let taken = bucket.take(REPLAY_BURST, REPLAYS_PER_MINUTE, now);
+        ws.serialize_attachment(&socket)?;
+        taken.map_err(EdgeError::ReplayTooFast)
     }
 
     /// A socket refused as too fast holds back its later sends until the time it was

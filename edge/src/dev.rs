@@ -25,7 +25,7 @@ const ORG: &str = "natter-dev";
 const ADMIN: (&str, &str) = ("demo@natter.dev", "natter-demo");
 const AGENT: (&str, &str) = ("agent@natter.dev", "natter-agent");
 /// The demo site's limits for visitors.
-pub const DEV_RATE_LIMITS: RateLimits = RateLimits { message_burst: 1_000, messages_per_minute: 1_000, conversations_per_hour: 1_000 };
+pub const DEV_RATE_LIMITS: RateLimits = RateLimits { message_burst: 100_000, messages_per_minute: 100_000, conversations_per_hour: 100_000 };
 
 /// Set once this isolate has seen the seed in place.
 static SEEDED: AtomicBool = AtomicBool::new(false);

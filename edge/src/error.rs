@@ -31,6 +31,9 @@ pub enum EdgeError {
     /// site's limits; try again after this many seconds. Nothing was stored.
     #[error("You are sending messages too fast. Try again in {0} s.")]
     TooFast(u32),
+    /// A socket asked for more history than its share; try again after this many seconds.
+    #[error("Too many requests for history. Try again in {0} s.")]
+    ReplayTooFast(u32),
     #[error("This site's chat is switched off")]
     SiteDisabled,
     /// The site's operators blocked this visitor: told neutrally.
@@ -84,7 +87,7 @@ impl EdgeError {
             EdgeError::BadRequest(_) | EdgeError::LengthRequired => ErrorCode::InvalidInput,
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => ErrorCode::Unauthorized,
             EdgeError::Conflict(_) => ErrorCode::Conflict,
-            EdgeError::RateLimited(_) | EdgeError::TooFast(_) => ErrorCode::RateLimited,
+            EdgeError::RateLimited(_) | EdgeError::TooFast(_) | EdgeError::ReplayTooFast(_) => ErrorCode::RateLimited,
             EdgeError::SiteDisabled => ErrorCode::SiteDisabled,
             EdgeError::Blocked => ErrorCode::Blocked,
             EdgeError::Forbidden(_) => ErrorCode::Forbidden,
@@ -98,7 +101,7 @@ impl EdgeError {
             EdgeError::Internal(_) => ErrorCode::Internal,
         };
         let retry_after = match self {
-            EdgeError::RateLimited(seconds) | EdgeError::TooFast(seconds) => Some(*seconds),
+            EdgeError::RateLimited(seconds) | EdgeError::TooFast(seconds) | EdgeError::ReplayTooFast(seconds) => Some(*seconds),
             _ => None,
         };
         ErrorBody { code, message: self.to_string(), retry_after }
@@ -115,7 +118,7 @@ impl EdgeError {
             EdgeError::LengthRequired => 411,
             EdgeError::Unauthorized | EdgeError::WrongCredentials | EdgeError::SessionEnded => 401,
             EdgeError::Conflict(_) => 409,
-            EdgeError::RateLimited(_) | EdgeError::TooFast(_) => 429,
+            EdgeError::RateLimited(_) | EdgeError::TooFast(_) | EdgeError::ReplayTooFast(_) => 429,
             EdgeError::SiteDisabled | EdgeError::Blocked => 403,
             EdgeError::Forbidden(_) | EdgeError::OriginNotAllowed(_) | EdgeError::IdentityRefused(_) => 403,
             EdgeError::NotFound(_) => 404,

@@ -97,8 +97,8 @@ impl Conversation {
                 let limits = self.rate_limits(&author.site).await?;
                 let now = auth::now();
                 let mut pace = self.pace.borrow_mut();
-                let bucket = pace.bucket.get_or_insert_with(|| Bucket::full(&limits, now));
-                bucket.take(&limits, now).map_err(EdgeError::TooFast)
+                let bucket = pace.bucket.get_or_insert_with(|| Bucket::full(limits.message_burst, now));
+                bucket.take(limits.message_burst, limits.messages_per_minute, now).map_err(EdgeError::TooFast)
             }
             AuthorKind::Operator => {
                 let operator = author.operator.as_ref().map_or("", |o| o.as_str());

@@ -82,6 +82,8 @@ pub struct Strings {
     pub not_delivered: &'static str,
     /// Messages refused by the site's rate limit: they wait and go out by themselves.
     pub too_fast: &'static str,
+    /// Pages back to the messages before the oldest shown.
+    pub earlier: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -154,6 +156,7 @@ pub const EN: Strings = Strings {
     rating_thanks: "Thank you for your rating!",
     not_delivered: "The message could not be delivered.",
     too_fast: "You are sending messages too fast. They will go out in a moment.",
+    earlier: "Show earlier messages",
 };
 
 pub const RU: Strings = Strings {
@@ -226,6 +229,7 @@ pub const RU: Strings = Strings {
     rating_thanks: "Спасибо за оценку!",
     not_delivered: "Сообщение не удалось доставить.",
     too_fast: "Вы отправляете сообщения слишком часто. Они уйдут чуть позже.",
+    earlier: "Показать более ранние сообщения",
 };
 
 impl Strings {
@@ -329,7 +333,7 @@ mod tests {
                 strings.open_here, strings.attach, strings.uploading, strings.upload_failed,
                 strings.file_too_big, strings.file_empty, strings.conversation_ended, strings.rate_prompt,
                 strings.good, strings.bad, strings.comment, strings.send_rating, strings.rating_thanks,
-                strings.not_delivered, strings.too_fast,
+                strings.not_delivered, strings.too_fast, strings.earlier,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

@@ -50,6 +50,13 @@ pub fn clip_context(value: &str) -> String {
     value.chars().take(MAX_CONTEXT_CHARS).collect()
 }
 
+/// How many messages a socket gets at most for one `hello`, `resume` or `earlier`.
+pub const REPLAY_PAGE: u64 = 50;
+/// Pages a socket may ask for at once (its `hello` included)…
+pub const REPLAY_BURST: u32 = 10;
+/// …and then a minute: a reader scrolling back gets a page a second.
+pub const REPLAYS_PER_MINUTE: u32 = 60;
+
 /// How fast a stranger may use a site, set per site (Widget settings → Conversations);
 /// private, never sent to the widget. The defaults are safe for a site that never
 /// looked at them. The per-IP ceilings on visitor tokens, uploads, `identify` and
@@ -58,15 +65,15 @@ pub fn clip_context(value: &str) -> String {
 #[serde(default)]
 pub struct RateLimits {
     /// Messages a visitor may send at once, in one conversation…
-    pub message_burst: u16,
+    pub message_burst: u32,
     /// …and how many a minute after that (the burst refills at this rate).
-    pub messages_per_minute: u16,
+    pub messages_per_minute: u32,
     /// New conversations one IP address may start in an hour.
-    pub conversations_per_hour: u16,
+    pub conversations_per_hour: u32,
 }
 
 /// The highest value any of [`RateLimits`] accepts.
-pub const MAX_RATE_LIMIT: u16 = 1_000;
+pub const MAX_RATE_LIMIT: u32 = 100_000;
 
 impl Default for RateLimits {
     fn default() -> Self {
@@ -88,25 +95,25 @@ pub fn check_rate_limits(limits: &RateLimits) -> Result<(), String> {
     Ok(())
 }
 
-/// A token bucket: `burst` messages at once, refilled at `per_minute`. Kept by the
-/// conversation in memory (it restarts full when the object is evicted, which takes
-/// longer than refilling a burst at any allowed rate).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A token bucket: `burst` at once, refilled at `per_minute`. A conversation keeps a
+/// visitor's in memory (it restarts full when the object is evicted, which takes
+/// longer than refilling a burst at any allowed rate); a socket keeps its replays'.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
     tokens: f64,
     at: u64,
 }
 
 impl Bucket {
-    pub fn full(limits: &RateLimits, now: u64) -> Bucket {
-        Bucket { tokens: f64::from(limits.message_burst), at: now }
+    pub fn full(burst: u32, now: u64) -> Bucket {
+        Bucket { tokens: f64::from(burst), at: now }
     }
 
     /// Takes one token, or says in how many whole seconds (at least 1) one is there.
-    pub fn take(&mut self, limits: &RateLimits, now: u64) -> Result<(), u32> {
-        let per_ms = f64::from(limits.messages_per_minute.max(1)) / 60_000.0;
+    pub fn take(&mut self, burst: u32, per_minute: u32, now: u64) -> Result<(), u32> {
+        let per_ms = f64::from(per_minute.max(1)) / 60_000.0;
         let elapsed = now.saturating_sub(self.at) as f64;
-        self.tokens = (self.tokens + elapsed * per_ms).min(f64::from(limits.message_burst));
+        self.tokens = (self.tokens + elapsed * per_ms).min(f64::from(burst));
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -142,20 +149,20 @@ mod tests {
 
     #[test]
     fn a_bucket_allows_a_burst_then_the_steady_rate() {
-        let limits = RateLimits { message_burst: 3, messages_per_minute: 30, conversations_per_hour: 10 };
-        let mut bucket = Bucket::full(&limits, 1_000);
+        let (burst, per_minute) = (3, 30);
+        let mut bucket = Bucket::full(burst, 1_000);
         for _ in 0..3 {
-            assert_eq!(bucket.take(&limits, 1_000), Ok(()));
+            assert_eq!(bucket.take(burst, per_minute, 1_000), Ok(()));
         }
         // One token every 2 s.
-        assert_eq!(bucket.take(&limits, 1_000), Err(2));
-        assert_eq!(bucket.take(&limits, 2_500), Err(1));
-        assert_eq!(bucket.take(&limits, 3_000), Ok(()));
+        assert_eq!(bucket.take(burst, per_minute, 1_000), Err(2));
+        assert_eq!(bucket.take(burst, per_minute, 2_500), Err(1));
+        assert_eq!(bucket.take(burst, per_minute, 3_000), Ok(()));
         // A long pause refills only up to the burst.
-        assert_eq!(bucket.take(&limits, 1_000_000), Ok(()));
-        assert_eq!(bucket.take(&limits, 1_000_000), Ok(()));
-        assert_eq!(bucket.take(&limits, 1_000_000), Ok(()));
-        assert!(bucket.take(&limits, 1_000_000).is_err());
+        assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
+        assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
+        assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
+        assert!(bucket.take(burst, per_minute, 1_000_000).is_err());
     }
 
     #[test]

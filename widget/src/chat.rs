@@ -123,6 +123,8 @@ pub struct Chat {
     /// said has passed, and nothing is sent before (so the refused message keeps its
     /// place ahead of newer ones).
     held: StoredValue<bool>,
+    /// A page of earlier messages was asked for and has not come yet.
+    asking_earlier: StoredValue<bool>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
     config: StoredValue<Config>,
 }
@@ -179,6 +181,7 @@ impl Chat {
             checking_session: StoredValue::new(false),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             held: StoredValue::new(false),
+            asking_earlier: StoredValue::new(false),
             socket: StoredValue::new_local(None),
             config: StoredValue::new(config),
         };
@@ -628,7 +631,9 @@ impl Chat {
 
     fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::Welcome { operator_read, visitor_read, last_seq, .. } => {
+            ServerFrame::Welcome { operator_read, visitor_read, last_seq, from, .. } => {
+                self.log.update(|log| log.start_at(from));
+                self.asking_earlier.set_value(false);
                 self.history_until.update_value(|until| {
                     until.get_or_insert(last_seq);
                 });
@@ -692,6 +697,14 @@ impl Chat {
                 }
                 self.status.set(Some(status));
             }
+            ServerFrame::Earlier { before, messages } => {
+                self.asking_earlier.set_value(false);
+                self.log.update(|log| log.prepend(before, messages));
+            }
+            // A page of history asked too often: the visitor asks again by scrolling.
+            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited && self.asking_earlier.get_value() => {
+                self.asking_earlier.set_value(false);
+            }
             ServerFrame::Error(error) if error.code == ErrorCode::RateLimited => self.hold(error.retry_after.unwrap_or(1)),
             ServerFrame::Error(error) if error.code == ErrorCode::Blocked => {
                 self.problem.set(Some(self.strings().not_delivered.into()));
@@ -720,6 +733,18 @@ impl Chat {
         });
         for (_, resolve) in waited.unwrap_or_else(Vec::new) {
             let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::TRUE);
+        }
+    }
+
+    /// Asks for the page of messages before the oldest shown (one question at a time).
+    pub fn load_earlier(&self) {
+        let before = self.log.with_untracked(|log| log.has_earlier().then(|| log.earlier_before()));
+        if let Some(before) = before.filter(|_| !self.asking_earlier.get_value()) {
+            self.with_socket(|socket| {
+                let sent = socket.send(&ClientFrame::Earlier { before });
+                self.asking_earlier.set_value(sent);
+                sent
+            });
         }
     }
 

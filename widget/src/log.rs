@@ -100,6 +100,9 @@ pub enum Delivery {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Log {
     entries: Vec<Entry>,
+    /// Messages up to this `seq` are earlier ones not loaded (the edge sends only the
+    /// newest page on connecting): paged back to on request, never a gap.
+    floor: Seq,
 }
 
 impl Log {
@@ -165,6 +168,7 @@ impl Log {
     /// Keeps only what is still pending: for a fresh conversation that starts at seq 1.
     pub fn keep_pending(&mut self) {
         self.entries.retain(|e| e.seq.is_none());
+        self.floor = Seq(0);
     }
 
     /// The newest stored `seq`: what to resume after.
@@ -176,10 +180,42 @@ impl Log {
     /// here. A message that came live while an earlier one was still on its way must
     /// not hide that one (seqs have no gaps, so a missing one is one not received).
     pub fn resume_after(&self) -> Seq {
-        let mut seqs: Vec<u64> = self.entries.iter().filter_map(|e| e.seq).map(|s| s.0).collect();
+        let mut seqs: Vec<u64> = self.entries.iter().filter_map(|e| e.seq).map(|s| s.0).filter(|s| *s > self.floor.0).collect();
         seqs.sort_unstable();
         seqs.dedup();
-        Seq(seqs.iter().zip(1..).take_while(|(seq, expected)| **seq == *expected).count() as u64)
+        Seq(self.floor.0 + seqs.iter().zip(self.floor.0 + 1..).take_while(|(seq, expected)| **seq == *expected).count() as u64)
+    }
+
+    /// The edge's catch-up starts after `from` (`welcome`): when that skips messages
+    /// this log lacks, the stored ones up to it go (they come back page by page), so
+    /// what is shown has no hole, and `from` becomes the floor.
+    pub fn start_at(&mut self, from: Seq) {
+        if from > self.resume_after() {
+            self.entries.retain(|e| e.seq.is_none_or(|seq| seq > from));
+            self.floor = from;
+        }
+    }
+
+    /// Whether there are earlier messages to page back to.
+    pub fn has_earlier(&self) -> bool {
+        self.floor > Seq(0)
+    }
+
+    /// What to ask for to page back: the messages before this `seq`.
+    pub fn earlier_before(&self) -> Seq {
+        Seq(self.floor.0 + 1)
+    }
+
+    /// Adds the page of earlier messages asked with `before`; an answer to an older
+    /// question (the floor moved since) is dropped.
+    pub fn prepend(&mut self, before: Seq, messages: Vec<Message>) {
+        if before != self.earlier_before() || !self.has_earlier() {
+            return;
+        }
+        self.floor = messages.first().map_or(Seq(0), |m| Seq(m.seq.0.saturating_sub(1)));
+        for message in messages {
+            self.apply(message);
+        }
     }
 
     /// When `kind` last wrote (typed, not sent by a rule), if ever.
@@ -260,6 +296,35 @@ mod tests {
         assert_eq!(log.resume_after(), Seq(2));
         log.apply(stored(3, "c", AuthorKind::Visitor));
         assert_eq!(log.resume_after(), Seq(4));
+    }
+
+    #[test]
+    fn the_newest_page_then_earlier_pages_have_no_gap() {
+        let mut log = Log::default();
+        for seq in 1..=3 {
+            log.apply(stored(seq, &format!("old-{seq}"), AuthorKind::Visitor));
+        }
+        // Reconnecting after 3 where 200 are stored: the edge sends 151..=200.
+        log.start_at(Seq(150));
+        assert!(log.entries().is_empty(), "the old ones would leave a hole");
+        for seq in 151..=200 {
+            log.apply(stored(seq, &format!("m-{seq}"), AuthorKind::Operator));
+        }
+        assert_eq!(log.resume_after(), Seq(200), "the window's start is no gap");
+        assert!(log.has_earlier());
+        assert_eq!(log.earlier_before(), Seq(151));
+        log.prepend(Seq(151), (101..=150).map(|seq| stored(seq, &format!("m-{seq}"), AuthorKind::Operator)).collect());
+        assert_eq!(log.earlier_before(), Seq(101));
+        // A late answer to the same question changes nothing.
+        log.prepend(Seq(151), vec![stored(7, "stray", AuthorKind::Operator)]);
+        assert_eq!(log.entries().len(), 100);
+        log.prepend(Seq(101), (1..=100).map(|seq| stored(seq, &format!("m-{seq}"), AuthorKind::Operator)).collect());
+        assert!(!log.has_earlier());
+        assert_eq!(log.entries().first().and_then(|e| e.seq), Some(Seq(1)));
+        assert_eq!(log.resume_after(), Seq(200));
+        // A catch-up that skips nothing keeps everything.
+        log.start_at(Seq(180));
+        assert_eq!(log.entries().len(), 200);
     }
 
     #[test]

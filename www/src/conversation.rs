@@ -11,6 +11,7 @@ use natter_shared::ids::{ConversationId, Seq, SiteId};
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
 use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
+use natter_widget::components::message_list::follow_log;
 use natter_widget::json;
 use natter_widget::log::{Log, Pending};
 use natter_widget::net::{self, Listener, Socket};
@@ -38,6 +39,8 @@ pub struct Thread {
     /// The edge refused a reply as too fast: the outbox goes again after the time it
     /// said, and new replies wait until then (so they keep their order).
     held: StoredValue<bool>,
+    /// A page of earlier messages was asked for and has not come yet.
+    asking_earlier: StoredValue<bool>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
@@ -53,6 +56,7 @@ impl Thread {
             problem: RwSignal::new(None),
             outbox: StoredValue::new(Outbox::new(outbox_key(site, conversation))),
             held: StoredValue::new(false),
+            asking_earlier: StoredValue::new(false),
             socket: StoredValue::new_local(None),
         };
         thread.log.update(|log| {
@@ -83,6 +87,15 @@ impl Thread {
         self.problem.set((!kept).then(|| tr("This browser does not let the console keep unsent replies.").into()));
         if !self.held.get_value() {
             self.socket_send(&pending.frame());
+        }
+    }
+
+    /// Asks for the page of messages before the oldest shown (one question at a time).
+    fn load_earlier(self) {
+        let before = self.log.with_untracked(|log| log.has_earlier().then(|| log.earlier_before()));
+        if let Some(before) = before.filter(|_| !self.asking_earlier.get_value()) {
+            self.asking_earlier.set_value(true);
+            self.socket_send(&ClientFrame::Earlier { before });
         }
     }
 
@@ -160,7 +173,18 @@ impl Listener for Thread {
     fn frame(&self, socket: &Socket, text: &str) {
         let Some(frame) = json::parse::<ServerFrame>(text) else { return };
         match frame {
-            ServerFrame::Welcome { visitor_read, .. } => self.visitor_read.set(visitor_read),
+            ServerFrame::Welcome { visitor_read, from, .. } => {
+                self.log.update(|log| log.start_at(from));
+                self.asking_earlier.set_value(false);
+                self.visitor_read.set(visitor_read);
+            }
+            ServerFrame::Earlier { before, messages } => {
+                self.asking_earlier.set_value(false);
+                self.log.update(|log| log.prepend(before, messages));
+            }
+            ServerFrame::Error(e) if e.code == ErrorCode::RateLimited && self.asking_earlier.get_value() => {
+                self.asking_earlier.set_value(false);
+            }
             ServerFrame::Ack { client_id, seq, .. } => {
                 self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
@@ -256,17 +280,20 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
         thread.socket.with_value(|s| s.as_ref().map(Socket::stop));
     });
     let list = NodeRef::<leptos::html::Ol>::new();
-    Effect::new(move |_| {
-        thread.log.track();
-        if let Some(list) = list.get() {
-            list.set_scroll_top(list.scroll_height());
+    follow_log(thread.log, list);
+    let on_scroll = move |_| {
+        if list.get().is_some_and(|list| list.scroll_top() < 40) {
+            thread.load_earlier();
         }
-    });
+    };
     view! {
         <section class="thread" aria-label=tr("Conversation")>
             <ThreadHeader thread/>
+            <Show when=move || thread.log.with(Log::has_earlier)>
+                <button type="button" class="earlier" on:click=move |_| thread.load_earlier()>{tr("Show earlier messages")}</button>
+            </Show>
             <div class="log-box" role="log" aria-label=tr("Messages")>
-                <ol class="log" node_ref=list>
+                <ol class="log" node_ref=list on:scroll=on_scroll tabindex="0">
                     <For
                         each=move || thread.log.with(|log| log.entries().to_vec())
                         key=|e| (e.client_id.clone(), e.seq)

@@ -76,15 +76,15 @@ pub fn RoutingSettings(settings: RwSignal<WidgetSettings>) -> impl IntoView {
 fn LimitField(
     label: &'static str,
     settings: RwSignal<WidgetSettings>,
-    get: fn(&WidgetSettings) -> u16,
-    set: fn(&mut WidgetSettings, u16),
+    get: fn(&WidgetSettings) -> u32,
+    set: fn(&mut WidgetSettings, u32),
 ) -> impl IntoView {
     view! {
         <div class="field">
             <label>{label}
                 <input type="number" min="1" max=MAX_RATE_LIMIT.to_string() prop:value=move || settings.with(|s| get(s).to_string())
                     on:change=move |ev| {
-                        let n = event_target_value(&ev).trim().parse::<u16>().unwrap_or(1).clamp(1, MAX_RATE_LIMIT);
+                        let n = event_target_value(&ev).trim().parse::<u32>().unwrap_or(1).clamp(1, MAX_RATE_LIMIT);
                         settings.update(|s| set(s, n));
                     }/>
             </label>

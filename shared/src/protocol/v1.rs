@@ -139,8 +139,13 @@ pub enum ClientFrame {
     Typing { typing: bool },
     /// The client has shown every message up to `seq`.
     Read { seq: Seq },
-    /// Asks again for every message after `after` (e.g. after a gap was noticed).
+    /// Asks again for the messages after `after` (e.g. after a gap was noticed): at
+    /// most a page ([`REPLAY_PAGE`](crate::limits::REPLAY_PAGE)), oldest first; ask
+    /// again from the last one for more.
     Resume { after: Seq },
+    /// Asks for the page of messages just before `before` (scrolling back): answered
+    /// with an `earlier` frame.
+    Earlier { before: Seq },
     /// The visitor rates a closed conversation (again: the rating is replaced).
     Rate { good: bool, #[serde(default)] comment: String },
     #[serde(other)]
@@ -161,6 +166,11 @@ pub enum ServerFrame {
         /// How far the visitor and the operators have read.
         visitor_read: Seq,
         operator_read: Seq,
+        /// The catch-up that follows holds the messages after this `seq`: at most the
+        /// newest page. Messages up to it that the client does not have are earlier
+        /// ones, to page back to with `earlier`, not a gap.
+        #[serde(default)]
+        from: Seq,
     },
     /// A `send` was stored as `seq`. `offline`: nobody was online when it was stored,
     /// so it is an offline message (marked for operators, sent to the site's webhook),
@@ -180,6 +190,9 @@ pub enum ServerFrame {
     Visitor(VisitorInfo),
     /// How the conversation stands: after `welcome`, and on every change.
     Status(ConversationStatus),
+    /// The answer to `earlier`: the messages just before the `seq` asked, oldest
+    /// first (at most a page; none when there are no earlier ones).
+    Earlier { before: Seq, messages: Vec<Message> },
     /// The last frame (or request) was refused; the socket stays open.
     Error(ErrorBody),
     #[serde(other)]
@@ -506,6 +519,7 @@ mod tests {
         round_trip(ClientFrame::Typing { typing: true });
         round_trip(ClientFrame::Read { seq: Seq(9) });
         round_trip(ClientFrame::Resume { after: Seq(2) });
+        round_trip(ClientFrame::Earlier { before: Seq(51) });
         round_trip(ClientFrame::Rate { good: false, comment: "Too slow".into() });
         round_trip(ClientFrame::Unknown);
     }
@@ -518,7 +532,9 @@ mod tests {
             last_seq: Seq(3),
             visitor_read: Seq(1),
             operator_read: Seq(2),
+            from: Seq(0),
         });
+        round_trip(ServerFrame::Earlier { before: Seq(3), messages: Vec::new() });
         round_trip(ServerFrame::Ack { client_id: cid("x"), seq: Seq(1), offline: false });
         round_trip(ServerFrame::Ack { client_id: cid("y"), seq: Seq(2), offline: true });
         round_trip(ServerFrame::Message(message()));

@@ -6,7 +6,7 @@ use natter_shared::protocol::AuthorKind;
 
 use super::attachment::AttachmentView;
 use crate::chat::Chat;
-use crate::log::{Delivery, Entry};
+use crate::log::{Delivery, Entry, Log};
 
 #[component]
 fn MessageItem(entry: Entry) -> impl IntoView {
@@ -40,23 +40,42 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     }
 }
 
+/// Keeps the newest message of `log` in view in `list`; when an earlier page comes in
+/// above, what the reader was looking at stays where it was. (The console's too.)
+pub fn follow_log(log: RwSignal<Log>, list: NodeRef<leptos::html::Ol>) {
+    Effect::new(move |before: Option<(Option<Entry>, i32)>| {
+        let newest = log.with(|log| log.entries().last().cloned());
+        let Some(list) = list.get() else { return (newest, 0) };
+        match before {
+            Some((previous, height)) if previous == newest && newest.is_some() => {
+                list.set_scroll_top(list.scroll_top() + list.scroll_height() - height);
+            }
+            _ => list.set_scroll_top(list.scroll_height()),
+        }
+        (newest, list.scroll_height())
+    });
+}
+
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let strings = chat.strings();
     let list = NodeRef::<leptos::html::Ol>::new();
-    // Keep the newest message in view.
-    Effect::new(move |_| {
-        chat.log.track();
-        if let Some(list) = list.get() {
-            list.set_scroll_top(list.scroll_height());
+    follow_log(chat.log, list);
+    // Scrolled to the top: the page before it.
+    let on_scroll = move |_| {
+        if list.get().is_some_and(|list| list.scroll_top() < 40) {
+            chat.load_earlier();
         }
-    });
+    };
     view! {
         <Show when=move || chat.log.with(|log| log.entries().is_empty())>
             <p class="empty">{strings.greeting}</p>
         </Show>
-        <ol class="log" role="log" aria-live="polite" aria-label=strings.messages node_ref=list>
+        <Show when=move || chat.log.with(|log| log.has_earlier())>
+            <button type="button" class="earlier" on:click=move |_| chat.load_earlier()>{strings.earlier}</button>
+        </Show>
+        <ol class="log" role="log" aria-live="polite" aria-label=strings.messages node_ref=list on:scroll=on_scroll tabindex="0">
             <For
                 each=move || chat.log.with(|log| log.entries().to_vec())
                 key=|entry| (entry.client_id.clone(), entry.seq)
