@@ -15,8 +15,8 @@ use natter_shared::rules::Action;
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::{check_caption, check_message, clip_context, Bucket, REPLAYS_PER_MINUTE, REPLAY_BURST, REPLAY_PAGE};
 use natter_shared::protocol::{
-    parse_client_frame, Author, AuthorKind, ClientFrame, ConversationSummary, History, Message, OfflineNotice,
-    Millis, PageContext, ServerFrame, SiteStatus, VisitorInfo, PROTOCOL_VERSION,
+    parse_client_frame, Author, AuthorKind, ClientFrame, History, Message, OfflineNotice,
+    Millis, PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -26,8 +26,9 @@ use worker::{
 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, Participant, SummaryReport};
+use crate::internal::{self, Participant};
 use crate::lifecycle;
+use crate::summaries::Reporting;
 use crate::throttle::{self, Pace};
 use crate::turns::Turns;
 
@@ -56,6 +57,8 @@ CREATE TABLE IF NOT EXISTS messages (
     body TEXT NOT NULL,
     at INTEGER NOT NULL
 );
+-- Each report to the site counts the visitor's unread messages and finds their last.
+CREATE INDEX IF NOT EXISTS messages_by_author ON messages (author_kind, seq);
 -- What the visitor told about themselves (tables, not columns, so older objects
 -- need no migration).
 CREATE TABLE IF NOT EXISTS details (
@@ -78,7 +81,7 @@ CREATE TABLE IF NOT EXISTS auto_messages (seq INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS author_avatars (seq INTEGER PRIMARY KEY, url TEXT NOT NULL);";
 
 /// Messages with their file, if any, and whether a rule sent them.
-const MESSAGES: &str = "SELECT m.*, a.attachment, (am.seq IS NOT NULL) AS auto, av.url AS author_avatar FROM messages m
+pub(crate) const MESSAGES: &str = "SELECT m.*, a.attachment, (am.seq IS NOT NULL) AS auto, av.url AS author_avatar FROM messages m
     LEFT JOIN attachments a ON a.seq = m.seq LEFT JOIN auto_messages am ON am.seq = m.seq
     LEFT JOIN author_avatars av ON av.seq = m.seq";
 
@@ -144,11 +147,11 @@ pub(crate) struct Meta {
     pub conversation: String,
     pub visitor_name: String,
     visitor_read: u64,
-    operator_read: u64,
+    pub(crate) operator_read: u64,
     pub page_url: String,
     page_title: String,
     referrer: String,
-    language: String,
+    pub(crate) language: String,
     user_agent: String,
 }
 
@@ -172,7 +175,7 @@ impl Meta {
 }
 
 #[derive(Deserialize)]
-struct MessageRow {
+pub(crate) struct MessageRow {
     seq: u64,
     client_id: String,
     author_kind: String,
@@ -188,7 +191,7 @@ struct MessageRow {
 }
 
 impl MessageRow {
-    fn into_message(self) -> EdgeResult<Message> {
+    pub(crate) fn into_message(self) -> EdgeResult<Message> {
         Ok(Message {
             seq: Seq(self.seq),
             client_id: ClientMessageId::parse(&self.client_id)?,
@@ -224,8 +227,8 @@ struct UserRow {
 }
 
 #[derive(Deserialize)]
-struct CountRow {
-    n: u64,
+pub(crate) struct CountRow {
+    pub(crate) n: u64,
 }
 
 fn kind_column(kind: AuthorKind) -> &'static str {
@@ -275,6 +278,8 @@ pub struct Conversation {
     exists: Cell<bool>,
     /// The site's rate limits and the visitor's bucket.
     pub(crate) pace: RefCell<Pace>,
+    /// What the site was last told (see [`crate::summaries`]).
+    pub(crate) reporting: RefCell<Reporting>,
 }
 
 impl DurableObject for Conversation {
@@ -284,7 +289,7 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
-        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default() }
+        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default(), reporting: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -309,8 +314,11 @@ impl DurableObject for Conversation {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
+        // Coalesced messages are reported (after an eviction this reports the latest
+        // state once more, which changes nothing).
+        self.report_to_site().await;
         // The rating window of a closing ended: its event goes without one.
-        self.send_closed_event().await;
+        self.closed_event_if_due().await;
         Response::empty()
     }
 
@@ -787,14 +795,14 @@ impl Conversation {
         // The output gate holds these frames until the write above is durable.
         self.broadcast(None, &ServerFrame::Message(message));
         drop(turn);
-        match author.role {
-            AuthorKind::Visitor => self.on_visitor_message(at, created).await?,
-            AuthorKind::Operator => self.on_operator_message(author).await?,
-        }
         let offline = match author.role {
-            AuthorKind::Visitor => self.settle_visitor_message(seq, offline).await?,
+            AuthorKind::Visitor => {
+                let changed = self.on_visitor_message(at, created).await?;
+                self.settle_visitor_message(seq, offline, changed).await?
+            }
             AuthorKind::Operator => {
-                self.report_to_site().await;
+                let changed = self.on_operator_message(author).await?;
+                self.report_soon(changed).await;
                 false
             }
         };
@@ -833,34 +841,6 @@ impl Conversation {
             }
         }
         result
-    }
-
-    /// Whether a visitor's new message is an offline message, decided by the site when
-    /// it is told of it (nobody online: the site queues the notice for the webhook), in
-    /// the same call that updates its inbox. Only if the site cannot be asked does the
-    /// widget's word count (`claimed`); its notice is then handed over on its own, and
-    /// if that fails too, the message is not acked, so the widget sends it again and the
-    /// retry reports it.
-    async fn settle_visitor_message(&self, seq: Seq, claimed: bool) -> EdgeResult<bool> {
-        let reported = async {
-            let notice = self.offline_notice(seq)?;
-            self.report(Some(notice)).await
-        }
-        .await;
-        let (offline, handed_over) = match reported {
-            Ok(status) => (!status.online, true),
-            Err(e) => {
-                worker::console_error!("presence unknown, the widget's word taken: {e}");
-                (claimed, false)
-            }
-        };
-        if offline {
-            self.sql().exec("INSERT OR IGNORE INTO offline_messages (seq) VALUES (?)", vec![int(seq.0)])?;
-            if !handed_over {
-                self.notify_offline(seq).await?;
-            }
-        }
-        Ok(offline)
     }
 
     /// Acks a message stored already (a retry, or another tab's copy): same `seq`,
@@ -947,7 +927,7 @@ impl Conversation {
     }
 
     /// What the owner's webhook is told of an offline message.
-    fn offline_notice(&self, seq: Seq) -> EdgeResult<OfflineNotice> {
+    pub(crate) fn offline_notice(&self, seq: Seq) -> EdgeResult<OfflineNotice> {
         let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("Offline message without a conversation".into()))?;
         let rows: Vec<MessageRow> = self.sql().exec(&format!("{MESSAGES} WHERE m.seq = ?"), vec![int(seq.0)])?.to_array()?;
         let message = rows.into_iter().next().ok_or_else(|| EdgeError::Internal("Offline message not stored".into()))?;
@@ -968,7 +948,7 @@ impl Conversation {
     }
 
     /// Hands an offline message to the site, which posts it to the owner's webhook once.
-    async fn notify_offline(&self, seq: Seq) -> EdgeResult<()> {
+    pub(crate) async fn notify_offline(&self, seq: Seq) -> EdgeResult<()> {
         let notice = self.offline_notice(seq)?;
         let stub = self.env.durable_object("SITES")?.get_by_name(notice.site.as_str())?;
         internal::call::<_, _, serde::de::IgnoredAny>(&stub, "/offline", &notice.site, Some(&notice)).await?;
@@ -997,72 +977,4 @@ impl Conversation {
         Ok(())
     }
 
-    fn summary(&self, revision: u64) -> EdgeResult<Option<(String, ConversationSummary)>> {
-        let Some(meta) = self.meta()? else { return Ok(None) };
-        let last: Vec<MessageRow> =
-            self.sql().exec(&format!("{MESSAGES} ORDER BY m.seq DESC LIMIT 1"), None)?.to_array()?;
-        let Some(last) = last.into_iter().next() else { return Ok(None) };
-        let unread: Vec<CountRow> = self
-            .sql()
-            .exec(
-                "SELECT COUNT(*) AS n FROM messages WHERE author_kind = 'visitor' AND seq > ?",
-                vec![int(meta.operator_read)],
-            )?
-            .to_array()?;
-        // Whether the visitor's last message came through the offline form.
-        let offline: Vec<CountRow> = self
-            .sql()
-            .exec(
-                "SELECT COUNT(*) AS n FROM offline_messages
-                 WHERE seq = (SELECT MAX(seq) FROM messages WHERE author_kind = 'visitor')",
-                None,
-            )?
-            .to_array()?;
-        let last = last.into_message()?;
-        let status = self.status_row()?;
-        let summary = ConversationSummary {
-            id: natter_shared::ids::ConversationId::parse(&meta.conversation)?,
-            visitor_name: meta.visitor_name.clone(),
-            last_text: match (&last.attachment, last.text.is_empty()) {
-                (Some(file), true) => format!("File: {}", file.name),
-                _ => last.text.chars().take(200).collect(),
-            },
-            last_author: last.author.kind,
-            last_at: last.at,
-            last_seq: last.seq,
-            unread: unread.first().map_or(0, |r| r.n),
-            page_url: meta.page_url.clone(),
-            offline: offline.first().is_some_and(|r| r.n > 0),
-            state: status.state(),
-            owner: status.owner(),
-            waiting_since: status.waiting_since,
-            last_auto: last.auto,
-            last_name: last.author.name.clone(),
-            rating: self.rating()?,
-            language: meta.language.clone(),
-            revision,
-        };
-        Ok(Some((meta.site, summary)))
-    }
-
-    /// Tells the site's inbox how this conversation stands. Best effort: the message is
-    /// stored already, and the next change sends a complete summary again.
-    pub(crate) async fn report_to_site(&self) {
-        if let Err(e) = self.report(None).await {
-            worker::console_error!("inbox update failed: {e}");
-        }
-    }
-
-    /// Sends the site this conversation's summary, with the notice of a visitor's new
-    /// message (delivered if nobody is online); the site answers whether anyone is.
-    async fn report(&self, notice: Option<OfflineNotice>) -> EdgeResult<SiteStatus> {
-        if self.meta()?.is_none() {
-            return Ok(SiteStatus { online: true });
-        }
-        let revision = self.next_revision()?;
-        let Some((site, summary)) = self.summary(revision)? else { return Ok(SiteStatus { online: true }) };
-        let site = SiteId::parse(&site)?;
-        let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
-        internal::call(&stub, "/summary", &site, Some(&SummaryReport { summary, notice })).await
-    }
 }

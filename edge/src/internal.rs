@@ -106,8 +106,9 @@ pub struct Identified {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SummaryReport {
     pub summary: ConversationSummary,
+    /// The visitor's messages not settled yet, newest last.
     #[serde(default)]
-    pub notice: Option<OfflineNotice>,
+    pub notices: Vec<OfflineNotice>,
 }
 
 pub use natter_shared::protocol::SESSION_ENDED;

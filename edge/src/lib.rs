@@ -22,6 +22,7 @@ mod request;
 mod routes;
 mod signup;
 mod site;
+mod summaries;
 mod throttle;
 mod turns;
 mod webhooks;

@@ -82,6 +82,11 @@ struct RatingRow {
 }
 
 #[derive(Deserialize)]
+struct ClosingAt {
+    at: u64,
+}
+
+#[derive(Deserialize)]
 struct ClosingRow {
     operator: String,
     operator_name: String,
@@ -221,7 +226,8 @@ impl Conversation {
     /// A visitor's new message: a closed conversation opens again as waiting, and the
     /// wait starts at the visitor's first unanswered message. A new conversation is an
     /// event.
-    pub async fn on_visitor_message(&self, at: Millis, created: bool) -> EdgeResult<()> {
+    /// Returns whether the conversation's state changed (the inbox must hear at once).
+    pub async fn on_visitor_message(&self, at: Millis, created: bool) -> EdgeResult<bool> {
         let mut row = self.status_row()?;
         let reopened = row.state() == ConversationState::Closed;
         if reopened {
@@ -231,7 +237,8 @@ impl Conversation {
             row.owner_name = None;
         }
         // Most messages change nothing here (the visitor waits already, or is answered).
-        if reopened || created || row.waiting_since.is_none() {
+        let changed = reopened || created || row.waiting_since.is_none();
+        if changed {
             row.waiting_since.get_or_insert(at);
             self.save_status(&row)?;
             self.announce_status()?;
@@ -239,18 +246,19 @@ impl Conversation {
         if created {
             self.emit(EventKind::ConversationStarted, None, None, None).await;
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// An operator's own message answers the visitor; the first to answer an
     /// unassigned conversation becomes its owner.
-    pub async fn on_operator_message(&self, author: &Participant) -> EdgeResult<()> {
-        let Some(operator) = author.operator.clone() else { return Ok(()) };
+    /// Returns whether the conversation's state changed (the inbox must hear at once).
+    pub async fn on_operator_message(&self, author: &Participant) -> EdgeResult<bool> {
+        let Some(operator) = author.operator.clone() else { return Ok(false) };
         let me = OperatorRef { id: operator, name: author.name.clone() };
         let mut row = self.status_row()?;
         let take = row.owner.is_none() || row.state() == ConversationState::Closed;
         if !take && row.waiting_since.is_none() {
-            return Ok(());
+            return Ok(false);
         }
         row.waiting_since = None;
         if take {
@@ -263,7 +271,7 @@ impl Conversation {
         if take {
             self.emit(EventKind::ConversationAssigned, Some(me), None, None).await;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// `POST /act`: an operator's action (checked here against the conversation's
@@ -318,7 +326,7 @@ impl Conversation {
                         self.next_revision()?.to_string().into(),
                     ],
                 )?;
-                self.state.storage().set_alarm(RATING_WINDOW_MS as i64).await?;
+                self.alarm_at(auth::now() + RATING_WINDOW_MS).await?;
                 self.announce_status()?;
             }
             Act::Block { by, blocked } => {
@@ -374,6 +382,26 @@ impl Conversation {
     }
 
     /// Sends the `conversation_closed` event of the last closing, if it still waits.
+    /// From the alarm: the `closed` event once the rating window has passed (the alarm
+    /// also serves coalesced reports, so it may come sooner: then it is set again).
+    pub async fn closed_event_if_due(&self) {
+        let due = async {
+            let rows: Vec<ClosingAt> = self.sql().exec("SELECT at FROM closing WHERE id = 1", None)?.to_array()?;
+            Ok::<_, EdgeError>(rows.first().map(|closing| closing.at + RATING_WINDOW_MS))
+        }
+        .await;
+        match due {
+            Ok(Some(due)) if due <= auth::now() => self.send_closed_event().await,
+            Ok(Some(due)) => {
+                if let Err(e) = self.alarm_at(due).await {
+                    worker::console_error!("closed event alarm: {e}");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => worker::console_error!("closed event: {e}"),
+        }
+    }
+
     pub async fn send_closed_event(&self) {
         let result = async {
             let rows: Vec<ClosingRow> = self.sql().exec("SELECT * FROM closing WHERE id = 1", None)?.to_array()?;

@@ -7,7 +7,7 @@
 //! It also delivers offline messages to the site's webhook: each is kept in a table
 //! until the receiver answers 2xx, retried with backoff by the object's alarm.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use natter_shared::ids::{ConversationId, OperatorId, SiteId, VisitorId};
 use natter_shared::protocol::{
@@ -157,6 +157,9 @@ pub struct Site {
     /// Its organisation has placed it (it has tables): known once, not asked per
     /// request, since every visitor message reaches this object.
     placed: Cell<bool>,
+    /// The settings as last read or saved: every visitor message's report needs them,
+    /// and parsing the document each time cost more than the rest of the report.
+    settings: RefCell<Option<SettingsDocument>>,
 }
 
 impl DurableObject for Site {
@@ -166,7 +169,7 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", canned::SCHEMA);
         internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
-        Self { state, env, placed }
+        Self { state, env, placed, settings: RefCell::new(None) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -255,6 +258,7 @@ impl Site {
                 self.state.storage().delete_alarm().await?;
                 // Nothing left: the site now answers "does not exist" (404).
                 self.state.storage().delete_all().await?;
+                *self.settings.borrow_mut() = None;
                 self.placed.set(false);
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
@@ -355,6 +359,7 @@ impl Site {
                      ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, document = excluded.document",
                     vec![(revision as i64).into(), serde_json::to_string(&settings)?.into()],
                 )?;
+                *self.settings.borrow_mut() = Some(SettingsDocument { revision, settings: settings.clone() });
                 Ok(Response::from_json(&SettingsDocument { revision, settings })?)
             }
             "/inbox" => {
@@ -393,13 +398,15 @@ impl Site {
             }
             "/summary" => {
                 self.remember_id(&internal::context(req)?)?;
-                let SummaryReport { mut summary, notice } = req.json().await?;
+                let SummaryReport { mut summary, notices } = req.json().await?;
                 // A visitor's new message with nobody online is an offline message:
                 // decided here, where presence is known, as it is reported.
                 let online = self.is_online();
-                if let Some(notice) = notice.filter(|_| !online) {
+                if !online && !notices.is_empty() {
                     summary.offline = true;
-                    self.queue_delivery(&notice).await?;
+                    for notice in &notices {
+                        self.queue_delivery(notice).await?;
+                    }
                 }
                 if self.keep_summary(&summary)? {
                     self.broadcast_summary(&summary);
@@ -535,12 +542,17 @@ impl Site {
 
     /// The saved settings, or the defaults (revision 0) for a site that saved none.
     pub(crate) fn settings(&self) -> EdgeResult<SettingsDocument> {
+        if let Some(document) = self.settings.borrow().as_ref() {
+            return Ok(document.clone());
+        }
         let rows: Vec<SettingsRow> = self.sql().exec("SELECT revision, document FROM settings WHERE id = 1", None)?.to_array()?;
-        Ok(match rows.first() {
+        let document = match rows.first() {
             // Read leniently: a document saved by a newer version must not break this one.
             Some(row) => SettingsDocument { revision: row.revision, settings: WidgetSettings::parse_lenient(&row.document) },
             None => SettingsDocument { revision: 0, settings: WidgetSettings::default() },
-        })
+        };
+        *self.settings.borrow_mut() = Some(document.clone());
+        Ok(document)
     }
 
     /// The open conversations an operator sees, newest first.

@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { launch } from '../support/browser.mjs';
 import { startHost } from '../support/hosts.mjs';
 import { Relay } from '../support/relay.mjs';
-import { dutyOperator, newVisitor, nextFrame, operatorSocket, signInOperator, visitorSocket, freshSignIn } from '../support/sockets.mjs';
+import { DEV_RATE_LIMITS, dutyOperator, newVisitor, nextFrame, operatorSocket, signInOperator, visitorSocket, freshSignIn } from '../support/sockets.mjs';
 
 const dist = path.resolve(import.meta.dirname, '../../dist');
 const gzip = (b) => zlib.gzipSync(b, { level: 9 }).length;
@@ -102,7 +102,7 @@ try {
 
     await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
       method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` },
-      body: JSON.stringify({ rules: [], routing: { auto_assign: true, assign_limit: 50, hide_others: false } }),
+      body: JSON.stringify({ rules: [], rate_limits: DEV_RATE_LIMITS, routing: { auto_assign: true, assign_limit: 50, hide_others: false } }),
     });
     const assigned = [];
     for (let i = 0; i < 20; i++) {
@@ -119,7 +119,7 @@ try {
     assigned.sort((a, b) => a - b);
     row('auto-assignment: a visitor\'s first message → the conversation owned by an operator, p50 / p99 of 20', `${quantile(assigned, 0.5).toFixed(2)} / ${quantile(assigned, 0.99).toFixed(2)} ms`);
     await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
-      method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ rules: [] }),
+      method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ rules: [], rate_limits: DEV_RATE_LIMITS }),
     });
   }
 
@@ -151,7 +151,7 @@ try {
   // What the auto-action rules cost a page: every timer the page sets in 30 s after
   // load, with the default rules (a greeting at 10 s) and nobody touching the page.
   await fetch(`${relay.url}/v1/console/sites/demo/settings`, {
-    method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ version: 1 }),
+    method: 'PUT', headers: { Authorization: `Bearer ${operator.token}` }, body: JSON.stringify({ version: 1, rate_limits: DEV_RATE_LIMITS }),
   });
   const host = await startHost(relay.url);
   const browser = await launch();
