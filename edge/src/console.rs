@@ -6,6 +6,7 @@
 use natter_shared::accounts::{Me, PasswordChange, Profile};
 use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, SiteId};
+use natter_shared::inbox::{InboxFilter, InboxKey, InboxPage};
 use natter_shared::limits::OPERATOR_SESSION_TTL_MS;
 use natter_shared::protocol::{AuthorKind, History, OperatorSession, SettingsDocument, SiteSecret};
 use natter_shared::settings::WidgetSettings;
@@ -15,6 +16,7 @@ use worker::{Env, Request, Response};
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::files;
+use crate::inbox::PageCall;
 use crate::internal::{self, Access, InboxWatcher, Login, OrgCall, Participant, WatchAnswer};
 use crate::workplace;
 use crate::passwords;
@@ -83,6 +85,25 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
             check_socket(req)?;
             let watcher = InboxWatcher { operator: access.operator, name: access.name, role: access.role, expires: access.expires };
             internal::websocket(&stub, "/inbox", &watcher).await
+        }
+        (worker::Method::Get, ["inbox"]) => {
+            let filter = match request::query(req, "filter")?.as_deref() {
+                Some("waiting") => InboxFilter::Waiting,
+                Some("mine") => InboxFilter::Mine,
+                Some("active") | None => InboxFilter::Active,
+                Some(other) => return Err(EdgeError::BadRequest(format!("Unknown filter {other:?}: use waiting, mine or active"))),
+            };
+            let after = match (request::query(req, "after_rank")?, request::query(req, "after_id")?) {
+                (Some(rank), Some(id)) => Some(InboxKey {
+                    rank: rank.parse().map_err(|_| EdgeError::BadRequest("after_rank must be a whole number".into()))?,
+                    id: ConversationId::parse(&id)?,
+                }),
+                (None, None) => None,
+                _ => return Err(EdgeError::BadRequest("Give after_rank and after_id together".into())),
+            };
+            let watcher = InboxWatcher { operator: access.operator, name: access.name, role: access.role, expires: access.expires };
+            let page: InboxPage = internal::call(&stub, "/inbox/page", &site, Some(&PageCall { watcher, filter, after })).await?;
+            Ok(Response::from_json(&page)?)
         }
         (worker::Method::Get, ["conversations", id, "ws"]) => {
             check_socket(req)?;

@@ -12,6 +12,7 @@ mod conversation;
 mod dev;
 mod error;
 mod files;
+mod inbox;
 mod internal;
 mod lifecycle;
 mod mail;

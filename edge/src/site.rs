@@ -27,8 +27,9 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{
     self, Act, BlockCall, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, WatchAnswer, SESSION_ENDED,
 };
+use crate::inbox::PageCall;
 use crate::throttle::StartCall;
-use crate::{canned, throttle, webhooks};
+use crate::{canned, inbox, throttle, webhooks};
 
 
 const SCHEMA: &str = "
@@ -86,9 +87,6 @@ CREATE TABLE IF NOT EXISTS watching (
 );
 ";
 
-/// How many conversations the inbox socket sends when it opens.
-const INBOX_PAGE: i64 = 200;
-
 #[derive(Deserialize)]
 struct PlacementRow {
     allowed_origins: String,
@@ -99,11 +97,6 @@ struct PlacementRow {
 struct SettingsRow {
     revision: u64,
     document: String,
-}
-
-#[derive(Deserialize)]
-struct SummaryRow {
-    summary: String,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +161,7 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", webhooks::SCHEMA);
         internal::update_tables(&state, "site", canned::SCHEMA);
         internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
+        internal::update_tables(&state, "site", inbox::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
         Self { state, env, placed, settings: RefCell::new(None) }
     }
@@ -229,6 +223,7 @@ impl Site {
             internal::create_tables(&self.state, "site", webhooks::SCHEMA);
             internal::create_tables(&self.state, "site", canned::SCHEMA);
             internal::create_tables(&self.state, "site", throttle::SITE_SCHEMA);
+            internal::create_tables(&self.state, "site", inbox::SCHEMA);
             self.placed.set(true);
         } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
@@ -367,7 +362,7 @@ impl Site {
                 let pair = WebSocketPair::new()?;
                 self.state.accept_websocket_with_tags(&pair.server, &["operator", watcher.operator.as_str()]);
                 pair.server.serialize_attachment(&watcher)?;
-                pair.server.send(&InboxFrame::Inbox { conversations: self.inbox(&watcher)? })?;
+                pair.server.send(&self.inbox_opening(&watcher)?)?;
                 self.announce_presence(None);
                 self.dispatch_soon().await?;
                 Ok(Response::from_websocket(pair.client)?)
@@ -385,6 +380,10 @@ impl Site {
             "/identify" => {
                 let call: IdentifyCall = req.json().await?;
                 Ok(Response::from_json(&self.identify(call)?)?)
+            }
+            "/inbox/page" => {
+                let call: PageCall = req.json().await?;
+                Ok(Response::from_json(&self.inbox_page(&call.watcher, call.filter, call.after.as_ref())?)?)
             }
             "/start" => {
                 let call: StartCall = req.json().await?;
@@ -555,19 +554,8 @@ impl Site {
         Ok(document)
     }
 
-    /// The open conversations an operator sees, newest first.
-    fn inbox(&self, watcher: &InboxWatcher) -> EdgeResult<Vec<ConversationSummary>> {
-        let rows: Vec<SummaryRow> = self
-            .sql()
-            .exec("SELECT summary FROM conversations WHERE state != 'closed' ORDER BY last_at DESC LIMIT ?", vec![INBOX_PAGE.into()])?
-            .to_array()?;
-        let hide = self.restricts(watcher.role)?;
-        let summaries = rows.iter().map(|row| Ok(serde_json::from_str(&row.summary)?)).collect::<EdgeResult<Vec<ConversationSummary>>>()?;
-        Ok(summaries.into_iter().filter(|s| visible(s, watcher, hide)).collect())
-    }
-
     /// Whether an operator of this role sees only their own and unassigned conversations.
-    fn restricts(&self, role: Role) -> EdgeResult<bool> {
+    pub(crate) fn restricts(&self, role: Role) -> EdgeResult<bool> {
         Ok(role == Role::Agent && self.settings()?.settings.routing.hide_others)
     }
 
@@ -606,6 +594,12 @@ impl Site {
             let frame = if open && visible(summary, &watcher, hide && watcher.role == Role::Agent) { &changed } else { &removed };
             // A closing socket misses this; its console reloads the inbox on reconnect.
             let _ = ws.send(frame);
+            match self.inbox_counts(&watcher) {
+                Ok(counts) => {
+                    let _ = ws.send(&InboxFrame::Counts(counts));
+                }
+                Err(e) => worker::console_error!("inbox counts: {e}"),
+            }
         }
     }
 

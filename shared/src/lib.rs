@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod i18n;
 pub mod identity;
+pub mod inbox;
 pub mod ids;
 pub mod limits;
 pub mod password;

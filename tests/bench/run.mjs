@@ -148,6 +148,45 @@ try {
   // site's webhook, of which this site has none).
   row('the same with nobody online (offline messages), 20 conversations', await throughput(20, 20));
 
+  // The inbox with 10,000 open conversations: its opening frame, and each page of them.
+  {
+    const open = 10_000;
+    const creating = process.hrtime.bigint();
+    for (let batch = 0; batch < open; batch += 25) {
+      await Promise.all(Array.from({ length: 25 }, async (_, i) => {
+        const ws = await visitorSocket(relay.url, await newVisitor(relay.url));
+        ws.send(JSON.stringify({ type: 'send', client_id: 'first', text: `visitor ${batch + i}` }));
+        await nextFrame(ws, (f) => f.type === 'ack', 60_000);
+        ws.close();
+      }));
+    }
+    const created = Number(process.hrtime.bigint() - creating) / 1e9;
+    const opened = [];
+    for (let i = 0; i < 9; i++) {
+      const start = process.hrtime.bigint();
+      const inbox = await dutyOperator(relay.url);
+      opened.push(Number(process.hrtime.bigint() - start) / 1e6);
+      inbox.close();
+    }
+    opened.sort((a, b) => a - b);
+    const pageTimes = [];
+    let after = '';
+    let reached = 0;
+    for (;;) {
+      const start = process.hrtime.bigint();
+      const page = await (await fetch(`${relay.url}/v1/console/sites/demo/inbox?filter=active${after}`, { headers: { Authorization: `Bearer ${operator.token}` } })).json();
+      pageTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
+      reached += page.conversations.length;
+      if (!page.more) break;
+      const last = page.conversations.at(-1);
+      after = `&after_rank=${last.waiting_since ?? 1e14 - last.last_at}&after_id=${last.id}`;
+    }
+    const walked = [...pageTimes].sort((a, b) => a - b);
+    row(`inbox with ${open.toLocaleString('en')} open conversations (${created.toFixed(0)} s to create them): inbox socket opening (sign-in excluded: first page + counts), p50 of 9`, `${quantile(opened, 0.5).toFixed(1)} ms`);
+    row(`the same: every page of "All active" by HTTP (${pageTimes.length} pages, ${reached.toLocaleString('en')} reached): first, last, p50, p99`,
+      `${pageTimes[0].toFixed(1)}, ${pageTimes.at(-1).toFixed(1)}, ${quantile(walked, 0.5).toFixed(1)}, ${quantile(walked, 0.99).toFixed(1)} ms`);
+  }
+
   // What the auto-action rules cost a page: every timer the page sets in 30 s after
   // load, with the default rules (a greeting at 10 s) and nobody touching the page.
   await fetch(`${relay.url}/v1/console/sites/demo/settings`, {

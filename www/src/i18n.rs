@@ -478,6 +478,7 @@ fn ru(en: &str) -> Option<&'static str> {
         "You are sending replies too fast: they will go out in a moment." => "Вы отправляете ответы слишком часто: они уйдут чуть позже.",
         "Limits for visitors" => "Ограничения для посетителей",
         "Show earlier messages" => "Показать более ранние сообщения",
+        "Show more conversations" => "Показать ещё разговоры",
         "Messages a visitor may send at once" => "Сообщений, которые посетитель может отправить подряд",
         "Then messages per minute" => "Затем сообщений в минуту",
         "New conversations per hour from one IP address" => "Новых разговоров в час с одного IP-адреса",

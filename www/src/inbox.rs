@@ -1,21 +1,73 @@
 //! The live inbox: filters Waiting / Mine / All active with their counts; the longest
-//! waiting visitor first, with how long they have waited; who is answering each.
+//! waiting visitor first, with how long they have waited; who is answering each. Page
+//! by page: a filter shows what is loaded up to its cursor, and "Show more
+//! conversations" (or scrolling to the end) loads the next page.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::inbox::{order, InboxKey, InboxPage};
 use natter_shared::protocol::{AuthorKind, ConversationSummary};
 use natter_shared::shift::ConversationState;
 
 use crate::i18n::{duration, tr, trf, visitor_name};
-use crate::session::{Console, Filter};
+use crate::session::{filter_label, Console, Filter};
 
-/// Longest waiting first; then the rest, newest first.
-fn order(a: &ConversationSummary, b: &ConversationSummary) -> std::cmp::Ordering {
-    match (a.waiting_since, b.waiting_since) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => b.last_at.cmp(&a.last_at),
+/// How far a filter is loaded: up to `last` (in the inbox's order), and whether the
+/// site has more after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cursor {
+    pub filter: Filter,
+    pub last: Option<InboxKey>,
+    pub more: bool,
+}
+
+thread_local! {
+    /// A page is on its way: scrolling asks once.
+    static LOADING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Loads the next page of `filter` (its first, if none is loaded yet).
+pub fn load_page(console: Console, filter: Filter) {
+    let cursor = console.cursors.with_untracked(|c| c.iter().find(|c| c.filter == filter).cloned());
+    if cursor.as_ref().is_some_and(|c| !c.more) || LOADING.with(std::cell::Cell::get) {
+        return;
     }
+    LOADING.with(|l| l.set(true));
+    let site = console.site.get_untracked();
+    let after = cursor.and_then(|c| c.last).map_or_else(String::new, |key| format!("&after_rank={}&after_id={}", key.rank, key.id));
+    let filter_name = match filter {
+        Filter::Waiting => "waiting",
+        Filter::Mine => "mine",
+        Filter::Active => "active",
+    };
+    let url = console.site_url(&format!("inbox?filter={filter_name}{after}"));
+    spawn_local(async move {
+        let answer = console.request::<(), InboxPage>("GET", &url, None).await;
+        LOADING.with(|l| l.set(false));
+        if console.site.get_untracked() != site {
+            return;
+        }
+        match answer {
+            Ok(page) => {
+                let last = page.last_key();
+                console.inbox.update(|inbox| {
+                    for summary in page.conversations {
+                        // What came live meanwhile is newer than the page.
+                        if !inbox.iter().any(|c| c.id == summary.id) {
+                            inbox.push(summary);
+                        }
+                    }
+                });
+                console.cursors.update(|cursors| {
+                    let previous = cursors.iter().position(|c| c.filter == filter);
+                    let last = last.or_else(|| previous.and_then(|i| cursors[i].last.clone()));
+                    cursors.retain(|c| c.filter != filter);
+                    cursors.push(Cursor { filter, last, more: page.more });
+                });
+            }
+            Err(e) => console.announcement.set(e.0),
+        }
+    });
 }
 
 /// Who is answering, or how long the visitor has waited.
@@ -44,25 +96,48 @@ fn last_line(console: Console, c: &ConversationSummary) -> String {
 #[component]
 pub fn Inbox() -> impl IntoView {
     let console = expect_context::<Console>();
+    let cursor = move |filter: Filter| console.cursors.with(|c| c.iter().find(|c| c.filter == filter).cloned());
+    // A filter looked at for the first time loads its first page.
+    Effect::new(move |_| {
+        let filter = console.filter.get();
+        if console.connected.get() && cursor(filter).is_none() {
+            load_page(console, filter);
+        }
+    });
     let shown = move || {
         let me = console.me_id();
         let filter = console.filter.get();
-        let mut list: Vec<ConversationSummary> = console.inbox.with(|inbox| inbox.iter().filter(|c| filter.admits(c, me.as_ref())).cloned().collect());
+        // Loaded beyond the cursor (live, or by another filter's page) waits for its
+        // page, so the list has no hole before it.
+        let until = cursor(filter).filter(|c| c.more).and_then(|c| c.last);
+        let mut list: Vec<ConversationSummary> = console.inbox.with(|inbox| {
+            inbox.iter().filter(|c| filter.admits(c, me.as_ref()) && until.as_ref().is_none_or(|until| InboxKey::of(c) <= *until)).cloned().collect()
+        });
         list.sort_by(order);
         list
     };
-    let count = move |filter: Filter| {
-        let me = console.me_id();
-        console.inbox.with(|inbox| inbox.iter().filter(|c| filter.admits(c, me.as_ref())).count())
+    let count = move |filter: Filter| match console.counts.get() {
+        Some(counts) => counts.get(filter) as usize,
+        None => {
+            let me = console.me_id();
+            console.inbox.with(|inbox| inbox.iter().filter(|c| filter.admits(c, me.as_ref())).count())
+        }
+    };
+    let more = move || cursor(console.filter.get()).is_some_and(|c| c.more);
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let list = event_target::<web_sys::Element>(&ev);
+        if more() && list.scroll_top() + list.client_height() >= list.scroll_height() - 40 {
+            load_page(console, console.filter.get_untracked());
+        }
     };
     view! {
-        <nav class="inbox" aria-label=tr("Inbox")>
+        <nav class="inbox" aria-label=tr("Inbox") on:scroll=on_scroll>
             <h2>{tr("Inbox")}</h2>
             <div class="filters" role="group" aria-label=tr("Filter conversations")>
                 {Filter::ALL.into_iter().map(|filter| view! {
                     <button class="filter" aria-pressed=move || (console.filter.get() == filter).to_string()
                         on:click=move |_| console.filter.set(filter)>
-                        {filter.label()}" "<span class="count">{move || count(filter)}</span>
+                        {filter_label(filter)}" "<span class="count">{move || count(filter)}</span>
                     </button>
                 }).collect_view()}
             </div>
@@ -118,6 +193,11 @@ pub fn Inbox() -> impl IntoView {
                     }
                 />
             </ul>
+            <Show when=more>
+                <button type="button" class="more" on:click=move |_| load_page(console, console.filter.get_untracked())>
+                    {tr("Show more conversations")}
+                </button>
+            </Show>
         </nav>
     }
 }

@@ -10,11 +10,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::accounts::{Me, SiteInfo};
 use natter_shared::ids::{ConversationId, SiteId};
+use natter_shared::inbox::{InboxCounts, InboxKey};
 use natter_shared::protocol::{
     AuthorKind, ClientFrame, ConversationSummary, InboxFrame, OperatorPresence, OperatorSession, Role, PROTOCOL_VERSION,
 };
 use natter_shared::settings::Language;
-use natter_shared::shift::ConversationState;
 use natter_widget::json;
 use natter_widget::net::{self, Listener, NetError, Socket};
 use serde::de::DeserializeOwned;
@@ -22,6 +22,7 @@ use serde::Serialize;
 use natter_widget::storage;
 
 use crate::alerts::{self, Prefs};
+use crate::inbox::Cursor;
 use crate::i18n::{self, tr, trf};
 
 const SESSION_KEY: &str = "natter.console.session";
@@ -62,33 +63,14 @@ impl Page {
 }
 
 /// The inbox's filters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Filter {
-    /// Nobody has answered or taken them.
-    Waiting,
-    /// This operator's.
-    Mine,
-    /// Waiting and taken: every open conversation.
-    AllActive,
-}
+/// The inbox's filters, with the console's words for them.
+pub use natter_shared::inbox::InboxFilter as Filter;
 
-impl Filter {
-    pub const ALL: [Filter; 3] = [Filter::Waiting, Filter::Mine, Filter::AllActive];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Filter::Waiting => tr("Waiting"),
-            Filter::Mine => tr("Mine"),
-            Filter::AllActive => tr("All active"),
-        }
-    }
-
-    pub fn admits(self, summary: &ConversationSummary, me: Option<&natter_shared::ids::OperatorId>) -> bool {
-        match self {
-            Filter::Waiting => summary.state == ConversationState::Waiting && summary.owner.is_none(),
-            Filter::Mine => summary.owner.as_ref().is_some_and(|o| Some(&o.id) == me),
-            Filter::AllActive => summary.state != ConversationState::Closed,
-        }
+pub fn filter_label(filter: Filter) -> &'static str {
+    match filter {
+        Filter::Waiting => tr("Waiting"),
+        Filter::Mine => tr("Mine"),
+        Filter::Active => tr("All active"),
     }
 }
 
@@ -100,7 +82,13 @@ pub struct Console {
     /// The site everything per site shows.
     pub site: RwSignal<Option<SiteId>>,
     pub page: RwSignal<Page>,
+    /// The conversations loaded so far: the first page of each filter looked at and
+    /// the pages after it the operator asked for, kept up to date live.
     pub inbox: RwSignal<Vec<ConversationSummary>>,
+    /// How far each filter is loaded (see [`crate::inbox::Cursor`]).
+    pub cursors: RwSignal<Vec<Cursor>>,
+    /// How many conversations each filter holds, as the site last said.
+    pub counts: RwSignal<Option<InboxCounts>>,
     /// The site's operators who are online now.
     pub online: RwSignal<Vec<OperatorPresence>>,
     pub selected: RwSignal<Option<ConversationId>>,
@@ -153,12 +141,14 @@ impl Console {
             site: RwSignal::new(storage::load(SITE_KEY)),
             page: RwSignal::new(Page::Inbox),
             inbox: RwSignal::new(Vec::new()),
+            cursors: RwSignal::new(Vec::new()),
+            counts: RwSignal::new(None),
             online: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             connected: RwSignal::new(false),
             unsaved: RwSignal::new(false),
             notice: RwSignal::new(None),
-            filter: RwSignal::new(Filter::AllActive),
+            filter: RwSignal::new(Filter::Active),
             prefs: RwSignal::new(Prefs::load()),
             language: RwSignal::new(Language::En),
             clock: RwSignal::new(js_sys::Date::now()),
@@ -477,7 +467,13 @@ impl Listener for Console {
 
     fn frame(&self, _socket: &Socket, text: &str) {
         match json::parse::<InboxFrame>(text) {
-            Some(InboxFrame::Inbox { conversations }) => self.inbox.set(conversations),
+            Some(InboxFrame::Inbox { conversations, more, counts }) => {
+                let last = conversations.last().map(InboxKey::of);
+                self.inbox.set(conversations);
+                self.cursors.set(vec![Cursor { filter: Filter::Active, last, more }]);
+                self.counts.set(counts);
+            }
+            Some(InboxFrame::Counts(counts)) => self.counts.set(Some(counts)),
             Some(InboxFrame::Conversation(summary)) => {
                 let old = self.inbox.with_untracked(|inbox| inbox.iter().find(|c| c.id == summary.id).cloned());
                 self.alert(old.as_ref(), &summary);

@@ -8,6 +8,7 @@ use crate::contact::VisitorDetails;
 use crate::files::Attachment;
 use crate::identity::{Identity, VerifiedUser};
 use crate::ids::{ClientMessageId, ConversationId, OperatorId, Seq, SiteId, VisitorId};
+use crate::inbox::InboxCounts;
 use crate::limits::check_frame_size;
 use crate::settings::{FieldError, WidgetSettings};
 use crate::shift::{ConversationState, ConversationStatus, EventKind, OperatorRef, Rating};
@@ -254,8 +255,18 @@ pub struct OperatorPresence {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InboxFrame {
-    /// The whole inbox, newest first, sent when the socket opens.
-    Inbox { conversations: Vec<ConversationSummary> },
+    /// Sent when the socket opens: the first page of every open conversation, in the
+    /// inbox's order (`crate::inbox::order`); `more` when there are further pages
+    /// (`GET …/inbox?filter=…`), and how many each filter holds.
+    Inbox {
+        conversations: Vec<ConversationSummary>,
+        #[serde(default)]
+        more: bool,
+        #[serde(default)]
+        counts: Option<InboxCounts>,
+    },
+    /// How many conversations each filter holds now (after a change).
+    Counts(InboxCounts),
     /// One conversation was created or changed.
     Conversation(ConversationSummary),
     /// Who is online now, each operator once, by name; sent whenever it changes.
@@ -557,7 +568,8 @@ mod tests {
 
     #[test]
     fn every_inbox_frame_and_rest_body_round_trips() {
-        round_trip(InboxFrame::Inbox { conversations: vec![summary()] });
+        round_trip(InboxFrame::Inbox { conversations: vec![summary()], more: true, counts: Some(InboxCounts { waiting: 1, mine: 0, active: 2 }) });
+        round_trip(InboxFrame::Counts(InboxCounts { waiting: 1, mine: 0, active: 2 }));
         round_trip(InboxFrame::Conversation(summary()));
         round_trip(InboxFrame::Presence {
             online: vec![OperatorPresence { id: OperatorId::parse("o1").unwrap(), name: "Anna".into(), away: true }],
