@@ -141,7 +141,7 @@ struct Expiry {
     expires: Option<Millis>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub(crate) struct Meta {
     pub site: String,
     pub conversation: String,
@@ -280,6 +280,8 @@ pub struct Conversation {
     pub(crate) pace: RefCell<Pace>,
     /// What the site was last told (see [`crate::summaries`]).
     pub(crate) reporting: RefCell<Reporting>,
+    /// The `meta` row as last read (see [`Conversation::meta`]).
+    meta_cache: RefCell<Option<Meta>>,
 }
 
 impl DurableObject for Conversation {
@@ -289,7 +291,7 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
-        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default(), reporting: RefCell::default() }
+        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default(), reporting: RefCell::default(), meta_cache: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -383,11 +385,24 @@ impl Conversation {
         }
     }
 
+    /// The conversation's row, kept in memory between writes (every frame reads it).
     pub(crate) fn meta(&self) -> EdgeResult<Option<Meta>> {
         if !self.exists.get() {
             return Ok(None);
         }
-        Ok(self.sql().exec("SELECT * FROM meta WHERE id = 1", None)?.to_array::<Meta>()?.pop())
+        if let Some(meta) = self.meta_cache.borrow().as_ref() {
+            return Ok(Some(meta.clone()));
+        }
+        let meta = self.sql().exec("SELECT * FROM meta WHERE id = 1", None)?.to_array::<Meta>()?.pop();
+        self.meta_cache.borrow_mut().clone_from(&meta);
+        Ok(meta)
+    }
+
+    /// Writes to the conversation's row (and forgets what `meta` kept).
+    fn write_meta(&self, sql: &str, values: Vec<SqlStorageValue>) -> EdgeResult<()> {
+        self.meta_cache.borrow_mut().take();
+        self.sql().exec(sql, values)?;
+        Ok(())
     }
 
     fn last_seq(&self) -> EdgeResult<Seq> {
@@ -567,7 +582,7 @@ impl Conversation {
         if self.meta()?.is_none() {
             return Ok(());
         }
-        self.sql().exec(
+        self.write_meta(
             "UPDATE meta SET page_url = ?, page_title = ?, referrer = ?, language = ?, user_agent = ? WHERE id = 1",
             vec![
                 page.url.as_str().into(),
@@ -665,7 +680,7 @@ impl Conversation {
             self.sql().exec("INSERT INTO attributes (name, value) VALUES (?, ?)", vec![name.as_str().into(), value.as_str().into()])?;
         }
         if !details.name.is_empty() {
-            self.sql().exec("UPDATE meta SET visitor_name = ? WHERE id = 1", vec![details.name.as_str().into()])?;
+            self.write_meta("UPDATE meta SET visitor_name = ? WHERE id = 1", vec![details.name.as_str().into()])?;
         }
         Ok(())
     }
@@ -677,7 +692,7 @@ impl Conversation {
         let p = &socket.participant;
         let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;
         let page = socket.page.clone().unwrap_or_default();
-        self.sql().exec(
+        self.write_meta(
             "INSERT INTO meta (id, site, conversation, visitor, visitor_name, created_at, page_url, page_title, referrer, language, user_agent)
              VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
@@ -960,7 +975,7 @@ impl Conversation {
             AuthorKind::Visitor => "visitor_read",
             AuthorKind::Operator => "operator_read",
         };
-        self.sql().exec(&format!("UPDATE meta SET {column} = MAX({column}, ?) WHERE id = 1"), vec![int(seq.0)])?;
+        self.write_meta(&format!("UPDATE meta SET {column} = MAX({column}, ?) WHERE id = 1"), vec![int(seq.0)])?;
         Ok(())
     }
 

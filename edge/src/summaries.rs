@@ -169,13 +169,24 @@ impl Conversation {
             unsettled.extend(seq);
             unsettled
         };
-        let result = self.send_report(&unsettled).await;
+        // Only `seq`'s notice goes along (built per message, it would cost every
+        // coalesced message a read); the others are handed over below if need be.
+        let result = self.send_report(seq).await;
         match &result {
             Ok(status) => {
                 self.reporting.borrow_mut().last = Some((auth::now(), status.online));
                 if !status.online {
-                    for seq in &unsettled {
-                        self.sql().exec("INSERT OR IGNORE INTO offline_messages (seq) VALUES (?)", vec![int(seq.0)])?;
+                    let mut handed = false;
+                    for &taken in &unsettled {
+                        self.sql().exec("INSERT OR IGNORE INTO offline_messages (seq) VALUES (?)", vec![int(taken.0)])?;
+                        if Some(taken) != seq {
+                            self.notify_offline(taken).await?;
+                            handed = true;
+                        }
+                    }
+                    // The inbox marks the conversation's offline message too.
+                    if handed {
+                        self.send_report(None).await?;
                     }
                 }
             }
@@ -185,10 +196,10 @@ impl Conversation {
         result
     }
 
-    async fn send_report(&self, unsettled: &[Seq]) -> EdgeResult<SiteStatus> {
+    async fn send_report(&self, seq: Option<Seq>) -> EdgeResult<SiteStatus> {
         let revision = self.next_revision()?;
         let Some((site, summary)) = self.summary(revision)? else { return Ok(SiteStatus { online: true }) };
-        let notices = unsettled.iter().map(|seq| self.offline_notice(*seq)).collect::<EdgeResult<Vec<_>>>()?;
+        let notices = seq.map(|seq| self.offline_notice(seq)).transpose()?.into_iter().collect();
         let site = SiteId::parse(&site)?;
         let stub = internal::site_stub(&self.env, &site)?;
         internal::call(&stub, "/summary", &site, Some(&SummaryReport { summary, notices })).await
