@@ -6,8 +6,8 @@
 //! message nobody online will answer) is reported at once; other messages within
 //! [`COALESCE_MS`] of the last report go with one report at the end of that time (the
 //! object's alarm). A visitor's message in between is taken as online on the site's
-//! last word; its offline notice goes with that report, and if the site then finds
-//! nobody online, it is delivered and the message marked offline.
+//! last word; if the next report finds nobody online, it is marked offline and its
+//! notice handed to the site for the webhook.
 
 use natter_shared::ids::{Seq, SiteId};
 use natter_shared::protocol::{ConversationSummary, SiteStatus};
@@ -154,10 +154,10 @@ impl Conversation {
         Ok(offline)
     }
 
-    /// Sends the site this conversation's summary, with the notices of the visitor's
-    /// messages not settled yet (`seq`'s and those taken as online since the last
-    /// report: delivered if nobody is online, and then marked offline here); the site
-    /// answers whether anyone is.
+    /// Sends the site this conversation's summary, with the notice of `seq` (delivered
+    /// if nobody is online); the site answers whether anyone is. If nobody is, the
+    /// messages taken as online since the last report are marked offline here and
+    /// handed over one by one.
     async fn report(&self, seq: Option<Seq>) -> EdgeResult<SiteStatus> {
         if self.meta()?.is_none() {
             return Ok(SiteStatus { online: true });
