@@ -701,11 +701,16 @@ impl Chat {
                 self.asking_earlier.set_value(false);
                 self.log.update(|log| log.prepend(before, messages));
             }
-            // A page of history asked too often: the visitor asks again by scrolling.
-            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited && self.asking_earlier.get_value() => {
+            // A page of history asked too often is asked again by scrolling; a message
+            // refused as too fast goes again after the time said. (Which one it was is
+            // not said: with messages waiting, they wait, so none is left behind.)
+            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited => {
+                let asked = self.asking_earlier.get_value();
                 self.asking_earlier.set_value(false);
+                if !asked || !self.outbox.with_value(Outbox::items).is_empty() {
+                    self.hold(error.retry_after.unwrap_or(1));
+                }
             }
-            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited => self.hold(error.retry_after.unwrap_or(1)),
             ServerFrame::Error(error) if error.code == ErrorCode::Blocked => {
                 self.problem.set(Some(self.strings().not_delivered.into()));
             }

@@ -182,9 +182,6 @@ impl Listener for Thread {
                 self.asking_earlier.set_value(false);
                 self.log.update(|log| log.prepend(before, messages));
             }
-            ServerFrame::Error(e) if e.code == ErrorCode::RateLimited && self.asking_earlier.get_value() => {
-                self.asking_earlier.set_value(false);
-            }
             ServerFrame::Ack { client_id, seq, .. } => {
                 self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
@@ -202,7 +199,15 @@ impl Listener for Thread {
             ServerFrame::Read { by: AuthorKind::Visitor, seq } => self.visitor_read.update(|r| *r = (*r).max(seq)),
             ServerFrame::Visitor(info) => self.visitor.set(Some(info)),
             ServerFrame::Status(status) => self.status.set(Some(status)),
-            ServerFrame::Error(e) if e.code == ErrorCode::RateLimited => self.hold(e.retry_after.unwrap_or(1)),
+            // As in the widget: a page asked too often is asked again by scrolling;
+            // waiting replies wait the time said.
+            ServerFrame::Error(e) if e.code == ErrorCode::RateLimited => {
+                let asked = self.asking_earlier.get_value();
+                self.asking_earlier.set_value(false);
+                if !asked || !self.outbox.with_value(Outbox::items).is_empty() {
+                    self.hold(e.retry_after.unwrap_or(1));
+                }
+            }
             ServerFrame::Error(e) => self.problem.set(Some(e.message)),
             _ => {}
         }
