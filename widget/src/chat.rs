@@ -21,9 +21,10 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api;
 use crate::log::{Log, Pending};
-use crate::net::{self, Listener, Socket};
+use crate::net;
 use crate::outbox::Outbox;
 use crate::storage;
+use crate::tabs::{Link, Peer};
 use crate::typing::Indicator;
 
 /// Where the widget runs: given by the loader.
@@ -119,13 +120,18 @@ pub struct Chat {
     /// and a second check of the same stale token would replace the fresh session.
     checking_session: StoredValue<bool>,
     outbox: StoredValue<Outbox>,
+    /// Messages queued in this tab (or restored from the outbox when it loaded) whose
+    /// ack has not come: page code hears `message:sent` in the tab that sent, whichever
+    /// tab's socket carried it.
+    sent_here: StoredValue<Vec<ClientMessageId>>,
     /// The edge refused a message as too fast: the outbox goes again once the time it
     /// said has passed, and nothing is sent before (so the refused message keeps its
     /// place ahead of newer ones).
     held: StoredValue<bool>,
     /// A page of earlier messages was asked for and has not come yet.
     asking_earlier: StoredValue<bool>,
-    socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// This tab's way to the conversation's one socket (shared by the visitor's tabs).
+    socket: StoredValue<Option<Link>, LocalStorage>,
     config: StoredValue<Config>,
 }
 
@@ -180,6 +186,7 @@ impl Chat {
             session: StoredValue::new(None),
             checking_session: StoredValue::new(false),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
+            sent_here: StoredValue::new(Vec::new()),
             held: StoredValue::new(false),
             asking_earlier: StoredValue::new(false),
             socket: StoredValue::new_local(None),
@@ -191,6 +198,7 @@ impl Chat {
         chat.log.update(|log| {
             for pending in chat.outbox.with_value(Outbox::items).into_iter().filter(|p| p.stored.is_none()) {
                 log.add_pending(&pending, pending.author(me()));
+                chat.sent_here.update_value(|mine| mine.push(pending.client_id.clone()));
             }
         });
         chat
@@ -344,18 +352,53 @@ impl Chat {
     pub fn start(self) {
         spawn_local(async move {
             self.session.set_value(Some(self.visitor_session().await));
-            let socket = Socket::connect(
-                move || {
-                    let (edge, session) = (self.config.with_value(|c| c.edge.clone()), self.session.get_value());
-                    let Some(session) = session else { return String::new() };
-                    let token = js_sys::encode_uri_component(&session.token);
-                    let path = format!("/v1/conversations/{}/ws?v={PROTOCOL_VERSION}&token={token}", session.conversation);
-                    net::socket_url(&edge, &path)
-                },
-                Rc::new(self),
-            );
-            self.socket.set_value(Some(socket));
+            self.connect();
+            self.follow_other_tabs();
         });
+    }
+
+    /// Another tab changed the visitor's session (`identify`, `reset`, a new one after
+    /// the old expired): this tab follows it into the same conversation.
+    fn follow_other_tabs(self) {
+        let Some(window) = web_sys::window() else { return };
+        let key = self.key("session");
+        let on_storage = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
+            if event.key().as_deref() != Some(key.as_str()) {
+                return;
+            }
+            let Some(session) = event.new_value().and_then(|text| crate::json::parse::<VisitorSession>(&text)) else { return };
+            if self.session.with_value(|current| current.as_ref() != Some(&session)) {
+                self.switch_session(session);
+            }
+        });
+        let _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
+        // Listens as long as the page lives.
+        on_storage.forget();
+    }
+
+    /// Joins this browser's other tabs on the current conversation's socket (leaving
+    /// any other conversation's).
+    fn connect(&self) {
+        self.disconnect();
+        let Some(conversation) = self.session.with_value(|s| s.as_ref().map(|s| s.conversation.clone())) else { return };
+        let chat = *self;
+        let url = move || {
+            let (edge, session) = (chat.config.with_value(|c| c.edge.clone()), chat.session.get_value());
+            let Some(session) = session else { return String::new() };
+            let token = js_sys::encode_uri_component(&session.token);
+            let path = format!("/v1/conversations/{}/ws?v={PROTOCOL_VERSION}&token={token}", session.conversation);
+            net::socket_url(&edge, &path)
+        };
+        let link = Link::join(&self.key(&format!("tabs.{conversation}")), url, Rc::new(chat));
+        self.socket.set_value(Some(link));
+    }
+
+    /// Leaves the conversation's socket (another tab takes it over).
+    fn disconnect(&self) {
+        if let Some(link) = self.socket.try_update_value(Option::take).flatten() {
+            link.stop();
+            self.closed();
+        }
     }
 
     /// The socket keeps failing: if the edge no longer accepts the visitor's token
@@ -389,12 +432,17 @@ impl Chat {
         if moved {
             // Stored in the conversation left, only their ack missing: done, not moved.
             for pending in self.outbox.with_value(Outbox::take_stored) {
-                self.tell_sent(&pending, pending.stored.unwrap_or_default(), false);
+                self.tell_sent(&pending.client_id, pending.stored.unwrap_or_default(), false);
                 self.resolve_waiting(&pending.client_id);
             }
             self.restart_log(Log::keep_pending);
+            self.connect();
+        } else {
+            self.with_socket(|link| {
+                link.reconnect();
+                true
+            });
         }
-        self.reconnect();
     }
 
     /// Starts the log afresh for another conversation, keeping what `keep` keeps.
@@ -403,13 +451,6 @@ impl Chat {
         self.seen.set(Seq(0));
         self.operator_read.set(Seq(0));
         self.history_until.set_value(None);
-    }
-
-    fn reconnect(&self) {
-        self.with_socket(|socket| {
-            socket.reconnect();
-            true
-        });
     }
 
     /// The visitor's identity, once [`Chat::start`] has it.
@@ -457,7 +498,7 @@ impl Chat {
         self.unseen_auto.set(Vec::new());
         self.restart_log(|log| *log = Log::default());
         // Away from the old conversation at once; back when the new visitor exists.
-        self.reconnect();
+        self.disconnect();
         spawn_local(async move {
             let fresh = self.visitor_session().await;
             self.switch_session(fresh);
@@ -534,6 +575,7 @@ impl Chat {
             self.ring(false);
         }
         self.log.update(|log| log.add_pending(&pending, pending.author(me())));
+        self.sent_here.update_value(|mine| mine.push(pending.client_id.clone()));
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         if !kept {
             self.problem.set(Some(self.strings().cannot_store.into()));
@@ -556,8 +598,9 @@ impl Chat {
         spawn_local(async move {
             sleep(retry_after.clamp(1, 3_600) as i32 * 1000).await;
             self.held.set_value(false);
-            self.with_socket(|socket| {
-                self.outbox.with_value(Outbox::items).iter().all(|pending| socket.send(&pending.frame()))
+            // The outbox is the tabs' own: the tab holding the socket sends it.
+            self.with_socket(|link| {
+                link.leads() && self.outbox.with_value(Outbox::items).iter().all(|pending| link.send(&pending.frame()))
             });
         });
     }
@@ -625,7 +668,7 @@ impl Chat {
         }
     }
 
-    fn with_socket(&self, f: impl FnOnce(&Socket) -> bool) {
+    fn with_socket(&self, f: impl FnOnce(&Link) -> bool) {
         self.socket.with_value(|socket| socket.as_ref().map(f));
     }
 
@@ -641,7 +684,7 @@ impl Chat {
                 self.seen.update(|seen| *seen = (*seen).max(visitor_read));
             }
             ServerFrame::Ack { client_id, seq, offline } => {
-                let acked = self.outbox.with_value(|outbox| outbox.acked(&client_id));
+                self.outbox.with_value(|outbox| outbox.acked(&client_id));
                 self.log.update(|log| log.ack(&client_id, seq));
                 if !self.held.get_value() && self.problem.with_untracked(|p| p.as_deref() == Some(self.strings().too_fast)) {
                     self.problem.set(None);
@@ -650,10 +693,7 @@ impl Chat {
                     // The edge found nobody online when it stored the message.
                     self.set_online(false);
                 }
-                // Told once: a repeated ack finds the outbox without it.
-                if let Some(pending) = acked {
-                    self.tell_sent(&pending, seq, offline);
-                }
+                self.tell_sent(&client_id, seq, offline);
                 self.resolve_waiting(&client_id);
             }
             ServerFrame::Message(message) => {
@@ -719,11 +759,14 @@ impl Chat {
         }
     }
 
-    /// Page code hears that a message of the outbox is stored (a rule's is not told).
-    fn tell_sent(&self, pending: &Pending, seq: Seq, offline: bool) {
-        if pending.rule.is_none() {
+    /// Page code hears that a message sent from this tab is stored (once: a repeated
+    /// ack finds it told; a rule's is not told).
+    fn tell_sent(&self, client_id: &ClientMessageId, seq: Seq, offline: bool) {
+        let mine = self.sent_here.try_update_value(|mine| mine.iter().position(|id| id == client_id).map(|at| mine.remove(at))).flatten();
+        let entry = self.log.with_untracked(|log| log.entries().iter().find(|e| &e.client_id == client_id).map(|e| (e.auto, e.text.clone())));
+        if let (Some(_), Some((false, text))) = (mine, entry) {
             let event = if offline { "offline:sent" } else { "message:sent" };
-            let detail = [("id", pending.client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", pending.text.as_str().into())];
+            let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", text.as_str().into())];
             api::emit(event, api::object(&detail));
         }
     }
@@ -759,23 +802,31 @@ impl Chat {
     }
 }
 
-impl Listener for Chat {
-    fn opened(&self, socket: &Socket) {
+impl Peer for Chat {
+    fn opened(&self, leads: bool, joined: bool) {
         self.connected.set(true);
+        // A tab joining a socket open already says hello for its own catch-up (and its
+        // page); the leader's catch-up after a reconnect reaches every tab.
+        if !leads && !joined {
+            return;
+        }
         let after = self.log.with_untracked(Log::resume_after);
-        socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: Some(page_context()) });
+        let page = Some(page_context());
+        self.with_socket(|link| link.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page }));
+        if !leads {
+            return;
+        }
         let details = self.details.get_untracked();
         if details != VisitorDetails::default() {
             // Before any message, so the conversation is created with them.
-            socket.send(&ClientFrame::Introduce { details });
+            self.with_socket(|link| link.send(&ClientFrame::Introduce { details }));
         }
-        // Everything not acked yet goes again; the edge stores each client id once.
-        for pending in self.outbox.with_value(Outbox::items) {
-            socket.send(&pending.frame());
-        }
+        // Everything not acked yet (typed in any tab) goes again; the edge stores each
+        // client id once.
+        self.with_socket(|link| self.outbox.with_value(Outbox::items).iter().all(|pending| link.send(&pending.frame())));
     }
 
-    fn frame(&self, _socket: &Socket, text: &str) {
+    fn frame(&self, text: &str) {
         // A frame this version cannot read is skipped: a newer edge may send more.
         if let Some(frame) = crate::json::parse::<ServerFrame>(text) {
             self.on_frame(frame);
@@ -785,10 +836,19 @@ impl Listener for Chat {
     fn closed(&self) {
         self.connected.set(false);
         self.operator_typing.set(None);
+        // A page asked for on the socket that closed will not come: ask again later.
+        self.asking_earlier.set_value(false);
     }
 
     fn keeps_failing(&self) {
         spawn_local(self.check_session());
+    }
+
+    fn sent_by_another_tab(&self, text: &str) {
+        // What another tab read is read here too (the badge follows).
+        if let Some(ClientFrame::Read { seq }) = crate::json::parse::<ClientFrame>(text) {
+            self.seen.update(|seen| *seen = (*seen).max(seq));
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod log;
 pub mod net;
 pub mod outbox;
 pub mod storage;
+pub mod tabs;
 pub mod typing;
 
 use leptos::prelude::*;

@@ -183,10 +183,14 @@ impl Socket {
 
     /// Sends a frame if the socket is open; returns whether it went out.
     pub fn send<T: Serialize>(&self, frame: &T) -> bool {
-        let Some(json) = json::to_string(frame) else { return false };
+        json::to_string(frame).is_some_and(|text| self.send_text(&text))
+    }
+
+    /// Sends a frame written already (another tab's); returns whether it went out.
+    pub fn send_text(&self, text: &str) -> bool {
         let inner = self.0.borrow();
         match &inner.ws {
-            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(&json).is_ok(),
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(text).is_ok(),
             _ => false,
         }
     }

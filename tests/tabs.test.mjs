@@ -1,0 +1,167 @@
+// One socket per browser (issue 14, item 12): the visitor's tabs on one conversation
+// share one WebSocket (the tab holding a Web Lock has it; the others talk to it over a
+// BroadcastChannel), stay in sync (messages, typing, what was read, the badge), and a
+// leader tab closing hands the socket over without losing a message.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { artifacts, eventually, logTexts, openWidget, startStack, visitorSends, waitForText } from './support/browser.mjs';
+import { history, operatorSocket } from './support/sockets.mjs';
+
+let stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+/** A tab of the host site that records page events and counts the sockets it opens. */
+async function tab(context) {
+  const page = await context.newPage();
+  page.sockets = [];
+  page.on('websocket', (ws) => {
+    if (ws.url().includes('/v1/conversations/')) page.sockets.push(ws);
+  });
+  await page.goto(`${stack.host.url}/api.html`);
+  await page.waitForFunction(() => typeof window.Natter.open === 'function');
+  return page;
+}
+
+const openSockets = (page) => page.sockets.filter((ws) => !ws.isClosed()).length;
+const conversationOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')).conversation);
+const sentEvents = (page) => page.evaluate(() => window.events.filter((e) => e.event === 'message:sent').map((e) => e.detail.text));
+const badge = (page) => page.getByRole('button', { name: 'Open chat' }).locator('.badge');
+
+async function storedTexts(conversation) {
+  const { status, body } = await history(stack.relay.url, stack.admin, conversation);
+  assert.equal(status, 200);
+  return body.messages.map((m) => m.text);
+}
+
+async function operatorSays(ws, text) {
+  ws.send(JSON.stringify({ type: 'send', client_id: `op-${text.replace(/\W+/g, '-')}-${Date.now()}`, text }));
+}
+
+test('two tabs share one socket: both show both sides, typing and the badge, and each tab hears of its own sends', async () => {
+  const context = await stack.browser.newContext();
+  const a = await tab(context);
+  await openWidget(a);
+  await visitorSends(a, 'from tab A');
+  await waitForText(a, 'from tab A');
+  const conversation = await conversationOf(a);
+
+  const b = await tab(context);
+  await openWidget(b);
+  await waitForText(b, 'from tab A');
+  await eventually(() => openSockets(a) === 1, 'tab A holding the socket');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(b.sockets.length, 0, 'the second tab opens no socket of its own');
+
+  // A follower's message goes out through the leader, shows in both, is stored once.
+  await visitorSends(b, 'from tab B');
+  await waitForText(b, 'from tab B');
+  await waitForText(a, 'from tab B');
+  await eventually(async () => (await storedTexts(conversation)).join('|') === 'from tab A|from tab B', 'both stored once, in order');
+  // Page code hears of a message in the tab that sent it, not in the other.
+  await eventually(async () => (await sentEvents(b)).includes('from tab B'), 'message:sent in tab B');
+  assert.deepEqual(await sentEvents(a), ['from tab A']);
+  assert.deepEqual(await sentEvents(b), ['from tab B']);
+
+  // The operator's typing and message reach both tabs.
+  const operator = await operatorSocket(stack.relay.url, stack.admin, conversation);
+  operator.send(JSON.stringify({ type: 'typing', typing: true }));
+  for (const page of [a, b]) {
+    await eventually(async () => (await page.locator('.typing').textContent()).includes('is typing'), 'the typing indicator in both tabs');
+  }
+  await operatorSays(operator, 'Hello both tabs');
+  await waitForText(a, 'Hello both tabs');
+  await waitForText(b, 'Hello both tabs');
+  assert.equal(b.sockets.length, 0);
+  await b.screenshot({ path: path.join(artifacts, 'tabs-follower.png') });
+
+  // Both windows closed: a reply is unread in both; read in one, the other's badge goes.
+  for (const page of [a, b]) await page.getByRole('button', { name: 'Close chat' }).click();
+  await operatorSays(operator, 'Unread in both?');
+  for (const page of [a, b]) await eventually(async () => (await badge(page).textContent()) === '1', 'a badge of 1 in both tabs');
+  await openWidget(a);
+  await waitForText(a, 'Unread in both?');
+  await eventually(async () => (await badge(b).count()) === 0, 'tab B\'s badge gone once tab A read it');
+  operator.close();
+  await context.close();
+});
+
+test('closing the tab that holds the socket hands it over: messages typed and received meanwhile are all there, once', async () => {
+  const context = await stack.browser.newContext();
+  const a = await tab(context);
+  await openWidget(a);
+  await visitorSends(a, 'before the handover');
+  await waitForText(a, 'before the handover');
+  const conversation = await conversationOf(a);
+  const b = await tab(context);
+  await openWidget(b);
+  await waitForText(b, 'before the handover');
+  const c = await tab(context);
+  await openWidget(c);
+  await waitForText(c, 'before the handover');
+  assert.equal(b.sockets.length + c.sockets.length, 0, 'one socket for three tabs');
+  const operator = await operatorSocket(stack.relay.url, stack.admin, conversation);
+
+  // Tab B types while the leader closes, and the operator writes on.
+  const typed = ['typed during handover 1', 'typed during handover 2', 'typed during handover 3'];
+  const replies = ['reply during handover 1', 'reply during handover 2', 'reply during handover 3'];
+  await visitorSends(b, typed[0]);
+  const closing = a.close();
+  await operatorSays(operator, replies[0]);
+  await visitorSends(b, typed[1]);
+  await closing;
+  await operatorSays(operator, replies[1]);
+  await visitorSends(b, typed[2]);
+  await operatorSays(operator, replies[2]);
+
+  // One of the two left takes the socket over; the other keeps following.
+  await eventually(() => openSockets(b) + openSockets(c) === 1, 'one tab holding the socket again');
+  for (const page of [b, c]) {
+    for (const text of [...typed, ...replies]) await waitForText(page, text, 20_000);
+  }
+  const stored = await storedTexts(conversation);
+  for (const text of [...typed, ...replies]) {
+    assert.equal(stored.filter((t) => t === text).length, 1, `"${text}" stored once`);
+  }
+  assert.deepEqual(stored.filter((t) => typed.includes(t)), typed, 'tab B\'s messages in the order typed');
+  // Nothing is left pending in either tab, and the shared outbox is empty.
+  for (const page of [b, c]) {
+    await eventually(async () => (await page.locator('.delivery', { hasText: 'Sending…' }).count()) === 0, 'nothing pending');
+  }
+  assert.deepEqual(await b.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.outbox') || '[]')), []);
+  assert.deepEqual(await logTexts(b), await logTexts(c));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(openSockets(b) + openSockets(c), 1, 'still one socket');
+  operator.close();
+  await context.close();
+});
+
+test('when one tab starts another conversation (page code\'s reset), the other tabs follow it onto the same socket', async () => {
+  const context = await stack.browser.newContext();
+  const a = await tab(context);
+  await openWidget(a);
+  await visitorSends(a, 'the old conversation');
+  const b = await tab(context);
+  await openWidget(b);
+  await waitForText(b, 'the old conversation');
+  const old = await conversationOf(a);
+
+  await a.evaluate(() => Natter.reset());
+  await eventually(async () => (await conversationOf(a)) !== old, 'a new visitor in tab A');
+  await eventually(async () => (await logTexts(b)).length === 0, 'tab B leaving the old conversation');
+  await visitorSends(b, 'the new conversation, from tab B');
+  const fresh = await conversationOf(a);
+  await waitForText(a, 'the new conversation, from tab B');
+  assert.deepEqual(await storedTexts(fresh), ['the new conversation, from tab B']);
+  assert.deepEqual(await storedTexts(old), ['the old conversation']);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(openSockets(a) + openSockets(b), 1, 'one socket, on the new conversation');
+  assert.ok(a.sockets.concat(b.sockets).filter((ws) => !ws.isClosed()).every((ws) => ws.url().includes(fresh)));
+  await context.close();
+});
