@@ -214,3 +214,27 @@ test('an operator reply reaches every tab of the visitor, and the inbox follows 
   assert.equal(resumed.text, 'yes, here');
   for (const ws of [inbox, tab1, tab2, op]) ws.close();
 });
+
+test('a visitor who writes has read what came before; the mark is stored, so it is there after a restart', async () => {
+  const visitor = await newVisitor(relay.url);
+  const ws = await visitorSocket(relay.url, visitor);
+  send(ws, { type: 'send', client_id: 'r1', text: 'question' });
+  await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === 'r1');
+  const op = await operatorSocket(relay.url, operator, visitor.conversation);
+  send(op, { type: 'send', client_id: 'r2', text: 'answer' });
+  await nextFrame(op, (f) => f.type === 'ack' && f.client_id === 'r2');
+  // Not read yet: the visitor's own message is the newest they have read.
+  let tab = await visitorSocket(relay.url, visitor);
+  assert.equal(tab.frames.find((f) => f.type === 'welcome').visitor_read, 1);
+  tab.close();
+  send(ws, { type: 'send', client_id: 'r3', text: 'thanks' });
+  await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === 'r3');
+  for (const socket of [ws, op]) socket.close();
+  await relay.stop();
+  await relay.start();
+  operator = await signInOperator(relay.url);
+  tab = await visitorSocket(relay.url, visitor);
+  const welcome = tab.frames.find((f) => f.type === 'welcome');
+  assert.deepEqual([welcome.last_seq, welcome.visitor_read, welcome.operator_read], [3, 3, 2]);
+  tab.close();
+});

@@ -113,6 +113,28 @@ test('a socket refused as too fast holds back its later messages, so they cannot
   ws.close();
 });
 
+test('a retry of a stored message is acked with its seq and not counted, also with the bucket empty and the socket held', async () => {
+  await limits({ message_burst: 2, messages_per_minute: 1 });
+  const visitor = await visitorFrom('198.51.100.5');
+  const ws = await socketFrom(visitor, '198.51.100.5');
+  const first = await sendAndHear(ws, 'retry-0', 'first');
+  assert.deepEqual([first.type, first.seq], ['ack', 1]);
+  for (let i = 0; i < 3; i += 1) {
+    const again = await sendAndHear(ws, 'retry-0', 'first');
+    assert.deepEqual([again.type, again.seq], ['ack', 1], 'a retry is acked as stored');
+  }
+  // The retries took nothing: the burst's second token is still there.
+  const second = await sendAndHear(ws, 'retry-1', 'second');
+  assert.deepEqual([second.type, second.seq], ['ack', 2]);
+  assert.equal((await sendAndHear(ws, 'retry-2', 'third')).code, 'rate_limited', 'the bucket is empty now');
+  // Held back and out of tokens, a stored message sent again is still acked.
+  const held = await sendAndHear(ws, 'retry-1', 'second');
+  assert.deepEqual([held.type, held.seq], ['ack', 2]);
+  const { body } = await history(relay.url, admin, visitor.conversation);
+  assert.deepEqual(body.messages.map((m) => m.text), ['first', 'second']);
+  ws.close();
+});
+
 test('one IP address starts at most the site\'s conversations an hour; another address is not affected', async () => {
   await limits({ conversations_per_hour: 2 });
   const ip = '198.51.100.3';

@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS messages (
     body TEXT NOT NULL,
     at INTEGER NOT NULL
 );
+-- A visitor who writes has read everything before their message (written here, in the
+-- insert's statement; the operators' mark is written by the code, since a rule's
+-- message is stored as theirs and marks nothing).
+CREATE TRIGGER IF NOT EXISTS visitor_writes_read AFTER INSERT ON messages WHEN NEW.author_kind = 'visitor'
+BEGIN UPDATE meta SET visitor_read = MAX(visitor_read, NEW.seq) WHERE id = 1; END;
 -- Each report to the site counts the visitor's unread messages and finds their last.
 CREATE INDEX IF NOT EXISTS messages_by_author ON messages (author_kind, seq);
 -- What the visitor told about themselves (tables, not columns, so older objects
@@ -280,8 +285,21 @@ pub struct Conversation {
     pub(crate) pace: RefCell<Pace>,
     /// What the site was last told (see [`crate::summaries`]).
     pub(crate) reporting: RefCell<Reporting>,
-    /// The `meta` row as last read (see [`Conversation::meta`]).
-    meta_cache: RefCell<Option<Meta>>,
+    /// Rows every message reads, kept between writes.
+    pub(crate) cached: RefCell<Cached>,
+}
+
+/// Rows a message reads, as last read or written: the object is their only writer, so
+/// they stay true until it writes them (every write goes through a method that updates
+/// or forgets its copy). After an eviction they are read again.
+#[derive(Default)]
+pub(crate) struct Cached {
+    meta: Option<Meta>,
+    pub(crate) status: Option<lifecycle::StatusRow>,
+    /// Summary revisions reserved in storage and not handed out yet: the next, and the
+    /// end of the block (see [`Conversation::next_revision`]).
+    pub(crate) revisions: Option<(u64, u64)>,
+    pub(crate) blocked: Option<bool>,
 }
 
 impl DurableObject for Conversation {
@@ -291,7 +309,7 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
-        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default(), reporting: RefCell::default(), meta_cache: RefCell::default() }
+        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default(), reporting: RefCell::default(), cached: RefCell::default() }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -343,7 +361,7 @@ impl Conversation {
 
     /// A visitor's tab closed: the operators see whether any is still there.
     fn visitor_left(&self, ws: &WebSocket) {
-        let visitor = ws.deserialize_attachment::<SocketState>().ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
+        let visitor = internal::attached::<SocketState>(&ws).ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
         if visitor {
             if let Err(e) = self.announce_visitor_leaving(Some(ws)) {
                 worker::console_error!("visitor presence: {e}");
@@ -377,7 +395,7 @@ impl Conversation {
                 let mut tags = vec![kind_column(participant.role)];
                 tags.extend(operator.as_deref());
                 self.state.accept_websocket_with_tags(&pair.server, &tags);
-                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0, replays: None })?;
+                internal::attach(&pair.server, &SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0, replays: None })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -390,17 +408,17 @@ impl Conversation {
         if !self.exists.get() {
             return Ok(None);
         }
-        if let Some(meta) = self.meta_cache.borrow().as_ref() {
+        if let Some(meta) = self.cached.borrow().meta.as_ref() {
             return Ok(Some(meta.clone()));
         }
         let meta = self.sql().exec("SELECT * FROM meta WHERE id = 1", None)?.to_array::<Meta>()?.pop();
-        self.meta_cache.borrow_mut().clone_from(&meta);
+        self.cached.borrow_mut().meta.clone_from(&meta);
         Ok(meta)
     }
 
     /// Writes to the conversation's row (and forgets what `meta` kept).
     fn write_meta(&self, sql: &str, values: Vec<SqlStorageValue>) -> EdgeResult<()> {
-        self.meta_cache.borrow_mut().take();
+        self.cached.borrow_mut().meta.take();
         self.sql().exec(sql, values)?;
         Ok(())
     }
@@ -443,7 +461,7 @@ impl Conversation {
             None => self.state.get_websockets(),
         };
         for ws in sockets {
-            let Some(readiness) = ws.deserialize_attachment::<Readiness>().ok().flatten() else { continue };
+            let Some(readiness) = internal::attached::<Readiness>(&ws).ok().flatten() else { continue };
             // A socket whose credentials expired is closed instead.
             if readiness.ready && !internal::close_if_expired(&ws, readiness.participant.expires) {
                 send(&ws, frame);
@@ -453,8 +471,7 @@ impl Conversation {
 
     async fn on_text(&self, ws: &WebSocket, text: &str) -> EdgeResult<()> {
         let frame = parse_client_frame(text)?;
-        let mut socket: SocketState = ws
-            .deserialize_attachment()?
+        let mut socket: SocketState = internal::attached(ws)?
             .ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
         // Nothing is done for credentials that expired while the socket was open.
         if internal::close_if_expired(ws, socket.participant.expires) {
@@ -473,7 +490,7 @@ impl Conversation {
                 self.welcome(ws, &socket.participant, after)?;
                 // From here on it gets live frames (nothing awaited since the catch-up).
                 socket.ready = true;
-                ws.serialize_attachment(&socket)?;
+                internal::attach(&ws, &socket)?;
                 self.keep_ip(&socket.participant)?;
                 if self.store_verified(&socket.participant)? || role == AuthorKind::Visitor {
                     // (A visitor's tab connecting: operators see them on the site.)
@@ -481,7 +498,7 @@ impl Conversation {
                 }
                 if let (AuthorKind::Visitor, Some(page)) = (role, page) {
                     socket.page = Some(clip_page(page));
-                    ws.serialize_attachment(&socket)?;
+                    internal::attach(&ws, &socket)?;
                     self.update_page(&socket).await?;
                 }
                 Ok(())
@@ -498,7 +515,7 @@ impl Conversation {
                     // visitor's first message; it is checked then.
                     if !socket.autos.iter().any(|a| a.client_id == held.client_id) && socket.autos.len() < MAX_HELD_AUTOS {
                         socket.autos.push(held);
-                        ws.serialize_attachment(&socket)?;
+                        internal::attach(&ws, &socket)?;
                     }
                     return Ok(());
                 }
@@ -520,7 +537,7 @@ impl Conversation {
                     return Err(EdgeError::BadRequest("These details are not valid: check the name, e-mail and phone".into()));
                 }
                 socket.details = Some(details.trimmed());
-                ws.serialize_attachment(&socket)?;
+                internal::attach(&ws, &socket)?;
                 self.save_details(&socket).await
             }
             ClientFrame::Typing { typing } => {
@@ -734,11 +751,20 @@ impl Conversation {
         };
         let text = if attachment.is_some() { check_caption(text)? } else { check_message(text)? };
         // A retry, or the same message from another tab: answered as stored, nothing
-        // stored or relayed again, and not counted against any limit.
-        if meta.is_some() && self.ack_stored(ws, &client_id).await? {
+        // stored or relayed again, and not counted against any limit. An operator's is
+        // looked for first (the binding that counts replies gives nothing back); a
+        // visitor's is found by its insert (one statement where most are new), which
+        // gives back the token it took, or, refused as too fast, looked for then.
+        let operator = author.role == AuthorKind::Operator;
+        if meta.is_some() && operator && self.ack_stored(ws, &client_id).await? {
             return Ok(());
         }
-        self.admit(socket).await?;
+        if let Err(refused) = self.admit(socket).await {
+            if meta.is_some() && !operator && self.ack_stored(ws, &client_id).await? {
+                return Ok(());
+            }
+            return Err(refused);
+        }
         if meta.is_none() {
             self.admit_start(author).await?;
             // Only a visitor's first message creates a conversation, with what the
@@ -775,7 +801,8 @@ impl Conversation {
         let rows: Vec<SeqRow> = self
             .sql()
             .exec(
-                "INSERT INTO messages (client_id, author_kind, author_name, body, at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                "INSERT INTO messages (client_id, author_kind, author_name, body, at) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (client_id) DO NOTHING RETURNING seq",
                 vec![
                     client_id.as_str().into(),
                     kind_column(author.role).into(),
@@ -785,7 +812,13 @@ impl Conversation {
                 ],
             )?
             .to_array()?;
-        let seq = Seq(rows.first().ok_or_else(|| EdgeError::Internal("Insert returned no seq".into()))?.seq);
+        let Some(seq) = rows.first().map(|row| Seq(row.seq)) else {
+            self.give_back_message();
+            if !self.ack_stored(ws, &client_id).await? {
+                return Err(EdgeError::Internal("A message neither stored nor new".into()));
+            }
+            return Ok(());
+        };
         if let Some(attachment) = &attachment {
             self.sql().exec(
                 "INSERT INTO attachments (seq, attachment) VALUES (?, ?)",
@@ -796,8 +829,14 @@ impl Conversation {
         if let Some(url) = &avatar {
             self.sql().exec("INSERT INTO author_avatars (seq, url) VALUES (?, ?)", vec![int(seq.0), url.as_str().into()])?;
         }
-        // Whoever writes has read everything before their own message.
-        self.mark_read(author.role, seq)?;
+        // Whoever writes has read everything before their own message (a visitor's
+        // mark is written by the insert's trigger).
+        match author.role {
+            AuthorKind::Visitor => {
+                self.marked_read(AuthorKind::Visitor, seq)?;
+            }
+            AuthorKind::Operator => self.mark_read(AuthorKind::Operator, seq)?,
+        }
         let message = Message {
             seq,
             client_id: client_id.clone(),
@@ -831,7 +870,7 @@ impl Conversation {
         let now = auth::now();
         let bucket = socket.replays.get_or_insert_with(|| Bucket::full(REPLAY_BURST, now));
         let taken = bucket.take(REPLAY_BURST, REPLAYS_PER_MINUTE, now);
-        ws.serialize_attachment(&socket)?;
+        internal::attach(&ws, &socket)?;
         taken.map_err(EdgeError::ReplayTooFast)
     }
 
@@ -852,7 +891,7 @@ impl Conversation {
             let until = auth::now() + u64::from(*seconds) * 1000;
             if until > socket.held_until {
                 socket.held_until = until;
-                ws.serialize_attachment(&socket)?;
+                internal::attach(&ws, &socket)?;
             }
         }
         result
@@ -975,8 +1014,26 @@ impl Conversation {
             AuthorKind::Visitor => "visitor_read",
             AuthorKind::Operator => "operator_read",
         };
-        self.write_meta(&format!("UPDATE meta SET {column} = MAX({column}, ?) WHERE id = 1"), vec![int(seq.0)])?;
+        if self.marked_read(by, seq)? {
+            self.sql().exec(&format!("UPDATE meta SET {column} = MAX({column}, ?) WHERE id = 1"), vec![int(seq.0)])?;
+        }
         Ok(())
+    }
+
+    /// Moves the kept copy of a read mark to `seq` (its row is written by the caller):
+    /// whether it moved.
+    fn marked_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<bool> {
+        let Some(mut meta) = self.meta()? else { return Ok(false) };
+        let read = match by {
+            AuthorKind::Visitor => &mut meta.visitor_read,
+            AuthorKind::Operator => &mut meta.operator_read,
+        };
+        if *read >= seq.0 {
+            return Ok(false);
+        }
+        *read = seq.0;
+        self.cached.borrow_mut().meta = Some(meta);
+        Ok(true)
     }
 
     async fn on_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<()> {

@@ -121,6 +121,12 @@ struct UserRow {
 }
 
 #[derive(Deserialize)]
+struct StateRow {
+    state: String,
+    owner: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct IdentityRow {
     site: String,
 }
@@ -153,7 +159,15 @@ pub struct Site {
     /// The settings as last read or saved: every visitor message's report needs them,
     /// and parsing the document each time cost more than the rest of the report.
     settings: RefCell<Option<SettingsDocument>>,
+    /// It has stored its own id (once per object).
+    knows_id: Cell<bool>,
+    /// Whether someone is online, and when that was worked out: every report asks, and
+    /// working it out reads every inbox socket. Forgotten when presence changes, and
+    /// worked out again after [`ONLINE_FRESH_MS`] (a session may have expired).
+    online: Cell<Option<(bool, u64)>>,
 }
+
+const ONLINE_FRESH_MS: u64 = 1_000;
 
 impl DurableObject for Site {
     fn new(state: State, env: Env) -> Self {
@@ -163,7 +177,7 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
         internal::update_tables(&state, "site", inbox::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
-        Self { state, env, placed, settings: RefCell::new(None) }
+        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -171,7 +185,7 @@ impl DurableObject for Site {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
-        let expires = ws.deserialize_attachment::<InboxWatcher>().ok().flatten().and_then(|w| w.expires);
+        let expires = internal::attached::<InboxWatcher>(&ws).ok().flatten().and_then(|w| w.expires);
         if internal::close_if_expired(&ws, expires) {
             return Ok(());
         }
@@ -361,7 +375,7 @@ impl Site {
                 let watcher: InboxWatcher = internal::context(req)?;
                 let pair = WebSocketPair::new()?;
                 self.state.accept_websocket_with_tags(&pair.server, &["operator", watcher.operator.as_str()]);
-                pair.server.serialize_attachment(&watcher)?;
+                internal::attach(&pair.server, &watcher)?;
                 pair.server.send(&self.inbox_opening(&watcher)?)?;
                 self.announce_presence(None);
                 self.dispatch_soon().await?;
@@ -397,7 +411,7 @@ impl Site {
             }
             "/summary" => {
                 self.remember_id(&internal::context(req)?)?;
-                let SummaryReport { mut summary, notices } = req.json().await?;
+                let SummaryReport { mut summary, notices } = internal::request_json(&req).await?;
                 // A visitor's new message with nobody online is an offline message:
                 // decided here, where presence is known, as it is reported.
                 let online = self.is_online();
@@ -407,8 +421,8 @@ impl Site {
                         self.queue_delivery(notice).await?;
                     }
                 }
-                if self.keep_summary(&summary)? {
-                    self.broadcast_summary(&summary);
+                if let Some(counts_changed) = self.keep_summary(&summary)? {
+                    self.broadcast_summary(&summary, counts_changed);
                     self.dispatch_soon().await?;
                 }
                 Ok(Response::from_json(&SiteStatus { online })?)
@@ -430,7 +444,7 @@ impl Site {
         self.state
             .get_websockets_with_tag("operator")
             .into_iter()
-            .filter_map(|ws| ws.deserialize_attachment::<InboxWatcher>().ok().flatten().map(|w| (ws, w)))
+            .filter_map(|ws| internal::attached::<InboxWatcher>(&ws).ok().flatten().map(|w| (ws, w)))
             .filter(|(ws, watcher)| !internal::close_if_expired(ws, watcher.expires))
             .collect()
     }
@@ -457,18 +471,25 @@ impl Site {
 
     /// Visitors can chat: some operator has a console open and is not away.
     fn is_online(&self) -> bool {
-        self.presence(None).iter().any(|operator| !operator.away)
+        let now = auth::now();
+        if let Some((online, _)) = self.online.get().filter(|(_, at)| now.saturating_sub(*at) < ONLINE_FRESH_MS) {
+            return online;
+        }
+        let online = self.presence(None).iter().any(|operator| !operator.away);
+        self.online.set(Some((online, now)));
+        online
     }
 
     /// Tells every console who is online, leaving out a socket that is closing.
     fn announce_presence(&self, leaving: Option<&WebSocket>) {
+        self.online.set(None);
         self.broadcast(&InboxFrame::Presence { online: self.presence(leaving) });
     }
 
     /// Marks the socket's operator away (in all their tabs) or back.
     async fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
         let watcher: InboxWatcher =
-            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
+            internal::attached(ws)?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
         let sql = if away { "INSERT OR IGNORE INTO away (operator) VALUES (?)" } else { "DELETE FROM away WHERE operator = ?" };
         self.sql().exec(sql, vec![watcher.operator.as_str().into()])?;
         self.announce_presence(None);
@@ -561,8 +582,16 @@ impl Site {
 
     /// Keeps a conversation's summary unless a newer one is kept already (reports may
     /// arrive out of order: a conversation's object takes other events while one is in
-    /// flight). True if it was kept.
-    fn keep_summary(&self, summary: &ConversationSummary) -> EdgeResult<bool> {
+    /// flight). If it was kept: whether the inbox's counts may have changed (a new
+    /// conversation, another state or owner).
+    fn keep_summary(&self, summary: &ConversationSummary) -> EdgeResult<Option<bool>> {
+        let before: Vec<StateRow> = self
+            .sql()
+            .exec("SELECT state, owner FROM conversations WHERE conversation = ?", vec![summary.id.as_str().into()])?
+            .to_array()?;
+        let counts_changed = before.first().is_none_or(|row| {
+            row.state != summary.state.as_str() || row.owner.as_deref() != summary.owner.as_ref().map(|o| o.id.as_str())
+        });
         let cursor = self.sql().exec(
             "INSERT INTO conversations (conversation, revision, last_at, state, owner, waiting_since, summary)
              VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -580,12 +609,13 @@ impl Site {
                 serde_json::to_string(summary)?.into(),
             ],
         )?;
-        Ok(cursor.rows_written() > 0)
+        Ok((cursor.rows_written() > 0).then_some(counts_changed))
     }
 
     /// Sends a changed summary to every console that sees it; the others (and all of
-    /// them, once it is closed) are told it left their inbox.
-    fn broadcast_summary(&self, summary: &ConversationSummary) {
+    /// them, once it is closed) are told it left their inbox. Counts go along when they
+    /// may have changed (they are counted per console over every open conversation).
+    fn broadcast_summary(&self, summary: &ConversationSummary, counts_changed: bool) {
         let hide = self.settings().map(|d| d.settings.routing.hide_others).unwrap_or(false);
         let removed = InboxFrame::Removed { id: summary.id.clone() };
         let changed = InboxFrame::Conversation(summary.clone());
@@ -594,6 +624,9 @@ impl Site {
             let frame = if open && visible(summary, &watcher, hide && watcher.role == Role::Agent) { &changed } else { &removed };
             // A closing socket misses this; its console reloads the inbox on reconnect.
             let _ = ws.send(frame);
+            if !counts_changed {
+                continue;
+            }
             match self.inbox_counts(&watcher) {
                 Ok(counts) => {
                     let _ = ws.send(&InboxFrame::Counts(counts));
@@ -604,7 +637,10 @@ impl Site {
     }
 
     fn remember_id(&self, site: &SiteId) -> EdgeResult<()> {
-        self.sql().exec("INSERT OR IGNORE INTO identity (id, site) VALUES (1, ?)", vec![site.as_str().into()])?;
+        if !self.knows_id.get() {
+            self.sql().exec("INSERT OR IGNORE INTO identity (id, site) VALUES (1, ?)", vec![site.as_str().into()])?;
+            self.knows_id.set(true);
+        }
         Ok(())
     }
 

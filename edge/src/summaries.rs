@@ -6,8 +6,9 @@
 //! message nobody online will answer) is reported at once; other messages within
 //! [`COALESCE_MS`] of the last report go with one report at the end of that time (the
 //! object's alarm). A visitor's message in between is taken as online on the site's
-//! last word; if the next report finds nobody online, it is marked offline and its
-//! notice handed to the site for the webhook.
+//! last word (at most [`TRUSTED_MS`] old, so a message that comes while the alarm's
+//! report is on its way waits for the next one too); if the next report finds nobody
+//! online, it is marked offline and its notice handed to the site for the webhook.
 
 use natter_shared::ids::{Seq, SiteId};
 use natter_shared::protocol::{ConversationSummary, SiteStatus};
@@ -19,6 +20,9 @@ use crate::internal::{self, SummaryReport};
 
 /// How long after a report others wait to be coalesced into the next one.
 pub const COALESCE_MS: u64 = 1_000;
+/// How old the site's word that someone is online may be for a message to be taken as
+/// online without asking.
+const TRUSTED_MS: u64 = 2 * COALESCE_MS;
 
 /// What the conversation remembers between reports (in memory: after an eviction the
 /// next message is reported at once).
@@ -100,10 +104,10 @@ impl Conversation {
         }
     }
 
-    /// Whether the site answered within [`COALESCE_MS`] that someone is online.
+    /// Whether the site answered within [`TRUSTED_MS`] that someone is online.
     fn coalescing(&self) -> bool {
         let reporting = self.reporting.borrow();
-        reporting.last.is_some_and(|(at, online)| online && auth::now().saturating_sub(at) < COALESCE_MS)
+        reporting.last.is_some_and(|(at, online)| online && auth::now().saturating_sub(at) < TRUSTED_MS)
     }
 
     async fn report_later(&self) -> EdgeResult<()> {

@@ -107,6 +107,15 @@ impl Conversation {
         }
     }
 
+    /// A visitor's message that took a token turned out to be stored already (a retry):
+    /// the token goes back.
+    pub(crate) fn give_back_message(&self) {
+        let mut pace = self.pace.borrow_mut();
+        if let (Some((limits, _)), Some(bucket)) = (pace.limits, pace.bucket.as_mut()) {
+            bucket.give_back(limits.message_burst);
+        }
+    }
+
     /// Asks the site whether the visitor's address may start one more conversation.
     pub(crate) async fn admit_start(&self, author: &Participant) -> EdgeResult<()> {
         let stub = internal::site_stub(&self.env, &author.site)?;

@@ -123,6 +123,11 @@ impl Bucket {
             Err(((wait_ms / 1000.0).ceil() as u32).max(1))
         }
     }
+
+    /// Gives back a token taken for what turned out not to count (a retry).
+    pub fn give_back(&mut self, burst: u32) {
+        self.tokens = (self.tokens + 1.0).min(f64::from(burst));
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +167,16 @@ mod tests {
         assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
         assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
         assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
+        assert!(bucket.take(burst, per_minute, 1_000_000).is_err());
+        // A token given back is there again, never beyond the burst.
+        bucket.give_back(burst);
+        assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
+        for _ in 0..5 {
+            bucket.give_back(burst);
+        }
+        for _ in 0..3 {
+            assert_eq!(bucket.take(burst, per_minute, 1_000_000), Ok(()));
+        }
         assert!(bucket.take(burst, per_minute, 1_000_000).is_err());
     }
 
