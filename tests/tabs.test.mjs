@@ -151,6 +151,8 @@ test('when one tab starts another conversation (page code\'s reset), the other t
   await openWidget(b);
   await waitForText(b, 'the old conversation');
   const old = await conversationOf(a);
+  await b.evaluate(() => Natter.setVisitor({ name: 'Signed Out Person' }));
+  await eventually(async () => (await b.evaluate(() => localStorage.getItem('natter.demo.details') || '')).includes('Signed Out Person'), 'the details kept');
 
   await a.evaluate(() => Natter.reset());
   await eventually(async () => (await conversationOf(a)) !== old, 'a new visitor in tab A');
@@ -163,5 +165,15 @@ test('when one tab starts another conversation (page code\'s reset), the other t
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(openSockets(a) + openSockets(b), 1, 'one socket, on the new conversation');
   assert.ok(a.sockets.concat(b.sockets).filter((ws) => !ws.isClosed()).every((ws) => ws.url().includes(fresh)));
+  // Tab B forgot the person before too: its details are empty, and the new
+  // conversation is not told their name even when tab B takes the socket over.
+  await a.close();
+  await eventually(() => openSockets(b) === 1, 'tab B holding the socket');
+  await visitorSends(b, 'after the handover');
+  await waitForText(b, 'after the handover');
+  await b.getByRole('button', { name: 'Your details' }).click();
+  assert.equal(await b.getByRole('textbox', { name: 'Name' }).inputValue(), '');
+  const { body } = await history(stack.relay.url, stack.admin, fresh);
+  assert.ok(body.messages.every((m) => m.author.name !== 'Signed Out Person'), 'the new conversation does not have the old name');
   await context.close();
 });

@@ -368,6 +368,11 @@ impl Chat {
             }
             let Some(session) = event.new_value().and_then(|text| crate::json::parse::<VisitorSession>(&text)) else { return };
             if self.session.with_value(|current| current.as_ref() != Some(&session)) {
+                // What the other tab kept with it (after a `reset`, nothing of the
+                // visitor before: this tab must not tell the new conversation their name).
+                let details: VisitorDetails = storage::load(&self.key("details")).unwrap_or_default();
+                self.form.set(storage::load(&self.key("form")).unwrap_or_else(|| details.clone()));
+                self.details.set(details);
                 self.switch_session(session);
             }
         });
