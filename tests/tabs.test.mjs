@@ -40,21 +40,31 @@ async function storedTexts(conversation) {
   return body.messages.map((m) => m.text);
 }
 
+/**
+ * A fresh browser whose first tab opens the widget and sends `text`, then `followers`
+ * more tabs that open it and show `text`: the tabs (the first leads) and the conversation.
+ */
+async function tabsOf(text, followers) {
+  const context = await stack.browser.newContext();
+  const tabs = [await tab(context)];
+  await openWidget(tabs[0]);
+  await visitorSends(tabs[0], text);
+  await waitForText(tabs[0], text);
+  for (let i = 0; i < followers; i += 1) {
+    const page = await tab(context);
+    await openWidget(page);
+    await waitForText(page, text);
+    tabs.push(page);
+  }
+  return { context, tabs, conversation: await conversationOf(tabs[0]) };
+}
+
 async function operatorSays(ws, text) {
   ws.send(JSON.stringify({ type: 'send', client_id: `op-${text.replace(/\W+/g, '-')}-${Date.now()}`, text }));
 }
 
 test('two tabs share one socket: both show both sides, typing and the badge, and each tab hears of its own sends', async () => {
-  const context = await stack.browser.newContext();
-  const a = await tab(context);
-  await openWidget(a);
-  await visitorSends(a, 'from tab A');
-  await waitForText(a, 'from tab A');
-  const conversation = await conversationOf(a);
-
-  const b = await tab(context);
-  await openWidget(b);
-  await waitForText(b, 'from tab A');
+  const { context, tabs: [a, b], conversation } = await tabsOf('from tab A', 1);
   await eventually(() => openSockets(a) === 1, 'tab A holding the socket');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(b.sockets.length, 0, 'the second tab opens no socket of its own');
@@ -93,18 +103,7 @@ test('two tabs share one socket: both show both sides, typing and the badge, and
 });
 
 test('closing the tab that holds the socket hands it over: messages typed and received meanwhile are all there, once', async () => {
-  const context = await stack.browser.newContext();
-  const a = await tab(context);
-  await openWidget(a);
-  await visitorSends(a, 'before the handover');
-  await waitForText(a, 'before the handover');
-  const conversation = await conversationOf(a);
-  const b = await tab(context);
-  await openWidget(b);
-  await waitForText(b, 'before the handover');
-  const c = await tab(context);
-  await openWidget(c);
-  await waitForText(c, 'before the handover');
+  const { context, tabs: [a, b, c], conversation } = await tabsOf('before the handover', 2);
   assert.equal(b.sockets.length + c.sockets.length, 0, 'one socket for three tabs');
   const operator = await operatorSocket(stack.relay.url, stack.admin, conversation);
 
@@ -143,14 +142,7 @@ test('closing the tab that holds the socket hands it over: messages typed and re
 });
 
 test('when one tab starts another conversation (page code\'s reset), the other tabs follow it onto the same socket', async () => {
-  const context = await stack.browser.newContext();
-  const a = await tab(context);
-  await openWidget(a);
-  await visitorSends(a, 'the old conversation');
-  const b = await tab(context);
-  await openWidget(b);
-  await waitForText(b, 'the old conversation');
-  const old = await conversationOf(a);
+  const { context, tabs: [a, b], conversation: old } = await tabsOf('the old conversation', 1);
   await b.evaluate(() => Natter.setVisitor({ name: 'Signed Out Person' }));
   await eventually(async () => (await b.evaluate(() => localStorage.getItem('natter.demo.details') || '')).includes('Signed Out Person'), 'the details kept');
 
