@@ -54,6 +54,40 @@ test('a burst of 50 messages reaches the inbox in a few coalesced reports, the l
   inbox.close();
 });
 
+test('a conversation that keeps writing is reported less and less often, and promptly again once it was quiet', async (t) => {
+  const inbox = await dutyOperator(relay.url);
+  const visitor = await newVisitor(relay.url);
+  const ws = await visitorSocket(relay.url, visitor);
+  // (Closed whatever happens: an inbox left open would keep the site online for the next test.)
+  t.after(() => { ws.close(); inbox.close(); });
+  const send = async (id) => {
+    ws.send(JSON.stringify({ type: 'send', client_id: id, text: id }));
+    await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === id);
+  };
+  await send('flood-0');
+  await nextFrame(inbox, (f) => f.type === 'conversation' && f.id === visitor.conversation, 2_000);
+  inbox.frames.length = 0;
+  // Ten messages a second for 7 s: windows of 1, 2 and 4 s (a report a second before).
+  const started = Date.now();
+  let n = 0;
+  while (Date.now() - started < 7_000) {
+    n += 1;
+    await send(`flood-${n}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const last = await nextFrame(inbox, (f) => f.type === 'conversation' && f.id === visitor.conversation && f.last_seq === n + 1, 6_000);
+  assert.equal(last.last_text, `flood-${n}`);
+  const reports = inbox.frames.filter((f) => f.type === 'conversation' && f.id === visitor.conversation).length;
+  console.log(`${n} messages in 7 s → ${reports} inbox updates`);
+  assert.ok(reports <= 4, `${reports} inbox updates in 7 s of writing (7 with a window of 1 s)`);
+  // Quiet for longer than the window: the next message is news within a second.
+  await new Promise((r) => setTimeout(r, 5_500));
+  const sent = Date.now();
+  await send('after-the-quiet');
+  await nextFrame(inbox, (f) => f.type === 'conversation' && f.id === visitor.conversation && f.last_text === 'after-the-quiet', 3_000);
+  assert.ok(Date.now() - sent < 1_500, `reported ${Date.now() - sent} ms after the quiet`);
+});
+
 test('a message taken as online just after the last operator left is still delivered as an offline message', async () => {
   const inbox = await dutyOperator(relay.url);
   const visitor = await newVisitor(relay.url);

@@ -336,7 +336,7 @@ impl DurableObject for Conversation {
     async fn alarm(&self) -> worker::Result<Response> {
         // Coalesced messages are reported (after an eviction this reports the latest
         // state once more, which changes nothing).
-        self.report_to_site().await;
+        self.report_coalesced().await;
         // The rating window of a closing ended: its event goes without one.
         self.closed_event_if_due().await;
         Response::empty()

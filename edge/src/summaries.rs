@@ -3,12 +3,16 @@
 //!
 //! Every report costs the site's single object a call, so reports are coalesced: a
 //! change the inbox must show at once (a new conversation, a new state or owner, a
-//! message nobody online will answer) is reported at once; other messages within
-//! [`COALESCE_MS`] of the last report go with one report at the end of that time (the
-//! object's alarm). A visitor's message in between is taken as online on the site's
-//! last word (at most [`TRUSTED_MS`] old, so a message that comes while the alarm's
-//! report is on its way waits for the next one too); if the next report finds nobody
-//! online, it is marked offline and its notice handed to the site for the webhook.
+//! message nobody online will answer) is reported at once; other messages within a
+//! window of the last report go with one report at the end of it (the object's
+//! alarm). The window is [`COALESCE_MS`]; while a conversation keeps writing through
+//! it, each coalesced report doubles it, up to [`MAX_COALESCE_MS`] (a flood of messages
+//! costs the site a call every few seconds, not every second), and it is back to
+//! [`COALESCE_MS`] once the conversation was quiet for a window. A visitor's message in
+//! between is taken as online on the site's last word (at most a window and
+//! [`COALESCE_MS`] old, so a message that comes while the alarm's report is on its way
+//! waits for the next one too); if the next report finds nobody online, it is marked
+//! offline and its notice handed to the site for the webhook.
 
 use natter_shared::ids::{Seq, SiteId};
 use natter_shared::protocol::{ConversationSummary, SiteStatus};
@@ -18,11 +22,10 @@ use crate::conversation::{int, Conversation, CountRow, MessageRow, MESSAGES};
 use crate::error::EdgeResult;
 use crate::internal::{self, SummaryReport};
 
-/// How long after a report others wait to be coalesced into the next one.
+/// How long after a report others wait to be coalesced into the next one, at first.
 pub const COALESCE_MS: u64 = 1_000;
-/// How old the site's word that someone is online may be for a message to be taken as
-/// online without asking.
-const TRUSTED_MS: u64 = 2 * COALESCE_MS;
+/// The longest window, for a conversation that keeps writing.
+pub const MAX_COALESCE_MS: u64 = 4_000;
 
 /// What the conversation remembers between reports (in memory: after an eviction the
 /// next message is reported at once).
@@ -35,6 +38,14 @@ pub struct Reporting {
     unsettled: Vec<Seq>,
     /// A report is waiting for the alarm.
     due: bool,
+    /// The coalescing window now (0 until it first grows: [`COALESCE_MS`]).
+    window: u64,
+}
+
+impl Reporting {
+    fn window(&self) -> u64 {
+        self.window.max(COALESCE_MS)
+    }
 }
 
 impl Conversation {
@@ -94,6 +105,17 @@ impl Conversation {
         }
     }
 
+    /// The alarm's report of the messages coalesced meanwhile. Messages came through the
+    /// whole window: the next one is twice as long (up to [`MAX_COALESCE_MS`]).
+    pub(crate) async fn report_coalesced(&self) {
+        let busy = self.reporting.borrow().due;
+        self.report_to_site().await;
+        if busy {
+            let mut reporting = self.reporting.borrow_mut();
+            reporting.window = (reporting.window() * 2).min(MAX_COALESCE_MS);
+        }
+    }
+
     /// Tells the site now if `urgent`, else with the next coalesced report.
     pub(crate) async fn report_soon(&self, urgent: bool) {
         if urgent || !self.coalescing() {
@@ -104,18 +126,29 @@ impl Conversation {
         }
     }
 
-    /// Whether the site answered within [`TRUSTED_MS`] that someone is online.
+    /// Whether the site answered within a window and [`COALESCE_MS`] that someone is
+    /// online.
     fn coalescing(&self) -> bool {
         let reporting = self.reporting.borrow();
-        reporting.last.is_some_and(|(at, online)| online && auth::now().saturating_sub(at) < TRUSTED_MS)
+        let trusted = reporting.window() + COALESCE_MS;
+        reporting.last.is_some_and(|(at, online)| online && auth::now().saturating_sub(at) < trusted)
     }
 
     async fn report_later(&self) -> EdgeResult<()> {
-        if self.reporting.borrow().due {
-            return Ok(());
-        }
-        self.reporting.borrow_mut().due = true;
-        let at = self.reporting.borrow().last.map_or_else(auth::now, |(at, _)| at) + COALESCE_MS;
+        let at = {
+            let mut reporting = self.reporting.borrow_mut();
+            if reporting.due {
+                return Ok(());
+            }
+            reporting.due = true;
+            let now = auth::now();
+            let last = reporting.last.map_or(now, |(at, _)| at);
+            if now.saturating_sub(last) >= reporting.window() {
+                // Quiet for a whole window: back to the shortest.
+                reporting.window = COALESCE_MS;
+            }
+            last + reporting.window()
+        };
         self.alarm_at(at).await
     }
 
