@@ -361,7 +361,7 @@ impl Conversation {
 
     /// A visitor's tab closed: the operators see whether any is still there.
     fn visitor_left(&self, ws: &WebSocket) {
-        let visitor = internal::attached::<SocketState>(&ws).ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
+        let visitor = ws.deserialize_attachment::<SocketState>().ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
         if visitor {
             if let Err(e) = self.announce_visitor_leaving(Some(ws)) {
                 worker::console_error!("visitor presence: {e}");
@@ -395,7 +395,7 @@ impl Conversation {
                 let mut tags = vec![kind_column(participant.role)];
                 tags.extend(operator.as_deref());
                 self.state.accept_websocket_with_tags(&pair.server, &tags);
-                internal::attach(&pair.server, &SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0, replays: None })?;
+                pair.server.serialize_attachment(SocketState { participant, page: None, details: None, autos: Vec::new(), ready: false, held_until: 0, replays: None })?;
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
@@ -461,7 +461,7 @@ impl Conversation {
             None => self.state.get_websockets(),
         };
         for ws in sockets {
-            let Some(readiness) = internal::attached::<Readiness>(&ws).ok().flatten() else { continue };
+            let Some(readiness) = ws.deserialize_attachment::<Readiness>().ok().flatten() else { continue };
             // A socket whose credentials expired is closed instead.
             if readiness.ready && !internal::close_if_expired(&ws, readiness.participant.expires) {
                 send(&ws, frame);
@@ -471,7 +471,8 @@ impl Conversation {
 
     async fn on_text(&self, ws: &WebSocket, text: &str) -> EdgeResult<()> {
         let frame = parse_client_frame(text)?;
-        let mut socket: SocketState = internal::attached(ws)?
+        let mut socket: SocketState = ws
+            .deserialize_attachment()?
             .ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
         // Nothing is done for credentials that expired while the socket was open.
         if internal::close_if_expired(ws, socket.participant.expires) {
@@ -490,7 +491,7 @@ impl Conversation {
                 self.welcome(ws, &socket.participant, after)?;
                 // From here on it gets live frames (nothing awaited since the catch-up).
                 socket.ready = true;
-                internal::attach(&ws, &socket)?;
+                ws.serialize_attachment(&socket)?;
                 self.keep_ip(&socket.participant)?;
                 if self.store_verified(&socket.participant)? || role == AuthorKind::Visitor {
                     // (A visitor's tab connecting: operators see them on the site.)
@@ -498,7 +499,7 @@ impl Conversation {
                 }
                 if let (AuthorKind::Visitor, Some(page)) = (role, page) {
                     socket.page = Some(clip_page(page));
-                    internal::attach(&ws, &socket)?;
+                    ws.serialize_attachment(&socket)?;
                     self.update_page(&socket).await?;
                 }
                 Ok(())
@@ -515,7 +516,7 @@ impl Conversation {
                     // visitor's first message; it is checked then.
                     if !socket.autos.iter().any(|a| a.client_id == held.client_id) && socket.autos.len() < MAX_HELD_AUTOS {
                         socket.autos.push(held);
-                        internal::attach(&ws, &socket)?;
+                        ws.serialize_attachment(&socket)?;
                     }
                     return Ok(());
                 }
@@ -537,7 +538,7 @@ impl Conversation {
                     return Err(EdgeError::BadRequest("These details are not valid: check the name, e-mail and phone".into()));
                 }
                 socket.details = Some(details.trimmed());
-                internal::attach(&ws, &socket)?;
+                ws.serialize_attachment(&socket)?;
                 self.save_details(&socket).await
             }
             ClientFrame::Typing { typing } => {
@@ -870,7 +871,7 @@ impl Conversation {
         let now = auth::now();
         let bucket = socket.replays.get_or_insert_with(|| Bucket::full(REPLAY_BURST, now));
         let taken = bucket.take(REPLAY_BURST, REPLAYS_PER_MINUTE, now);
-        internal::attach(&ws, &socket)?;
+        ws.serialize_attachment(&socket)?;
         taken.map_err(EdgeError::ReplayTooFast)
     }
 
@@ -891,7 +892,7 @@ impl Conversation {
             let until = auth::now() + u64::from(*seconds) * 1000;
             if until > socket.held_until {
                 socket.held_until = until;
-                internal::attach(&ws, &socket)?;
+                ws.serialize_attachment(&socket)?;
             }
         }
         result

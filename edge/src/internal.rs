@@ -386,17 +386,6 @@ async fn upstream_error(mut response: Response) -> EdgeError {
     }
 }
 
-/// Keeps `value` with a socket (hibernation keeps it too).
-pub fn attach<T: Serialize>(ws: &WebSocket, value: &T) -> EdgeResult<()> {
-    ws.serialize_attachment(value)?;
-    Ok(())
-}
-
-/// What [`attach`] kept with a socket.
-pub fn attached<T: DeserializeOwned>(ws: &WebSocket) -> EdgeResult<Option<T>> {
-    Ok(ws.deserialize_attachment()?)
-}
-
 /// The text of a frame a socket received; frames are JSON text, so binary is refused.
 pub fn frame_text(message: WebSocketIncomingMessage) -> Result<String, natter_shared::Error> {
     match message {

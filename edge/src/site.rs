@@ -185,7 +185,7 @@ impl DurableObject for Site {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
-        let expires = internal::attached::<InboxWatcher>(&ws).ok().flatten().and_then(|w| w.expires);
+        let expires = ws.deserialize_attachment::<InboxWatcher>().ok().flatten().and_then(|w| w.expires);
         if internal::close_if_expired(&ws, expires) {
             return Ok(());
         }
@@ -375,7 +375,7 @@ impl Site {
                 let watcher: InboxWatcher = internal::context(req)?;
                 let pair = WebSocketPair::new()?;
                 self.state.accept_websocket_with_tags(&pair.server, &["operator", watcher.operator.as_str()]);
-                internal::attach(&pair.server, &watcher)?;
+                pair.server.serialize_attachment(&watcher)?;
                 pair.server.send(&self.inbox_opening(&watcher)?)?;
                 self.announce_presence(None);
                 self.dispatch_soon().await?;
@@ -444,7 +444,7 @@ impl Site {
         self.state
             .get_websockets_with_tag("operator")
             .into_iter()
-            .filter_map(|ws| internal::attached::<InboxWatcher>(&ws).ok().flatten().map(|w| (ws, w)))
+            .filter_map(|ws| ws.deserialize_attachment::<InboxWatcher>().ok().flatten().map(|w| (ws, w)))
             .filter(|(ws, watcher)| !internal::close_if_expired(ws, watcher.expires))
             .collect()
     }
@@ -489,7 +489,7 @@ impl Site {
     /// Marks the socket's operator away (in all their tabs) or back.
     async fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
         let watcher: InboxWatcher =
-            internal::attached(ws)?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
+            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
         let sql = if away { "INSERT OR IGNORE INTO away (operator) VALUES (?)" } else { "DELETE FROM away WHERE operator = ?" };
         self.sql().exec(sql, vec![watcher.operator.as_str().into()])?;
         self.announce_presence(None);
