@@ -16,10 +16,10 @@ use crate::conversation::{int, Conversation};
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Act, Actor, BlockCall, Participant};
 
-/// The tables of a conversation's life (created with the message log's).
 /// How many summary revisions a conversation reserves in storage at a time.
 const REVISION_BLOCK: u64 = 1_000;
 
+/// The tables of a conversation's life (created with the message log's).
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS status (
     id INTEGER PRIMARY KEY CHECK (id = 1),

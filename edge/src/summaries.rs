@@ -25,7 +25,7 @@ use crate::internal::{self, SummaryReport};
 /// How long after a report others wait to be coalesced into the next one, at first.
 pub const COALESCE_MS: u64 = 1_000;
 /// The longest window, for a conversation that keeps writing.
-pub const MAX_COALESCE_MS: u64 = 4_000;
+const MAX_COALESCE_MS: u64 = 4_000;
 
 /// What the conversation remembers between reports (in memory: after an eviction the
 /// next message is reported at once).
