@@ -411,7 +411,7 @@ impl Site {
             }
             "/summary" => {
                 self.remember_id(&internal::context(req)?)?;
-                let SummaryReport { mut summary, notices } = internal::request_json(&req).await?;
+                let SummaryReport { mut summary, notices } = internal::request_json(req).await?;
                 // A visitor's new message with nobody online is an offline message:
                 // decided here, where presence is known, as it is reported.
                 let online = self.is_online();
