@@ -118,7 +118,9 @@ test('the widget shows the newest page and pages back by button and by scrolling
 
   await page.reload();
   await openWidget(page);
-  await eventually(async () => (await logTexts(page)).length === 50, 'the newest 50');
+  let shown = [];
+  await eventually(async () => (shown = await logTexts(page)).length === 50,
+    () => `the newest 50 (${shown.length} shown: ${JSON.stringify([...shown.slice(0, 2), '…', ...shown.slice(-2)])})`);
   assert.deepEqual(await logTexts(page), expected.slice(70));
   const earlier = page.getByRole('button', { name: 'Show earlier messages' });
   await earlier.click();

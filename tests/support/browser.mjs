@@ -15,7 +15,10 @@ export function launch() {
   });
 }
 
-/** Polls `check` until it returns a truthy value or `ms` pass. */
+/**
+ * Polls `check` until it returns a truthy value or `ms` pass. `what` names what is
+ * awaited; a function gives it at the time out, so it can say what was seen instead.
+ */
 export async function eventually(check, what, ms = 15_000) {
   const deadline = Date.now() + ms;
   let last;
@@ -29,7 +32,8 @@ export async function eventually(check, what, ms = 15_000) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  const named = typeof what === 'function' ? what() : what;
+  throw new Error(`timed out waiting for ${named}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
 
 /** The texts of a chat log (widget or console), in order. */
