@@ -16,7 +16,7 @@ use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::{check_caption, check_message, clip_context, Bucket, REPLAYS_PER_MINUTE, REPLAY_BURST, REPLAY_PAGE};
 use natter_shared::protocol::{
     parse_client_frame, Author, AuthorKind, ClientFrame, History, Message, OfflineNotice,
-    Millis, PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
+    PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -24,6 +24,7 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
+use crate::attachments::Attachments;
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Participant};
@@ -103,7 +104,7 @@ struct HeldAuto {
 }
 
 /// What a socket carries through hibernation (its attachment).
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct SocketState {
     participant: Participant,
     /// The page the visitor's tab is on, from its `hello`.
@@ -130,20 +131,6 @@ struct SocketState {
 
 fn already_ready() -> bool {
     true
-}
-
-/// Just a socket's readiness and expiry, read from its attachment for each broadcast.
-#[derive(Deserialize)]
-struct Readiness {
-    #[serde(default = "already_ready")]
-    ready: bool,
-    participant: Expiry,
-}
-
-#[derive(Deserialize)]
-struct Expiry {
-    #[serde(default)]
-    expires: Option<Millis>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -287,6 +274,8 @@ pub struct Conversation {
     pub(crate) reporting: RefCell<Reporting>,
     /// Rows every message reads, kept between writes.
     pub(crate) cached: RefCell<Cached>,
+    /// Each socket's state, as in its attachment.
+    sockets: Attachments<SocketState>,
 }
 
 /// Rows a message reads, as last read or written: the object is their only writer, so
@@ -309,7 +298,16 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
-        Self { state, env, turns: Turns::default(), exists, pace: RefCell::default(), reporting: RefCell::default(), cached: RefCell::default() }
+        Self {
+            state,
+            env,
+            turns: Turns::default(),
+            exists,
+            pace: RefCell::default(),
+            reporting: RefCell::default(),
+            cached: RefCell::default(),
+            sockets: Attachments::default(),
+        }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -361,7 +359,8 @@ impl Conversation {
 
     /// A visitor's tab closed: the operators see whether any is still there.
     fn visitor_left(&self, ws: &WebSocket) {
-        let visitor = ws.deserialize_attachment::<SocketState>().ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
+        let visitor = self.sockets.get(ws).ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
+        self.sockets.forget(ws);
         if visitor {
             if let Err(e) = self.announce_visitor_leaving(Some(ws)) {
                 worker::console_error!("visitor presence: {e}");
@@ -460,19 +459,22 @@ impl Conversation {
             Some(kind) => self.state.get_websockets_with_tag(kind_column(kind)),
             None => self.state.get_websockets(),
         };
+        // Written once for all of them.
+        let Ok(text) = serde_json::to_string(frame) else { return };
         for ws in sockets {
-            let Some(readiness) = ws.deserialize_attachment::<Readiness>().ok().flatten() else { continue };
+            let Some(socket) = self.sockets.get(&ws).ok().flatten() else { continue };
             // A socket whose credentials expired is closed instead.
-            if readiness.ready && !internal::close_if_expired(&ws, readiness.participant.expires) {
-                send(&ws, frame);
+            if socket.ready && !internal::close_if_expired(&ws, socket.participant.expires) {
+                let _ = ws.send_with_str(&text);
             }
         }
     }
 
     async fn on_text(&self, ws: &WebSocket, text: &str) -> EdgeResult<()> {
         let frame = parse_client_frame(text)?;
-        let mut socket: SocketState = ws
-            .deserialize_attachment()?
+        let mut socket: SocketState = self
+            .sockets
+            .get(ws)?
             .ok_or_else(|| EdgeError::Internal("Socket without attachment".into()))?;
         // Nothing is done for credentials that expired while the socket was open.
         if internal::close_if_expired(ws, socket.participant.expires) {
@@ -491,7 +493,7 @@ impl Conversation {
                 self.welcome(ws, &socket.participant, after)?;
                 // From here on it gets live frames (nothing awaited since the catch-up).
                 socket.ready = true;
-                ws.serialize_attachment(&socket)?;
+                self.sockets.set(ws, &socket)?;
                 self.keep_ip(&socket.participant)?;
                 if self.store_verified(&socket.participant)? || role == AuthorKind::Visitor {
                     // (A visitor's tab connecting: operators see them on the site.)
@@ -499,7 +501,7 @@ impl Conversation {
                 }
                 if let (AuthorKind::Visitor, Some(page)) = (role, page) {
                     socket.page = Some(clip_page(page));
-                    ws.serialize_attachment(&socket)?;
+                    self.sockets.set(ws, &socket)?;
                     self.update_page(&socket).await?;
                 }
                 Ok(())
@@ -516,7 +518,7 @@ impl Conversation {
                     // visitor's first message; it is checked then.
                     if !socket.autos.iter().any(|a| a.client_id == held.client_id) && socket.autos.len() < MAX_HELD_AUTOS {
                         socket.autos.push(held);
-                        ws.serialize_attachment(&socket)?;
+                        self.sockets.set(ws, &socket)?;
                     }
                     return Ok(());
                 }
@@ -538,7 +540,7 @@ impl Conversation {
                     return Err(EdgeError::BadRequest("These details are not valid: check the name, e-mail and phone".into()));
                 }
                 socket.details = Some(details.trimmed());
-                ws.serialize_attachment(&socket)?;
+                self.sockets.set(ws, &socket)?;
                 self.save_details(&socket).await
             }
             ClientFrame::Typing { typing } => {
@@ -871,7 +873,7 @@ impl Conversation {
         let now = auth::now();
         let bucket = socket.replays.get_or_insert_with(|| Bucket::full(REPLAY_BURST, now));
         let taken = bucket.take(REPLAY_BURST, REPLAYS_PER_MINUTE, now);
-        ws.serialize_attachment(&socket)?;
+        self.sockets.set(ws, &socket)?;
         taken.map_err(EdgeError::ReplayTooFast)
     }
 
@@ -892,7 +894,7 @@ impl Conversation {
             let until = auth::now() + u64::from(*seconds) * 1000;
             if until > socket.held_until {
                 socket.held_until = until;
-                ws.serialize_attachment(&socket)?;
+                self.sockets.set(ws, &socket)?;
             }
         }
         result

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod attachments;
 mod auth;
 mod canned;
 mod console;

@@ -22,6 +22,7 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
+use crate::attachments::Attachments;
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{
@@ -165,6 +166,8 @@ pub struct Site {
     /// working it out reads every inbox socket. Forgotten when presence changes, and
     /// worked out again after [`ONLINE_FRESH_MS`] (a session may have expired).
     online: Cell<Option<(bool, u64)>>,
+    /// Who watches on each inbox socket, as in its attachment (read for every report).
+    watchers: Attachments<InboxWatcher>,
 }
 
 const ONLINE_FRESH_MS: u64 = 1_000;
@@ -177,7 +180,7 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
         internal::update_tables(&state, "site", inbox::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
-        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None) }
+        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None), watchers: Attachments::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -185,7 +188,7 @@ impl DurableObject for Site {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> worker::Result<()> {
-        let expires = ws.deserialize_attachment::<InboxWatcher>().ok().flatten().and_then(|w| w.expires);
+        let expires = self.watchers.get(&ws).ok().flatten().and_then(|w| w.expires);
         if internal::close_if_expired(&ws, expires) {
             return Ok(());
         }
@@ -215,11 +218,13 @@ impl DurableObject for Site {
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
         internal::complete_close(&ws, code);
         self.announce_presence(Some(&ws));
+        self.watchers.forget(&ws);
         Ok(())
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
         self.announce_presence(Some(&ws));
+        self.watchers.forget(&ws);
         Ok(())
     }
 }
@@ -444,7 +449,7 @@ impl Site {
         self.state
             .get_websockets_with_tag("operator")
             .into_iter()
-            .filter_map(|ws| ws.deserialize_attachment::<InboxWatcher>().ok().flatten().map(|w| (ws, w)))
+            .filter_map(|ws| self.watchers.get(&ws).ok().flatten().map(|w| (ws, w)))
             .filter(|(ws, watcher)| !internal::close_if_expired(ws, watcher.expires))
             .collect()
     }
@@ -489,7 +494,7 @@ impl Site {
     /// Marks the socket's operator away (in all their tabs) or back.
     async fn set_away(&self, ws: &WebSocket, away: bool) -> EdgeResult<()> {
         let watcher: InboxWatcher =
-            ws.deserialize_attachment()?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
+            self.watchers.get(ws)?.ok_or_else(|| EdgeError::Internal("Inbox socket without attachment".into()))?;
         let sql = if away { "INSERT OR IGNORE INTO away (operator) VALUES (?)" } else { "DELETE FROM away WHERE operator = ?" };
         self.sql().exec(sql, vec![watcher.operator.as_str().into()])?;
         self.announce_presence(None);
