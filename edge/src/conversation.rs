@@ -873,7 +873,7 @@ impl Conversation {
         let now = auth::now();
         let bucket = socket.replays.get_or_insert_with(|| Bucket::full(REPLAY_BURST, now));
         let taken = bucket.take(REPLAY_BURST, REPLAYS_PER_MINUTE, now);
-        self.sockets.set(ws, &socket)?;
+        self.sockets.set(ws, socket)?;
         taken.map_err(EdgeError::ReplayTooFast)
     }
 
@@ -894,7 +894,7 @@ impl Conversation {
             let until = auth::now() + u64::from(*seconds) * 1000;
             if until > socket.held_until {
                 socket.held_until = until;
-                self.sockets.set(ws, &socket)?;
+                self.sockets.set(ws, socket)?;
             }
         }
         result
