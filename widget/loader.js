@@ -1,7 +1,11 @@
 // Natter loader: the only script a host page runs before the visitor interacts.
 // It reads the site's widget settings (one small request, revalidated by ETag), draws
-// the launcher in a shadow root, and loads the Wasm widget on the first hover, focus or
-// click. Nothing is stored and no socket is opened before that.
+// the launcher in a shadow root, and loads the Wasm widget only when it is needed: the
+// first hover, focus or click, a call from page code, just before one of the site's
+// rules could fire, or at idle time for a visitor who chatted in this visit. A
+// returning visitor's unread replies show on the launcher from one small request. No
+// token, socket or record at the edge before the visitor writes; stored before that:
+// the visit's counts and times, for the rules.
 // The launcher's styles, bundled here as text by scripts/build.sh (the console's
 // preview adopts the same file).
 import css from './launcher.css';
@@ -11,7 +15,8 @@ import css from './launcher.css';
   const site = script && script.dataset.site;
   if (!site) return console.error('natter: the script tag needs data-site="YOUR_SITE"');
   const edge = new URL(script.src).origin;
-  const positions = ['round_bottom_right', 'hidden', 'tab_bottom_right', 'tab_bottom_center', 'tab_bottom_left', 'tab_right_center', 'tab_left_center'];
+  // shared::settings::Position, as the class names of widget/launcher.css.
+  const positions = /^(round_bottom_right|hidden|tab_(bottom_(right|center|left)|(right|left)_center))$/;
   const colour = (v, d) => (/^#[0-9a-f]{6}$/i.test(v) ? v : d);
   const host = document.createElement('natter-widget');
   const root = host.attachShadow({ mode: 'open' });
@@ -21,6 +26,34 @@ import css from './launcher.css';
   // A fixed string, no page or visitor data: safe as markup. The label is set as text.
   root.innerHTML = '<button class="launcher"><svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg><span class="label"></span></button>';
   const launcher = root.firstChild;
+
+  const key = (name) => 'natter.' + site + '.' + name;
+  const raw = (name) => { try { return localStorage.getItem(key(name)); } catch (_) {} };
+  const read = (name) => { try { return JSON.parse(raw(name)); } catch (_) {} };
+  const write = (name, value) => { try { localStorage.setItem(key(name), JSON.stringify(value)); } catch (_) {} };
+  // A visit ends after 30 minutes without activity (shared::rules::VISIT_GAP_MS).
+  const GAP = 30 * 60 * 1000;
+  // The widget loads this long before a rule could fire, so it shows on time.
+  const LEAD = 2500;
+  const started = (window.performance && performance.timeOrigin) || Date.now();
+  // This page in the visit's counts (shared::rules::Visit::page_view): the rules need
+  // them on every page, whether the widget loads or not. Counts and times only.
+  const pageView = () => {
+    const now = Date.now();
+    const v = read('visit') || { visits: 0 };
+    if (!v.visits || now - v.last_activity >= GAP) Object.assign(v, { visits: v.visits + 1, started: now, pages_viewed: 0 });
+    v.pages_viewed += 1;
+    v.last_activity = now;
+    write('visit', v);
+    return v;
+  };
+  // The unread count on the launcher until the widget takes over (the button's own
+  // label is what assistive technology reads, as in the widget).
+  let unread = 0;
+  const badge = (n) => {
+    unread = n;
+    if (n) (launcher.querySelector('.badge') || launcher.appendChild(Object.assign(document.createElement('span'), { className: 'badge' }))).textContent = n;
+  };
 
   let settings = '{}';
   // The launcher as page code asked (`show`/`hide`); the settings' place otherwise.
@@ -36,7 +69,7 @@ import css from './launcher.css';
     const own = s.texts && s.texts[lang] && s.texts[lang].launcher_label;
     launcher.lastChild.textContent = typeof own === 'string' && own.trim() ? own : lang === 'ru' ? 'Чат' : 'Chat';
     launcher.setAttribute('aria-label', lang === 'ru' ? 'Открыть чат' : 'Open chat');
-    launcher.classList.add(positions.includes(s.position) ? s.position : 'tab_bottom_right');
+    launcher.classList.add(positions.test(s.position) ? s.position : 'tab_bottom_right');
     place();
     host.style.setProperty('--natter-header', colour(s.header_color, '#2f6fed'));
     host.style.setProperty('--natter-text', colour(s.text_color, '#ffffff'));
@@ -44,16 +77,34 @@ import css from './launcher.css';
     // A site that hides the widget while no operator is online: show it only when one is.
     if (s.offline_mode !== 'hide') show();
     else fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/status').then((r) => r.json()).then((r) => r.online && show(), () => {});
-    // A visitor who has chatted here before gets the widget at idle time, so operator
-    // replies that came while they were away show on the launcher's badge.
-    let returning = false;
-    try { returning = localStorage.getItem('natter.' + site + '.session') !== null; } catch (_) {}
-    // Auto-action rules run without any interaction: with enabled rules (absent means
-    // the defaults), the widget loads at idle time after the page's load event.
-    const rules = s.rules === undefined || (Array.isArray(s.rules) && s.rules.some((r) => r && r.enabled !== false));
     const idle = () => (window.requestIdleCallback || setTimeout)(() => mount(false));
-    if (returning) idle();
-    else if (rules) document.readyState === 'complete' ? idle() : addEventListener('load', idle, { once: true });
+    const afterLoad = (f) => (document.readyState === 'complete' ? f() : addEventListener('load', f, { once: true }));
+    // Auto-action rules (absent means the defaults) count the visit on every page.
+    const rules = s.rules === undefined || (Array.isArray(s.rules) && s.rules.some((r) => r && r.enabled !== false));
+    const visit = rules && pageView();
+    // A visitor who chatted in this visit gets the widget at idle time: replies come live.
+    const session = read('session');
+    const chatted = read('chatted');
+    if (session && chatted && Date.now() - chatted < GAP) return afterLoad(idle);
+    // Otherwise the launcher shows what is unread: rules' messages the widget showed
+    // while it was closed, and the operators' replies since the visitor last read.
+    const unseen = read('unseen');
+    const pending = Array.isArray(unseen) ? unseen.length : 0;
+    badge(pending);
+    if (session && session.conversation && session.token) {
+      fetch(edge + '/v1/conversations/' + encodeURIComponent(session.conversation) + '/unread?token=' + encodeURIComponent(session.token))
+        .then((r) => (r.ok ? r.json() : {}))
+        .then((r) => !api && badge(pending + (r.unread > 0 ? r.unread : 0)), () => {});
+    }
+    if (!visit) return;
+    // The edge says when each rule could first fire (`wake`): the widget loads just
+    // before the first, and not for a rule that waits for a message or fired in this
+    // visit (the widget's memory holds `["name",{"visit":start}]` then, as JSON).
+    const fired = raw('fired') || '';
+    const due = (Array.isArray(s.wake) ? s.wake : [])
+      .filter((w) => !(w.visit && fired.includes(JSON.stringify([w.rule, { visit: visit.started }]))))
+      .map((w) => Math.max(started + w.page, visit.started + w.site));
+    if (due.length) setTimeout(() => afterLoad(idle), Math.max(0, Math.min(...due) - LEAD - Date.now()));
   };
   // The launcher waits for the settings (no flash of the wrong place or colour), but
   // never long: a slow edge gets the defaults after 4 s, as the widget would read them.
@@ -90,7 +141,7 @@ import css from './launcher.css';
   const call = (name, args) => {
     if (api) return api(name, args);
     if (name == 'isOpen') return false;
-    if (name == 'unreadCount') return 0;
+    if (name == 'unreadCount') return unread;
     if (name == 'show' || name == 'hide') {
       shown = name == 'show';
       place();

@@ -15,7 +15,7 @@ use natter_shared::rules::Action;
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::limits::{check_caption, check_message, clip_context, Bucket, REPLAYS_PER_MINUTE, REPLAY_BURST, REPLAY_PAGE};
 use natter_shared::protocol::{
-    parse_client_frame, Author, AuthorKind, ClientFrame, History, Message, OfflineNotice,
+    parse_client_frame, Author, AuthorKind, ClientFrame, History, Message, OfflineNotice, Unread,
     PageContext, ServerFrame, VisitorInfo, PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
@@ -398,6 +398,7 @@ impl Conversation {
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
+            "/unread" => Ok(Response::from_json(&Unread { unread: self.unread_by_visitor(meta.as_ref())? })?),
             other => Err(EdgeError::NotFound(format!("No conversation route {other}"))),
         }
     }
@@ -420,6 +421,16 @@ impl Conversation {
         self.cached.borrow_mut().meta.take();
         self.sql().exec(sql, values)?;
         Ok(())
+    }
+
+    /// The operators' messages (a rule's too) after the visitor's read mark.
+    fn unread_by_visitor(&self, meta: Option<&Meta>) -> EdgeResult<u64> {
+        let Some(meta) = meta else { return Ok(0) };
+        let rows: Vec<CountRow> = self
+            .sql()
+            .exec("SELECT COUNT(*) AS n FROM messages WHERE author_kind = 'operator' AND seq > ?", vec![int(meta.visitor_read)])?
+            .to_array()?;
+        Ok(rows.first().map_or(0, |r| r.n))
     }
 
     fn last_seq(&self) -> EdgeResult<Seq> {

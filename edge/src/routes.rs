@@ -10,6 +10,7 @@
 //! | `GET /test/{site}` | site owners | a page on the edge with the site's widget, to send oneself a test message |
 //! | `GET /v1/conversations/{id}/ws?v=1&token=` | widget | the visitor's conversation socket |
 //! | `GET /v1/conversations/{id}` | widget | 204 while the visitor token grants it (a failed socket cannot tell why) |
+//! | `GET /v1/conversations/{id}/unread?token=` | loader | the operators' messages the visitor has not read ([`Unread`](natter_shared::protocol::Unread)), `private, max-age=5` |
 //! | `POST /v1/conversations/{id}/files?name=` | widget | uploads a file (if the site allows files) → [`Attachment`](natter_shared::files::Attachment) |
 //! | `GET /v1/files/{site}/{conversation}/{random}` | anyone with the link | the file: images inline, the rest as a download, `nosniff` |
 //! | `GET /v1/avatars/{org}/{random}` | anyone | an operator's uploaded picture |
@@ -25,7 +26,7 @@
 
 use natter_shared::identity::{self, Identity};
 use natter_shared::ids::{ConversationId, SiteId, VisitorId};
-use natter_shared::protocol::{AuthorKind, IdentifyRequest, SettingsDocument, SiteSecret, SiteStatus, VisitorSession};
+use natter_shared::protocol::{AuthorKind, IdentifyRequest, SettingsDocument, SiteSecret, SiteStatus, Unread, VisitorSession};
 use natter_shared::settings::SETTINGS_VERSION;
 use natter_shared::token::{Claims, VisitorClaims};
 use natter_shared::limits::VISITOR_TOKEN_TTL_MS;
@@ -63,6 +64,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (Method::Post, ["v1", "sites", site, "identify"]) => identify(&mut req, env, site).await,
         (Method::Get, ["test", site]) => test_page(env, site).await,
         (Method::Get, ["v1", "conversations", id, "ws"]) => visitor_socket(&req, env, id).await,
+        (Method::Get, ["v1", "conversations", id, "unread"]) => unread(&req, env, id).await,
         (Method::Get, ["v1", "conversations", id]) => {
             visitor_grant(&req, env, id)?;
             Ok(Response::empty()?.with_status(204))
@@ -205,7 +207,25 @@ fn visitor_grant(req: &Request, env: &Env, id: &str) -> EdgeResult<(VisitorClaim
 async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
     check_socket(req)?;
     let (claims, conversation) = visitor_grant(req, env, id)?;
-    let participant = Participant {
+    let stub = internal::conversation_stub(env, &claims.site, &conversation)?;
+    internal::websocket(&stub, "/socket", &visitor(req, claims, conversation)).await
+}
+
+/// What a returning visitor's loader asks before it loads the widget. One request a
+/// page, with the token in the query (no preflight); the browser may keep the answer
+/// a few seconds, so pages opened in a row ask once.
+async fn unread(req: &Request, env: &Env, id: &str) -> EdgeResult<Response> {
+    let (claims, conversation) = visitor_grant(req, env, id)?;
+    let stub = internal::conversation_stub(env, &claims.site, &conversation)?;
+    let unread: Unread = internal::call(&stub, "/unread", &visitor(req, claims, conversation), None::<&()>).await?;
+    let mut response = Response::from_json(&unread)?;
+    response.headers_mut().set("Cache-Control", "private, max-age=5")?;
+    Ok(response)
+}
+
+/// The visitor a valid token names, as their conversation sees them.
+fn visitor(req: &Request, claims: VisitorClaims, conversation: ConversationId) -> Participant {
+    Participant {
         role: AuthorKind::Visitor,
         name: visitor_display_name(&claims.visitor),
         site: claims.site.clone(),
@@ -218,9 +238,23 @@ async fn visitor_socket(req: &Request, env: &Env, id: &str) -> EdgeResult<Respon
         ip: request::client_ip(req),
         restricted: false,
         expires: Some(claims.exp),
-    };
-    let stub = internal::conversation_stub(env, &claims.site, &conversation)?;
-    internal::websocket(&stub, "/socket", &participant).await
+    }
+}
+
+/// What the loader and the widget get: the public settings, and when the site's rules
+/// could first fire (the loader loads the widget just before that, not at once).
+#[derive(serde::Serialize)]
+struct WidgetDocument {
+    #[serde(flatten)]
+    settings: natter_shared::settings::WidgetSettings,
+    wake: Vec<natter_shared::rules::Wake>,
+}
+
+impl WidgetDocument {
+    fn of(document: &SettingsDocument) -> WidgetDocument {
+        let settings = document.settings.public();
+        WidgetDocument { wake: natter_shared::rules::wake_hints(&settings.rules()), settings }
+    }
 }
 
 /// The settings document for the loader. Every view revalidates (`no-cache`) so a
@@ -233,7 +267,7 @@ async fn widget_settings(req: &Request, env: &Env, site: &str) -> EdgeResult<Res
     // must not be answered with a 304 for the old reading.
     let etag = format!("\"{SETTINGS_VERSION}.{}\"", document.revision);
     let fresh = req.headers().get("If-None-Match")?.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
-    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&document.settings.public())? };
+    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&WidgetDocument::of(&document))? };
     response.headers_mut().set("ETag", &etag)?;
     response.headers_mut().set("Cache-Control", "no-cache")?;
     Ok(response)

@@ -392,10 +392,68 @@ pub fn next_check(rules: &[Rule], facts: &Facts, memory: &Memory) -> Option<Mill
         .min()
 }
 
-/// Whether any enabled rule could still fire in this visit (the loader then loads the
-/// widget at idle time so rules run without interaction).
-pub fn any_pending(rules: &[Rule], facts: &Facts, memory: &Memory) -> bool {
-    rules.iter().any(|r| r.enabled && !memory.has_fired(r, &r.episode(facts)))
+/// The earliest a rule could fire for a visitor with no conversation yet, by time
+/// alone: the loader loads the widget just before it, and not at all for a rule that
+/// needs a message (see [`wake_hints`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Wake {
+    pub rule: String,
+    /// Milliseconds on the page it needs at least.
+    pub page: Millis,
+    /// Milliseconds on the site, in this visit, it needs at least.
+    pub site: Millis,
+    /// It fires once per visit: the loader skips it when the memory says it fired in
+    /// this one.
+    pub visit: bool,
+}
+
+/// When a condition can first hold with no conversation: `None` never (it needs a
+/// message, or cannot hold at all), else the least time on the page and on the site.
+fn earliest(condition: &Condition) -> Option<(Millis, Millis)> {
+    let clock = |op: Op, value: u64| -> Option<Millis> {
+        match op {
+            Op::Gt => Some(value.saturating_add(1).saturating_mul(1000)),
+            Op::Eq => Some(value.saturating_mul(1000)),
+            Op::Lt => (value > 0).then_some(0),
+            Op::Ne => Some(if value == 0 { 1000 } else { 0 }),
+            Op::Contains => None,
+        }
+    };
+    match (condition.fact, &condition.value) {
+        (Fact::TimeOnPage, Operand::Number(v)) => clock(condition.op, *v).map(|page| (page, 0)),
+        (Fact::TimeOnSite, Operand::Number(v)) => clock(condition.op, *v).map(|site| (0, site)),
+        // With no message there is no delay, and nobody wrote last.
+        (Fact::OperatorDelay | Fact::VisitorDelay, _) => None,
+        (Fact::LastByVisitor | Fact::LastByOperator, Operand::Flag(value)) => {
+            let needs_message = (condition.op == Op::Eq) == *value;
+            (!needs_message).then_some((0, 0))
+        }
+        (fact, value) => {
+            let fits = matches!((fact.kind(), value), (Kind::Number, Operand::Number(_)) | (Kind::Text, Operand::Text(_)) | (Kind::Flag, Operand::Flag(_)));
+            // The page, the visit, the details and presence may hold at any time.
+            (fits && condition.fact.ops().contains(&condition.op)).then_some((0, 0))
+        }
+    }
+}
+
+/// For each enabled rule that could fire before the visitor writes, the earliest it
+/// could (a rule that any one condition fires gets one hint per condition).
+pub fn wake_hints(rules: &[Rule]) -> Vec<Wake> {
+    let mut hints = Vec::new();
+    for rule in rules.iter().filter(|r| r.enabled && !r.conditions.is_empty()) {
+        let visit = !rule.conditions.iter().any(|c| c.fact.is_conversation());
+        let hint = |(page, site): (Millis, Millis)| Wake { rule: rule.name.clone(), page, site, visit };
+        match rule.matching {
+            Match::All => {
+                let bounds: Option<Vec<(Millis, Millis)>> = rule.conditions.iter().map(earliest).collect();
+                if let Some(bounds) = bounds {
+                    hints.push(hint(bounds.into_iter().fold((0, 0), |(p, s), (page, site)| (p.max(page), s.max(site)))));
+                }
+            }
+            Match::Any => hints.extend(rule.conditions.iter().filter_map(earliest).map(hint)),
+        }
+    }
+    hints
 }
 
 /// Every reason a list of rules cannot work, each at its path
@@ -694,13 +752,36 @@ mod tests {
         let mut memory = Memory::default();
         assert_eq!(evaluate(&rules, &at(&facts(), 100), &mut memory), vec![]);
         assert_eq!(next_check(&rules, &facts(), &memory), None);
-        assert!(!any_pending(&rules, &facts(), &memory));
+        assert_eq!(wake_hints(&rules), vec![]);
         // Rules with no time condition need no timer either.
         let url = vec![rule("Cart", Match::All, vec![c(Fact::PageUrl, Op::Contains, t("cart"))])];
         assert_eq!(next_check(&url, &facts(), &memory), None);
-        assert!(any_pending(&url, &facts(), &memory));
-        evaluate(&url, &facts(), &mut memory);
-        assert!(!any_pending(&url, &facts(), &memory));
+    }
+
+    #[test]
+    fn the_loader_is_told_the_earliest_a_rule_can_fire_before_any_message() {
+        let wake = |rule: &str, page: u64, site: u64, visit: bool| Wake { rule: rule.into(), page, site, visit };
+        // The defaults: the greeting at 11 s on the page ("more than 10 s" in whole
+        // seconds); the autoresponder and the offline rule wait for a message.
+        assert_eq!(wake_hints(&default_rules(Language::En)), vec![wake("Greeting", 11_000, 0, true)]);
+        let rules = vec![
+            rule("Both", Match::All, vec![c(Fact::TimeOnPage, Op::Gt, n(5)), c(Fact::TimeOnSite, Op::Eq, n(60))]),
+            rule("Either", Match::Any, vec![c(Fact::TimeOnSite, Op::Gt, n(29)), c(Fact::OperatorDelay, Op::Gt, n(5)), c(Fact::Visits, Op::Gt, n(2))]),
+            rule("Cart", Match::All, vec![c(Fact::PageUrl, Op::Contains, t("cart")), c(Fact::TimeOnPage, Op::Lt, n(3))]),
+            rule("Quiet", Match::All, vec![c(Fact::LastByOperator, Op::Ne, Operand::Flag(true)), c(Fact::TimeOnPage, Op::Ne, n(0))]),
+            rule("Answered", Match::All, vec![c(Fact::LastByOperator, Op::Eq, Operand::Flag(true))]),
+            rule("Never", Match::All, vec![c(Fact::TimeOnPage, Op::Lt, n(0))]),
+        ];
+        assert_eq!(
+            wake_hints(&rules),
+            vec![
+                wake("Both", 6_000, 60_000, true),
+                wake("Either", 0, 30_000, false),
+                wake("Either", 0, 0, false),
+                wake("Cart", 0, 0, true),
+                wake("Quiet", 1_000, 0, false),
+            ]
+        );
     }
 
     #[test]

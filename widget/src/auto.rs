@@ -2,7 +2,8 @@
 //! page knows, at the moments it can change — a message, the operators' status, the
 //! visitor's details, or the next time a time condition turns (one timeout, at least a
 //! second apart; none when no rule can fire by time). Visit facts and what has fired
-//! are kept in `localStorage` (counts and times only, nothing personal).
+//! are kept in `localStorage` (counts and times only, nothing personal); the loader
+//! counts the page views, and loads the widget just before a rule could fire.
 
 use leptos::prelude::*;
 use natter_shared::protocol::AuthorKind;
@@ -35,12 +36,16 @@ fn page_started() -> u64 {
 pub fn run(chat: Chat) {
     let visit_key = chat.key("visit");
     let memory_key = chat.key("fired");
+    let page_started = page_started();
     let mut visit: Visit = storage::load(&visit_key).unwrap_or_default();
-    visit.page_view(now());
-    storage::save(&visit_key, &visit);
+    // The loader counts each page (the widget may not load on it); a page it did not
+    // count (rules laid over by page code) is counted here.
+    if visit.last_activity < page_started {
+        visit.page_view(now());
+        storage::save(&visit_key, &visit);
+    }
     let visit = StoredValue::new(visit);
     let memory = StoredValue::new(storage::load::<Memory>(&memory_key).unwrap_or_default());
-    let page_started = page_started();
     let timer = StoredValue::new_local(None::<i32>);
     let (url, referrer) = web_sys::window()
         .map(|w| (w.location().href().unwrap_or_default(), w.document().map(|d| d.referrer()).unwrap_or_default()))

@@ -78,6 +78,9 @@ pub struct Chat {
     /// The operator typing now, if any.
     pub operator_typing: Indicator,
     pub connected: RwSignal<bool>,
+    /// The visitor has a conversation to connect to (a session): until their first
+    /// message there is none, and nothing to be connecting to.
+    pub has_session: RwSignal<bool>,
     /// The last problem to show the visitor (cleared by the next success).
     pub problem: RwSignal<Option<String>>,
     /// Whether an operator is online (assumed until the edge says otherwise).
@@ -119,6 +122,8 @@ pub struct Chat {
     /// A check of the session is under way: the socket keeps failing while it runs,
     /// and a second check of the same stale token would replace the fresh session.
     checking_session: StoredValue<bool>,
+    /// A session for the visitor's first message is being asked for.
+    beginning: StoredValue<bool>,
     outbox: StoredValue<Outbox>,
     /// Messages queued in this tab (or restored from the outbox when it loaded) whose
     /// ack has not come: page code hears `message:sent` in the tab that sent, whichever
@@ -167,6 +172,7 @@ impl Chat {
             operator_read: RwSignal::new(Seq(0)),
             operator_typing: Indicator::new(),
             connected: RwSignal::new(false),
+            has_session: RwSignal::new(false),
             problem: RwSignal::new(None),
             online: RwSignal::new(true),
             details: RwSignal::new(details),
@@ -185,6 +191,7 @@ impl Chat {
             status_told: StoredValue::new(None),
             session: StoredValue::new(None),
             checking_session: StoredValue::new(false),
+            beginning: StoredValue::new(false),
             outbox: StoredValue::new(Outbox::new(storage::key(&config.site, "outbox"))),
             sent_here: StoredValue::new(Vec::new()),
             held: StoredValue::new(false),
@@ -348,12 +355,36 @@ impl Chat {
         });
     }
 
-    /// Gets (or makes) the visitor's identity, then connects. Retries until the edge answers.
+    /// A returning visitor (a session kept in this browser) connects at once. A new one
+    /// gets a session, and a socket, with their first message, file or `identify`: a
+    /// visitor who only looks (or is greeted by a rule) costs the edge nothing.
     pub fn start(self) {
-        spawn_local(async move {
-            self.session.set_value(Some(self.visitor_session().await));
+        let session = storage::load::<VisitorSession>(&self.key("session"));
+        self.has_session.set(session.is_some());
+        self.session.set_value(session);
+        if self.session.with_value(Option::is_some) {
             self.connect();
-            self.follow_other_tabs();
+        } else if self.outbox.with_value(|outbox| outbox.items().iter().any(|p| p.rule.is_none())) {
+            // Typed before a reload, before the session came.
+            self.begin();
+        }
+        self.follow_other_tabs();
+    }
+
+    /// The visitor needs a conversation now: gets a session (once) and connects. Retries
+    /// until the edge answers; a session that came meanwhile (`identify`, another tab)
+    /// wins.
+    fn begin(self) {
+        if self.session.with_value(Option::is_some) || self.beginning.get_value() {
+            return;
+        }
+        self.beginning.set_value(true);
+        spawn_local(async move {
+            let session = self.visitor_session().await;
+            self.beginning.set_value(false);
+            if self.session.with_value(Option::is_none) {
+                self.switch_session(session);
+            }
         });
     }
 
@@ -364,6 +395,11 @@ impl Chat {
         let key = self.key("session");
         let on_storage = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
             if event.key().as_deref() != Some(key.as_str()) {
+                return;
+            }
+            if event.new_value().is_none() && self.session.with_value(Option::is_some) {
+                // Another tab's `reset`: this one forgets the visitor too.
+                self.forget_visitor();
                 return;
             }
             let Some(session) = event.new_value().and_then(|text| crate::json::parse::<VisitorSession>(&text)) else { return };
@@ -421,8 +457,7 @@ impl Chat {
         // asked (`identify`, `reset`): the answer is about a session gone already.
         let current = self.session.with_value(|s| s.as_ref().map(|s| &s.token) == Some(&session.token));
         if refused && current {
-            storage::remove(&self.key("session"));
-            let fresh = self.visitor_session().await;
+            let fresh = self.new_visitor_session().await;
             self.switch_session(fresh);
         }
         self.checking_session.set_value(false);
@@ -434,6 +469,7 @@ impl Chat {
         storage::save(&self.key("session"), &session);
         let moved = self.session.with_value(|old| old.as_ref().map(|s| &s.conversation) != Some(&session.conversation));
         self.session.set_value(Some(session));
+        self.has_session.set(true);
         if moved {
             // Stored in the conversation left, only their ack missing: done, not moved.
             for pending in self.outbox.with_value(Outbox::take_stored) {
@@ -458,8 +494,9 @@ impl Chat {
         self.history_until.set_value(None);
     }
 
-    /// The visitor's identity, once [`Chat::start`] has it.
+    /// The visitor's identity, made now if they have none yet.
     async fn current_session(&self) -> VisitorSession {
+        self.begin();
         loop {
             match self.session.get_value() {
                 Some(session) => return session,
@@ -471,9 +508,11 @@ impl Chat {
     /// A signed-in user (`identify`): the edge checks the signature and answers the
     /// user's session, whose conversation follows them to any browser.
     pub async fn identify(self, identity: Identity) -> Result<(), String> {
-        let current = self.current_session().await;
+        // An anonymous conversation this browser has becomes the user's; with none, the
+        // user's own (or a new one) is theirs here.
+        let token = self.session.with_value(|s| s.as_ref().map(|s| s.token.clone()));
         let url = self.config.with_value(|c| format!("{}/v1/sites/{}/identify", c.edge, c.site));
-        let body = IdentifyRequest { identity: identity.clone(), token: Some(current.token) };
+        let body = IdentifyRequest { identity: identity.clone(), token };
         let session = net::request::<_, VisitorSession>("POST", &url, Some(&body), None).await.map_err(|e| {
             if e.0.starts_with("identify") { e.0 } else { format!("identify: {}", e.0) }
         })?;
@@ -492,35 +531,41 @@ impl Chat {
     /// Forgets the visitor on this browser (page code's `reset`, e.g. on sign-out): their
     /// identity, details, unsent messages and visit, and starts a new anonymous visitor.
     pub fn reset(self) {
-        for name in ["session", "details", "form", "outbox", "visit", "fired", "unseen"] {
+        for name in ["session", "details", "form", "outbox", "visit", "fired", "unseen", "chatted"] {
             storage::remove(&self.key(name));
         }
+        self.forget_visitor();
+    }
+
+    /// Forgets the visitor in this tab (what `reset` removed from storage): the next
+    /// visitor gets a session with their first message.
+    fn forget_visitor(self) {
         self.session.set_value(None);
+        self.has_session.set(false);
         self.details.set(VisitorDetails::default());
         self.form.set(VisitorDetails::default());
         self.editing.set(false);
         self.offline_sent.set(None);
         self.unseen_auto.set(Vec::new());
         self.restart_log(|log| *log = Log::default());
-        // Away from the old conversation at once; back when the new visitor exists.
         self.disconnect();
-        spawn_local(async move {
-            let fresh = self.visitor_session().await;
-            self.switch_session(fresh);
-        });
     }
 
     async fn visitor_session(&self) -> VisitorSession {
-        let key = self.key("session");
-        if let Some(session) = storage::load::<VisitorSession>(&key) {
-            return session;
+        match storage::load::<VisitorSession>(&self.key("session")) {
+            Some(session) => session,
+            None => self.new_visitor_session().await,
         }
+    }
+
+    /// A new anonymous visitor from the edge, asked until it answers.
+    async fn new_visitor_session(&self) -> VisitorSession {
         let url = self.config.with_value(|c| format!("{}/v1/sites/{}/visitors", c.edge, c.site));
         let mut delay = 500;
         loop {
             match net::request::<(), VisitorSession>("POST", &url, None, None).await {
                 Ok(session) => {
-                    storage::save(&key, &session);
+                    // Kept by `switch_session`, unless another session won meanwhile.
                     self.problem.set(None);
                     return session;
                 }
@@ -586,6 +631,12 @@ impl Chat {
             self.problem.set(Some(self.strings().cannot_store.into()));
         } else if !self.held.get_value() {
             self.problem.set(None);
+        }
+        if pending.rule.is_none() {
+            // The visitor wrote: their conversation is needed now, and the next pages
+            // of this visit load the widget at once, so replies come live.
+            storage::save(&self.key("chatted"), &now());
+            self.begin();
         }
         if !self.held.get_value() {
             self.with_socket(|socket| socket.send(&pending.frame()));

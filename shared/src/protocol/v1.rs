@@ -417,6 +417,13 @@ pub struct SiteStatus {
     pub online: bool,
 }
 
+/// `GET /v1/conversations/{id}/unread` answer: the operators' messages the visitor has
+/// not read (what a returning visitor's launcher shows before the widget loads).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    pub unread: u64,
+}
+
 /// `GET /v1/console/secret` answer: the site secret (admins only), which signs the
 /// notification webhook's requests.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

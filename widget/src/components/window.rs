@@ -54,10 +54,11 @@ fn OfflineSent() -> impl IntoView {
 pub fn Window() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let strings = chat.strings();
-    let status = move || match (chat.connected.get(), chat.online.get()) {
-        (false, _) => strings.status_connecting,
-        (true, true) => strings.status_online,
-        (true, false) => strings.status_offline,
+    // "Connecting…" only while a socket is on its way (none before the first message).
+    let status = move || match (chat.has_session.get() && !chat.connected.get(), chat.online.get()) {
+        (true, _) => strings.status_connecting,
+        (false, true) => strings.status_online,
+        (false, false) => strings.status_offline,
     };
     let (online_title, offline_title) =
         (chat.text(|t| &t.online_title, |s| s.online_title), chat.text(|t| &t.offline_title, |s| s.offline_title));
