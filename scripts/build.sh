@@ -47,8 +47,10 @@ bindgen() {
 }
 
 # Built under target/ and copied into dist/ afterwards, so dist/ is never half-made.
-widget_print=$(fingerprint shared widget)
-console_print=$(fingerprint shared widget www/src www/Cargo.toml)
+# (The loader, widget/loader.js, is not part of the widget's Wasm: it is bundled below.)
+widget_sources=(widget/src widget/Cargo.toml widget/build.rs widget/launcher.css)
+widget_print=$(fingerprint shared "${widget_sources[@]}")
+console_print=$(fingerprint shared "${widget_sources[@]}" www/src www/Cargo.toml)
 edge_print=$(fingerprint shared edge)
 packages=()
 fresh widget "$widget_print" "$stamps/widget" || packages+=(-p natter-widget)

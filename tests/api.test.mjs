@@ -374,7 +374,7 @@ test('identify: a signed user keeps one conversation across browsers; wrong, mis
   const past = { ...user, expires: Math.floor(Date.now() / 1000) - 60 };
   await refused(signed(past), 'expired');
   await refused({ ...user, signature: '' }, 'missing');
-  assert.notEqual((await session(c.page)).conversation, anonymous);
+  assert.equal(await session(c.page), null, 'a refused identity makes no visitor at all');
   // The edge refuses on its own too, whatever the widget checks.
   for (const identity of [{ ...user }, signed(past), signed(user, 'not-the-secret')]) {
     const res = await fetch(`${relay.url}/v1/sites/demo/identify`, { method: 'POST', body: JSON.stringify({ identity }) });
@@ -394,11 +394,12 @@ test('identify: a signed user keeps one conversation across browsers; wrong, mis
 
   // Sign-out: reset forgets the user on this browser.
   await a.page.evaluate(() => Natter.reset());
-  await eventually(async () => (await session(a.page))?.conversation !== anonymous && (await session(a.page)) !== null, 'a new anonymous visitor');
+  await eventually(async () => (await session(a.page)) === null, 'no visitor until they write');
   await eventually(async () => (await logTexts(a.page)).length === 0, 'an empty chat');
   assert.equal(await a.page.evaluate(() => localStorage.getItem('natter.demo.details')), null);
   assert.equal(await a.page.evaluate(() => Natter.sendMessage('A new visitor')), true);
   const next = (await session(a.page)).conversation;
+  assert.notEqual(next, anonymous);
   const { body } = await history(relay.url, admin, next);
   assert.deepEqual(body.messages.map((m) => m.text), ['A new visitor']);
   const stranger = await operatorSocket(relay.url, admin, next);

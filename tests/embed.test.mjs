@@ -52,18 +52,23 @@ test('before any interaction the page fetches only the loader and its settings: 
   await eventually(() => requests.some((u) => u.endsWith('.wasm')), 'the Wasm fetched on hover');
   await page.waitForTimeout(500);
   assert.deepEqual(sockets, []);
-  // …and a click opens the chat and its socket.
+  // …a click opens the chat, still without a socket or a visitor token (nothing to
+  // talk in yet)…
   await openWidget(page);
-  await eventually(() => sockets.length === 1, 'one socket after the click');
+  await page.waitForTimeout(1000);
+  assert.deepEqual(sockets, []);
+  assert.ok(!requests.some((u) => u.endsWith('/visitors')), 'no visitor token yet');
 
   // Opening the window created nothing in the operators' inbox: only a message does.
   const operator = await signInOperator(relay.url);
   const inboxUrl = `${wsBase(relay.url)}/v1/console/sites/demo/inbox/ws?v=1&token=${encodeURIComponent(operator.token)}`;
   const inbox = await openSocket(inboxUrl);
   assert.deepEqual((await nextFrame(inbox, (f) => f.type === 'inbox')).conversations, []);
+  // …and the first message makes them: a token, the socket and the conversation.
   await visitorSends(page, 'now I exist');
   const created = await nextFrame(inbox, (f) => f.type === 'conversation');
   assert.equal(created.last_text, 'now I exist');
+  assert.equal(sockets.length, 1);
   inbox.close();
   await context.close();
 });

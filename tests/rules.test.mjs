@@ -43,9 +43,8 @@ test('the greeting comes after its delay, once per visit, and is stored before t
   assert.deepEqual(await logTexts(page), ['Hello! How can I help you?']);
   await page.screenshot({ path: path.join(artifacts, 'rule-greeting.png') });
 
-  // Only the widget has it: no conversation exists.
-  const { conversation } = await session(page);
-  assert.equal((await history(relay.url, admin, conversation)).status, 404);
+  // Only the widget has it: no visitor token, no conversation.
+  assert.equal(await page.evaluate(() => localStorage.getItem('natter.demo.session')), null);
 
   // A second page of the same visit: not greeted again.
   await page.goto(`${host.url}/second.html`);
@@ -56,6 +55,7 @@ test('the greeting comes after its delay, once per visit, and is stored before t
   // The visitor writes: the conversation is created with the greeting first.
   await send(page, 'Do you have boots?');
   await acked(page);
+  const { conversation } = await session(page);
   const { body } = await history(relay.url, admin, conversation);
   assert.deepEqual(body.messages.map((m) => [m.author.kind, m.text, m.auto ?? false]), [
     ['operator', 'Hello! How can I help you?', true],

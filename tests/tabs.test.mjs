@@ -30,7 +30,7 @@ async function tab(context) {
 }
 
 const openSockets = (page) => page.sockets.filter((ws) => !ws.isClosed()).length;
-const conversationOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')).conversation);
+const conversationOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session'))?.conversation);
 const sentEvents = (page) => page.evaluate(() => window.events.filter((e) => e.event === 'message:sent').map((e) => e.detail.text));
 const badge = (page) => page.getByRole('button', { name: 'Open chat' }).locator('.badge');
 
@@ -146,11 +146,15 @@ test('when one tab starts another conversation (page code\'s reset), the other t
   await b.evaluate(() => Natter.setVisitor({ name: 'Signed Out Person' }));
   await eventually(async () => (await b.evaluate(() => localStorage.getItem('natter.demo.details') || '')).includes('Signed Out Person'), 'the details kept');
 
+  // The new visitor has no conversation until they write; tab B forgets the old one.
   await a.evaluate(() => Natter.reset());
-  await eventually(async () => (await conversationOf(a)) !== old, 'a new visitor in tab A');
+  await eventually(async () => (await conversationOf(a)) === undefined, 'no visitor in tab A');
   await eventually(async () => (await logTexts(b)).length === 0, 'tab B leaving the old conversation');
+  await eventually(() => openSockets(a) + openSockets(b) === 0, 'the old socket closed');
   await visitorSends(b, 'the new conversation, from tab B');
+  await eventually(async () => (await conversationOf(a)) !== undefined, 'the new visitor in tab A too');
   const fresh = await conversationOf(a);
+  assert.notEqual(fresh, old);
   await waitForText(a, 'the new conversation, from tab B');
   assert.deepEqual(await storedTexts(fresh), ['the new conversation, from tab B']);
   assert.deepEqual(await storedTexts(old), ['the old conversation']);

@@ -82,10 +82,12 @@ import css from './launcher.css';
     // Auto-action rules (absent means the defaults) count the visit on every page.
     const rules = s.rules === undefined || (Array.isArray(s.rules) && s.rules.some((r) => r && r.enabled !== false));
     const visit = rules && pageView();
-    // A visitor who chatted in this visit gets the widget at idle time: replies come live.
+    // A visitor who chatted in this visit gets the widget at idle time (replies come
+    // live), and so does one whose message has not gone yet (it goes now).
     const session = read('session');
     const chatted = read('chatted');
-    if (session && chatted && Date.now() - chatted < GAP) return afterLoad(idle);
+    const outbox = read('outbox');
+    if ((session && Date.now() - chatted < GAP) || (Array.isArray(outbox) && outbox.some((p) => p && !p.rule))) return afterLoad(idle);
     // Otherwise the launcher shows what is unread: rules' messages the widget showed
     // while it was closed, and the operators' replies since the visitor last read.
     const unseen = read('unseen');
