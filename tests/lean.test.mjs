@@ -62,6 +62,8 @@ test('a first-time visitor gets nothing but visit counts until the greeting is d
   assert.deepEqual(await logTexts(page), ['Hello! How can I help you?']);
   assert.equal(await page.evaluate(() => localStorage.getItem('natter.demo.session')), null);
   assert.equal(await page.locator('.status').textContent(), 'We reply in a few minutes', 'nothing to be connecting to yet');
+  await page.waitForTimeout(200); // the window's 160 ms rise, for a still picture
+  await page.screenshot({ path: path.join(artifacts, 'lean-greeting-before-first-message.png') });
 
   // The first message: a token, a socket and the conversation, the greeting stored first.
   await visitorSends(page, 'Do you ship to Riga?');

@@ -209,7 +209,7 @@ try {
     const ruleTimers = timers.filter(([, ms]) => ms !== 5000 && ms > 0);
     const afterGreeting = ruleTimers.filter(([at]) => at > 12_000).length;
     row('rules: timers set by the rules in 30 s with the default rules (greeting due at 10 s)',
-      `${ruleTimers.length} (${ruleTimers.map(([at, ms]) => `at ${(at / 1000).toFixed(1)} s for ${ms} ms`).join(', ')}); after the greeting fired: ${afterGreeting}; greeting shown: ${greeted === 1}`);
+      `${ruleTimers.length} (${ruleTimers.map(([at, ms]) => `at ${(at / 1000).toFixed(1)} s for ${Math.round(ms)} ms`).join(', ')}); after the greeting fired: ${afterGreeting}; greeting shown: ${greeted === 1}`);
     row('other widget timers in those 30 s (settings/status check every 5 s, work only while open; 0 ms hand-offs)',
       `${timers.length - ruleTimers.length}`);
 

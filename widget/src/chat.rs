@@ -529,7 +529,8 @@ impl Chat {
     }
 
     /// Forgets the visitor on this browser (page code's `reset`, e.g. on sign-out): their
-    /// identity, details, unsent messages and visit, and starts a new anonymous visitor.
+    /// identity, details, unsent messages and visit. A new anonymous visitor's
+    /// conversation starts with their next message.
     pub fn reset(self) {
         for name in ["session", "details", "form", "outbox", "visit", "fired", "unseen", "chatted"] {
             storage::remove(&self.key(name));
