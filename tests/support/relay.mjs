@@ -2,7 +2,7 @@
 // port, and stops it by its PID. State lives in a directory the caller owns, so a
 // restart on the same directory finds everything that was stored.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +21,16 @@ export async function freePort() {
   });
 }
 
+/** State directories made here: removed when the process exits (restarts reuse one). */
+const made = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function stateDir() {
-  return mkdtempSync(path.join(os.tmpdir(), 'natter-state-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'natter-state-'));
+  made.push(dir);
+  return dir;
 }
 
 export class Relay {
