@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { artifacts, eventually, logTexts, openWidget, startStack, visitorSends } from './support/browser.mjs';
 import { history, nextFrame, operatorSocket, saveSettings } from './support/sockets.mjs';
+import { axeViolations } from './support/axe.mjs';
 
 let stack;
 before(async () => {
@@ -137,6 +138,9 @@ test('a returning visitor sees an unread reply on the launcher from one small re
   const badge = page.locator('.badge');
   await eventually(async () => (await badge.count()) === 1 && (await badge.textContent()) === '1', 'the reply as a badge');
   assert.equal(await page.evaluate(() => window.Natter.unreadCount()), 1);
+  // Its name starts with what it shows, the count too (WCAG 2.5.3).
+  assert.equal(await page.locator('natter-widget').locator('button').getAttribute('aria-label'), 'Chat 1: unread messages, open chat');
+  assert.deepEqual(await axeViolations(page), []);
   const asked = seen.requests.filter((r) => r.url.includes('/unread'));
   assert.equal(asked.length, 1);
   await page.waitForTimeout(3_000);

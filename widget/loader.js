@@ -47,12 +47,17 @@ import css from './launcher.css';
     write('visit', v);
     return v;
   };
-  // The unread count on the launcher until the widget takes over (the button's own
-  // label is what assistive technology reads, as in the widget).
-  let unread = 0;
+  // The unread count on the launcher until the widget takes over. The button's name
+  // starts with what it shows (WCAG 2.5.3): "Chat 2: unread messages, open chat".
+  let unread = 0, unreadWords = '';
   const badge = (n) => {
     unread = n;
-    if (n) (launcher.querySelector('.badge') || launcher.appendChild(Object.assign(document.createElement('span'), { className: 'badge' }))).textContent = n;
+    if (!n) return;
+    let b = launcher.querySelector('.badge');
+    // (The space, not drawn in the flex box, keeps "Chat 1" two words for the name check.)
+    if (!b) launcher.append(' ', (b = Object.assign(document.createElement('span'), { className: 'badge' })));
+    b.textContent = n;
+    launcher.setAttribute('aria-label', launcher.querySelector('.label').textContent + ' ' + n + unreadWords);
   };
 
   let settings = '{}';
@@ -69,6 +74,7 @@ import css from './launcher.css';
     const own = s.texts && s.texts[lang] && s.texts[lang].launcher_label;
     launcher.lastChild.textContent = typeof own === 'string' && own.trim() ? own : lang === 'ru' ? 'Чат' : 'Chat';
     launcher.setAttribute('aria-label', lang === 'ru' ? 'Открыть чат' : 'Open chat');
+    unreadWords = lang === 'ru' ? ': непрочитанные сообщения, открыть чат' : ': unread messages, open chat';
     launcher.classList.add(positions.test(s.position) ? s.position : 'tab_bottom_right');
     place();
     host.style.setProperty('--natter-header', colour(s.header_color, '#2f6fed'));
