@@ -36,14 +36,45 @@ fingerprint() {
 fresh() { [ -e "$3" ] && [ "$(cat "$stamps/$1.print" 2>/dev/null)" = "$2" ]; }
 stamp() { mkdir -p "$stamps" && printf '%s\n' "$2" > "$stamps/$1.print"; }
 
-# bindgen NAME OUT_DIR
+optimize() { "$WASM_OPT_BIN" -Oz --strip-producers --strip-target-features "${wasm_features[@]}" "$@"; }
+
+# bindgen NAME OUT_DIR [WASM] [wasm-bindgen options…]: into OUT_DIR, made empty first
+# (or holding only the files the glue imports).
 bindgen() {
-  rm -rf "$2" && mkdir -p "$2"
-  wasm-bindgen --target web --no-typescript --out-dir "$2" "$wasm_dir/$1.wasm"
-  "$WASM_OPT_BIN" -Oz --converge --merge-similar-functions --strip-producers --strip-target-features "${wasm_features[@]}" "$2/$1_bg.wasm" -o "$2/$1_bg.wasm"
-  # Bundled: the glue's JS snippets (the widget's src/api.js) go into the one file.
-  "$ESBUILD_BIN" "$2/$1.js" --bundle --minify --format=esm --log-level=warning --allow-overwrite --outfile="$2/$1.js"
-  rm -rf "$2/snippets"
+  local name=$1 out=$2 wasm=${3:-$wasm_dir/$1.wasm}
+  shift 3 || shift $#
+  mkdir -p "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$@" "$wasm"
+  optimize --converge --merge-similar-functions "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+  # Bundled: the glue's JS snippets (the widget's src/api.js) and the split parts'
+  # loader go into the one file. (The glue names that loader once per part.)
+  "$ESBUILD_BIN" "$out/$name.js" --bundle --minify --format=esm --log-level=warning --allow-overwrite \
+    --log-override:duplicate-object-key=silent --outfile="$out/$name.js"
+  rm -rf "$out/snippets" "$out/__wasm_split.js"
+}
+
+# The widget in parts (widget/src/parts.rs): linked with relocations kept, so that
+# wasm-split-cli can move the code only a split point reaches into that part's file;
+# then wasm-bindgen on the main module (keeping the exports the parts link to), and
+# wasm-opt on every file. The result goes under a directory named by its content, so
+# a page never mixes files of two builds and caches them for good.
+split_widget() {
+  local split=target/natter-split out=$stamps/widget.tmp
+  cargo rustc -p natter-widget --lib --release --target wasm32-unknown-unknown --features split \
+    -- -C link-args=--emit-relocs
+  rm -rf "$split" && mkdir -p "$split"
+  wasm-split-cli --target web --out-name natter_widget "$wasm_dir/natter_widget.wasm" "$split"
+  # The parts' loader, imported by the main module's glue, is bundled with it.
+  rm -rf "$out" && mkdir -p "$out" && cp "$split/__wasm_split.js" "$out/"
+  bindgen natter_widget "$out" "$split/natter_widget.wasm" --keep-lld-exports
+  local part
+  for part in $(cd "$split" && ls split_*.wasm chunk_*.wasm 2>/dev/null); do
+    optimize --strip-debug "$split/$part" -o "$out/$part"
+  done
+  local build
+  build=$(cd "$out" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  rm -rf "$stamps/widget" && mkdir -p "$stamps/widget"
+  mv "$out" "$stamps/widget/$build"
 }
 
 # Built under target/ and copied into dist/ afterwards, so dist/ is never half-made.
@@ -53,26 +84,26 @@ widget_print=$(fingerprint shared "${widget_sources[@]}")
 console_print=$(fingerprint shared "${widget_sources[@]}" www/src www/Cargo.toml)
 edge_print=$(fingerprint shared edge)
 packages=()
-fresh widget "$widget_print" "$stamps/widget" || packages+=(-p natter-widget)
-fresh console "$console_print" "$stamps/console" || packages+=(-p natter-console)
-if [ ${#packages[@]} -gt 0 ]; then
-  cargo build --release --target wasm32-unknown-unknown "${packages[@]}"
-  if ! fresh widget "$widget_print" "$stamps/widget"; then
-    say "widget: wasm-bindgen, wasm-opt"
-    bindgen natter_widget "$stamps/widget"
-    stamp widget "$widget_print"
-  fi
-  if ! fresh console "$console_print" "$stamps/console"; then
-    say "console: wasm-bindgen, wasm-opt"
-    bindgen natter_console "$stamps/console"
-    stamp console "$console_print"
-  fi
+if ! fresh widget "$widget_print" "$stamps/widget"; then
+  say "widget: cargo, wasm-split-cli, wasm-bindgen, wasm-opt"
+  split_widget
+  stamp widget "$widget_print"
+fi
+if ! fresh console "$console_print" "$stamps/console"; then
+  cargo build --release --target wasm32-unknown-unknown -p natter-console
+  say "console: wasm-bindgen, wasm-opt"
+  rm -rf "$stamps/console"
+  bindgen natter_console "$stamps/console"
+  stamp console "$console_print"
 fi
 
 rm -rf dist.tmp
 mkdir -p dist.tmp/widget dist.tmp/console/pkg
 cp -R www/static/. dist.tmp/
-"$ESBUILD_BIN" widget/loader.js --bundle --format=iife --loader:.css=text --minify --log-level=warning --outfile=dist.tmp/natter.js
+# The loader names the widget's build directory.
+widget_build=$(basename "$stamps"/widget/*/)
+"$ESBUILD_BIN" widget/loader.js --bundle --format=iife --loader:.css=text --minify --log-level=warning \
+  --define:WIDGET_BUILD="'$widget_build'" --outfile=dist.tmp/natter.js
 cp -R "$stamps/widget/." dist.tmp/widget/
 cp -R "$stamps/console/." dist.tmp/console/pkg/
 rm -rf dist && mv dist.tmp dist

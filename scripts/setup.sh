@@ -30,6 +30,12 @@ cargo_tool() {
 # wasm-bindgen-cli without --locked: it must build against its own exact version.
 cargo_tool wasm-bindgen wasm-bindgen-cli "$(pin WASM_BINDGEN_VERSION)"
 cargo_tool worker-build worker-build "$(pin WORKER_BUILD_VERSION)" --locked
+# wasm-split-cli has no --version: cargo's list of what it installed says.
+split_version=$(pin WASM_SPLIT_VERSION)
+if ! command -v wasm-split-cli >/dev/null || ! cargo install --list | grep -qx "wasm_split_cli_support v$split_version:"; then
+  say "installing wasm_split_cli_support $split_version"
+  cargo install wasm_split_cli_support --version "$split_version" --features build-binary --locked --force
+fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"

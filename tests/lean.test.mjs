@@ -32,6 +32,8 @@ async function watchedPage(context) {
 }
 
 const wasm = (seen) => seen.requests.filter((r) => r.url.endsWith('.wasm'));
+// The widget's main module (its optional parts are other .wasm files beside it).
+const core = (seen) => wasm(seen).filter((r) => r.url.endsWith('/natter_widget_bg.wasm'));
 const tokens = (seen) => seen.requests.filter((r) => r.method === 'POST' && /\/v1\/sites\/demo\/(visitors|identify)$/.test(r.url));
 const storedKeys = (page) => page.evaluate(() => Object.keys(localStorage).sort());
 
@@ -108,9 +110,9 @@ test('a second page of a visit already greeted loads nothing; a visitor who chat
   const third = await watchedPage(context);
   await third.page.goto(`${host.url}/host.html`);
   await eventually(async () => third.seen.sockets.length === 1, 'the socket, without any interaction', 10_000);
-  assert.equal(wasm(third.seen).length, 1);
+  assert.equal(core(third.seen).length, 1);
   await context.close();
-  assert.ok(wasm(seen).length === 1);
+  assert.equal(core(seen).length, 1);
 });
 
 test('a returning visitor sees an unread reply on the launcher from one small request, without the widget', async () => {
@@ -160,5 +162,50 @@ test('a returning visitor sees an unread reply on the launcher from one small re
   await page.getByRole('button', { name: 'Open chat' }).click();
   await eventually(async () => (await logTexts(page)).includes('Yes, from 10 to 16.'), 'the reply');
   await eventually(async () => (await (await fetch(asked[0].url)).json()).unread === 0, 'read at the edge');
+  await context.close();
+});
+
+test('the widget comes in parts: an optional part that does not download is a clear, retryable error while chatting goes on', async () => {
+  const { relay, host, browser } = stack;
+  await saveSettings(relay.url, stack.admin, {});
+  const context = await browser.newContext();
+  let blocked = true;
+  const asked = [];
+  await context.route('**/split_forms.wasm', (route) => {
+    asked.push(route.request().url());
+    return blocked ? route.abort('internetdisconnected') : route.continue();
+  });
+  const { page, seen } = await watchedPage(context);
+  await page.goto(`${host.url}/host.html`);
+  await openWidget(page);
+  // The chat needs no part: only the main module came.
+  assert.deepEqual(wasm(seen).map((r) => path.basename(r.url)), ['natter_widget_bg.wasm']);
+
+  // The introduce form lives in the `forms` part, which cannot download.
+  await page.getByRole('button', { name: 'Your details' }).click();
+  const problem = page.getByRole('alert').filter({ hasText: 'This part of the chat did not load.' });
+  await problem.waitFor();
+  assert.equal(asked.length >= 1, true);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: path.join(artifacts, 'lean-part-failed.png') });
+
+  // Chatting goes on meanwhile.
+  await page.getByRole('button', { name: 'Your details' }).click();
+  await visitorSends(page, 'Still here without the forms');
+  await eventually(async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+
+  // Back in the form once the network is: "Try again" loads it.
+  await page.getByRole('button', { name: 'Your details' }).click();
+  await problem.waitFor();
+  blocked = false;
+  await problem.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('textbox', { name: 'Name' }).waitFor();
+  assert.equal(await problem.count(), 0);
+
+  // The files come from a directory named by their content, cached for good.
+  const core = wasm(seen).find((r) => r.url.endsWith('/natter_widget_bg.wasm')).url;
+  assert.match(core, /\/widget\/[0-9a-f]{16}\/natter_widget_bg\.wasm$/);
+  const res = await fetch(core);
+  assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   await context.close();
 });

@@ -125,8 +125,11 @@ import css from './launcher.css';
     .then((text) => (refused ? console.warn('natter: ' + refused.message) : draw(text)));
 
   let widget;
-  const load = () => widget || (widget = import(edge + '/widget/natter_widget.js').then(async (m) => {
-    await m.default({ module_or_path: edge + '/widget/natter_widget_bg.wasm' });
+  // WIDGET_BUILD, put in by scripts/build.sh: the widget's files are under a directory
+  // named by their content (cached for good; its optional parts load from beside it).
+  const build = edge + '/widget/' + WIDGET_BUILD;
+  const load = () => widget || (widget = import(build + '/natter_widget.js').then(async (m) => {
+    await m.default({ module_or_path: build + '/natter_widget_bg.wasm' });
     return m;
   }));
   // A click while an idle-time mount is loading still opens the window.

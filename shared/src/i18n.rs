@@ -84,6 +84,9 @@ pub struct Strings {
     pub too_fast: &'static str,
     /// Pages back to the messages before the oldest shown.
     pub earlier: &'static str,
+    /// A part of the widget (a form, the QR code, files) could not be downloaded.
+    pub part_failed: &'static str,
+    pub try_again: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -157,6 +160,8 @@ pub const EN: Strings = Strings {
     not_delivered: "The message could not be delivered.",
     too_fast: "You are sending messages too fast. They will go out in a moment.",
     earlier: "Show earlier messages",
+    part_failed: "This part of the chat did not load. Check your connection.",
+    try_again: "Try again",
 };
 
 pub const RU: Strings = Strings {
@@ -230,6 +235,8 @@ pub const RU: Strings = Strings {
     not_delivered: "Сообщение не удалось доставить.",
     too_fast: "Вы отправляете сообщения слишком часто. Они уйдут чуть позже.",
     earlier: "Показать более ранние сообщения",
+    part_failed: "Эта часть чата не загрузилась. Проверьте соединение.",
+    try_again: "Повторить",
 };
 
 impl Strings {
@@ -333,7 +340,7 @@ mod tests {
                 strings.open_here, strings.attach, strings.uploading, strings.upload_failed,
                 strings.file_too_big, strings.file_empty, strings.conversation_ended, strings.rate_prompt,
                 strings.good, strings.bad, strings.comment, strings.send_rating, strings.rating_thanks,
-                strings.not_delivered, strings.too_fast, strings.earlier,
+                strings.not_delivered, strings.too_fast, strings.earlier, strings.part_failed, strings.try_again,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

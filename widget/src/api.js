@@ -21,7 +21,8 @@ export function refuse(message) {
   emit('error', { message });
 }
 
-// The page's entry point: runs the calls that waited (in order), then says `ready`.
+// The page's entry point: runs the calls that waited (in order); the widget says
+// `ready` once they are done.
 export function facade(handle, waiting) {
   const api = (name, args) => {
     if (name === 'on' || name === 'off') {
@@ -39,7 +40,6 @@ export function facade(handle, waiting) {
     }
   };
   for (const [name, args, done] of waiting.splice(0)) done(api(name, args));
-  emit('ready');
   return api;
 }
 

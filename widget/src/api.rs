@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 
 use crate::chat::Chat;
 use crate::json::JsObject;
+use crate::parts::{self, part};
 
 #[wasm_bindgen(module = "/src/api.js")]
 extern "C" {
@@ -46,26 +47,115 @@ pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {
         }
         count
     });
+    // Calls waiting for the `api` part; later calls wait behind them, so all run in order.
+    let queue = Queue { waiting: StoredValue::new_local(Vec::new()), ready_after: StoredValue::new(false) };
     let handle = Closure::<dyn Fn(String, js_sys::Array) -> JsValue>::new(move |name: String, args: js_sys::Array| {
-        let promised = matches!(name.as_str(), "sendMessage" | "identify");
-        call(chat, &name, &args.get(0)).unwrap_or_else(|message| {
-            refuse(&message);
-            // Methods that promise an outcome still give one.
-            if promised { js_sys::Promise::resolve(&JsValue::FALSE).into() } else { JsValue::UNDEFINED }
-        })
+        let arg = args.get(0);
+        if queue.is_empty() || matches!(name.as_str(), "isOpen" | "unreadCount") {
+            if let Some(answer) = window_call(chat, &name) {
+                return answer;
+            }
+            if let Some(Ok(result)) = parts::now(method(chat, name.clone(), arg.clone())) {
+                return answer(&name, result);
+            }
+        }
+        defer(chat, queue, name, arg)
     });
-    facade(handle.into_js_value(), waiting)
+    let api = facade(handle.into_js_value(), waiting);
+    // `ready` once the calls that waited for the widget have run.
+    if queue.is_empty() {
+        emit("ready", JsValue::UNDEFINED);
+    } else {
+        queue.ready_after.set_value(true);
+    }
+    api
 }
 
-/// Does one call; what it answers (most answer nothing), or why it was refused.
-fn call(chat: Chat, name: &str, arg: &JsValue) -> Result<JsValue, String> {
+/// Calls waiting for the `api` part (each with how to answer it), in order.
+#[derive(Clone, Copy)]
+struct Queue {
+    waiting: StoredValue<Vec<(String, JsValue, js_sys::Function)>, LocalStorage>,
+    /// `ready` is due once they have run.
+    ready_after: StoredValue<bool>,
+}
+
+impl Queue {
+    fn is_empty(&self) -> bool {
+        self.waiting.with_value(Vec::is_empty)
+    }
+
+    fn next(&self) -> Option<(String, JsValue, js_sys::Function)> {
+        self.waiting.try_update_value(|waiting| (!waiting.is_empty()).then(|| waiting.remove(0))).flatten()
+    }
+}
+
+/// The calls about the window, answered at once (the `api` part is not needed).
+fn window_call(chat: Chat, name: &str) -> Option<JsValue> {
     match name {
         "open" => chat.set_open(true),
         "close" => chat.set_open(false),
         "toggle" => chat.set_open(!chat.open.get_untracked()),
-        "isOpen" => return Ok(chat.open.get_untracked().into()),
+        "isOpen" => return Some(chat.open.get_untracked().into()),
         "show" | "hide" => chat.launcher.set(Some(name == "show")),
-        "unreadCount" => return Ok((chat.unread_untracked() as u32).into()),
+        "unreadCount" => return Some((chat.unread_untracked() as u32).into()),
+        _ => return None,
+    }
+    Some(JsValue::UNDEFINED)
+}
+
+/// What page code gets for a call: its answer, or (refused) nothing, and still a
+/// promise from the methods that promise an outcome.
+fn answer(name: &str, result: Result<JsValue, String>) -> JsValue {
+    result.unwrap_or_else(|message| {
+        refuse(&message);
+        if promises(name) { js_sys::Promise::resolve(&JsValue::FALSE).into() } else { JsValue::UNDEFINED }
+    })
+}
+
+fn promises(name: &str) -> bool {
+    matches!(name, "sendMessage" | "identify")
+}
+
+/// Queues a call until the `api` part is downloaded. A method that promises an outcome
+/// gives its promise at once; the others answer nothing, as they would.
+fn defer(chat: Chat, queue: Queue, name: String, arg: JsValue) -> JsValue {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |done, _| resolve = Some(done));
+    let promised = promises(&name);
+    let first = queue.is_empty();
+    queue.waiting.update_value(|waiting| waiting.extend(resolve.map(|done| (name, arg, done))));
+    if first {
+        spawn_local(async move {
+            let loaded = preload_api().await.is_ok();
+            while let Some((name, arg, done)) = queue.next() {
+                let result = match window_call(chat, &name) {
+                    Some(answer) => Ok(answer),
+                    None => match loaded.then(|| parts::now(method(chat, name.clone(), arg))).flatten() {
+                        Some(Ok(result)) => result,
+                        _ => Err(format!("Natter.{name} did not run: a part of the widget did not download (call it again)")),
+                    },
+                };
+                let _ = done.call1(&JsValue::UNDEFINED, &answer(&name, result));
+            }
+            if queue.ready_after.get_value() {
+                queue.ready_after.set_value(false);
+                emit("ready", JsValue::UNDEFINED);
+            }
+        });
+    }
+    if promised { promise.into() } else { JsValue::UNDEFINED }
+}
+
+part!(
+    /// The methods beyond the window's, in the `api` part.
+    api, preload preload_api, fn method(chat: Chat, name: String, arg: JsValue) -> Result<JsValue, String> {
+        call(chat, &name, &arg)
+    }
+);
+
+/// Does one call; what it answers (most answer nothing), or why it was refused.
+fn call(chat: Chat, name: &str, arg: &JsValue) -> Result<JsValue, String> {
+    match name {
         "sendMessage" => {
             let text = arg.as_string().ok_or("sendMessage(text): text must be a string")?;
             return chat.send_from_page(&text).map(Into::into);

@@ -11,8 +11,9 @@ use natter_shared::rules::{self, Action, Facts, Memory, Visit};
 use wasm_bindgen::prelude::*;
 
 use crate::api;
-use crate::chat::Chat;
+use crate::chat::{sleep, Chat};
 use crate::log::Pending;
+use crate::parts::part;
 use crate::{net, storage};
 
 /// The shortest wait between two evaluations by timer.
@@ -30,6 +31,31 @@ fn page_started() -> u64 {
         .and_then(|p| js_sys::Reflect::get(&p, &"timeOrigin".into()).ok())
         .and_then(|t| t.as_f64())
         .map_or_else(now, |t| t as u64)
+}
+
+part!(
+    /// The rules engine, in its own part.
+    rules, preload preload_rules, fn run_part(chat: Chat) -> () { run(chat) }
+);
+
+/// Starts the rules engine once the site has rules (at once, or when a saved change
+/// brings some); a failed download is tried again after 5 s, 10 s, … up to a minute.
+pub fn start(chat: Chat) {
+    let started = StoredValue::new(false);
+    Effect::new(move |_| {
+        // No `rules` at all means the defaults.
+        if started.get_value() || chat.settings.with(|s| s.rules.as_ref().is_some_and(Vec::is_empty)) {
+            return;
+        }
+        started.set_value(true);
+        leptos::task::spawn_local(async move {
+            let mut wait = 5_000;
+            while run_part(chat).await.is_err() {
+                sleep(wait).await;
+                wait = (wait * 2).min(60_000);
+            }
+        });
+    });
 }
 
 /// Runs the site's rules on this page for as long as it is open.

@@ -11,6 +11,7 @@ pub mod json;
 pub mod log;
 pub mod net;
 pub mod outbox;
+pub mod parts;
 pub mod storage;
 pub mod tabs;
 pub mod typing;
@@ -77,7 +78,7 @@ pub fn mount(
     // After mounting: that sets up the async executor the connection runs on.
     chat.start();
     chat.follow_settings();
-    auto::run(chat);
+    auto::start(chat);
     // The page's listeners are in place before the window opens for the click that
     // loaded the widget, so they hear `open` too.
     let api = api::install(chat, waiting);

@@ -1,12 +1,18 @@
 //! The message box and Send button. Enter sends, Shift+Enter makes a new line.
 
 use leptos::prelude::*;
-
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::icons::{PaperclipIcon, SendIcon};
 use crate::chat::Chat;
+use crate::parts::part;
 use crate::typing::Announcer;
+
+part!(
+    /// Checks, uploads and sends a file the visitor chose, in the `files` part.
+    files, preload preload_files, fn attach(chat: Chat, file: web_sys::File) -> () { chat.attach(file) }
+);
 
 #[component]
 pub fn Composer() -> impl IntoView {
@@ -35,10 +41,16 @@ pub fn Composer() -> impl IntoView {
     let on_file = move |ev: web_sys::Event| {
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
         if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            chat.attach(file);
+            spawn_local(async move {
+                if attach(chat, file).await.is_err() {
+                    chat.problem.set(Some(chat.strings().part_failed.into()));
+                }
+            });
         }
         input.set_value(""); // the same file can be chosen again
     };
+    // Reaching for the button starts the files part's download, before a file is chosen.
+    let warm = || spawn_local(async { let _ = preload_files().await; });
     let strings = chat.strings();
     view! {
         <Show when=move || chat.uploading.get()>
@@ -46,7 +58,7 @@ pub fn Composer() -> impl IntoView {
         </Show>
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <Show when=move || chat.files_allowed()>
-                <label class="attach" title=strings.attach>
+                <label class="attach" title=strings.attach on:pointerenter=move |_| warm() on:focusin=move |_| warm()>
                     <input type="file" class="file-input" aria-label=strings.attach on:change=on_file/>
                     <PaperclipIcon/>
                 </label>

@@ -10,6 +10,7 @@ use qrcodegen::{QrCode, QrCodeEcc};
 
 use super::icons::{CloseIcon, MessengerIcon};
 use crate::chat::Chat;
+use crate::parts::{lazy, part};
 
 /// The site's suggests as chips, before the visitor's first message.
 #[component]
@@ -78,19 +79,31 @@ pub fn Contacts() -> impl IntoView {
     })
 }
 
-/// The QR code's modules as one SVG path, one unit per module.
-fn qr_path(text: &str) -> Option<(i32, String)> {
-    let qr = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
-    let mut path = String::new();
-    for y in 0..qr.size() {
-        for x in 0..qr.size() {
-            if qr.get_module(x, y) {
-                let _ = write!(path, "M{x} {y}h1v1h-1z");
+part!(
+    /// A QR code of `text` as an SVG, one unit per module, in the `qr` part.
+    qr, preload preload_qr, fn qr_code(text: String) -> AnyView {
+        let (mut size, mut path) = (0, String::new());
+        if let Ok(qr) = QrCode::encode_text(&text, QrCodeEcc::Medium) {
+            size = qr.size();
+            for y in 0..size {
+                for x in 0..size {
+                    if qr.get_module(x, y) {
+                        let _ = write!(path, "M{x} {y}h1v1h-1z");
+                    }
+                }
             }
         }
+        // Four modules of quiet zone around the code, as scanners expect.
+        let view_box = format!("-4 -4 {0} {0}", size + 8);
+        view! {
+            <svg class="qr-code" viewBox=view_box role="img" aria-label=text>
+                <rect x="-4" y="-4" width=size + 8 height=size + 8 fill="#fff"></rect>
+                <path d=path fill="#000"></path>
+            </svg>
+        }
+        .into_any()
     }
-    Some((qr.size(), path))
-}
+);
 
 /// The QR code of a messenger link, over the window, with a way to open it here anyway.
 #[component]
@@ -99,18 +112,16 @@ pub fn QrPanel() -> impl IntoView {
     let strings = chat.strings();
     move || {
         chat.qr.get().map(|(kind, link)| {
-            let (size, path) = qr_path(&link).unwrap_or_default();
-            // Four modules of quiet zone around the code, as scanners expect.
-            let view_box = format!("-4 -4 {0} {0}", size + 8);
+            let code = {
+                let link = link.clone();
+                lazy(preload_qr, move || qr_code(link.clone()))
+            };
             view! {
                 <div class="qr" role="dialog" aria-label=kind.title()>
                     <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.qr.set(None)>
                         <CloseIcon/>
                     </button>
-                    <svg class="qr-code" viewBox=view_box.clone() role="img" aria-label=link.clone()>
-                        <rect x="-4" y="-4" width=size + 8 height=size + 8 fill="#fff"></rect>
-                        <path d=path fill="#000"></path>
-                    </svg>
+                    {code}
                     <p>{strings.scan_hint.0}{kind.title()}{strings.scan_hint.1}</p>
                     <a href=link.clone() target="_blank" rel="noopener noreferrer">{strings.open_here}</a>
                 </div>

@@ -6,6 +6,25 @@ use leptos::prelude::*;
 use natter_shared::contact::{DetailProblem, DetailProblems, Need, VisitorDetails};
 
 use crate::chat::Chat;
+use crate::parts::part;
+
+/// Which form the `forms` part draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Form {
+    Details,
+    Offline,
+}
+
+part!(
+    /// The introduce or offline form, from the `forms` part.
+    forms, preload preload_forms, fn form(which: Form) -> AnyView {
+        match which {
+            Form::Details => view! { <DetailsForm/> }.into_any(),
+            Form::Offline => view! { <OfflineForm/> }.into_any(),
+        }
+    }
+);
 
 /// A labelled input with its problem below it.
 #[component]

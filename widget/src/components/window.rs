@@ -7,11 +7,12 @@ use natter_shared::settings::Pattern;
 use super::composer::Composer;
 use super::contacts::{Contacts, QrPanel, Suggests};
 use super::ended::{Ended, TalkingTo};
-use super::forms::{DetailsForm, OfflineForm};
+use super::forms::{form, preload_forms, Form};
 use super::icons::{CloseIcon, PersonIcon};
 use super::launcher::position_class;
 use super::message_list::MessageList;
 use crate::chat::{Chat, View};
+use crate::parts::lazy;
 
 fn pattern_class(pattern: Pattern) -> &'static str {
     match pattern {
@@ -83,8 +84,12 @@ pub fn Window() -> impl IntoView {
                 </button>
             </header>
             {move || match view.get() {
-                View::Details => view! { <div class="body"><DetailsForm/></div> <Problem/> }.into_any(),
-                View::OfflineForm => view! { <div class="body"><Contacts/><OfflineForm/></div> <Problem/> }.into_any(),
+                View::Details => view! {
+                    <div class="body">{lazy(preload_forms, || form(Form::Details))}</div> <Problem/>
+                }.into_any(),
+                View::OfflineForm => view! {
+                    <div class="body"><Contacts/>{lazy(preload_forms, || form(Form::Offline))}</div> <Problem/>
+                }.into_any(),
                 View::Chat => view! {
                     <MessageList/>
                     <TalkingTo/>
