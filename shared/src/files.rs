@@ -65,7 +65,12 @@ pub enum FileProblem {
 impl std::fmt::Display for FileProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FileProblem::TooBig { size } => write!(f, "The file is {:.1} MB; the limit is 10 MB", *size as f64 / 1_048_576.0),
+            FileProblem::TooBig { size } => {
+                // In tenths of a megabyte, rounded, in integers: float formatting would
+                // cost the widget kilobytes of Wasm.
+                let tenths = (size.saturating_mul(10) + 524_288) / 1_048_576;
+                write!(f, "The file is {}.{} MB; the limit is 10 MB", tenths / 10, tenths % 10)
+            }
             FileProblem::Empty => write!(f, "The file is empty"),
             FileProblem::Type(ext) => write!(f, "Files of type .{ext} cannot be sent: send images, PDF, text, office documents or ZIP"),
             FileProblem::Mismatch => write!(f, "The file's content does not match its name"),

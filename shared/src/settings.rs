@@ -339,6 +339,8 @@ pub trait JsonObject: Sized {
     fn take_object(&mut self, key: &str) -> Option<Result<Self, String>>;
     /// The names of the members not taken, in document order.
     fn rest(self) -> Vec<String>;
+    /// The whole object read as `T` (members taken before included, if `T` has them).
+    fn into_value<T: DeserializeOwned>(self) -> Option<T>;
 }
 
 impl JsonObject for Map<String, Value> {
@@ -356,6 +358,10 @@ impl JsonObject for Map<String, Value> {
 
     fn rest(self) -> Vec<String> {
         self.into_iter().map(|(key, _)| key).collect()
+    }
+
+    fn into_value<T: DeserializeOwned>(self) -> Option<T> {
+        serde_json::from_value(Value::Object(self)).ok()
     }
 }
 

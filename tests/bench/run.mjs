@@ -1,12 +1,14 @@
 // `make bench`: the numbers BENCHMARKS.md records. Sizes of what a host page
 // downloads, and the relay's latency and throughput on loopback against the real
 // `wrangler dev`. Prints a Markdown table.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { launch } from '../support/browser.mjs';
+import { lighthouseDelta } from './lighthouse.mjs';
+import { comparePeers } from './peers.mjs';
 import { startHost } from '../support/hosts.mjs';
 import { Relay } from '../support/relay.mjs';
 import { DEV_RATE_LIMITS, dutyOperator, newVisitor, nextFrame, operatorSocket, signInOperator, visitorSocket, freshSignIn } from '../support/sockets.mjs';
@@ -21,12 +23,21 @@ const row = (what, value, budget = '') => rows.push(`| ${what} | ${value} | ${bu
 // Sizes.
 const loader = readFileSync(path.join(dist, 'natter.js'));
 row('loader `natter.js`, brotli (gzip)', `${brotli(loader)} B (${gzip(loader)} B; ${loader.length} B raw)`);
-const widget = ['widget/natter_widget.js', 'widget/natter_widget_bg.wasm'].map((f) => readFileSync(path.join(dist, f)));
+// The widget's build directory (named by its content): the main module and its glue,
+// which opening the window downloads, and the optional parts, each when first used.
+const build = path.join(dist, 'widget', readdirSync(path.join(dist, 'widget'))[0]);
+const file = (name) => readFileSync(path.join(build, name));
+const widget = ['natter_widget.js', 'natter_widget_bg.wasm'].map(file);
 const sum = (f) => widget.reduce((n, b) => n + f(b), 0);
-row('widget after open (Wasm + JS glue + CSS inside the Wasm), raw', kb(sum((b) => b.length)));
+row('widget after open (main Wasm + JS glue + CSS inside the Wasm), raw', kb(sum((b) => b.length)));
 row('widget after open, gzip', kb(sum(gzip)));
 const widgetBrotli = sum(brotli);
-row('widget after open, brotli', `${kb(widgetBrotli)} (${widgetBrotli} B)`, '≤ 120 KB (122880 B)');
+row('widget after open: the first download, brotli', `${kb(widgetBrotli)} (${widgetBrotli} B)`, '≤ 110 KB (112640 B)');
+// A part shared by two split points is a `chunk_N` that each of them loads too.
+for (const name of readdirSync(build).filter((f) => /^(split|chunk)_.*\.wasm$/.test(f)).sort()) {
+  const part = file(name);
+  row(`optional part \`${name}\`, brotli`, `${kb(brotli(part))} (${part.length} B raw)`);
+}
 const consoleFiles = ['console/pkg/natter_console.js', 'console/pkg/natter_console_bg.wasm', 'console/console.css'].map((f) => readFileSync(path.join(dist, f)));
 const consoleBrotli = consoleFiles.reduce((n, b) => n + brotli(b), 0);
 row('operator console (Wasm + JS glue + CSS), brotli', `${kb(consoleBrotli)} (${consoleBrotli} B)`);
@@ -245,10 +256,26 @@ try {
     await visitor.getByRole('button', { name: 'Send', exact: true }).click();
     await visitor.getByText('Sent').waitFor();
     await stage('after the first message');
+
+    // Beside a peer, measured the same way (tests/bench/peers.mjs).
+    const peers = await comparePeers(browser, `${host.url}/host.html`);
+    for (const [name, m] of [['Natter (default rules)', peers.natter], ['Rocket.Chat Livechat 1.13.3', peers.rocket]]) {
+      row(`side by side: ${name}, before interaction / after opening, brotli`,
+        `${m.before.requests} files, ${kb(m.before.bytes)} / ${m.open.requests} files, ${kb(m.open.bytes)}`);
+    }
   } finally {
     await browser.close();
     await host.close();
   }
+
+  // Lighthouse (mobile preset): a bare page against the same page with the snippet.
+  const lh = await lighthouseDelta(`<script src="${relay.url}/natter.js" data-site="demo" async></script>`);
+  const ms = (v) => `${Math.round(v)} ms`;
+  row('Lighthouse, snippet of a new site vs a bare page (median of 3): Δ total blocking time',
+    `${ms(lh.tbt.delta)} (${ms(lh.tbt.bare)} → ${ms(lh.tbt.embedded)})`, '0 ms');
+  row('Lighthouse: Δ time to interactive', `${ms(lh.tti.delta)} (${ms(lh.tti.bare)} → ${ms(lh.tti.embedded)})`, '≤ 300 ms');
+  row('Lighthouse: Δ bytes (as `wrangler dev` sends them)',
+    `${kb(lh.bytes.delta)} (${lh.bytes.bare} B → ${lh.bytes.embedded} B; ${lh.requests.bare} → ${lh.requests.embedded} requests)`, '≤ 5 KB');
 } finally {
   await relay.stop();
 }

@@ -885,7 +885,7 @@ impl Peer for Chat {
 
     fn frame(&self, text: &str) {
         // A frame this version cannot read is skipped: a newer edge may send more.
-        if let Some(frame) = crate::json::parse::<ServerFrame>(text) {
+        if let Some(frame) = crate::json::JsObject::parse(text).and_then(ServerFrame::read_object) {
             self.on_frame(frame);
         }
     }
@@ -902,9 +902,14 @@ impl Peer for Chat {
     }
 
     fn sent_by_another_tab(&self, text: &str) {
-        // What another tab read is read here too (the badge follows).
-        if let Some(ClientFrame::Read { seq }) = crate::json::parse::<ClientFrame>(text) {
-            self.seen.update(|seen| *seen = (*seen).max(seq));
+        // What another tab read is read here too (the badge follows). Only `read` is
+        // needed, so only it is read: parsing every client frame costs Wasm.
+        let Ok(frame) = js_sys::JSON::parse(text) else { return };
+        let member = |key: &str| js_sys::Reflect::get(&frame, &key.into()).ok();
+        if member("type").and_then(|t| t.as_string()).as_deref() == Some("read") {
+            if let Some(seq) = member("seq").and_then(|s| s.as_f64()).filter(|s| *s >= 0.0) {
+                self.seen.update(|seen| *seen = (*seen).max(Seq(seq as u64)));
+            }
         }
     }
 }

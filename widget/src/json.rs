@@ -65,4 +65,8 @@ impl natter_shared::settings::JsonObject for JsObject {
     fn rest(self) -> Vec<String> {
         self.keys
     }
+
+    fn into_value<T: DeserializeOwned>(self) -> Option<T> {
+        serde_wasm_bindgen::from_value(self.value).ok()
+    }
 }

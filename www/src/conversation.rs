@@ -171,7 +171,7 @@ impl Listener for Thread {
     }
 
     fn frame(&self, socket: &Socket, text: &str) {
-        let Some(frame) = json::parse::<ServerFrame>(text) else { return };
+        let Some(frame) = json::JsObject::parse(text).and_then(ServerFrame::read_object) else { return };
         match frame {
             ServerFrame::Welcome { visitor_read, from, .. } => {
                 self.log.update(|log| log.start_at(from));

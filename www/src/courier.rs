@@ -52,7 +52,7 @@ impl Listener for Courier {
     }
 
     fn frame(&self, _socket: &Socket, text: &str) {
-        if let Some(ServerFrame::Ack { client_id, .. }) = json::parse::<ServerFrame>(text) {
+        if let Some(ServerFrame::Ack { client_id, .. }) = json::JsObject::parse(text).and_then(ServerFrame::read_object) {
             self.outbox.acked(&client_id);
             if self.outbox.items().is_empty() {
                 self.socket.with_value(|s| s.as_ref().map(Socket::stop));
