@@ -69,7 +69,8 @@ split_widget() {
   bindgen natter_widget "$out" "$split/natter_widget.wasm" --keep-lld-exports
   local part
   for part in $(cd "$split" && ls split_*.wasm chunk_*.wasm 2>/dev/null); do
-    optimize --strip-debug "$split/$part" -o "$out/$part"
+    # (wasm-split-cli's name sections have a kind wasm-opt does not know; stripped.)
+    optimize --strip-debug "$split/$part" -o "$out/$part" 2> >(grep -v 'unknown name subsection' >&2)
   done
   local build
   build=$(cd "$out" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { artifacts, countTones, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
+import { artifacts, countTones, eventually, logTexts, signIn, waitForText, startStack } from './support/browser.mjs';
 import { history, newVisitor, nextFrame, operatorSocket, saveSettings, visitorSocket } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
@@ -88,6 +88,8 @@ test('an automatic message the visitor has not seen still counts as unread on th
   await page.screenshot({ path: path.join(artifacts, 'rule-unread-second-page.png') });
   // Seen once the window opens, on this page and the next.
   await page.getByRole('button', { name: 'Open chat' }).click();
+  // (The click loads the widget: its log is drawn a moment later.)
+  await waitForText(page, 'Hello! How can I help you?');
   assert.deepEqual(await logTexts(page), ['Hello! How can I help you?']);
   await page.getByRole('button', { name: 'Close chat' }).click();
   assert.equal(await page.evaluate(() => Natter.unreadCount()), 0);

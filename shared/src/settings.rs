@@ -333,6 +333,11 @@ pub struct FieldError {
 /// with serde_json; the widget with the browser's JSON (so it carries no JSON parser):
 /// the rules below are the same for both.
 pub trait JsonObject: Sized {
+    /// Whether [`WidgetSettings::read_object`] reads the rules and the owner's own
+    /// fields (webhook, routing, limits). A reader of the public widget document says
+    /// no: the widget never gets those, so it carries no code to read them (its rules
+    /// engine reads the rules with [`WidgetSettings::read_rules`], in its own part).
+    const EVERY_FIELD: bool = true;
     /// Removes member `key`: `None` if absent, else the value read as `T` or why not.
     fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, String>>;
     /// Removes member `key`, which must itself be an object.
@@ -595,6 +600,22 @@ impl WidgetSettings {
         suggests
     }
 
+    /// A document's `rules`, checked as a whole, each problem reported at its own path
+    /// (`rules.2.text`); `None` (the defaults) when absent or refused.
+    pub fn read_rules<O: JsonObject>(object: &mut O, errors: &mut Vec<FieldError>) -> Option<Vec<Rule>> {
+        match object.take::<Option<Vec<Rule>>>("rules")? {
+            Ok(rules) => {
+                let problems = rules.as_deref().map(rules::check_rules).unwrap_or_default();
+                if problems.is_empty() {
+                    return rules;
+                }
+                errors.extend(problems);
+            }
+            Err(message) => errors.push(FieldError { field: "rules".into(), message }),
+        }
+        None
+    }
+
     /// Reads a document's top-level object field by field: every field that is
     /// unknown or bad is left at its default and reported.
     pub fn read_object<O: JsonObject>(object: O, errors: &mut Vec<FieldError>) -> WidgetSettings {
@@ -621,23 +642,13 @@ impl WidgetSettings {
         reader.read_items("contacts", &mut settings.contacts, check_contacts);
         reader.read("contacts_offline", &mut settings.contacts_offline, no_check);
         reader.read("files", &mut settings.files, no_check);
-        // Rules are checked as a whole, each problem at its own path (`rules.2.text`).
-        match reader.object.take::<Option<Vec<Rule>>>("rules") {
-            None => {}
-            Some(Ok(rules)) => {
-                let problems = rules.as_deref().map(rules::check_rules).unwrap_or_default();
-                if problems.is_empty() {
-                    settings.rules = rules;
-                } else {
-                    reader.errors.extend(problems);
-                }
-            }
-            Some(Err(message)) => reader.refuse("rules", message),
+        if O::EVERY_FIELD {
+            settings.rules = Self::read_rules(&mut reader.object, reader.errors);
+            reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
+            reader.read("webhook_events", &mut settings.webhook_events, shift::check_webhook_events);
+            reader.read("routing", &mut settings.routing, shift::check_routing);
+            reader.read("rate_limits", &mut settings.rate_limits, limits::check_rate_limits);
         }
-        reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
-        reader.read("webhook_events", &mut settings.webhook_events, shift::check_webhook_events);
-        reader.read("routing", &mut settings.routing, shift::check_routing);
-        reader.read("rate_limits", &mut settings.rate_limits, limits::check_rate_limits);
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);
         }

@@ -261,7 +261,7 @@ try {
     const peers = await comparePeers(browser, `${host.url}/host.html`);
     for (const [name, m] of [['Natter (default rules)', peers.natter], ['Rocket.Chat Livechat 1.13.3', peers.rocket]]) {
       row(`side by side: ${name}, before interaction / after opening, brotli`,
-        `${m.before.requests} files, ${kb(m.before.bytes)} / ${m.open.requests} files, ${kb(m.open.bytes)}`);
+        `${m.before.requests} files, ${kb(m.before.bytes)}, ${m.before.sockets} sockets / ${m.open.requests} files, ${kb(m.open.bytes)}, ${m.open.sockets} sockets`);
     }
   } finally {
     await browser.close();

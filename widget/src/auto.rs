@@ -7,7 +7,8 @@
 
 use leptos::prelude::*;
 use natter_shared::protocol::AuthorKind;
-use natter_shared::rules::{self, Action, Facts, Memory, Visit};
+use natter_shared::rules::{self, Action, Facts, Memory, Rule, Visit};
+use natter_shared::settings::WidgetSettings;
 use wasm_bindgen::prelude::*;
 
 use crate::api;
@@ -38,13 +39,27 @@ part!(
     rules, preload preload_rules, fn run_part(chat: Chat) -> () { run(chat) }
 );
 
+/// Whether a settings document has rules (no `rules` at all means the defaults),
+/// without reading them: that is the `rules` part's work.
+fn has_rules(document: &str) -> bool {
+    let rules = js_sys::JSON::parse(document).ok().and_then(|d| js_sys::Reflect::get(&d, &"rules".into()).ok());
+    rules.is_none_or(|rules| !js_sys::Array::is_array(&rules) || js_sys::Array::from(&rules).length() > 0)
+}
+
+/// The site's rules (a document's bad rules are the defaults, as everywhere).
+fn site_rules(chat: Chat) -> Vec<Rule> {
+    let rules = crate::json::JsObject::parse(&chat.settings_document())
+        .and_then(|mut document| WidgetSettings::read_rules(&mut document, &mut Vec::new()));
+    rules.unwrap_or_else(|| rules::default_rules(chat.settings.with_untracked(|s| s.default_language)))
+}
+
 /// Starts the rules engine once the site has rules (at once, or when a saved change
 /// brings some); a failed download is tried again after 5 s, 10 s, … up to a minute.
 pub fn start(chat: Chat) {
     let started = StoredValue::new(false);
     Effect::new(move |_| {
-        // No `rules` at all means the defaults.
-        if started.get_value() || chat.settings.with(|s| s.rules.as_ref().is_some_and(Vec::is_empty)) {
+        chat.settings.track();
+        if started.get_value() || !has_rules(&chat.settings_document()) {
             return;
         }
         started.set_value(true);
@@ -77,10 +92,14 @@ pub fn run(chat: Chat) {
         .map(|w| (w.location().href().unwrap_or_default(), w.document().map(|d| d.referrer()).unwrap_or_default()))
         .unwrap_or_default();
     let tick = Trigger::new();
+    let rules = Memo::new(move |_| {
+        chat.settings.track();
+        site_rules(chat)
+    });
 
     Effect::new(move |_| {
         tick.track();
-        let rules = chat.settings.with(|s| s.rules());
+        let rules = rules.get();
         let log = chat.log.with(|log| (log.last_written(AuthorKind::Visitor), log.last_written(AuthorKind::Operator)));
         let facts = Facts {
             now: now(),
@@ -123,7 +142,7 @@ fn schedule(timer: StoredValue<Option<i32>, LocalStorage>, tick: Trigger, next: 
 /// Runs the rule named `name` at once, whatever its conditions (page code's
 /// `runAction`); a disabled rule too, so owners can keep rules for page code only.
 pub fn run_by_name(chat: Chat, name: &str) -> Result<(), String> {
-    let rule = chat.settings.with_untracked(|s| s.rules().into_iter().find(|r| r.name == name));
+    let rule = site_rules(chat).into_iter().find(|r| r.name == name);
     let rule = rule.ok_or_else(|| format!("runAction: this site has no auto-action named \"{name}\""))?;
     act(chat, rule.action, &rule.name, &rule.text, now());
     Ok(())

@@ -235,8 +235,14 @@ impl Chat {
             js_sys::JSON::parse(text).ok().filter(JsValue::is_object).map_or_else(js_sys::Object::new, JsCast::unchecked_into);
         self.overrides.with_value(|overrides| js_sys::Object::assign(&document, overrides));
         crate::json::JsObject::from_value(document.into())
-            .map(|object| WidgetSettings::read_object(object, &mut Vec::new()))
+            .map(|object| WidgetSettings::read_object(crate::json::WidgetDocument(object), &mut Vec::new()))
             .unwrap_or_default()
+    }
+
+    /// The site's settings document as the edge sent it (the rules engine reads its
+    /// rules from it).
+    pub fn settings_document(&self) -> String {
+        self.settings_text.get_value()
     }
 
     /// Lays settings page code chose (checked by the caller) over the site's.

@@ -70,3 +70,29 @@ impl natter_shared::settings::JsonObject for JsObject {
         serde_wasm_bindgen::from_value(self.value).ok()
     }
 }
+
+/// The public widget document as the widget reads it: without the rules and the
+/// owner's own fields (see [`JsonObject::EVERY_FIELD`]).
+///
+/// [`JsonObject::EVERY_FIELD`]: natter_shared::settings::JsonObject::EVERY_FIELD
+pub struct WidgetDocument(pub JsObject);
+
+impl natter_shared::settings::JsonObject for WidgetDocument {
+    const EVERY_FIELD: bool = false;
+
+    fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, String>> {
+        self.0.take(key)
+    }
+
+    fn take_object(&mut self, key: &str) -> Option<Result<Self, String>> {
+        Some(self.0.take_object(key)?.map(WidgetDocument))
+    }
+
+    fn rest(self) -> Vec<String> {
+        self.0.rest()
+    }
+
+    fn into_value<T: DeserializeOwned>(self) -> Option<T> {
+        self.0.into_value()
+    }
+}
