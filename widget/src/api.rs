@@ -13,37 +13,18 @@ use wasm_bindgen::JsCast;
 
 use crate::chat::Chat;
 use crate::json::JsObject;
+use crate::page::{emit, facade, object, refuse, PageEvent};
 use crate::parts::{self, part};
-
-#[wasm_bindgen(module = "/src/api.js")]
-extern "C" {
-    fn facade(handle: JsValue, waiting: js_sys::Array) -> JsValue;
-    /// Tells the page's listeners of `event`.
-    pub fn emit(event: &str, detail: JsValue);
-    /// Warns in the console and emits `error`.
-    pub fn refuse(message: &str);
-    /// Plays the notification sound if `play` or the tab is hidden.
-    pub fn ding(play: bool);
-}
 
 /// The settings page code may change at run time with `configure`.
 const APPEARANCE: [&str; 9] = ["position", "header_color", "send_color", "text_color", "pattern", "texts", "language", "sound", "logo_url"];
-
-/// A plain object with these members, as event details are.
-pub fn object(members: &[(&str, JsValue)]) -> JsValue {
-    let object = js_sys::Object::new();
-    for (key, value) in members {
-        let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
-    }
-    object.into()
-}
 
 /// Makes the page's entry point for `chat`: runs the calls in `waiting`, emits `ready`.
 pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {
     Effect::new(move |told: Option<usize>| {
         let count = chat.unread();
         if told.unwrap_or(0) != count {
-            emit("unread", (count as u32).into());
+            emit(PageEvent::Unread, (count as u32).into());
         }
         count
     });
@@ -64,7 +45,7 @@ pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {
     let api = facade(handle.into_js_value(), waiting);
     // `ready` once the calls that waited for the widget have run.
     if queue.is_empty() {
-        emit("ready", JsValue::UNDEFINED);
+        emit(PageEvent::Ready, JsValue::UNDEFINED);
     } else {
         queue.ready_after.set_value(true);
     }
@@ -139,7 +120,7 @@ fn defer(chat: Chat, queue: Queue, name: String, arg: JsValue) -> JsValue {
             }
             if queue.ready_after.get_value() {
                 queue.ready_after.set_value(false);
-                emit("ready", JsValue::UNDEFINED);
+                emit(PageEvent::Ready, JsValue::UNDEFINED);
             }
         });
     }

@@ -11,18 +11,15 @@ use natter_shared::rules::{self, Action, Facts, Memory, Rule, Visit};
 use natter_shared::settings::WidgetSettings;
 use wasm_bindgen::prelude::*;
 
-use crate::api;
-use crate::chat::{sleep, Chat};
+use crate::chat::Chat;
 use crate::log::Pending;
 use crate::parts::part;
+use crate::page::{self, PageEvent};
+use crate::time::{now, sleep};
 use crate::{net, storage};
 
 /// The shortest wait between two evaluations by timer.
 const MIN_TICK_MS: f64 = 1000.0;
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
-}
 
 /// When this page started loading (so time on page counts from the page, not from
 /// when the widget loaded at idle time).
@@ -156,7 +153,7 @@ fn act(chat: Chat, action: Action, rule: &str, text: &str, at: u64) {
         Action::Open => "open",
         Action::OpenIntroduce => "open_introduce",
     };
-    api::emit("action", api::object(&[("name", rule.into()), ("action", kind.into())]));
+    page::emit(PageEvent::Action, page::object(&[("name", rule.into()), ("action", kind.into())]));
     match action {
         Action::Message => {
             if let Ok(pending) = Pending::automatic(rule, text, &net::random_id(), at) {

@@ -19,11 +19,12 @@ use natter_shared::protocol::{
 };
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::api;
+use crate::page::{self, PageEvent};
 use crate::log::{Log, Pending};
 use crate::net;
 use crate::outbox::Outbox;
 use crate::storage;
+use crate::time::{now, sleep};
 use crate::tabs::{Link, Peer};
 use crate::typing::Indicator;
 
@@ -138,10 +139,6 @@ pub struct Chat {
     /// This tab's way to the conversation's one socket (shared by the visitor's tabs).
     socket: StoredValue<Option<Link>, LocalStorage>,
     config: StoredValue<Config>,
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 fn me() -> Author {
@@ -296,13 +293,13 @@ impl Chat {
     /// The visitor's details, checked by the form or the JS API: kept, told to the
     /// operators and to page code.
     pub fn introduce(&self, details: VisitorDetails) {
-        let detail = api::object(&[
+        let detail = page::object(&[
             ("name", details.name.as_str().into()),
             ("email", details.email.as_str().into()),
             ("phone", details.phone.as_str().into()),
         ]);
         self.tell(details);
-        api::emit("introduced", detail);
+        page::emit(PageEvent::Introduced, detail);
     }
 
     /// Keeps details (also attributes alone) and tells the operators.
@@ -330,7 +327,7 @@ impl Chat {
         }
         if self.status_told.get_value() != Some(online) {
             self.status_told.set_value(Some(online));
-            api::emit("status", if online { "online" } else { "offline" }.into());
+            page::emit(PageEvent::Status, if online { "online" } else { "offline" }.into());
         }
     }
 
@@ -702,7 +699,7 @@ impl Chat {
 
     pub fn set_open(&self, open: bool) {
         if self.open.get_untracked() != open {
-            api::emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
+            page::emit(if open { PageEvent::Open } else { PageEvent::Close }, JsValue::UNDEFINED);
         }
         self.open.set(open);
         if open {
@@ -718,7 +715,7 @@ impl Chat {
     /// tab hidden, or with `force` (a rule's "open the window and play the sound").
     pub fn ring(&self, force: bool) {
         if self.settings.with_untracked(|s| s.sound) {
-            api::ding(force || !self.open.get_untracked());
+            page::ding(force || !self.open.get_untracked());
         }
     }
 
@@ -776,7 +773,7 @@ impl Chat {
                             ("text", message.text.as_str().into()),
                             ("author", message.author.name.as_str().into()),
                         ];
-                        api::emit("message:received", api::object(&detail));
+                        page::emit(PageEvent::MessageReceived, page::object(&detail));
                     }
                 }
                 self.log.update(|log| log.apply(message));
@@ -828,9 +825,9 @@ impl Chat {
         let mine = self.sent_here.try_update_value(|mine| mine.iter().position(|id| id == client_id).map(|at| mine.remove(at))).flatten();
         let entry = self.log.with_untracked(|log| log.entries().iter().find(|e| &e.client_id == client_id).map(|e| (e.auto, e.text.clone())));
         if let (Some(_), Some((false, text))) = (mine, entry) {
-            let event = if offline { "offline:sent" } else { "message:sent" };
+            let event = if offline { PageEvent::OfflineSent } else { PageEvent::MessageSent };
             let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", text.as_str().into())];
-            api::emit(event, api::object(&detail));
+            page::emit(event, page::object(&detail));
         }
     }
 
@@ -918,14 +915,4 @@ impl Peer for Chat {
             }
         }
     }
-}
-
-/// Waits `ms` milliseconds.
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

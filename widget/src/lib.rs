@@ -11,9 +11,11 @@ pub mod json;
 pub mod log;
 pub mod net;
 pub mod outbox;
+pub mod page;
 pub mod parts;
 pub mod storage;
 pub mod tabs;
+pub mod time;
 pub mod typing;
 
 use leptos::prelude::*;

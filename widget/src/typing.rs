@@ -59,7 +59,7 @@ impl Indicator {
         if expires {
             let indicator = *self;
             spawn_local(async move {
-                crate::chat::sleep(SHOWN_FOR_MS).await;
+                crate::time::sleep(SHOWN_FOR_MS).await;
                 // Only if nothing newer was heard meanwhile.
                 if indicator.generation.get_value() == generation {
                     indicator.shown.set(None);

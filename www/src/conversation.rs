@@ -107,7 +107,7 @@ impl Thread {
         }
         self.held.set_value(true);
         spawn_local(async move {
-            natter_widget::chat::sleep(retry_after.clamp(1, 3_600) as i32 * 1000).await;
+            natter_widget::time::sleep(retry_after.clamp(1, 3_600) as i32 * 1000).await;
             self.held.set_value(false);
             self.problem.set(None);
             for pending in self.outbox.with_value(Outbox::items) {

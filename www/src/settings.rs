@@ -222,7 +222,7 @@ pub fn SettingsPage() -> impl IntoView {
     let refuse = move |fallback: String| {
         spawn_local(async move {
             // Once the notes are drawn.
-            natter_widget::chat::sleep(0).await;
+            natter_widget::time::sleep(0).await;
             let names = form.get_untracked().map(|form| point_at_first(&form)).unwrap_or_default();
             status.set(Some(if names.is_empty() {
                 trf("The settings were not saved: {}", &[&fallback])
