@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 /// Parses JSON text into `T`; `None` when it is not JSON or not a `T`.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
     let value = js_sys::JSON::parse(text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    crate::json_de::from_value(value).ok()
 }
 
 /// Prints `value` as JSON text (maps as objects, 64-bit numbers as plain numbers).
@@ -54,7 +54,7 @@ impl natter_shared::settings::JsonObject for JsObject {
         let value = self.take_value(key)?;
         // The widget reads leniently and never shows why a value was unusable, so the
         // error is not formatted (that would cost bytes for nothing).
-        Some(serde_wasm_bindgen::from_value(value).map_err(|_| String::new()))
+        Some(crate::json_de::from_value(value).map_err(|_| String::new()))
     }
 
     fn take_object(&mut self, key: &str) -> Option<Result<Self, String>> {
@@ -67,7 +67,7 @@ impl natter_shared::settings::JsonObject for JsObject {
     }
 
     fn into_value<T: DeserializeOwned>(self) -> Option<T> {
-        serde_wasm_bindgen::from_value(self.value).ok()
+        crate::json_de::from_value(self.value).ok()
     }
 }
 

@@ -8,6 +8,7 @@ pub mod auto;
 pub mod chat;
 pub mod components;
 pub mod json;
+mod json_de;
 pub mod log;
 pub mod net;
 pub mod outbox;
