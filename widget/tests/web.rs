@@ -37,7 +37,7 @@ fn query(root: &web_sys::HtmlElement, selector: &str) -> Option<web_sys::HtmlEle
 }
 
 async fn tick() {
-    natter_widget::chat::sleep(0).await;
+    natter_widget::time::sleep(0).await;
 }
 
 #[wasm_bindgen_test]
@@ -117,4 +117,28 @@ fn frames_go_through_the_browsers_json_unchanged() {
     let printed = json::to_string(&frame).unwrap();
     assert_eq!(printed, r#"{"type":"send","client_id":"c-2","text":"привет"}"#);
     assert_eq!(json::parse::<ClientFrame>(&printed), Some(frame));
+}
+
+/// JSON through the browser reads what serde's derives expect, and refuses the rest.
+#[wasm_bindgen_test]
+fn json_reads_the_protocol_and_refuses_wrong_types() {
+    use natter_shared::ids::Seq;
+    use natter_shared::protocol::{AuthorKind, ServerFrame, VisitorSession};
+    use natter_widget::json::{self, JsObject};
+
+    let frame = |text: &str| JsObject::parse(text).and_then(ServerFrame::read_object);
+    let message = r#"{"type":"message","seq":7,"client_id":"c1","author":{"kind":"operator","name":"Anna"},"text":"Hi","at":1700000000000}"#;
+    let Some(ServerFrame::Message(m)) = frame(message) else { panic!("not a message") };
+    assert_eq!((m.seq, m.author.kind, m.text.as_str(), m.at, m.attachment), (Seq(7), AuthorKind::Operator, "Hi", 1_700_000_000_000, None));
+    assert_eq!(frame(r#"{"type":"read","by":"visitor","seq":3}"#), Some(ServerFrame::Read { by: AuthorKind::Visitor, seq: Seq(3) }));
+    assert_eq!(frame(r#"{"type":"read","by":"nobody","seq":3}"#), None, "an unknown variant");
+    assert_eq!(frame(r#"{"type":"read","by":"visitor","seq":-3}"#), None, "a negative count");
+    assert_eq!(frame(r#"{"type":"read","by":"visitor","seq":1.5}"#), None, "a fraction");
+    assert_eq!(frame(r#"{"type":"from_the_future"}"#), Some(ServerFrame::Unknown));
+    assert!(json::parse::<VisitorSession>(r#"{"token":"t","visitor":"v","conversation":"c"}"#).is_some());
+    assert!(json::parse::<VisitorSession>(r#"{"token":"t","visitor":"v"}"#).is_none(), "a missing field");
+    assert_eq!(json::parse::<Option<u64>>("null"), Some(None));
+    assert_eq!(json::parse::<Vec<String>>(r#"["a","b"]"#), Some(vec!["a".to_owned(), "b".to_owned()]));
+    assert_eq!(json::parse::<Vec<String>>(r#"["a",1]"#), None);
+    assert_eq!(json::parse::<u64>("not json"), None);
 }
