@@ -36,7 +36,7 @@ pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {
             if let Some(answer) = window_call(chat, &name) {
                 return answer;
             }
-            if let Some(Ok(result)) = parts::now(method(chat, name.clone(), arg.clone())) {
+            if let Some(Ok(result)) = parts::at_once(method(chat, name.clone(), arg.clone())) {
                 return answer(&name, result);
             }
         }
@@ -111,7 +111,7 @@ fn defer(chat: Chat, queue: Queue, name: String, arg: JsValue) -> JsValue {
             while let Some((name, arg, done)) = queue.next() {
                 let result = match window_call(chat, &name) {
                     Some(answer) => Ok(answer),
-                    None => match loaded.then(|| parts::now(method(chat, name.clone(), arg))).flatten() {
+                    None => match loaded.then(|| parts::at_once(method(chat, name.clone(), arg))).flatten() {
                         Some(Ok(result)) => result,
                         _ => Err(format!("Natter.{name} did not run: a part of the widget did not download (call it again)")),
                     },

@@ -55,7 +55,7 @@ macro_rules! part {
 pub(crate) use part;
 
 /// What `future` gives if it is ready at once, as a part already downloaded is.
-pub fn now<T>(future: impl Future<Output = T>) -> Option<T> {
+pub fn at_once<T>(future: impl Future<Output = T>) -> Option<T> {
     let mut future = std::pin::pin!(future);
     match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(value) => Some(value),
@@ -87,7 +87,7 @@ where
             }
             .into_any();
         }
-        match now(draw()) {
+        match at_once(draw()) {
             Some(Ok(view)) => view,
             // Only a part that failed before can fail at once: try again, visibly.
             Some(Err(PartMissing)) => {
