@@ -351,8 +351,10 @@ impl Chat {
                 // Unreachable or refused now: keep what we have and try again later.
                 let Ok((200, text)) = net::get(&url, None).await else { continue };
                 if self.settings_text.with_value(|current| *current != text) {
-                    self.settings.set(self.read_settings(&text));
+                    // The document first: what follows the settings (the rules) reads it.
+                    let settings = self.read_settings(&text);
                     self.settings_text.set_value(text);
+                    self.settings.set(settings);
                 }
             }
         });
