@@ -194,6 +194,16 @@ test('the widget comes in parts: an optional part that does not download is a cl
   await visitorSends(page, 'Still here without the forms');
   await eventually(async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'), 'sent');
 
+  // A JS API method whose part cannot download is refused, saying so; the window's
+  // methods answer without it.
+  await context.route('**/split_api.wasm', (route) => route.abort('internetdisconnected'));
+  const refused = await page.evaluate(() => new Promise((done) => {
+    Natter.on('error', (e) => done(e.message));
+    Natter.setVisitor({ name: 'Ann' });
+  }));
+  assert.equal(refused, 'Natter.setVisitor did not run: a part of the widget did not download (call it again)');
+  assert.equal(await page.evaluate(() => Natter.isOpen()), true);
+
   // Back in the form once the network is: "Try again" loads it.
   await page.getByRole('button', { name: 'Your details' }).click();
   await problem.waitFor();

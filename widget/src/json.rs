@@ -1,6 +1,7 @@
 //! JSON for the widget and the console through the browser's own `JSON.parse` and
-//! `JSON.stringify`, with serde-wasm-bindgen in between: the Wasm then carries no JSON
-//! parser or printer of its own, which keeps the widget inside its size budget.
+//! `JSON.stringify`: the Wasm then carries no JSON parser or printer of its own. Parsed
+//! values become Rust types through `json_de` (errors without messages), and Rust
+//! values become JS values through serde-wasm-bindgen's serializer.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
