@@ -75,9 +75,9 @@ fn window_call(chat: Chat, name: &str) -> Option<JsValue> {
     match name {
         "open" => chat.set_open(true),
         "close" => chat.set_open(false),
-        "toggle" => chat.set_open(!chat.open.get_untracked()),
-        "isOpen" => return Some(chat.open.get_untracked().into()),
-        "show" | "hide" => chat.launcher.set(Some(name == "show")),
+        "toggle" => chat.set_open(!chat.window.open.get_untracked()),
+        "isOpen" => return Some(chat.window.open.get_untracked().into()),
+        "show" | "hide" => chat.window.launcher.set(Some(name == "show")),
         "unreadCount" => return Some((chat.unread_untracked() as u32).into()),
         _ => return None,
     }
@@ -148,7 +148,7 @@ fn call(chat: Chat, name: &str, arg: &JsValue) -> Result<JsValue, String> {
         "setLocale" => {
             let locale = arg.as_string().filter(|l| matches!(l.as_str(), "ru" | "en" | "auto"));
             let locale = locale.ok_or("setLocale(locale): locale must be 'ru', 'en' or 'auto'")?;
-            chat.configure(object(&[("language", locale.into())]).unchecked_into());
+            chat.site.configure(object(&[("language", locale.into())]).unchecked_into());
         }
         "configure" => configure(chat, arg)?,
         "runAction" => {
@@ -181,7 +181,7 @@ fn plain_object(value: &JsValue, method: &str) -> Result<js_sys::Object, String>
 /// when given. Fields not passed keep what the visitor told.
 fn set_visitor(chat: Chat, arg: &JsValue) -> Result<(), String> {
     plain_object(arg, "setVisitor({ name, email, phone })")?;
-    let mut details = chat.details.get_untracked();
+    let mut details = chat.visitor.details.get_untracked();
     for (key, slot) in [("name", &mut details.name), ("email", &mut details.email), ("phone", &mut details.phone)] {
         if let Some(value) = text_member(arg, "setVisitor", key)? {
             *slot = value;
@@ -211,7 +211,7 @@ fn detail_problem(problem: natter_shared::contact::DetailProblem) -> String {
 /// Strings, numbers and yes/no values are kept as text; `null` removes an attribute.
 fn set_attributes(chat: Chat, arg: &JsValue) -> Result<(), String> {
     let object = plain_object(arg, "setAttributes({ name: value })")?;
-    let mut details: VisitorDetails = chat.details.get_untracked();
+    let mut details: VisitorDetails = chat.visitor.details.get_untracked();
     for entry in js_sys::Object::entries(&object).iter() {
         let entry: js_sys::Array = entry.unchecked_into();
         let (key, value) = (entry.get(0).as_string().unwrap_or_default(), entry.get(1));
@@ -276,6 +276,6 @@ fn configure(chat: Chat, arg: &JsValue) -> Result<(), String> {
         let why = if error.message.is_empty() { "is not a valid value" } else { error.message.as_str() };
         return Err(format!("configure: `{}` {why}", error.field));
     }
-    chat.configure(object);
+    chat.site.configure(object);
     Ok(())
 }

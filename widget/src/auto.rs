@@ -45,9 +45,9 @@ fn has_rules(document: &str) -> bool {
 
 /// The site's rules (a document's bad rules are the defaults, as everywhere).
 fn site_rules(chat: Chat) -> Vec<Rule> {
-    let rules = crate::json::JsObject::parse(&chat.settings_document())
+    let rules = crate::json::JsObject::parse(&chat.site.document())
         .and_then(|mut document| WidgetSettings::read_rules(&mut document, &mut Vec::new()));
-    rules.unwrap_or_else(|| rules::default_rules(chat.settings.with_untracked(|s| s.default_language)))
+    rules.unwrap_or_else(|| rules::default_rules(chat.site.settings.with_untracked(|s| s.default_language)))
 }
 
 /// Starts the rules engine once the site has rules (at once, or when a saved change
@@ -55,8 +55,8 @@ fn site_rules(chat: Chat) -> Vec<Rule> {
 pub fn start(chat: Chat) {
     let started = StoredValue::new(false);
     Effect::new(move |_| {
-        chat.settings.track();
-        if started.get_value() || !has_rules(&chat.settings_document()) {
+        chat.site.settings.track();
+        if started.get_value() || !has_rules(&chat.site.document()) {
             return;
         }
         started.set_value(true);
@@ -72,8 +72,8 @@ pub fn start(chat: Chat) {
 
 /// Runs the site's rules on this page for as long as it is open.
 pub fn run(chat: Chat) {
-    let visit_key = chat.key("visit");
-    let memory_key = chat.key("fired");
+    let visit_key = chat.site.key("visit");
+    let memory_key = chat.site.key("fired");
     let page_started = page_started();
     let mut visit: Visit = storage::load(&visit_key).unwrap_or_default();
     // The loader counts each page (the widget may not load on it); a page it did not
@@ -90,14 +90,14 @@ pub fn run(chat: Chat) {
         .unwrap_or_default();
     let tick = Trigger::new();
     let rules = Memo::new(move |_| {
-        chat.settings.track();
+        chat.site.settings.track();
         site_rules(chat)
     });
 
     Effect::new(move |_| {
         tick.track();
         let rules = rules.get();
-        let log = chat.log.with(|log| (log.last_written(AuthorKind::Visitor), log.last_written(AuthorKind::Operator)));
+        let log = chat.conversation.log.with(|log| (log.last_written(AuthorKind::Visitor), log.last_written(AuthorKind::Operator)));
         let facts = Facts {
             now: now(),
             page_started,
@@ -106,8 +106,8 @@ pub fn run(chat: Chat) {
             referrer: referrer.clone(),
             last_visitor_message: log.0,
             last_operator_message: log.1,
-            introduced: chat.details.with(|d| !d.name.is_empty()),
-            operator_online: chat.online.get(),
+            introduced: chat.visitor.details.with(|d| !d.name.is_empty()),
+            operator_online: chat.site.online.get(),
         };
         visit.update_value(|v| v.active(facts.now));
         visit.with_value(|v| storage::save(&visit_key, v));
@@ -167,7 +167,7 @@ fn act(chat: Chat, action: Action, rule: &str, text: &str, at: u64) {
         }
         Action::OpenIntroduce => {
             chat.set_open(true);
-            chat.editing.set(true);
+            chat.window.editing.set(true);
         }
     }
 }

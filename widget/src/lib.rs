@@ -7,6 +7,7 @@ pub mod api;
 pub mod auto;
 pub mod chat;
 pub mod components;
+pub mod conversation;
 pub mod json;
 mod json_de;
 pub mod log;
@@ -14,10 +15,13 @@ pub mod net;
 pub mod outbox;
 pub mod page;
 pub mod parts;
+pub mod site;
 pub mod storage;
 pub mod tabs;
 pub mod time;
 pub mod typing;
+pub mod visitor;
+pub mod window_state;
 
 use leptos::prelude::*;
 
@@ -39,7 +43,7 @@ pub fn App(chat: Chat) -> impl IntoView {
     // Custom properties, set through the CSSOM: allowed under a CSP without 'unsafe-inline'.
     Effect::new(move |_| {
         let Some(theme) = theme.get() else { return };
-        chat.settings.with(|s| {
+        chat.site.settings.with(|s| {
             let style = web_sys::HtmlElement::style(&theme);
             for (name, color) in [("--natter-header", &s.header_color), ("--natter-send", &s.send_color), ("--natter-text", &s.text_color)] {
                 let _ = style.set_property(name, color.as_str());
@@ -51,7 +55,7 @@ pub fn App(chat: Chat) -> impl IntoView {
     view! {
         <div class="theme" node_ref=theme>
             {move || {
-                chat.settings.track();
+                chat.site.settings.track();
                 view! { <Launcher/> <Window/> }
             }}
         </div>
@@ -76,11 +80,11 @@ pub fn mount(
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("app");
     root.append_child(&container)?;
-    let chat = Chat::new(chat::Config { site, edge }, settings);
+    let chat = Chat::new(site::Config { site, edge }, settings);
     leptos::mount::mount_to(container, move || view! { <App chat=chat/> }).forget();
     // After mounting: that sets up the async executor the connection runs on.
     chat.start();
-    chat.follow_settings();
+    chat.site.follow(chat.window.open);
     auto::start(chat);
     // The page's listeners are in place before the window opens for the click that
     // loaded the widget, so they hear `open` too.

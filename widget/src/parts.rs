@@ -73,7 +73,7 @@ where
     F: Future<Output = Result<AnyView, PartMissing>> + 'static,
 {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     let failed = RwSignal::new(false);
     let loaded = Trigger::new();
     move || {

@@ -6,7 +6,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use natter_widget::chat::{Chat, Config};
+use natter_widget::chat::Chat;
+use natter_widget::site::Config;
 use natter_widget::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

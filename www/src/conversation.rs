@@ -6,17 +6,15 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_shared::files::Attachment;
-use natter_shared::ids::{ConversationId, Seq, SiteId};
-use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, ServerFrame, VisitorInfo, PROTOCOL_VERSION};
+use natter_shared::ids::{ConversationId, SiteId};
+use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, ServerFrame, VisitorInfo};
 use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
 use natter_widget::components::message_list::follow_log;
+use natter_widget::conversation::{Conversation, Notices};
 use natter_widget::json;
-use natter_widget::log::{Log, Pending};
-use natter_widget::net::{self, Listener, Socket};
-use natter_widget::outbox::Outbox;
-use natter_widget::typing::Indicator;
+use natter_widget::log::Log;
+use natter_widget::net::{Listener, Socket};
 
 use crate::courier::outbox_key;
 use crate::i18n::{tr, tr_any, trf, visitor_name};
@@ -28,117 +26,53 @@ use crate::visitor_panel::VisitorPanel;
 #[derive(Clone, Copy)]
 pub struct Thread {
     pub id: StoredValue<ConversationId>,
-    pub log: RwSignal<Log>,
+    /// The conversation client the widget uses too: log, outbox, typing, reading.
+    pub conversation: Conversation,
     pub visitor: RwSignal<Option<VisitorInfo>>,
     pub status: RwSignal<Option<ConversationStatus>>,
-    pub visitor_typing: Indicator,
-    pub visitor_read: RwSignal<Seq>,
-    pub problem: RwSignal<Option<String>>,
-    /// Replies not acknowledged yet.
-    outbox: StoredValue<Outbox>,
-    /// The edge refused a reply as too fast: the outbox goes again after the time it
-    /// said, and new replies wait until then (so they keep their order).
-    held: StoredValue<bool>,
-    /// A page of earlier messages was asked for and has not come yet.
-    asking_earlier: StoredValue<bool>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
 impl Thread {
     fn new(site: &SiteId, conversation: &ConversationId, me: Author) -> Thread {
-        let thread = Thread {
+        let notices = || Notices {
+            too_fast: tr("You are sending replies too fast: they will go out in a moment."),
+            cannot_store: tr("This browser does not let the console keep unsent replies."),
+        };
+        Thread {
             id: StoredValue::new(conversation.clone()),
-            log: RwSignal::new(Log::default()),
+            conversation: Conversation::new(outbox_key(site, conversation), me, notices),
             visitor: RwSignal::new(None),
             status: RwSignal::new(None),
-            visitor_typing: Indicator::new(),
-            visitor_read: RwSignal::new(Seq(0)),
-            problem: RwSignal::new(None),
-            outbox: StoredValue::new(Outbox::new(outbox_key(site, conversation))),
-            held: StoredValue::new(false),
-            asking_earlier: StoredValue::new(false),
             socket: StoredValue::new_local(None),
-        };
-        thread.log.update(|log| {
-            for pending in thread.outbox.with_value(Outbox::items) {
-                log.add_pending(&pending, me.clone());
-            }
-        });
-        thread
+        }
     }
 
-    pub fn send(&self, name: &str, text: &str) -> bool {
-        match Pending::typed(text, &net::random_id(), js_sys::Date::now() as u64) {
+    /// Sends a reply as typed; false (and the problem shown) if it cannot be sent.
+    pub fn send(&self, text: &str) -> bool {
+        match natter_widget::conversation::typed(text) {
             Ok(pending) => {
-                self.queue(name, pending);
+                self.conversation.queue(pending);
                 true
             }
             Err(e) => {
-                self.problem.set(Some(e.to_string()));
+                self.conversation.problem.set(Some(e.to_string()));
                 false
             }
         }
     }
 
-    /// Shows a reply as pending, keeps it in the outbox and sends it.
-    fn queue(&self, name: &str, pending: Pending) {
-        self.log.update(|log| log.add_pending(&pending, Author { kind: AuthorKind::Operator, name: name.into(), avatar: None }));
-        let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
-        self.problem.set((!kept).then(|| tr("This browser does not let the console keep unsent replies.").into()));
-        if !self.held.get_value() {
-            self.socket_send(&pending.frame());
-        }
-    }
-
-    /// Asks for the page of messages before the oldest shown (one question at a time).
-    fn load_earlier(self) {
-        let before = self.log.with_untracked(|log| log.has_earlier().then(|| log.earlier_before()));
-        if let Some(before) = before.filter(|_| !self.asking_earlier.get_value()) {
-            self.asking_earlier.set_value(true);
-            self.socket_send(&ClientFrame::Earlier { before });
-        }
-    }
-
-    /// Replies refused as too fast wait the seconds the edge said, then go again.
-    fn hold(self, retry_after: u32) {
-        self.problem.set(Some(tr("You are sending replies too fast: they will go out in a moment.").into()));
-        if self.held.get_value() {
-            return;
-        }
-        self.held.set_value(true);
-        spawn_local(async move {
-            natter_widget::time::sleep(retry_after.clamp(1, 3_600) as i32 * 1000).await;
-            self.held.set_value(false);
-            self.problem.set(None);
-            for pending in self.outbox.with_value(Outbox::items) {
-                self.socket_send(&pending.frame());
-            }
-        });
-    }
-
     /// Uploads a file and sends it as a reply; the edge says why if it refuses.
-    pub fn attach(self, file: web_sys::File, name: String, console: Console) {
-        let conversation = self.id.get_value();
+    pub fn attach(self, file: web_sys::File, console: Console) {
         let file_name = js_sys::encode_uri_component(&file.name());
-        let url = console.site_url(&format!("conversations/{conversation}/files?name={file_name}"));
+        let url = console.site_url(&format!("conversations/{}/files?name={file_name}", self.id.get_value()));
         let token = console.token();
         spawn_local(async move {
-            self.problem.set(Some(trf("Sending {}…", &[&file.name()])));
-            match net::upload::<Attachment>(&url, &file, &token).await {
-                Ok(attachment) => match Pending::file(attachment, &net::random_id(), js_sys::Date::now() as u64) {
-                    Ok(pending) => {
-                        self.problem.set(None);
-                        self.queue(&name, pending);
-                    }
-                    Err(e) => self.problem.set(Some(e.to_string())),
-                },
-                Err(e) => self.problem.set(Some(trf("The file was not sent: {}", &[&e.0]))),
+            self.conversation.problem.set(Some(trf("Sending {}…", &[&file.name()])));
+            if let Err(e) = self.conversation.upload(&url, &file, &token).await {
+                self.conversation.problem.set(Some(trf("The file was not sent: {}", &[&e.0])));
             }
         });
-    }
-
-    pub fn socket_send(&self, frame: &ClientFrame) {
-        self.socket.with_value(|s| s.as_ref().map(|s| s.send(frame)));
     }
 
     /// Calls one of the conversation's routes (`take`, `close`, `transfer`, …); the
@@ -152,69 +86,38 @@ impl Thread {
         spawn_local(async move {
             match console.request::<B, ConversationStatus>(method, &url, body.as_ref()).await {
                 Ok(status) => {
-                    self.problem.set(None);
+                    self.conversation.problem.set(None);
                     self.status.set(Some(status));
                 }
-                Err(e) => self.problem.set(Some(e.0)),
+                Err(e) => self.conversation.problem.set(Some(e.0)),
             }
         });
     }
 }
 
 impl Listener for Thread {
-    fn opened(&self, socket: &Socket) {
-        let after = self.log.with_untracked(Log::resume_after);
-        socket.send(&ClientFrame::Hello { protocol: PROTOCOL_VERSION, after, page: None });
-        for pending in self.outbox.with_value(Outbox::items) {
-            socket.send(&pending.frame());
-        }
+    fn opened(&self, _: &Socket) {
+        self.conversation.hello(None);
+        self.conversation.resend();
     }
 
     fn frame(&self, socket: &Socket, text: &str) {
         let Some(frame) = json::JsObject::parse(text).and_then(ServerFrame::read_object) else { return };
+        self.conversation.take(&frame);
         match frame {
-            ServerFrame::Welcome { visitor_read, from, .. } => {
-                self.log.update(|log| log.start_at(from));
-                self.asking_earlier.set_value(false);
-                self.visitor_read.set(visitor_read);
-            }
-            ServerFrame::Earlier { before, messages } => {
-                self.asking_earlier.set_value(false);
-                self.log.update(|log| log.prepend(before, messages));
-            }
-            ServerFrame::Ack { client_id, seq, .. } => {
-                self.outbox.with_value(|outbox| outbox.acked(&client_id));
-                self.log.update(|log| log.ack(&client_id, seq));
-            }
+            // The operator has this conversation open: it is read.
             ServerFrame::Message(message) => {
-                let seq = message.seq;
-                if message.author.kind == AuthorKind::Visitor {
-                    self.visitor_typing.set(None);
-                }
-                self.log.update(|log| log.apply(message));
-                // The operator has this conversation open: it is read.
-                socket.send(&ClientFrame::Read { seq });
+                socket.send(&ClientFrame::Read { seq: message.seq });
             }
-            ServerFrame::Typing { author: AuthorKind::Visitor, name, typing } => self.visitor_typing.set(typing.then_some(name)),
-            ServerFrame::Read { by: AuthorKind::Visitor, seq } => self.visitor_read.update(|r| *r = (*r).max(seq)),
             ServerFrame::Visitor(info) => self.visitor.set(Some(info)),
             ServerFrame::Status(status) => self.status.set(Some(status)),
-            // As in the widget: a page asked too often is asked again by scrolling;
-            // waiting replies wait the time said.
-            ServerFrame::Error(e) if e.code == ErrorCode::RateLimited => {
-                let asked = self.asking_earlier.get_value();
-                self.asking_earlier.set_value(false);
-                if !asked || !self.outbox.with_value(Outbox::items).is_empty() {
-                    self.hold(e.retry_after.unwrap_or(1));
-                }
-            }
-            ServerFrame::Error(e) => self.problem.set(Some(e.message)),
+            ServerFrame::Error(e) if e.code != ErrorCode::RateLimited => self.conversation.problem.set(Some(e.message)),
             _ => {}
         }
     }
 
     fn closed(&self) {
-        self.visitor_typing.set(None);
+        self.conversation.closed();
     }
 }
 
@@ -280,31 +183,33 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
         move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(),
         Rc::new(thread),
     );
+    thread.conversation.set_wire(Some(Rc::new(socket.clone())));
     thread.socket.set_value(Some(socket));
     on_cleanup(move || {
+        thread.conversation.set_wire(None);
         thread.socket.with_value(|s| s.as_ref().map(Socket::stop));
     });
     let list = NodeRef::<leptos::html::Ol>::new();
-    follow_log(thread.log, list);
+    follow_log(thread.conversation.log, list);
     let on_scroll = move |_| {
         if list.get().is_some_and(|list| list.scroll_top() < 40) {
-            thread.load_earlier();
+            thread.conversation.load_earlier();
         }
     };
     view! {
         <section class="thread" aria-label=tr("Conversation")>
             <ThreadHeader thread/>
-            <Show when=move || thread.log.with(Log::has_earlier)>
-                <button type="button" class="earlier" on:click=move |_| thread.load_earlier()>{tr("Show earlier messages")}</button>
+            <Show when=move || thread.conversation.log.with(Log::has_earlier)>
+                <button type="button" class="earlier" on:click=move |_| thread.conversation.load_earlier()>{tr("Show earlier messages")}</button>
             </Show>
             <div class="log-box" role="log" aria-label=tr("Messages")>
                 <ol class="log" node_ref=list on:scroll=on_scroll tabindex="0">
                     <For
-                        each=move || thread.log.with(|log| log.entries().to_vec())
+                        each=move || thread.conversation.log.with(|log| log.entries().to_vec())
                         key=|e| (e.client_id.clone(), e.seq)
                         children=move |e| {
                             let mine = e.author.kind == AuthorKind::Operator;
-                            let read = move || mine && e.seq.is_some_and(|s| s <= thread.visitor_read.get());
+                            let read = move || mine && e.seq.is_some_and(|s| s <= thread.conversation.their_read.get());
                             let state = if e.seq.is_none() { tr("Sending…").to_owned() } else { e.local_time() };
                             view! {
                                 <li class="message" class:mine=mine class:auto=e.auto>
@@ -318,9 +223,9 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
                     />
                 </ol>
             </div>
-            <p class="typing" aria-live="polite">{move || thread.visitor_typing.shown.get().map(|name| trf("{} is typing…", &[&name]))}</p>
-            <Show when=move || thread.problem.get().is_some()>
-                <p class="problem" role="alert">{move || thread.problem.get().map(|p| tr_any(&p))}</p>
+            <p class="typing" aria-live="polite">{move || thread.conversation.their_typing.shown.get().map(|name| trf("{} is typing…", &[&name]))}</p>
+            <Show when=move || thread.conversation.problem.get().is_some()>
+                <p class="problem" role="alert">{move || thread.conversation.problem.get().map(|p| tr_any(&p))}</p>
             </Show>
             <ReplyBox thread/>
         </section>

@@ -34,7 +34,6 @@ fn load_canned(console: Console, into: RwSignal<Vec<CannedReply>>) {
 #[component]
 pub fn ReplyBox(thread: Thread) -> impl IntoView {
     let console = expect_context::<Console>();
-    let my_name = move || console.session.with_untracked(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let draft = RwSignal::new(String::new());
     let announcer = Announcer::new();
     let canned = RwSignal::new(Vec::<CannedReply>::new());
@@ -63,12 +62,12 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
     let submit = move || {
         // Answering a conversation nobody has makes it this operator's: no news to them.
         let takes = thread.status.with_untracked(|s| s.as_ref().is_none_or(|s| s.owner.is_none() || s.state == ConversationState::Closed));
-        if thread.send(&my_name(), &draft.get_untracked()) {
+        if thread.send(&draft.get_untracked()) {
             if takes {
                 console.acted_on(&thread.id.get_value());
             }
             draft.set(String::new());
-            thread.socket_send(&ClientFrame::Typing { typing: false });
+            thread.conversation.send(&ClientFrame::Typing { typing: false });
             announcer.reset();
         }
     };
@@ -119,7 +118,7 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
         ev.prevent_default();
         for i in 0..files.length() {
             if let Some(file) = files.get(i) {
-                thread.attach(file, my_name(), console);
+                thread.attach(file, console);
             }
         }
     };
@@ -167,7 +166,7 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
                     draft.set(event_target_value(&ev));
                     chosen.set(0);
                     if announcer.due() {
-                        thread.socket_send(&ClientFrame::Typing { typing: true });
+                        thread.conversation.send(&ClientFrame::Typing { typing: true });
                     }
                 }
                 on:keydown=keydown
@@ -183,7 +182,7 @@ pub fn ReplyBox(thread: Thread) -> impl IntoView {
                 <input type="file" aria-label=tr("Attach a file") on:change=move |ev: web_sys::Event| {
                     let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
                     if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                        thread.attach(file, my_name(), console);
+                        thread.attach(file, console);
                     }
                     input.set_value("");
                 }/>

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
 use natter_shared::settings::{Color, Language, Pattern, Position, Texts, WidgetSettings, PALETTE};
-use natter_widget::chat::{Chat, Config};
+use natter_widget::chat::Chat;
+use natter_widget::site::Config;
 use natter_widget::components::launcher::position_class;
 use natter_widget::{json, App};
 use wasm_bindgen::JsCast;
@@ -61,7 +62,7 @@ fn Preview(settings: RwSignal<WidgetSettings>) -> impl IntoView {
     chat.set_open(true);
     // The preview never connects; it shows the widget as visitors see it online.
     chat.connected.set(true);
-    Effect::new(move |_| chat.settings.set(settings.get()));
+    Effect::new(move |_| chat.site.settings.set(settings.get()));
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
             return true;
@@ -85,7 +86,7 @@ fn Preview(settings: RwSignal<WidgetSettings>) -> impl IntoView {
     view! {
         <div class="preview" aria-label=tr("Preview")>
             <div class="preview-frame"><div node_ref=frame></div></div>
-            <button class="preview-toggle" on:click=move |_| chat.set_open(!chat.open.get_untracked())>{tr("Open or close the preview")}</button>
+            <button class="preview-toggle" on:click=move |_| chat.set_open(!chat.window.open.get_untracked())>{tr("Open or close the preview")}</button>
         </div>
     }
 }

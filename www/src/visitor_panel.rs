@@ -33,7 +33,7 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
         ev.prevent_default();
         // Checked here as the edge checks it: a mistake is said at once.
         if let Err(problem) = edit.with_untracked(VisitorEdit::checked) {
-            thread.problem.set(Some(problem));
+            thread.conversation.problem.set(Some(problem));
             return;
         }
         thread.act(console, "PUT", "visitor", Some(edit.get_untracked()));
@@ -86,7 +86,7 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
                 {row(tr("Phone"), field(|v| v.details.phone.clone()))}
                 {row(tr("Note"), field(|v| v.note.clone()))}
             </dl>
-            <Show when=move || saved.get() && !editing.get() && thread.problem.get().is_none()>
+            <Show when=move || saved.get() && !editing.get() && thread.conversation.problem.get().is_none()>
                 <p class="ok" role="status">{tr("Saved.")}</p>
             </Show>
             <Show when=move || !editing.get()>

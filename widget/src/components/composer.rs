@@ -43,7 +43,7 @@ pub fn Composer() -> impl IntoView {
         if let Some(file) = input.files().and_then(|files| files.get(0)) {
             spawn_local(async move {
                 if attach(chat, file).await.is_err() {
-                    chat.problem.set(Some(chat.strings().part_failed.into()));
+                    chat.conversation.problem.set(Some(chat.site.strings().part_failed.into()));
                 }
             });
         }
@@ -51,28 +51,28 @@ pub fn Composer() -> impl IntoView {
     };
     // Reaching for the button starts the files part's download, before a file is chosen.
     let warm = || spawn_local(async { let _ = preload_files().await; });
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     view! {
-        <Show when=move || chat.uploading.get()>
+        <Show when=move || chat.window.uploading.get()>
             <p class="notice" role="status">{strings.uploading}</p>
         </Show>
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-            <Show when=move || chat.files_allowed()>
+            <Show when=move || chat.site.files_allowed()>
                 <label class="attach" title=strings.attach on:pointerenter=move |_| warm() on:focusin=move |_| warm()>
                     <input type="file" class="file-input" aria-label=strings.attach on:change=on_file/>
                     <PaperclipIcon/>
                 </label>
             </Show>
             <textarea
-                aria-label=chat.strings().message
-                placeholder=chat.text(|t| &t.placeholder, |s| s.placeholder)
+                aria-label=chat.site.strings().message
+                placeholder=chat.site.text(|t| &t.placeholder, |s| s.placeholder)
                 rows="1"
                 maxlength="4000"
                 prop:value=move || draft.get()
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
-            <button type="submit" class="send" aria-label=chat.strings().send><SendIcon/></button>
+            <button type="submit" class="send" aria-label=chat.site.strings().send><SendIcon/></button>
         </form>
     }
 }

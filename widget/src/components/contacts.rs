@@ -17,14 +17,14 @@ use crate::parts::{lazy, part};
 pub fn Suggests() -> impl IntoView {
     let chat = expect_context::<Chat>();
     // An empty one (being written in the configurator's preview) is no button yet.
-    let suggests: Vec<String> = chat.settings.with_untracked(|s| {
+    let suggests: Vec<String> = chat.site.settings.with_untracked(|s| {
         s.ordered_suggests().into_iter().filter(|s| !s.text.trim().is_empty()).map(|s| s.text.clone()).collect()
     });
-    let fresh = move || chat.log.with(|log| log.entries().is_empty());
+    let fresh = move || chat.conversation.log.with(|log| log.entries().is_empty());
     (!suggests.is_empty()).then(|| {
         view! {
             <Show when=fresh>
-                <ul class="suggests" aria-label=chat.strings().suggests>
+                <ul class="suggests" aria-label=chat.site.strings().suggests>
                     {suggests.iter().map(|text| {
                         let sent = text.clone();
                         view! { <li><button type="button" class="suggest" on:click=move |_| { chat.send(&sent); }>{text.clone()}</button></li> }
@@ -46,17 +46,17 @@ fn on_desktop() -> bool {
 #[component]
 pub fn Contacts() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let contacts: Vec<(Messenger, String)> = chat.settings.with_untracked(|s| {
+    let contacts: Vec<(Messenger, String)> = chat.site.settings.with_untracked(|s| {
         s.contacts.iter().filter_map(|c| c.kind.link(&c.value).map(|link| (c.kind, link))).collect()
     });
-    let shown_offline = chat.settings.with_untracked(|s| s.contacts_offline);
+    let shown_offline = chat.site.settings.with_untracked(|s| s.contacts_offline);
     (!contacts.is_empty()).then(|| {
         let buttons = contacts.into_iter().map(|(kind, link)| {
             let shown = link.clone();
             let on_click = move |ev: web_sys::MouseEvent| {
                 if kind.wants_phone() && on_desktop() {
                     ev.prevent_default();
-                    chat.qr.set(Some((kind, shown.clone())));
+                    chat.window.qr.set(Some((kind, shown.clone())));
                 }
             };
             let external = kind.wants_phone().then_some("_blank");
@@ -71,8 +71,8 @@ pub fn Contacts() -> impl IntoView {
         });
         // With nobody online too, unless the owner said no.
         view! {
-            <nav class="contacts" class:hidden=move || !shown_offline && !chat.online.get()>
-                <span>{chat.strings().contact_us}</span>
+            <nav class="contacts" class:hidden=move || !shown_offline && !chat.site.online.get()>
+                <span>{chat.site.strings().contact_us}</span>
                 <ul>{buttons.collect_view()}</ul>
             </nav>
         }
@@ -109,16 +109,16 @@ part!(
 #[component]
 pub fn QrPanel() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     move || {
-        chat.qr.get().map(|(kind, link)| {
+        chat.window.qr.get().map(|(kind, link)| {
             let code = {
                 let link = link.clone();
                 lazy(preload_qr, move || qr_code(link.clone()))
             };
             view! {
                 <div class="qr" role="dialog" aria-label=kind.title()>
-                    <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.qr.set(None)>
+                    <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.window.qr.set(None)>
                         <CloseIcon/>
                     </button>
                     {code}

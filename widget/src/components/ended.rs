@@ -10,7 +10,7 @@ use crate::chat::Chat;
 #[component]
 pub fn TalkingTo() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     let shown = move || {
         let open = chat.status.with(|s| s.as_ref().is_some_and(|s| s.state != ConversationState::Closed));
         chat.talking_to.get().filter(|_| open).map(|name| strings.talking_to(&name))
@@ -21,7 +21,7 @@ pub fn TalkingTo() -> impl IntoView {
 #[component]
 pub fn Ended() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     let closed = move || chat.status.with(|s| s.as_ref().is_some_and(|s| s.state == ConversationState::Closed));
     let rated = move || chat.status.with(|s| s.as_ref().is_some_and(|s| s.rating.is_some()));
     let good = RwSignal::new(None::<bool>);

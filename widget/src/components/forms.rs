@@ -39,7 +39,7 @@ fn Field(
     on_input: Callback<String>,
     problem: Signal<Option<DetailProblem>>,
 ) -> impl IntoView {
-    let strings = expect_context::<Chat>().strings();
+    let strings = expect_context::<Chat>().site.strings();
     let problem_id = format!("natter-{name}-problem");
     view! {
         <div class="field" class:invalid=move || problem.get().is_some()>
@@ -59,17 +59,17 @@ fn Field(
 #[component]
 pub fn DetailsForm() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
-    let (email, phone) = chat.settings.with_untracked(|s| (s.introduce.email, s.introduce.phone));
+    let strings = chat.site.strings();
+    let (email, phone) = chat.site.settings.with_untracked(|s| (s.introduce.email, s.introduce.phone));
     let problems = RwSignal::new(DetailProblems::default());
-    let field = |pick: fn(&VisitorDetails) -> &String| Signal::derive(move || chat.form.with(|f| pick(f).clone()));
+    let field = |pick: fn(&VisitorDetails) -> &String| Signal::derive(move || chat.visitor.form.with(|f| pick(f).clone()));
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        let details = chat.form.get_untracked().trimmed();
+        let details = chat.visitor.form.get_untracked().trimmed();
         let found = details.check(email, phone);
         if found.is_empty() {
             chat.introduce(details);
-            chat.editing.set(false);
+            chat.window.editing.set(false);
         }
         problems.set(found);
     };
@@ -78,21 +78,21 @@ pub fn DetailsForm() -> impl IntoView {
             <h3>{strings.introduce_title}</h3>
             <p class="hint">{strings.introduce_hint}</p>
             <Field label=strings.name optional=false name="name" kind="text" autocomplete="name"
-                value=field(|f| &f.name) on_input=Callback::new(move |v| chat.edit_form(|f| f.name = v))
+                value=field(|f| &f.name) on_input=Callback::new(move |v| chat.visitor.edit_form(|f| f.name = v))
                 problem=Signal::derive(move || problems.with(|p| p.name))/>
             {(email != Need::Off).then(|| view! {
                 <Field label=strings.email optional=email == Need::Optional name="email" kind="email" autocomplete="email"
-                    value=field(|f| &f.email) on_input=Callback::new(move |v| chat.edit_form(|f| f.email = v))
+                    value=field(|f| &f.email) on_input=Callback::new(move |v| chat.visitor.edit_form(|f| f.email = v))
                     problem=Signal::derive(move || problems.with(|p| p.email))/>
             })}
             {(phone != Need::Off).then(|| view! {
                 <Field label=strings.phone optional=phone == Need::Optional name="phone" kind="tel" autocomplete="tel"
-                    value=field(|f| &f.phone) on_input=Callback::new(move |v| chat.edit_form(|f| f.phone = v))
+                    value=field(|f| &f.phone) on_input=Callback::new(move |v| chat.visitor.edit_form(|f| f.phone = v))
                     problem=Signal::derive(move || problems.with(|p| p.phone))/>
             })}
             <div class="actions">
-                <Show when=move || chat.editing.get()>
-                    <button type="button" class="secondary" on:click=move |_| chat.editing.set(false)>{strings.cancel}</button>
+                <Show when=move || chat.window.editing.get()>
+                    <button type="button" class="secondary" on:click=move |_| chat.window.editing.set(false)>{strings.cancel}</button>
                 </Show>
                 <button type="submit" class="primary">{strings.save}</button>
             </div>
@@ -105,8 +105,8 @@ pub fn DetailsForm() -> impl IntoView {
 #[component]
 pub fn OfflineForm() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
-    let known = chat.details.get_untracked();
+    let strings = chat.site.strings();
+    let known = chat.visitor.details.get_untracked();
     let name = RwSignal::new(known.name.clone());
     let contact = RwSignal::new(if known.email.is_empty() { known.phone } else { known.email });
     let text = RwSignal::new(String::new());
@@ -118,7 +118,7 @@ pub fn OfflineForm() -> impl IntoView {
                 problems.set(DetailProblems::default());
                 chat.introduce(details);
                 if let Some(id) = chat.send(&text.get_untracked()) {
-                    chat.offline_sent.set(Some((id, contact.get_untracked().trim().to_owned())));
+                    chat.window.offline_sent.set(Some((id, contact.get_untracked().trim().to_owned())));
                 }
             }
             Err(found) => problems.set(found),

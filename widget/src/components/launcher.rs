@@ -23,13 +23,13 @@ pub fn position_class(position: Position) -> &'static str {
 pub fn Launcher() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let unread = move || chat.unread();
-    let strings = chat.strings();
-    let position = chat.settings.with_untracked(|s| s.position);
+    let strings = chat.site.strings();
+    let position = chat.site.settings.with_untracked(|s| s.position);
     // Page code's `show` brings an "always hidden" launcher to the default place.
     // One class string (not also `class:hidden`), so no update can undo another.
     let class = move || {
-        let shown = chat.launcher.get() == Some(true) && position == Position::Hidden;
-        let hidden = chat.open.get() || chat.hidden() || chat.launcher.get() == Some(false);
+        let shown = chat.window.launcher.get() == Some(true) && position == Position::Hidden;
+        let hidden = chat.window.open.get() || chat.site.hidden() || chat.window.launcher.get() == Some(false);
         let place = position_class(if shown { Position::default() } else { position });
         format!("launcher {place}{}", if hidden { " hidden" } else { "" })
     };
@@ -37,7 +37,7 @@ pub fn Launcher() -> impl IntoView {
         <button class=class aria-label=strings.open_chat
             on:click=move |_| chat.set_open(true)>
             <ChatIcon/>
-            <span class="label">{chat.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>
+            <span class="label">{chat.site.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>
             <Show when=move || { unread() > 0 }>
                 <span class="badge" aria-label=move || strings.unread(unread())>{unread}</span>
             </Show>

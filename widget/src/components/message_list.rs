@@ -16,8 +16,8 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     let (name, text, attachment) = (entry.author.name.clone(), entry.text.clone(), entry.attachment.clone());
     // The operator's picture, beside their name (which says who it is: the image is decoration).
     let avatar = entry.author.avatar.clone().filter(|_| !mine);
-    let strings = chat.strings();
-    let delivery = move || match entry.delivery(chat.operator_read.get()) {
+    let strings = chat.site.strings();
+    let delivery = move || match entry.delivery(chat.conversation.their_read.get()) {
         Delivery::Pending => strings.sending,
         Delivery::Sent => strings.sent,
         Delivery::Read => strings.read,
@@ -30,7 +30,7 @@ fn MessageItem(entry: Entry) -> impl IntoView {
                     {name.clone()}
                 </span>
             })}
-            {attachment.map(|file| view! { <AttachmentView file edge=chat.edge()/> })}
+            {attachment.map(|file| view! { <AttachmentView file edge=chat.site.edge()/> })}
             {(!text.is_empty()).then(|| view! { <span class="text">{text.clone()}</span> })}
             <span class="meta">
                 {at}
@@ -59,31 +59,31 @@ pub fn follow_log(log: RwSignal<Log>, list: NodeRef<leptos::html::Ol>) {
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     let list = NodeRef::<leptos::html::Ol>::new();
-    follow_log(chat.log, list);
+    follow_log(chat.conversation.log, list);
     // Scrolled to the top: the page before it.
     let on_scroll = move |_| {
         if list.get().is_some_and(|list| list.scroll_top() < 40) {
-            chat.load_earlier();
+            chat.conversation.load_earlier();
         }
     };
     view! {
-        <Show when=move || chat.log.with(|log| log.entries().is_empty())>
+        <Show when=move || chat.conversation.log.with(|log| log.entries().is_empty())>
             <p class="empty">{strings.greeting}</p>
         </Show>
-        <Show when=move || chat.log.with(|log| log.has_earlier())>
-            <button type="button" class="earlier" on:click=move |_| chat.load_earlier()>{strings.earlier}</button>
+        <Show when=move || chat.conversation.log.with(|log| log.has_earlier())>
+            <button type="button" class="earlier" on:click=move |_| chat.conversation.load_earlier()>{strings.earlier}</button>
         </Show>
         <ol class="log" role="log" aria-live="polite" aria-label=strings.messages node_ref=list on:scroll=on_scroll tabindex="0">
             <For
-                each=move || chat.log.with(|log| log.entries().to_vec())
+                each=move || chat.conversation.log.with(|log| log.entries().to_vec())
                 key=|entry| (entry.client_id.clone(), entry.seq)
                 children=move |entry| view! { <MessageItem entry=entry/> }
             />
         </ol>
         <p class="typing" aria-live="polite">
-            {move || chat.operator_typing.shown.get().map(|name| strings.typing(&name))}
+            {move || chat.conversation.their_typing.shown.get().map(|name| strings.typing(&name))}
         </p>
     }
 }

@@ -31,8 +31,8 @@ fn pattern_class(pattern: Pattern) -> &'static str {
 fn Problem() -> impl IntoView {
     let chat = expect_context::<Chat>();
     view! {
-        <Show when=move || chat.problem.get().is_some()>
-            <p class="problem" role="alert">{move || chat.problem.get()}</p>
+        <Show when=move || chat.conversation.problem.get().is_some()>
+            <p class="problem" role="alert">{move || chat.conversation.problem.get()}</p>
         </Show>
     }
 }
@@ -41,10 +41,10 @@ fn Problem() -> impl IntoView {
 #[component]
 fn OfflineSent() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     let stored = move || {
-        chat.offline_sent.with(|sent| {
-            sent.as_ref().filter(|(id, _)| chat.log.with(|log| log.entries().iter().any(|e| &e.client_id == id && e.seq.is_some())))
+        chat.window.offline_sent.with(|sent| {
+            sent.as_ref().filter(|(id, _)| chat.conversation.log.with(|log| log.entries().iter().any(|e| &e.client_id == id && e.seq.is_some())))
                 .map(|(_, contact)| format!("{}{contact}{}", strings.offline_sent.0, strings.offline_sent.1))
         })
     };
@@ -54,21 +54,21 @@ fn OfflineSent() -> impl IntoView {
 #[component]
 pub fn Window() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.strings();
+    let strings = chat.site.strings();
     // "Connecting…" only while a socket is on its way (none before the first message).
-    let status = move || match (chat.has_session.get() && !chat.connected.get(), chat.online.get()) {
+    let status = move || match (chat.visitor.has_session.get() && !chat.connected.get(), chat.site.online.get()) {
         (true, _) => strings.status_connecting,
         (false, true) => strings.status_online,
         (false, false) => strings.status_offline,
     };
     let (online_title, offline_title) =
-        (chat.text(|t| &t.online_title, |s| s.online_title), chat.text(|t| &t.offline_title, |s| s.offline_title));
-    let title = move || if chat.online.get() { online_title.clone() } else { offline_title.clone() };
-    let (position, pattern, logo) = chat.settings.with_untracked(|s| (s.position, s.pattern, s.logo_url.clone()));
+        (chat.site.text(|t| &t.online_title, |s| s.online_title), chat.site.text(|t| &t.offline_title, |s| s.offline_title));
+    let title = move || if chat.site.online.get() { online_title.clone() } else { offline_title.clone() };
+    let (position, pattern, logo) = chat.site.settings.with_untracked(|s| (s.position, s.pattern, s.logo_url.clone()));
     let view = Memo::new(move |_| chat.view());
     view! {
         <section class=format!("window at-{}", position_class(position)) role="dialog" aria-label=strings.window
-            class:hidden=move || !chat.open.get() || chat.hidden()>
+            class:hidden=move || !chat.window.open.get() || chat.site.hidden()>
             <header class=format!("header {}", pattern_class(pattern))>
                 {logo.map(|src| view! { <img class="logo" src=src alt=""/> })}
                 <div class="titles">
@@ -76,7 +76,7 @@ pub fn Window() -> impl IntoView {
                     <p class="status">{status}</p>
                 </div>
                 <button class="close" aria-label=strings.your_details title=strings.your_details
-                    on:click=move |_| chat.editing.update(|editing| *editing = !*editing)>
+                    on:click=move |_| chat.window.editing.update(|editing| *editing = !*editing)>
                     <PersonIcon/>
                 </button>
                 <button class="close" aria-label=strings.close_chat on:click=move |_| chat.set_open(false)>

@@ -1,0 +1,129 @@
+//! What comes from the conversation's socket: the conversation client takes every frame
+//! first; the widget then tells page code, rings and follows the operators' presence.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::contact::VisitorDetails;
+use natter_shared::ids::Seq;
+use natter_shared::protocol::{AuthorKind, ClientFrame, ErrorCode, PageContext, ServerFrame};
+
+use super::Chat;
+use crate::page::{self, PageEvent};
+use crate::tabs::Peer;
+
+fn page_context() -> PageContext {
+    let window = web_sys::window().expect("a window");
+    let document = window.document().expect("a document");
+    PageContext {
+        url: window.location().href().unwrap_or_default(),
+        title: document.title(),
+        referrer: document.referrer(),
+        language: window.navigator().language().unwrap_or_default(),
+    }
+}
+
+impl Chat {
+    fn on_frame(&self, frame: ServerFrame) {
+        self.conversation.take(&frame);
+        match frame {
+            ServerFrame::Welcome { visitor_read, last_seq, .. } => {
+                self.history_until.update_value(|until| {
+                    until.get_or_insert(last_seq);
+                });
+                self.window.seen.update(|seen| *seen = (*seen).max(visitor_read));
+            }
+            ServerFrame::Ack { client_id, seq, offline } => {
+                if offline {
+                    // The edge found nobody online when it stored the message.
+                    self.site.set_online(false);
+                }
+                self.tell_sent(&client_id, seq, offline);
+                self.resolve_waiting(&client_id);
+            }
+            ServerFrame::Message(message) => {
+                if message.author.kind == AuthorKind::Operator {
+                    if message.seq > self.window.seen.get_untracked() {
+                        self.ring(false);
+                    }
+                    if !message.auto && self.history_until.get_value().is_some_and(|until| message.seq > until) {
+                        let detail = [
+                            ("seq", (message.seq.0 as f64).into()),
+                            ("text", message.text.as_str().into()),
+                            ("author", message.author.name.as_str().into()),
+                        ];
+                        page::emit(PageEvent::MessageReceived, page::object(&detail));
+                    }
+                }
+                if self.window.open.get_untracked() {
+                    self.mark_seen();
+                }
+            }
+            ServerFrame::Status(status) => {
+                let before = self.status.get_untracked();
+                let new_owner = status.owner.as_ref().filter(|owner| {
+                    before.as_ref().is_some_and(|b| b.owner.as_ref().map(|o| &o.id) != Some(&owner.id))
+                });
+                if let Some(owner) = new_owner {
+                    self.talking_to.set(Some(owner.name.clone()));
+                }
+                self.status.set(Some(status));
+            }
+            ServerFrame::Error(error) if error.code == ErrorCode::RateLimited => {}
+            ServerFrame::Error(error) if error.code == ErrorCode::Blocked => {
+                self.conversation.problem.set(Some(self.site.strings().not_delivered.into()));
+            }
+            ServerFrame::Error(error) => self.conversation.problem.set(Some(error.message)),
+            _ => {}
+        }
+    }
+}
+
+impl Peer for Chat {
+    fn opened(&self, leads: bool, joined: bool) {
+        self.connected.set(true);
+        // A tab joining a socket open already says hello for its own catch-up (and its
+        // page); the leader's catch-up after a reconnect reaches every tab.
+        if !leads && !joined {
+            return;
+        }
+        self.conversation.hello(Some(page_context()));
+        if !leads {
+            return;
+        }
+        let details = self.visitor.details.get_untracked();
+        if details != VisitorDetails::default() {
+            // Before any message, so the conversation is created with them.
+            self.conversation.send(&ClientFrame::Introduce { details });
+        }
+        // Everything not acked yet (typed in any tab) goes again.
+        self.conversation.resend();
+    }
+
+    fn frame(&self, text: &str) {
+        // A frame this version cannot read is skipped: a newer edge may send more.
+        if let Some(frame) = crate::json::JsObject::parse(text).and_then(ServerFrame::read_object) {
+            self.on_frame(frame);
+        }
+    }
+
+    fn closed(&self) {
+        self.connected.set(false);
+        self.conversation.closed();
+    }
+
+    fn keeps_failing(&self) {
+        spawn_local(self.check_session());
+    }
+
+    fn sent_by_another_tab(&self, text: &str) {
+        // What another tab read is read here too (the badge follows). Only `read` is
+        // needed, so only it is read: parsing every client frame costs Wasm.
+        let Ok(frame) = js_sys::JSON::parse(text) else { return };
+        let member = |key: &str| js_sys::Reflect::get(&frame, &key.into()).ok();
+        if member("type").and_then(|t| t.as_string()).as_deref() == Some("read") {
+            if let Some(seq) = member("seq").and_then(|s| s.as_f64()).filter(|s| *s >= 0.0) {
+                self.window.seen.update(|seen| *seen = (*seen).max(Seq(seq as u64)));
+            }
+        }
+    }
+}

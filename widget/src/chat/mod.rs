@@ -1,0 +1,155 @@
+//! The widget's state, made of small stores: the site ([`Site`]: settings, presence),
+//! the visitor ([`Visitor`]: session, identity, details), the window ([`WindowState`])
+//! and the conversation client shared with the console ([`Conversation`]: log, outbox,
+//! frames). `Chat` joins them to the socket its tabs share: `session` connects,
+//! `sending` queues what the visitor and page code send, `frames` takes what comes.
+
+mod frames;
+mod sending;
+mod session;
+
+use leptos::prelude::*;
+use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::protocol::{Author, AuthorKind, ClientFrame};
+use natter_shared::settings::OfflineMode;
+use natter_shared::shift::ConversationStatus;
+
+use crate::conversation::{Conversation, Notices};
+use crate::page::{self, PageEvent};
+use crate::site::{Config, Site};
+use crate::tabs::Link;
+use crate::visitor::Visitor;
+use crate::window_state::WindowState;
+use wasm_bindgen::JsValue;
+
+/// What the window shows below its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The conversation, suggests, messenger buttons and the composer.
+    Chat,
+    /// "Introduce yourself": before the first message (modal), or from the menu.
+    Details,
+    /// No operator online: name, contact and message.
+    OfflineForm,
+}
+
+/// The widget's state. `Copy`, so components capture it freely.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub site: Site,
+    pub visitor: Visitor,
+    pub window: WindowState,
+    pub conversation: Conversation,
+    pub connected: RwSignal<bool>,
+    /// How the conversation stands (state, operator, rating), as the edge last said.
+    pub status: RwSignal<Option<ConversationStatus>>,
+    /// The operator the visitor now talks to, after the conversation changed hands.
+    pub talking_to: RwSignal<Option<String>>,
+    /// `sendMessage` promises waiting for their message's ack.
+    acks: StoredValue<Vec<(ClientMessageId, js_sys::Function)>, LocalStorage>,
+    /// The newest `seq` stored when this page first connected to the conversation:
+    /// later operator messages are news for `message:received`, earlier ones history.
+    history_until: StoredValue<Option<Seq>>,
+    /// Messages queued in this tab (or restored from the outbox when it loaded) whose
+    /// ack has not come: page code hears `message:sent` in the tab that sent, whichever
+    /// tab's socket carried it.
+    sent_here: StoredValue<Vec<ClientMessageId>>,
+    /// This tab's way to the conversation's one socket (shared by the visitor's tabs).
+    socket: StoredValue<Option<Link>, LocalStorage>,
+}
+
+/// Who the visitor's messages are shown as from.
+fn me() -> Author {
+    Author { kind: AuthorKind::Visitor, name: "You".into(), avatar: None }
+}
+
+impl Chat {
+    pub fn new(config: Config, settings_document: String) -> Chat {
+        let site = Site::new(config, settings_document);
+        let notices = move || {
+            let strings = site.strings();
+            Notices { too_fast: strings.too_fast, cannot_store: strings.cannot_store }
+        };
+        let conversation = Conversation::new(site.key("outbox"), me(), notices);
+        // Messages typed before a reload are still waiting, shown as pending: this tab
+        // tells page code when they are stored.
+        let waiting = conversation.waiting().into_iter().filter(|p| p.stored.is_none()).map(|p| p.client_id);
+        Chat {
+            site,
+            visitor: Visitor::new(site),
+            window: WindowState::new(site),
+            conversation,
+            connected: RwSignal::new(false),
+            status: RwSignal::new(None),
+            talking_to: RwSignal::new(None),
+            acks: StoredValue::new_local(Vec::new()),
+            history_until: StoredValue::new(None),
+            sent_here: StoredValue::new(waiting.collect()),
+            socket: StoredValue::new_local(None),
+        }
+    }
+
+    /// Operator and rules' messages the visitor has not seen.
+    pub fn unread(&self) -> usize {
+        self.window.unread(self.conversation.log)
+    }
+
+    pub fn unread_untracked(&self) -> usize {
+        untrack(|| self.unread())
+    }
+
+    /// What the window shows now.
+    pub fn view(&self) -> View {
+        let online = self.site.online.get();
+        let (modal, offline_form) = self.site.settings.with(|s| {
+            let modal = if online { s.introduce.modal_online } else { s.introduce.modal_offline };
+            (modal, !online && s.offline_mode == OfflineMode::Form)
+        });
+        let fresh = self.conversation.log.with(|log| log.entries().is_empty());
+        let introduced = self.visitor.details.with(|d| !d.name.is_empty());
+        if self.window.editing.get() || (modal && fresh && !introduced) {
+            View::Details
+        } else if offline_form && fresh {
+            View::OfflineForm
+        } else {
+            View::Chat
+        }
+    }
+
+    pub fn set_open(&self, open: bool) {
+        if self.window.open.get_untracked() != open {
+            page::emit(if open { PageEvent::Open } else { PageEvent::Close }, JsValue::UNDEFINED);
+        }
+        self.window.open.set(open);
+        if open {
+            self.window.clear_unseen();
+            self.mark_seen();
+        }
+    }
+
+    /// Plays the site's sound for something unread: when the window is closed or the
+    /// tab hidden, or with `force` (a rule's "open the window and play the sound").
+    pub fn ring(&self, force: bool) {
+        if self.site.settings.with_untracked(|s| s.sound) {
+            page::ding(force || !self.window.open.get_untracked());
+        }
+    }
+
+    /// With the window open, everything stored has been seen: tell the operators.
+    fn mark_seen(&self) {
+        let last = self.conversation.log.with_untracked(crate::log::Log::last_seq);
+        if last > self.window.seen.get_untracked() {
+            self.window.seen.set(last);
+            self.conversation.send(&ClientFrame::Read { seq: last });
+        }
+    }
+
+    pub fn typing(&self, typing: bool) {
+        self.conversation.send(&ClientFrame::Typing { typing });
+    }
+
+    /// The visitor rates the conversation that ended.
+    pub fn rate(&self, good: bool, comment: String) {
+        self.conversation.send(&ClientFrame::Rate { good, comment });
+    }
+}

@@ -1,0 +1,73 @@
+//! What the visitor sees of the widget: whether the window is open and what it shows
+//! besides the conversation, and what they have not seen yet.
+
+use leptos::prelude::*;
+use natter_shared::contact::Messenger;
+use natter_shared::ids::{ClientMessageId, Seq};
+
+use crate::log::Log;
+use crate::site::Site;
+use crate::storage;
+
+#[derive(Clone, Copy)]
+pub struct WindowState {
+    pub open: RwSignal<bool>,
+    /// The newest `seq` the visitor has seen (with the window open).
+    pub seen: RwSignal<Seq>,
+    /// Rules' messages that came while the window was closed and are not stored yet
+    /// (kept in storage, so the badge counts them on the next page too).
+    pub unseen_auto: RwSignal<Vec<ClientMessageId>>,
+    /// The visitor opened their details from the window's menu.
+    pub editing: RwSignal<bool>,
+    /// The offline message just left, and the contact we will answer at.
+    pub offline_sent: RwSignal<Option<(ClientMessageId, String)>>,
+    /// The messenger whose QR code is shown (desktop), with its link.
+    pub qr: RwSignal<Option<(Messenger, String)>>,
+    /// A file is being uploaded.
+    pub uploading: RwSignal<bool>,
+    /// The launcher as page code asked (`show`/`hide`); `None` follows the settings.
+    pub launcher: RwSignal<Option<bool>>,
+    site: Site,
+}
+
+impl WindowState {
+    pub fn new(site: Site) -> WindowState {
+        WindowState {
+            open: RwSignal::new(false),
+            seen: RwSignal::new(Seq(0)),
+            unseen_auto: RwSignal::new(storage::load(&site.key("unseen")).unwrap_or_default()),
+            editing: RwSignal::new(false),
+            offline_sent: RwSignal::new(None),
+            qr: RwSignal::new(None),
+            uploading: RwSignal::new(false),
+            launcher: RwSignal::new(None),
+            site,
+        }
+    }
+
+    /// Operator and rules' messages in `log` the visitor has not seen.
+    pub fn unread(&self, log: RwSignal<Log>) -> usize {
+        self.unseen_auto.with(|unseen| log.with(|log| log.unread(self.seen.get(), unseen)))
+    }
+
+    /// A rule's message came while the window was closed.
+    pub fn add_unseen(&self, id: ClientMessageId) {
+        self.unseen_auto.update(|unseen| unseen.push(id));
+        self.unseen_auto.with_untracked(|unseen| storage::save(&self.site.key("unseen"), unseen));
+    }
+
+    /// The window opened: the rules' messages are seen.
+    pub fn clear_unseen(&self) {
+        if self.unseen_auto.with_untracked(|unseen| !unseen.is_empty()) {
+            self.unseen_auto.set(Vec::new());
+            storage::remove(&self.site.key("unseen"));
+        }
+    }
+
+    /// Forgets what the last visitor left open (`reset`).
+    pub fn forget(&self) {
+        self.editing.set(false);
+        self.offline_sent.set(None);
+        self.unseen_auto.set(Vec::new());
+    }
+}
