@@ -23,10 +23,13 @@ pub struct Config {
 }
 
 /// How often an open widget revalidates the site's settings and asks whether an
-/// operator is online.
-const SETTINGS_CHECK_MS: i32 = 5_000;
+/// operator is online. Not 5 s: a server that closes idle keep-alive connections after
+/// 5 s (Node's default; `wrangler dev` does) closes one just as the next check goes
+/// out on it, and Chromium then held that request 10 s (seen in about 1 of 30 tries).
+/// At 6 s the connection is plainly closed, and a new one is made.
+const SETTINGS_CHECK_MS: i32 = 6_000;
 /// With the window closed, every this many checks (once a minute).
-const CLOSED_CHECK_EVERY: u32 = 12;
+const CLOSED_CHECK_EVERY: u32 = 10;
 
 #[derive(Clone, Copy)]
 pub struct Site {
