@@ -133,26 +133,30 @@ function flood(path, { megabytes, write = megabytes, declare = false, headers = 
     });
     let sent = 0;
     let answered = false;
+    let done = false;
+    let status = 'no answer';
+    let text = '';
+    const finish = (result) => {
+      if (done) return;
+      done = answered = true;
+      req.destroy();
+      resolve(result);
+    };
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     req.on('response', (res) => {
       answered = true;
-      let text = '';
+      status = res.statusCode;
       res.on('data', (d) => { text += d; });
       res.on('end', () => {
-        req.destroy();
         let body = text;
         try { body = JSON.parse(text); } catch { /* not ours: kept as text to show */ }
-        resolve({ status: res.statusCode, sent, body });
+        finish({ status, sent, body });
       });
     });
-    req.on('error', (e) => (answered ? undefined : resolve({ status: e.code, sent })));
-    // `wrangler dev`'s proxy sometimes neither answers nor resets: say so, never hang.
-    setTimeout(() => {
-      if (answered) return;
-      answered = true;
-      req.destroy();
-      resolve({ status: 'no answer', sent });
-    }, 20_000).unref();
+    req.on('error', (e) => (answered ? undefined : finish({ status: e.code, sent })));
+    // `wrangler dev`'s proxy sometimes neither answers nor resets, or answers and never
+    // ends the body: say what came, never hang.
+    setTimeout(() => finish({ status, sent, body: text }), 20_000).unref();
     const pump = () => {
       while (!answered && sent < write * 1024 * 1024) {
         sent += chunk.length;
