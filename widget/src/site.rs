@@ -168,8 +168,8 @@ impl Site {
                 sleep(SETTINGS_CHECK_MS).await;
                 ticks = ticks.wrapping_add(1);
                 // Closed, the widget may still be running the site's rules: it follows
-                // changes too, twelve times less often.
-                if !open.get_untracked() && ticks % CLOSED_CHECK_EVERY != 0 {
+                // changes too, ten times less often.
+                if !open.get_untracked() && !ticks.is_multiple_of(CLOSED_CHECK_EVERY) {
                     continue;
                 }
                 self.check_status().await;
