@@ -55,6 +55,15 @@ const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
 struct Js(JsValue);
 
+/// Every kind of number is read the one way, [`Js::number`].
+macro_rules! numbers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+            self.number(visitor)
+        }
+    )*};
+}
+
 impl<'de> de::Deserializer<'de> for Js {
     type Error = Unreadable;
 
@@ -111,9 +120,72 @@ impl<'de> de::Deserializer<'de> for Js {
         visitor.visit_enum(Variant { name: entry.get(0), value: entry.get(1) })
     }
 
+    // What a type asks for is looked for alone: going through `deserialize_any` would
+    // build every branch (numbers, strings, lists, objects) into each type's reader,
+    // once per type the widget reads (a field name's reader, say, needs only strings).
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        visitor.visit_bool(self.0.as_bool().ok_or(Unreadable)?)
+    }
+
+    numbers!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_i8 deserialize_i16
+        deserialize_i32 deserialize_i64 deserialize_f32 deserialize_f64);
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        visitor.visit_string(self.0.as_string().ok_or(Unreadable)?)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        if !js_sys::Array::is_array(&self.0) {
+            return Err(Unreadable);
+        }
+        visitor.visit_seq(Items { array: self.0.unchecked_into(), next: 0 })
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return Err(Unreadable);
+        }
+        visitor.visit_map(Members { entries: js_sys::Object::entries(self.0.unchecked_ref()), next: 0, value: None })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Unreadable> {
+        self.deserialize_map(visitor)
+    }
+
+    /// A member nobody reads is skipped without looking at it.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        visitor.visit_unit()
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        i128 u128 char bytes byte_buf unit unit_struct tuple tuple_struct
+    }
+}
+
+impl Js {
+    /// A number, as the integer it is where it is one.
+    fn number<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
+        let n = self.0.as_f64().ok_or(Unreadable)?;
+        if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) {
+            visitor.visit_u64(n as u64)
+        } else if n.fract() == 0.0 && (-MAX_SAFE..0.0).contains(&n) {
+            visitor.visit_i64(n as i64)
+        } else {
+            visitor.visit_f64(n)
+        }
     }
 }
 

@@ -142,4 +142,20 @@ fn json_reads_the_protocol_and_refuses_wrong_types() {
     assert_eq!(json::parse::<Vec<String>>(r#"["a","b"]"#), Some(vec!["a".to_owned(), "b".to_owned()]));
     assert_eq!(json::parse::<Vec<String>>(r#"["a",1]"#), None);
     assert_eq!(json::parse::<u64>("not json"), None);
+    // Each kind is looked for alone: members nobody reads are skipped, whatever they
+    // hold; a value of another kind is refused.
+    let session = r#"{"token":"t","extra":{"deep":[1,{"x":null}]},"visitor":"v","conversation":"c","n":1.5}"#;
+    assert!(json::parse::<VisitorSession>(session).is_some(), "unknown members skipped");
+    assert!(json::parse::<VisitorSession>(r#"{"token":1,"visitor":"v","conversation":"c"}"#).is_none(), "a number for text");
+    assert!(json::parse::<VisitorSession>(r#"["t","v","c"]"#).is_none(), "a list for an object");
+    assert_eq!(json::parse::<Vec<u8>>("[0,255]"), Some(vec![0, 255]));
+    assert_eq!(json::parse::<Vec<u8>>("[256]"), None, "too big for a byte");
+    assert_eq!(json::parse::<i32>("-4"), Some(-4));
+    assert_eq!(json::parse::<f64>("2.5"), Some(2.5));
+    assert_eq!(json::parse::<bool>("true"), Some(true));
+    assert_eq!(json::parse::<bool>("1"), None);
+    // The outbox as storage keeps it: a pending file message comes back the same.
+    let pending = natter_widget::log::Pending::typed("hello", "c1", 5).unwrap();
+    let kept = json::to_string(&vec![pending.clone()]).unwrap();
+    assert_eq!(json::parse::<Vec<natter_widget::log::Pending>>(&kept), Some(vec![pending]));
 }
