@@ -19,8 +19,8 @@ if ! rustup target list --installed | grep -qx "$target"; then
 fi
 
 # The build tools are compiled without optimisation (`--debug`): on a new machine that
-# takes 4.5 minutes instead of 8.75, and they run for seconds either way (what they
-# write does not depend on how they were compiled).
+# takes about 4 minutes instead of 8¾ (BENCHMARKS.md); they run for seconds either way,
+# and what they write does not depend on how they were compiled.
 # cargo_tool BINARY CRATE VERSION [--locked]
 cargo_tool() {
   local bin=$1 crate=$2 version=$3
