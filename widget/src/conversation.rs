@@ -9,7 +9,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::ids::Seq;
-use natter_shared::protocol::{Author, ClientFrame, ErrorCode, PageContext, ServerFrame, PROTOCOL_VERSION};
+use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, PageContext, ServerFrame, PROTOCOL_VERSION};
 
 use crate::log::{Log, Pending};
 use crate::net::{self, NetError, Socket};
@@ -27,11 +27,21 @@ pub trait Wire {
     fn leads(&self) -> bool {
         true
     }
+    /// Drops the connection and connects again at once.
+    fn reconnect(&self);
+    /// Closes for good.
+    fn stop(&self);
 }
 
 impl Wire for Socket {
     fn send(&self, frame: &ClientFrame) -> bool {
         Socket::send(self, frame)
+    }
+    fn reconnect(&self) {
+        Socket::reconnect(self)
+    }
+    fn stop(&self) {
+        Socket::stop(self)
     }
 }
 
@@ -41,6 +51,12 @@ impl Wire for Link {
     }
     fn leads(&self) -> bool {
         Link::leads(self)
+    }
+    fn reconnect(&self) {
+        Link::reconnect(self)
+    }
+    fn stop(&self) {
+        Link::stop(self)
     }
 }
 
@@ -108,9 +124,21 @@ impl Conversation {
         self.notices.with_value(|notices| notices())
     }
 
-    /// Frames go out this way from now on (`None`: nowhere, until another is given).
-    pub fn set_wire(&self, wire: Option<Rc<dyn Wire>>) {
-        self.wire.set_value(wire);
+    /// Frames go out this way from now on; the way before is closed.
+    pub fn connect(&self, wire: Rc<dyn Wire>) {
+        self.disconnect();
+        self.wire.set_value(Some(wire));
+    }
+
+    /// Closes the way out; whether there was one. Frames go nowhere until `connect`.
+    pub fn disconnect(&self) -> bool {
+        let wire = self.wire.try_update_value(Option::take).flatten();
+        wire.map(|wire| wire.stop()).is_some()
+    }
+
+    /// Connects again at once (the owner's credentials changed).
+    pub fn reconnect(&self) {
+        self.wire.with_value(|wire| wire.as_ref().map(|wire| wire.reconnect()));
     }
 
     /// Sends a frame if there is a way out; whether it went.
@@ -195,7 +223,7 @@ impl Conversation {
             ServerFrame::Welcome { operator_read, visitor_read, from, .. } => {
                 self.log.update(|log| log.start_at(*from));
                 self.asking_earlier.set_value(false);
-                self.their_read.set(if me == natter_shared::protocol::AuthorKind::Visitor { *operator_read } else { *visitor_read });
+                self.their_read.set(if me == AuthorKind::Visitor { *operator_read } else { *visitor_read });
             }
             ServerFrame::Ack { client_id, seq, .. } => {
                 self.outbox.with_value(|outbox| outbox.acked(client_id));

@@ -30,7 +30,6 @@ pub struct Thread {
     pub conversation: Conversation,
     pub visitor: RwSignal<Option<VisitorInfo>>,
     pub status: RwSignal<Option<ConversationStatus>>,
-    socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
 impl Thread {
@@ -44,7 +43,6 @@ impl Thread {
             conversation: Conversation::new(outbox_key(site, conversation), me, notices),
             visitor: RwSignal::new(None),
             status: RwSignal::new(None),
-            socket: StoredValue::new_local(None),
         }
     }
 
@@ -183,11 +181,9 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
         move || console.session.with_untracked(|s| s.as_ref().map(|s| socket_url(s, &path))).unwrap_or_default(),
         Rc::new(thread),
     );
-    thread.conversation.set_wire(Some(Rc::new(socket.clone())));
-    thread.socket.set_value(Some(socket));
+    thread.conversation.connect(Rc::new(socket));
     on_cleanup(move || {
-        thread.conversation.set_wire(None);
-        thread.socket.with_value(|s| s.as_ref().map(Socket::stop));
+        thread.conversation.disconnect();
     });
     let list = NodeRef::<leptos::html::Ol>::new();
     follow_log(thread.conversation.log, list);

@@ -17,7 +17,6 @@ use natter_shared::shift::ConversationStatus;
 use crate::conversation::{Conversation, Notices};
 use crate::page::{self, PageEvent};
 use crate::site::{Config, Site};
-use crate::tabs::Link;
 use crate::visitor::Visitor;
 use crate::window_state::WindowState;
 use wasm_bindgen::JsValue;
@@ -54,8 +53,6 @@ pub struct Chat {
     /// ack has not come: page code hears `message:sent` in the tab that sent, whichever
     /// tab's socket carried it.
     sent_here: StoredValue<Vec<ClientMessageId>>,
-    /// This tab's way to the conversation's one socket (shared by the visitor's tabs).
-    socket: StoredValue<Option<Link>, LocalStorage>,
 }
 
 /// Who the visitor's messages are shown as from.
@@ -71,9 +68,9 @@ impl Chat {
             Notices { too_fast: strings.too_fast, cannot_store: strings.cannot_store }
         };
         let conversation = Conversation::new(site.key("outbox"), me(), notices);
-        // Messages typed before a reload are still waiting, shown as pending: this tab
-        // tells page code when they are stored.
-        let waiting = conversation.waiting().into_iter().filter(|p| p.stored.is_none()).map(|p| p.client_id);
+        // Messages typed before a reload are shown as pending: this tab tells page code
+        // when they are stored.
+        let waiting = conversation.log.with_untracked(|log| log.entries().iter().map(|e| e.client_id.clone()).collect());
         Chat {
             site,
             visitor: Visitor::new(site),
@@ -84,8 +81,7 @@ impl Chat {
             talking_to: RwSignal::new(None),
             acks: StoredValue::new_local(Vec::new()),
             history_until: StoredValue::new(None),
-            sent_here: StoredValue::new(waiting.collect()),
-            socket: StoredValue::new_local(None),
+            sent_here: StoredValue::new(waiting),
         }
     }
 

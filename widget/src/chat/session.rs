@@ -90,16 +90,12 @@ impl Chat {
             let path = format!("/v1/conversations/{}/ws?v={PROTOCOL_VERSION}&token={token}", session.conversation);
             net::socket_url(&chat.site.edge(), &path)
         };
-        let link = Link::join(&self.site.key(&format!("tabs.{conversation}")), url, Rc::new(chat));
-        self.conversation.set_wire(Some(Rc::new(link.clone())));
-        self.socket.set_value(Some(link));
+        self.conversation.connect(Rc::new(Link::join(&self.site.key(&format!("tabs.{conversation}")), url, Rc::new(chat))));
     }
 
     /// Leaves the conversation's socket (another tab takes it over).
     fn disconnect(&self) {
-        if let Some(link) = self.socket.try_update_value(Option::take).flatten() {
-            self.conversation.set_wire(None);
-            link.stop();
+        if self.conversation.disconnect() {
             crate::tabs::Peer::closed(self);
         }
     }
@@ -136,8 +132,8 @@ impl Chat {
             }
             self.restart_log(Log::keep_pending);
             self.connect();
-        } else if let Some(link) = self.socket.get_value() {
-            link.reconnect();
+        } else {
+            self.conversation.reconnect();
         }
     }
 
