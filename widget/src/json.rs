@@ -73,13 +73,16 @@ impl natter_shared::settings::JsonObject for JsObject {
 }
 
 /// The public widget document as the widget reads it: without the rules and the
-/// owner's own fields (see [`JsonObject::EVERY_FIELD`]).
+/// owner's own fields (see [`JsonObject::EVERY_FIELD`]), and without checking what the
+/// edge checked when it was saved ([`JsonObject::CHECKS`]).
 ///
 /// [`JsonObject::EVERY_FIELD`]: natter_shared::settings::JsonObject::EVERY_FIELD
+/// [`JsonObject::CHECKS`]: natter_shared::settings::JsonObject::CHECKS
 pub struct WidgetDocument(pub JsObject);
 
 impl natter_shared::settings::JsonObject for WidgetDocument {
     const EVERY_FIELD: bool = false;
+    const CHECKS: bool = false;
 
     fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, String>> {
         self.0.take(key)

@@ -160,9 +160,18 @@ impl Log {
         self.sort();
     }
 
-    /// Stored messages by `seq`, then pending ones in the order they were typed.
+    /// Stored messages by `seq`, then pending ones in the order they were typed. An
+    /// insertion sort: the log is sorted but for the one entry that just changed, and
+    /// the standard library's sorts would add ≈ 3 KB to the widget's first download.
     fn sort(&mut self) {
-        self.entries.sort_by_key(|e| (e.seq.is_none(), e.seq, e.at));
+        let key = |e: &Entry| (e.seq.is_none(), e.seq, e.at);
+        for i in 1..self.entries.len() {
+            let mut j = i;
+            while j > 0 && key(&self.entries[j - 1]) > key(&self.entries[j]) {
+                self.entries.swap(j - 1, j);
+                j -= 1;
+            }
+        }
     }
 
     /// Keeps only what is still pending: for a fresh conversation that starts at seq 1.
@@ -180,10 +189,16 @@ impl Log {
     /// here. A message that came live while an earlier one was still on its way must
     /// not hide that one (seqs have no gaps, so a missing one is one not received).
     pub fn resume_after(&self) -> Seq {
-        let mut seqs: Vec<u64> = self.entries.iter().filter_map(|e| e.seq).map(|s| s.0).filter(|s| *s > self.floor.0).collect();
-        seqs.sort_unstable();
-        seqs.dedup();
-        Seq(self.floor.0 + seqs.iter().zip(self.floor.0 + 1..).take_while(|(seq, expected)| **seq == *expected).count() as u64)
+        // Stored entries come first, in `seq` order (`sort`).
+        let mut resumed = self.floor;
+        for seq in self.entries.iter().map_while(|e| e.seq) {
+            if seq.0 == resumed.0 + 1 {
+                resumed = seq;
+            } else if seq > resumed {
+                break;
+            }
+        }
+        resumed
     }
 
     /// The edge's catch-up starts after `from` (`welcome`): when that skips messages
@@ -295,6 +310,22 @@ mod tests {
         assert_eq!(log.last_seq(), Seq(4));
         assert_eq!(log.resume_after(), Seq(2));
         log.apply(stored(3, "c", AuthorKind::Visitor));
+        assert_eq!(log.resume_after(), Seq(4));
+    }
+
+    #[test]
+    fn stored_messages_in_seq_order_then_pending_ones_as_typed() {
+        let mut log = Log::default();
+        for (text, id, at) in [("second", "p-2", 20), ("first", "p-1", 10)] {
+            let pending = Pending::typed(text, id, at).unwrap();
+            log.add_pending(&pending, visitor());
+        }
+        for (seq, id) in [(3, "c"), (1, "a"), (2, "b")] {
+            log.apply(stored(seq, id, AuthorKind::Operator));
+        }
+        log.ack(&cid("p-2"), Seq(4));
+        let order: Vec<&str> = log.entries().iter().map(|e| e.client_id.as_str()).collect();
+        assert_eq!(order, ["a", "b", "c", "p-2", "p-1"]);
         assert_eq!(log.resume_after(), Seq(4));
     }
 

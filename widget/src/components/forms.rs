@@ -14,6 +14,8 @@ use crate::parts::part;
 pub enum Form {
     Details,
     Offline,
+    /// The confirmation after an offline message (shown in the chat).
+    OfflineSent,
 }
 
 part!(
@@ -22,6 +24,7 @@ part!(
         match which {
             Form::Details => view! { <DetailsForm/> }.into_any(),
             Form::Offline => view! { <OfflineForm/> }.into_any(),
+            Form::OfflineSent => offline_sent().into_any(),
         }
     }
 );
@@ -145,4 +148,17 @@ pub fn OfflineForm() -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// After an offline message: a clear confirmation once the edge has stored it.
+fn offline_sent() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.site.strings();
+    let stored = move || {
+        chat.window.offline_sent.with(|sent| {
+            sent.as_ref().filter(|(id, _)| chat.conversation.log.with(|log| log.entries().iter().any(|e| &e.client_id == id && e.seq.is_some())))
+                .map(|(_, contact)| format!("{}{contact}{}", strings.offline_sent.0, strings.offline_sent.1))
+        })
+    };
+    view! { <Show when=move || stored().is_some()><p class="notice" role="status">{stored}</p></Show> }
 }

@@ -1,12 +1,22 @@
 //! The conversation log: every message as text (never HTML), the visitor's own with
-//! its delivery mark, and the operator's typing indicator.
+//! its delivery mark (a file drawn by the `files` part), and the operator's typing
+//! indicator.
 
 use leptos::prelude::*;
+use natter_shared::files::Attachment;
 use natter_shared::protocol::AuthorKind;
 
 use super::attachment::AttachmentView;
 use crate::chat::Chat;
 use crate::log::{Delivery, Entry, Log};
+use crate::parts::{lazy, part};
+
+part!(
+    /// A message's file (a thumbnail or a download link), from the `files` part.
+    files, preload preload_file_view, fn file_view(file: Attachment, edge: String) -> AnyView {
+        view! { <AttachmentView file edge/> }.into_any()
+    }
+);
 
 #[component]
 fn MessageItem(entry: Entry) -> impl IntoView {
@@ -30,7 +40,10 @@ fn MessageItem(entry: Entry) -> impl IntoView {
                     {name.clone()}
                 </span>
             })}
-            {attachment.map(|file| view! { <AttachmentView file edge=chat.site.edge()/> })}
+            {attachment.map(|file| {
+                let edge = chat.site.edge();
+                lazy(preload_file_view, move || file_view(file.clone(), edge.clone()))
+            })}
             {(!text.is_empty()).then(|| view! { <span class="text">{text.clone()}</span> })}
             <span class="meta">
                 {at}

@@ -37,18 +37,12 @@ fn Problem() -> impl IntoView {
     }
 }
 
-/// After an offline message: a clear confirmation once the edge has stored it.
+/// After an offline message, its confirmation (from the `forms` part, which drew the
+/// offline form).
 #[component]
 fn OfflineSent() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let strings = chat.site.strings();
-    let stored = move || {
-        chat.window.offline_sent.with(|sent| {
-            sent.as_ref().filter(|(id, _)| chat.conversation.log.with(|log| log.entries().iter().any(|e| &e.client_id == id && e.seq.is_some())))
-                .map(|(_, contact)| format!("{}{contact}{}", strings.offline_sent.0, strings.offline_sent.1))
-        })
-    };
-    view! { <Show when=move || stored().is_some()><p class="notice" role="status">{stored}</p></Show> }
+    move || chat.window.offline_sent.with(Option::is_some).then(|| lazy(preload_forms, || form(Form::OfflineSent)))
 }
 
 #[component]
