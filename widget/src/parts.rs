@@ -10,6 +10,8 @@
 //! the console, which links this crate) a part is an ordinary call.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use leptos::prelude::*;
@@ -63,6 +65,9 @@ pub fn at_once<T>(future: impl Future<Output = T>) -> Option<T> {
     }
 }
 
+/// A part's drawing on its way, of any part.
+type Drawing = Pin<Box<dyn Future<Output = Result<AnyView, PartMissing>>>>;
+
 /// Draws what a part draws: at once once downloaded; nothing while it downloads (it
 /// starts at once, beside the chat); and if the download fails, says so with a button
 /// that tries again.
@@ -72,11 +77,18 @@ where
     L::Output: IsOk,
     F: Future<Output = Result<AnyView, PartMissing>> + 'static,
 {
+    let preload = move || -> Pin<Box<dyn Future<Output = bool>>> { Box::pin(async move { preload().await.is_ok() }) };
+    lazy_view(Arc::new(preload), Arc::new(move || -> Drawing { Box::pin(draw()) }))
+}
+
+/// [`lazy`] for every part at once: one copy of its code in the core, not one per use.
+#[allow(clippy::type_complexity)]
+fn lazy_view(preload: Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>> + Send + Sync>, draw: Arc<dyn Fn() -> Drawing + Send + Sync>) -> AnyView {
     let chat = expect_context::<Chat>();
     let strings = chat.site.strings();
     let failed = RwSignal::new(false);
     let loaded = Trigger::new();
-    move || {
+    (move || {
         loaded.track();
         if failed.get() {
             return view! {
@@ -95,8 +107,9 @@ where
                 ().into_any()
             }
             None => {
+                let preload = preload();
                 spawn_local(async move {
-                    if preload().await.is_ok() {
+                    if preload.await {
                         loaded.notify();
                     } else {
                         failed.set(true);
@@ -105,7 +118,8 @@ where
                 ().into_any()
             }
         }
-    }
+    })
+    .into_any()
 }
 
 /// A `Result` of any error: preloads of split builds and of plain ones differ in it.
