@@ -221,7 +221,7 @@ try {
     const afterGreeting = ruleTimers.filter(([at]) => at > 12_000).length;
     row('rules: timers set by the rules in 30 s with the default rules (greeting due at 10 s)',
       `${ruleTimers.length} (${ruleTimers.map(([at, ms]) => `at ${(at / 1000).toFixed(1)} s for ${Math.round(ms)} ms`).join(', ')}); after the greeting fired: ${afterGreeting}; greeting shown: ${greeted === 1}`);
-    row('other widget timers in those 30 s (settings/status check every 5 s, work only while open; 0 ms hand-offs)',
+    row('other widget timers in those 30 s (settings/status check every 6 s, work only while open; 0 ms hand-offs)',
       `${timers.length - ruleTimers.length}`);
 
     // What a first-time visitor's page costs, stage by stage, on the site as a new site
