@@ -73,7 +73,8 @@ import css from './launcher.css';
       : browser.find((l) => l === 'ru' || l === 'en') || (s.default_language === 'ru' ? 'ru' : 'en');
     const own = s.texts && s.texts[lang] && s.texts[lang].launcher_label;
     launcher.lastChild.textContent = typeof own === 'string' && own.trim() ? own : lang === 'ru' ? 'Чат' : 'Chat';
-    launcher.setAttribute('aria-label', lang === 'ru' ? 'Открыть чат' : 'Open chat');
+    // Named by what it shows first (WCAG 2.5.3), as shared::i18n's `launcher_name`.
+    launcher.setAttribute('aria-label', launcher.lastChild.textContent + (lang === 'ru' ? ': открыть чат' : ': open chat'));
     unreadWords = lang === 'ru' ? ': непрочитанные сообщения, открыть чат' : ': unread messages, open chat';
     launcher.classList.add(positions.test(s.position) ? s.position : 'tab_bottom_right');
     place();
@@ -134,12 +135,24 @@ import css from './launcher.css';
   }));
   // A click while an idle-time mount is loading still opens the window.
   let mounted, api, shown, opening = false;
+  // What the visitor types after asking for the window, before its message box can
+  // take it, goes into that box.
+  let typed = '';
+  const keep = (e) => {
+    const at = document.activeElement;
+    if ((at == host || at == document.body) && e.key.length == 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      typed += e.key;
+      e.preventDefault();
+    }
+  };
   const mount = (open) => {
+    if (open && !opening) addEventListener('keydown', keep, true);
     opening = opening || open;
     // After the settings, which a call from page code may have come before.
     return mounted || (mounted = drawn.then(() => refused || load()).then((m) => {
       if (refused) return;
-      api = m.mount(root, site, edge, opening, settings, waiting);
+      removeEventListener('keydown', keep, true);
+      api = m.mount(root, site, edge, opening, settings, waiting, typed);
       launcher.remove();
     }).catch((e) => { mounted = null; console.error('natter: the widget failed to load', e); }));
   };

@@ -10,7 +10,13 @@ use crate::settings::{Language, Texts, WidgetSettings};
 #[derive(Debug, PartialEq, Eq)]
 pub struct Strings {
     pub launcher_label: &'static str,
+    /// After the launcher's label in its accessible name: ": open chat".
     pub open_chat: &'static str,
+    /// The same with unread messages, after the count: ": unread messages, open chat".
+    pub open_chat_unread: &'static str,
+    /// "New message", and "New message from " before an operator's name: announced
+    /// with the text when a reply comes while the window is closed.
+    pub new_message: (&'static str, &'static str),
     pub close_chat: &'static str,
     pub window: &'static str,
     pub messages: &'static str,
@@ -27,8 +33,6 @@ pub struct Strings {
     pub read: &'static str,
     /// "{name} is typing…", split around the name.
     pub typing: (&'static str, &'static str),
-    /// "{n} unread", split around the number.
-    pub unread: (&'static str, &'static str),
     pub cannot_connect: &'static str,
     pub cannot_store: &'static str,
     pub empty_message: &'static str,
@@ -91,7 +95,9 @@ pub struct Strings {
 
 pub const EN: Strings = Strings {
     launcher_label: "Chat",
-    open_chat: "Open chat",
+    open_chat: ": open chat",
+    open_chat_unread: ": unread messages, open chat",
+    new_message: ("New message", "New message from "),
     close_chat: "Close chat",
     window: "Chat",
     messages: "Messages",
@@ -107,7 +113,6 @@ pub const EN: Strings = Strings {
     sent: "Sent",
     read: "Read",
     typing: ("", " is typing…"),
-    unread: ("", " unread"),
     cannot_connect: "The chat cannot connect",
     cannot_store: "Your browser does not let the chat keep unsent messages.",
     empty_message: "Write something first.",
@@ -166,7 +171,9 @@ pub const EN: Strings = Strings {
 
 pub const RU: Strings = Strings {
     launcher_label: "Чат",
-    open_chat: "Открыть чат",
+    open_chat: ": открыть чат",
+    open_chat_unread: ": непрочитанные сообщения, открыть чат",
+    new_message: ("Новое сообщение", "Новое сообщение от "),
     close_chat: "Закрыть чат",
     window: "Чат",
     messages: "Сообщения",
@@ -182,7 +189,6 @@ pub const RU: Strings = Strings {
     sent: "Отправлено",
     read: "Прочитано",
     typing: ("", " печатает…"),
-    unread: ("Непрочитанных: ", ""),
     cannot_connect: "Чат не может подключиться",
     cannot_store: "Браузер не позволяет чату сохранить неотправленные сообщения.",
     empty_message: "Сначала напишите сообщение.",
@@ -255,8 +261,22 @@ impl Strings {
         format!("{}{name}{}", self.talking_to.0, self.talking_to.1)
     }
 
-    pub fn unread(&self, count: usize) -> String {
-        format!("{}{count}{}", self.unread.0, self.unread.1)
+    /// The launcher's accessible name: its visible label first (WCAG 2.5.3), with the
+    /// count it shows, then what it does: "Chat 2: unread messages, open chat". As in
+    /// `widget/loader.js`.
+    pub fn launcher_name(&self, label: &str, unread: usize) -> String {
+        match unread {
+            0 => format!("{label}{}", self.open_chat),
+            n => format!("{label} {n}{}", self.open_chat_unread),
+        }
+    }
+
+    /// What a screen reader says of a reply that came while the window was closed.
+    pub fn new_message(&self, name: &str, text: &str) -> String {
+        match name {
+            "" => format!("{}: {text}", self.new_message.0),
+            name => format!("{}{name}: {text}", self.new_message.1),
+        }
     }
 
     /// Why a detail in a form was refused.
@@ -312,8 +332,6 @@ mod tests {
     fn counted_and_named_phrases_read_naturally() {
         assert_eq!(EN.typing("Anna"), "Anna is typing…");
         assert_eq!(RU.typing("Анна"), "Анна печатает…");
-        assert_eq!(EN.unread(2), "2 unread");
-        assert_eq!(RU.unread(2), "Непрочитанных: 2");
         assert_eq!(EN.talking_to("Anna"), "You are now talking to Anna");
         assert_eq!(RU.talking_to("Анна"), "Теперь с вами общается Анна");
     }
@@ -326,10 +344,19 @@ mod tests {
     }
 
     #[test]
+    fn the_launcher_is_named_by_what_it_shows_first() {
+        assert_eq!(EN.launcher_name("Chat", 0), "Chat: open chat");
+        assert_eq!(EN.launcher_name("Ask us", 2), "Ask us 2: unread messages, open chat");
+        assert_eq!(RU.launcher_name("Чат", 1), "Чат 1: непрочитанные сообщения, открыть чат");
+        assert_eq!(EN.new_message("Anna", "Hello"), "New message from Anna: Hello");
+        assert_eq!(RU.new_message("", "Здравствуйте"), "Новое сообщение: Здравствуйте");
+    }
+
+    #[test]
     fn no_string_is_left_empty() {
         for strings in [&EN, &RU] {
             let all = [
-                strings.launcher_label, strings.open_chat, strings.close_chat, strings.window, strings.messages,
+                strings.launcher_label, strings.open_chat, strings.open_chat_unread, strings.new_message.0, strings.new_message.1, strings.close_chat, strings.window, strings.messages,
                 strings.message, strings.placeholder, strings.send, strings.online_title, strings.offline_title,
                 strings.status_online, strings.status_connecting, strings.greeting, strings.sending,
                 strings.sent, strings.read, strings.cannot_connect, strings.cannot_store, strings.empty_message,

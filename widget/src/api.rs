@@ -73,9 +73,10 @@ impl Queue {
 /// The calls about the window, answered at once (the `api` part is not needed).
 fn window_call(chat: Chat, name: &str) -> Option<JsValue> {
     match name {
-        "open" => chat.set_open(true),
+        "open" => chat.open_by_visitor(),
         "close" => chat.set_open(false),
-        "toggle" => chat.set_open(!chat.window.open.get_untracked()),
+        "toggle" if chat.window.open.get_untracked() => chat.set_open(false),
+        "toggle" => chat.open_by_visitor(),
         "isOpen" => return Some(chat.window.open.get_untracked().into()),
         "show" | "hide" => chat.window.launcher.set(Some(name == "show")),
         "unreadCount" => return Some((chat.unread_untracked() as u32).into()),

@@ -8,6 +8,7 @@ pub mod auto;
 pub mod chat;
 pub mod components;
 pub mod conversation;
+pub mod focus;
 pub mod json;
 mod json_de;
 pub mod log;
@@ -39,7 +40,7 @@ pub const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"))
 #[component]
 pub fn App(chat: Chat) -> impl IntoView {
     provide_context(chat);
-    let theme = NodeRef::<leptos::html::Div>::new();
+    let theme = chat.window.anchor;
     // Custom properties, set through the CSSOM: allowed under a CSP without 'unsafe-inline'.
     Effect::new(move |_| {
         let Some(theme) = theme.get() else { return };
@@ -72,6 +73,7 @@ pub fn mount(
     open: bool,
     settings: String,
     waiting: js_sys::Array,
+    typed: String,
 ) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
     use wasm_bindgen::JsCast;
 
@@ -90,7 +92,8 @@ pub fn mount(
     // loaded the widget, so they hear `open` too.
     let api = api::install(chat, waiting);
     if open {
-        chat.set_open(true);
+        chat.window.draft.set(typed);
+        chat.open_by_visitor();
     }
     Ok(api)
 }

@@ -27,6 +27,14 @@ pub struct WindowState {
     pub uploading: RwSignal<bool>,
     /// The launcher as page code asked (`show`/`hide`); `None` follows the settings.
     pub launcher: RwSignal<Option<bool>>,
+    /// What the visitor is writing in the message box: kept while the window shows a
+    /// form instead, and filled with what they typed while the widget was loading.
+    pub draft: RwSignal<String>,
+    /// What a screen reader says of what came while the window was closed ("New
+    /// message from Anna: …"), in a live region outside the window.
+    pub announcement: RwSignal<String>,
+    /// An element of the widget (its root), to find the rest from.
+    pub anchor: NodeRef<leptos::html::Div>,
     site: Site,
 }
 
@@ -41,6 +49,9 @@ impl WindowState {
             qr: RwSignal::new(None),
             uploading: RwSignal::new(false),
             launcher: RwSignal::new(None),
+            draft: RwSignal::new(String::new()),
+            announcement: RwSignal::new(String::new()),
+            anchor: NodeRef::new(),
             site,
         }
     }
@@ -61,6 +72,22 @@ impl WindowState {
         if self.unseen_auto.with_untracked(|unseen| !unseen.is_empty()) {
             self.unseen_auto.set(Vec::new());
             storage::remove(&self.site.key("unseen"));
+        }
+    }
+
+    /// Moves the focus to the first of `selectors` found in the widget (see `focus`).
+    pub fn focus(&self, selectors: &'static [&'static str]) {
+        if let Some(anchor) = self.anchor.get_untracked() {
+            crate::focus::focus_later(anchor.into(), selectors);
+        }
+    }
+
+    /// A form just appeared in the open window: its first field gets the focus, unless
+    /// the visitor is busy in the page.
+    pub fn focus_form(&self) {
+        let busy = self.anchor.get_untracked().is_some_and(|anchor| crate::focus::page_holds_focus(&anchor));
+        if self.open.get_untracked() && !busy {
+            self.focus(crate::focus::FIRST_FIELD);
         }
     }
 

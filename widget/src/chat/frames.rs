@@ -42,10 +42,15 @@ impl Chat {
             }
             ServerFrame::Message(message) => {
                 if message.author.kind == AuthorKind::Operator {
+                    let live = self.history_until.get_value().is_some_and(|until| message.seq > until);
                     if message.seq > self.window.seen.get_untracked() {
                         self.ring(false);
+                        if live && !self.window.open.get_untracked() {
+                            let said = self.site.strings().new_message(&message.author.name, &message.text);
+                            self.window.announcement.set(said);
+                        }
                     }
-                    if !message.auto && self.history_until.get_value().is_some_and(|until| message.seq > until) {
+                    if !message.auto && live {
                         let detail = [
                             ("seq", (message.seq.0 as f64).into()),
                             ("text", message.text.as_str().into()),

@@ -118,9 +118,24 @@ impl Chat {
         }
         self.window.open.set(open);
         if open {
+            self.window.announcement.set(String::new());
             self.window.clear_unseen();
             self.mark_seen();
         }
+    }
+
+    /// The visitor opened the window (the launcher, `Natter.open()`): the focus goes to
+    /// the message box, or to the form's first field.
+    pub fn open_by_visitor(&self) {
+        self.set_open(true);
+        self.window.focus(crate::focus::FIRST_FIELD);
+    }
+
+    /// The visitor closed the window from inside it (Close, Escape): the focus goes back
+    /// to the launcher.
+    pub fn close_by_visitor(&self) {
+        self.set_open(false);
+        self.window.focus(crate::focus::LAUNCHER);
     }
 
     /// Plays the site's sound for something unread: when the window is closed or the

@@ -17,7 +17,7 @@ part!(
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let draft = RwSignal::new(String::new());
+    let draft = chat.window.draft;
     let announcer = Announcer::new();
     let submit = move || {
         if chat.send(&draft.get_untracked()).is_some() {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use natter_shared::contact::{DetailProblem, DetailProblems, Need, VisitorDetails};
 
 use crate::chat::Chat;
+use crate::focus::FIRST_FIELD;
 use crate::parts::part;
 
 /// Which form the `forms` part draws.
@@ -73,9 +74,11 @@ pub fn DetailsForm() -> impl IntoView {
         if found.is_empty() {
             chat.introduce(details);
             chat.window.editing.set(false);
+            chat.window.focus(FIRST_FIELD);
         }
         problems.set(found);
     };
+    chat.window.focus_form();
     view! {
         <form class="form details" novalidate on:submit=submit>
             <h3>{strings.introduce_title}</h3>
@@ -95,7 +98,10 @@ pub fn DetailsForm() -> impl IntoView {
             })}
             <div class="actions">
                 <Show when=move || chat.window.editing.get()>
-                    <button type="button" class="secondary" on:click=move |_| chat.window.editing.set(false)>{strings.cancel}</button>
+                    <button type="button" class="secondary" on:click=move |_| {
+                        chat.window.editing.set(false);
+                        chat.window.focus(FIRST_FIELD);
+                    }>{strings.cancel}</button>
                 </Show>
                 <button type="submit" class="primary">{strings.save}</button>
             </div>
@@ -122,11 +128,13 @@ pub fn OfflineForm() -> impl IntoView {
                 chat.introduce(details);
                 if let Some(id) = chat.send(&text.get_untracked()) {
                     chat.window.offline_sent.set(Some((id, contact.get_untracked().trim().to_owned())));
+                    chat.window.focus(FIRST_FIELD);
                 }
             }
             Err(found) => problems.set(found),
         }
     };
+    chat.window.focus_form();
     view! {
         <form class="form offline" novalidate on:submit=submit>
             <p class="hint">{strings.offline_hint}</p>

@@ -33,14 +33,22 @@ pub fn Launcher() -> impl IntoView {
         let place = position_class(if shown { Position::default() } else { position });
         format!("launcher {place}{}", if hidden { " hidden" } else { "" })
     };
+    let label = chat.site.text(|t| &t.launcher_label, |s| s.launcher_label);
+    let name = {
+        let label = label.clone();
+        move || strings.launcher_name(&label, unread())
+    };
+    // (The space, not drawn in the flex box, keeps "Chat 1" two words for the name check.)
     view! {
-        <button class=class aria-label=strings.open_chat
-            on:click=move |_| chat.set_open(true)>
+        <button class=class aria-label=name on:click=move |_| chat.open_by_visitor()>
             <ChatIcon/>
-            <span class="label">{chat.site.text(|t| &t.launcher_label, |s| s.launcher_label)}</span>
+            <span class="label">{label}</span>
             <Show when=move || { unread() > 0 }>
-                <span class="badge" aria-label=move || strings.unread(unread())>{unread}</span>
+                " "<span class="badge">{unread}</span>
             </Show>
         </button>
+        // What came while the window was closed, said once (the window's own log is
+        // hidden then).
+        <p class="announcer" role="status">{move || chat.window.announcement.get()}</p>
     }
 }

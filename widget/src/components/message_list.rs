@@ -18,6 +18,8 @@ part!(
     }
 );
 
+/// One message. It stays the same element from typed to stored (the list is keyed by
+/// client id), so a screen reader announces it once; its delivery mark follows the log.
 #[component]
 fn MessageItem(entry: Entry) -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -27,10 +29,15 @@ fn MessageItem(entry: Entry) -> impl IntoView {
     // The operator's picture, beside their name (which says who it is: the image is decoration).
     let avatar = entry.author.avatar.clone().filter(|_| !mine);
     let strings = chat.site.strings();
-    let delivery = move || match entry.delivery(chat.conversation.their_read.get()) {
-        Delivery::Pending => strings.sending,
-        Delivery::Sent => strings.sent,
-        Delivery::Read => strings.read,
+    let id = entry.client_id;
+    let delivery = move || {
+        let read = chat.conversation.their_read.get();
+        let now = chat.conversation.log.with(|log| log.entries().iter().find(|e| e.client_id == id).map(|e| e.delivery(read)));
+        match now.unwrap_or(Delivery::Pending) {
+            Delivery::Pending => strings.sending,
+            Delivery::Sent => strings.sent,
+            Delivery::Read => strings.read,
+        }
     };
     view! {
         <li class="message" class:mine=mine class:theirs=!mine>
@@ -88,13 +95,17 @@ pub fn MessageList() -> impl IntoView {
         <Show when=move || chat.conversation.log.with(|log| log.has_earlier())>
             <button type="button" class="earlier" on:click=move |_| chat.conversation.load_earlier()>{strings.earlier}</button>
         </Show>
-        <ol class="log" role="log" aria-live="polite" aria-label=strings.messages node_ref=list on:scroll=on_scroll tabindex="0">
-            <For
-                each=move || chat.conversation.log.with(|log| log.entries().to_vec())
-                key=|entry| (entry.client_id.clone(), entry.seq)
-                children=move |entry| view! { <MessageItem entry=entry/> }
-            />
-        </ol>
+        // The live region wraps the list (`role="log"` on the <ol> would take its list
+        // semantics away) and announces new messages only, not marks that change.
+        <div class="log-region" role="log" aria-live="polite" aria-relevant="additions" aria-label=strings.messages>
+            <ol class="log" node_ref=list on:scroll=on_scroll tabindex="0" aria-label=strings.messages>
+                <For
+                    each=move || chat.conversation.log.with(|log| log.entries().to_vec())
+                    key=|entry| entry.client_id.clone()
+                    children=move |entry| view! { <MessageItem entry=entry/> }
+                />
+            </ol>
+        </div>
         <p class="typing" aria-live="polite">
             {move || chat.conversation.their_typing.shown.get().map(|name| strings.typing(&name))}
         </p>

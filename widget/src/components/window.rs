@@ -60,8 +60,24 @@ pub fn Window() -> impl IntoView {
     let title = move || if chat.site.online.get() { online_title.clone() } else { offline_title.clone() };
     let (position, pattern, logo) = chat.site.settings.with_untracked(|s| (s.position, s.pattern, s.logo_url.clone()));
     let view = Memo::new(move |_| chat.view());
+    let section = NodeRef::<leptos::html::Section>::new();
+    // Escape closes the QR panel, else the window; on a phone Tab stays inside.
+    let on_keydown = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+        "Escape" if chat.window.qr.get_untracked().is_some() => {
+            chat.window.qr.set(None);
+            chat.window.focus(crate::focus::FIRST_FIELD);
+        }
+        "Escape" => chat.close_by_visitor(),
+        "Tab" => {
+            if let Some(section) = section.get_untracked() {
+                crate::focus::keep_tab_inside(&section, &ev);
+            }
+        }
+        _ => {}
+    };
     view! {
         <section class=format!("window at-{}", position_class(position)) role="dialog" aria-label=strings.window
+            node_ref=section on:keydown=on_keydown
             class:hidden=move || !chat.window.open.get() || chat.site.hidden()>
             <header class=format!("header {}", pattern_class(pattern))>
                 {logo.map(|src| view! { <img class="logo" src=src alt=""/> })}
@@ -73,7 +89,7 @@ pub fn Window() -> impl IntoView {
                     on:click=move |_| chat.window.editing.update(|editing| *editing = !*editing)>
                     <PersonIcon/>
                 </button>
-                <button class="close" aria-label=strings.close_chat on:click=move |_| chat.set_open(false)>
+                <button class="close" aria-label=strings.close_chat on:click=move |_| chat.close_by_visitor()>
                     <CloseIcon/>
                 </button>
             </header>

@@ -1,0 +1,134 @@
+// The widget from the keyboard and through a screen reader (issue 16): where the focus
+// goes as the window opens and closes, Tab kept inside the window on a phone, what the
+// live regions say (a reply while closed once, a sent message once), the launcher's
+// name with its count, and the log's list semantics. axe-core on each screen.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { artifacts, eventually, startStack, waitForText } from './support/browser.mjs';
+import { nextFrame, operatorSocket } from './support/sockets.mjs';
+import { axeViolations } from './support/axe.mjs';
+
+let stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+/** Where the focus is: `PAGE:tag` outside the widget, else the element in its shadow root. */
+const focused = (page) => page.evaluate(() => {
+  const host = document.querySelector('natter-widget');
+  if (document.activeElement !== host) return `PAGE:${document.activeElement?.tagName}`;
+  const at = host.shadowRoot.activeElement;
+  return at ? `${at.tagName.toLowerCase()}.${at.className}` : 'none';
+});
+
+const message = (page) => page.getByRole('textbox', { name: 'Message' });
+
+test('keyboard alone: Tab to the launcher, Enter opens with the focus in the message box and what is typed at once is kept, Enter sends, Escape closes back to the launcher', async () => {
+  const { host, browser } = stack;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'Chat: open chat', exact: true }).waitFor();
+  // The host page's own controls come first; Tab until the widget has the focus.
+  for (let i = 0; i < 20 && !(await focused(page)).startsWith('button'); i++) await page.keyboard.press('Tab');
+  assert.ok((await focused(page)).startsWith('button.launcher'), await focused(page));
+  assert.deepEqual(await axeViolations(page), [], 'the page with the widget closed');
+
+  // Enter, and typing straight away, before the widget has even loaded.
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Hello from the keyboard');
+  await eventually(async () => (await focused(page)) === 'textarea.', 'the focus in the message box');
+  await eventually(async () => (await message(page).inputValue()) === 'Hello from the keyboard', 'nothing typed is lost');
+  await page.keyboard.press('Enter');
+  await waitForText(page, 'Hello from the keyboard');
+  assert.equal(await message(page).inputValue(), '');
+  // Back through the window to the header's Close: each control shows the focus.
+  for (let i = 0; i < 8 && (await focused(page)) !== 'button.close'; i++) await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(page), 'button.close');
+  await page.screenshot({ path: path.join(artifacts, 'a11y-focus-close.png') });
+  await message(page).focus();
+
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await eventually(async () => (await focused(page)).startsWith('button.launcher'), 'the focus back on the launcher');
+  // The way back in is the same.
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await focused(page)) === 'textarea.', 'the focus in the message box again');
+  await context.close();
+});
+
+test('on a phone, where the window covers the page, Tab and Shift+Tab stay inside it; Escape closes it', async () => {
+  const { host, browser } = stack;
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await eventually(async () => (await focused(page)) === 'textarea.', 'the focus in the message box');
+  const seen = new Set();
+  for (const key of [...Array(12).fill('Tab'), ...Array(12).fill('Shift+Tab')]) {
+    await page.keyboard.press(key);
+    const at = await focused(page);
+    assert.ok(!at.startsWith('PAGE') && at !== 'none', `after ${key} the focus is on ${at}`);
+    seen.add(at);
+  }
+  assert.ok(seen.size >= 4, `Tab went round the window's controls: ${[...seen].join(', ')}`);
+  await page.screenshot({ path: path.join(artifacts, 'a11y-phone-focus.png') });
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await context.close();
+});
+
+test('a screen reader hears a sent message once and a reply while closed once; the launcher is named by what it shows; the log is a list', async () => {
+  const { relay, host, browser, admin } = stack;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'Chat: open chat', exact: true }).click();
+  await message(page).waitFor();
+  // Every list item the log gets, and every text the closed window's announcer says.
+  await page.evaluate(() => {
+    const root = document.querySelector('natter-widget').shadowRoot;
+    window.added = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.nodeName === 'LI') window.added.push(n.querySelector('.text')?.textContent);
+    }).observe(root.querySelector('ol.log'), { childList: true });
+    window.said = [];
+    const announcer = root.querySelector('.announcer');
+    new MutationObserver(() => announcer.textContent && window.said.push(announcer.textContent))
+      .observe(announcer, { childList: true, characterData: true, subtree: true });
+  });
+
+  await message(page).fill('Is anyone there?');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'), 'sent and acked');
+  await page.waitForTimeout(300);
+  assert.deepEqual(await page.evaluate(() => window.added), ['Is anyone there?'], 'the message enters the live region once');
+  // The live region wraps a list: items stay items.
+  assert.equal(await page.getByRole('log').getByRole('list').getByRole('listitem').count(), 1);
+  assert.deepEqual(await axeViolations(page), [], 'the open window with a message');
+
+  await page.getByRole('button', { name: 'Close chat' }).click();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+  const operator = await operatorSocket(relay.url, admin, session.conversation);
+  operator.send(JSON.stringify({ type: 'send', client_id: 'yes-here', text: 'Yes, how can I help?' }));
+  await nextFrame(operator, (f) => f.type === 'ack');
+  operator.close();
+  const launcher = page.getByRole('button', { name: 'Chat 1: unread messages, open chat', exact: true });
+  await launcher.waitFor();
+  await eventually(async () => (await page.evaluate(() => window.said)).length === 1, 'the reply announced');
+  await page.waitForTimeout(500);
+  const said = await page.evaluate(() => window.said);
+  assert.equal(said.length, 1, `announced once: ${JSON.stringify(said)}`);
+  assert.match(said[0], /^New message from .+: Yes, how can I help\?$/);
+  assert.deepEqual(await axeViolations(page), [], 'the closed widget with an unread reply');
+
+  await launcher.click();
+  await eventually(async () => (await page.locator('natter-widget').locator('.announcer').textContent()) === '', 'the announcement cleared once open');
+  assert.equal(await page.locator('natter-widget').locator('button.launcher').getAttribute('aria-label'), 'Chat: open chat');
+  await context.close();
+});
