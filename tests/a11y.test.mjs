@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { artifacts, eventually, startStack, waitForText } from './support/browser.mjs';
-import { nextFrame, operatorSocket } from './support/sockets.mjs';
+import { dutyOperator, history, nextFrame, operatorSocket, saveSettings } from './support/sockets.mjs';
 import { axeViolations } from './support/axe.mjs';
 
 let stack;
@@ -130,5 +130,88 @@ test('a screen reader hears a sent message once and a reply while closed once; t
   await launcher.click();
   await eventually(async () => (await page.locator('natter-widget').locator('.announcer').textContent()) === '', 'the announcement cleared once open');
   assert.equal(await page.locator('natter-widget').locator('button.launcher').getAttribute('aria-label'), 'Chat: open chat');
+  await context.close();
+});
+
+test('what the visitor typed survives the switch to the offline form and back, in both', async () => {
+  const { relay, host, browser, admin } = stack;
+  await saveSettings(relay.url, admin, { offline_mode: 'form' });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  const box = page.getByRole('textbox', { name: 'Message', exact: true });
+  await box.fill('Do you ship to Riga?');
+
+  // Nobody on duty any more: the offline form asks for the same message.
+  stack.duty.close();
+  const form = page.locator('form.offline');
+  await form.waitFor({ timeout: 20_000 });
+  assert.equal(await box.inputValue(), 'Do you ship to Riga?');
+  await page.getByRole('textbox', { name: 'Name' }).fill('Ann');
+  await page.getByRole('textbox', { name: 'E-mail or phone' }).fill('ann@example.com');
+  await box.fill('Do you ship to Riga? And to Tallinn?');
+
+  // An operator is back: the chat, with the message as it now reads; and away again:
+  // the form with what was typed in it.
+  stack.duty = await dutyOperator(relay.url);
+  await form.waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await box.inputValue(), 'Do you ship to Riga? And to Tallinn?');
+  stack.duty.close();
+  await form.waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByRole('textbox', { name: 'Name' }).inputValue(), 'Ann');
+  assert.equal(await page.getByRole('textbox', { name: 'E-mail or phone' }).inputValue(), 'ann@example.com');
+  assert.equal(await box.inputValue(), 'Do you ship to Riga? And to Tallinn?');
+  stack.duty = await dutyOperator(relay.url);
+  await context.close();
+});
+
+test('a refused file stays said when a rule\'s message comes', async () => {
+  const { relay, host, browser, admin } = stack;
+  await saveSettings(relay.url, admin, {
+    files: true,
+    rules: [{ name: 'Nudge', conditions: [{ fact: 'time_on_page', op: 'gt', value: 4 }], action: 'message', text: 'Still there?' }],
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await page.getByLabel('Attach a file').setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+  const alert = page.getByRole('alert');
+  await eventually(async () => (await alert.count()) === 1 && /\.exe cannot be sent/.test(await alert.textContent()), 'the refusal');
+  await waitForText(page, 'Still there?');
+  await page.waitForTimeout(300);
+  assert.equal(await alert.count(), 1, 'the refusal is not wiped by the rule\'s message');
+  await context.close();
+});
+
+test('a lost connection says "Reconnecting…" until it is back; what was typed meanwhile goes once', async () => {
+  const { relay, host, browser } = stack;
+  await saveSettings(relay.url, stack.admin, {});
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await message(page).fill('before');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.locator('natter-widget').locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+  const status = page.getByRole('dialog').locator('.status');
+
+  await relay.stop();
+  await eventually(async () => (await status.textContent()) === 'Reconnecting…', '"Reconnecting…"');
+  await message(page).fill('meanwhile');
+  await page.keyboard.press('Enter');
+  await page.screenshot({ path: path.join(artifacts, 'a11y-reconnecting.png') });
+  await relay.start();
+  stack.duty = await dutyOperator(relay.url);
+  await eventually(async () => (await status.textContent()) !== 'Reconnecting…', 'connected again', 30_000);
+  await eventually(async () => {
+    const marks = await page.locator('natter-widget').locator('.delivery').allTextContents();
+    return marks.length === 2 && marks.every((m) => m !== 'Sending…');
+  }, 'the message typed meanwhile acked', 30_000);
+  assert.deepEqual(await page.getByRole('log').locator('.text').allTextContents(), ['before', 'meanwhile']);
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+  const stored = await history(relay.url, stack.admin, session.conversation);
+  assert.deepEqual(stored.body.messages.map((m) => m.text), ['before', 'meanwhile'], 'stored once each');
   await context.close();
 });

@@ -163,7 +163,9 @@ impl Conversation {
         let kept = self.outbox.with_value(|outbox| outbox.push(&pending));
         if !kept {
             self.problem.set(Some(self.notices().cannot_store.into()));
-        } else if !self.held.get_value() {
+        } else if !self.held.get_value() && pending.rule.is_none() {
+            // The visitor wrote again: an earlier problem is behind them. A rule's
+            // message is not the visitor's doing and leaves it (a refused file, say).
             self.problem.set(None);
         }
         if !self.held.get_value() {

@@ -30,6 +30,8 @@ pub struct WindowState {
     /// What the visitor is writing in the message box: kept while the window shows a
     /// form instead, and filled with what they typed while the widget was loading.
     pub draft: RwSignal<String>,
+    /// The name and contact typed in the offline form, kept while the chat is shown.
+    pub offline_form: RwSignal<Option<(String, String)>>,
     /// What a screen reader says of what came while the window was closed ("New
     /// message from Anna: …"), in a live region outside the window.
     pub announcement: RwSignal<String>,
@@ -50,6 +52,7 @@ impl WindowState {
             uploading: RwSignal::new(false),
             launcher: RwSignal::new(None),
             draft: RwSignal::new(String::new()),
+            offline_form: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             anchor: NodeRef::new(),
             site,

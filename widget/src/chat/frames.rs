@@ -86,6 +86,7 @@ impl Chat {
 impl Peer for Chat {
     fn opened(&self, leads: bool, joined: bool) {
         self.connected.set(true);
+        self.reconnecting.set(false);
         // A tab joining a socket open already says hello for its own catch-up (and its
         // page); the leader's catch-up after a reconnect reaches every tab.
         if !leads && !joined {
@@ -112,6 +113,9 @@ impl Peer for Chat {
     }
 
     fn closed(&self) {
+        if self.connected.get_untracked() {
+            self.reconnecting.set(true);
+        }
         self.connected.set(false);
         self.conversation.closed();
     }

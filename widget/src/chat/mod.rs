@@ -40,6 +40,8 @@ pub struct Chat {
     pub window: WindowState,
     pub conversation: Conversation,
     pub connected: RwSignal<bool>,
+    /// The socket was open and closed: it is on its way back ("Reconnecting…").
+    pub reconnecting: RwSignal<bool>,
     /// How the conversation stands (state, operator, rating), as the edge last said.
     pub status: RwSignal<Option<ConversationStatus>>,
     /// The operator the visitor now talks to, after the conversation changed hands.
@@ -77,6 +79,7 @@ impl Chat {
             window: WindowState::new(site),
             conversation,
             connected: RwSignal::new(false),
+            reconnecting: RwSignal::new(false),
             status: RwSignal::new(None),
             talking_to: RwSignal::new(None),
             acks: StoredValue::new_local(Vec::new()),

@@ -115,10 +115,15 @@ pub fn DetailsForm() -> impl IntoView {
 pub fn OfflineForm() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let strings = chat.site.strings();
-    let known = chat.visitor.details.get_untracked();
-    let name = RwSignal::new(known.name.clone());
-    let contact = RwSignal::new(if known.email.is_empty() { known.phone } else { known.email });
-    let text = RwSignal::new(String::new());
+    // What was typed here before (the chat may have been shown meanwhile), else what
+    // the visitor told us; the message is the message box's draft, in either view.
+    let (known_name, known_contact) = chat.window.offline_form.get_untracked().unwrap_or_else(|| {
+        let known = chat.visitor.details.get_untracked();
+        let contact = if known.email.is_empty() { known.phone } else { known.email };
+        (known.name, contact)
+    });
+    let (name, contact, text) = (RwSignal::new(known_name), RwSignal::new(known_contact), chat.window.draft);
+    let keep = move || chat.window.offline_form.set(Some((name.get_untracked(), contact.get_untracked())));
     let problems = RwSignal::new(DetailProblems::default());
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -128,6 +133,7 @@ pub fn OfflineForm() -> impl IntoView {
                 chat.introduce(details);
                 if let Some(id) = chat.send(&text.get_untracked()) {
                     chat.window.offline_sent.set(Some((id, contact.get_untracked().trim().to_owned())));
+                    text.set(String::new());
                     chat.window.focus(FIRST_FIELD);
                 }
             }
@@ -139,10 +145,10 @@ pub fn OfflineForm() -> impl IntoView {
         <form class="form offline" novalidate on:submit=submit>
             <p class="hint">{strings.offline_hint}</p>
             <Field label=strings.name optional=false name="name" kind="text" autocomplete="name"
-                value=name.into() on_input=Callback::new(move |v| name.set(v))
+                value=name.into() on_input=Callback::new(move |v| { name.set(v); keep(); })
                 problem=Signal::derive(move || problems.with(|p| p.name))/>
             <Field label=strings.contact optional=false name="contact" kind="text" autocomplete="email"
-                value=contact.into() on_input=Callback::new(move |v| contact.set(v))
+                value=contact.into() on_input=Callback::new(move |v| { contact.set(v); keep(); })
                 problem=Signal::derive(move || problems.with(|p| p.email))/>
             <div class="field">
                 <label>

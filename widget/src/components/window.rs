@@ -49,8 +49,10 @@ fn OfflineSent() -> impl IntoView {
 pub fn Window() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let strings = chat.site.strings();
-    // "Connecting…" only while a socket is on its way (none before the first message).
+    // "Connecting…" only while a socket is on its way (none before the first message),
+    // "Reconnecting…" while a lost one comes back.
     let status = move || match (chat.visitor.has_session.get() && !chat.connected.get(), chat.site.online.get()) {
+        (true, _) if chat.reconnecting.get() => strings.status_reconnecting,
         (true, _) => strings.status_connecting,
         (false, true) => strings.status_online,
         (false, false) => strings.status_offline,
