@@ -215,3 +215,43 @@ test('a lost connection says "Reconnecting…" until it is back; what was typed 
   assert.deepEqual(stored.body.messages.map((m) => m.text), ['before', 'meanwhile'], 'stored once each');
   await context.close();
 });
+
+test('links in messages open safely in a new tab, text keeps its own direction, the box grows to four lines; reduced motion moves nothing', async () => {
+  const { host, browser } = stack;
+  await saveSettings(stack.relay.url, stack.admin, {});
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  const shadow = page.locator('natter-widget');
+  const height = () => message(page).evaluate((box) => Math.round(box.getBoundingClientRect().height));
+  assert.equal(await height(), 40);
+  await message(page).fill('one\ntwo\nthree');
+  assert.equal(await height(), 80);
+  await message(page).fill('one\ntwo\nthree\nfour\nfive\nsix');
+  assert.equal(await height(), 100, 'four lines, then it scrolls');
+
+  await message(page).fill('Prices: https://shop.test/prices. Not this: javascript:alert(1) שלום');
+  await page.keyboard.press('Enter');
+  await waitForText(page, 'Prices: https://shop.test/prices. Not this: javascript:alert(1) שלום');
+  assert.equal(await height(), 40, 'back to one line once sent');
+  const links = shadow.locator('.text a');
+  assert.equal(await links.count(), 1);
+  assert.equal(await links.getAttribute('href'), 'https://shop.test/prices');
+  assert.equal(await links.getAttribute('target'), '_blank');
+  assert.equal(await links.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await shadow.locator('.text').first().getAttribute('dir'), 'auto');
+  const animation = () => shadow.locator('.window').evaluate((w) => getComputedStyle(w).animationName);
+  assert.equal(await animation(), 'natter-rise');
+  await context.close();
+
+  const still = await browser.newContext({ reducedMotion: 'reduce' });
+  const calm = await still.newPage();
+  await calm.goto(`${host.url}/host.html`);
+  const launcher = calm.getByRole('button', { name: 'open chat' });
+  await launcher.hover();
+  assert.equal(await launcher.evaluate((b) => getComputedStyle(b).transform), 'none', 'no lift on hover');
+  await launcher.click();
+  assert.equal(await calm.locator('natter-widget').locator('.window').evaluate((w) => getComputedStyle(w).animationName), 'none');
+  await still.close();
+});

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod inbox;
 pub mod ids;
 pub mod limits;
+pub mod links;
 pub mod password;
 pub mod protocol;
 pub mod rules;

@@ -14,10 +14,30 @@ part!(
     files, preload preload_files, fn attach(chat: Chat, file: web_sys::File) -> () { chat.attach(file) }
 );
 
+/// Four lines of the message box (20 px each, padding and border included).
+const MAX_BOX_HEIGHT: i32 = 100;
+
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let draft = chat.window.draft;
+    // The box grows with what is typed, up to four lines (then it scrolls).
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        let text = draft.get();
+        chat.window.open.track();
+        let Some(area) = area.get() else { return };
+        // Measured with the text it will show (this may run before `prop:value` does).
+        if area.value() != text {
+            area.set_value(&text);
+        }
+        let style = web_sys::HtmlElement::style(&area);
+        let _ = style.set_property("height", "auto");
+        // Hidden (the window closed), it has no height: the style sheet's then.
+        if area.scroll_height() > 0 {
+            let _ = style.set_property("height", &format!("{}px", (area.scroll_height() + 2).min(MAX_BOX_HEIGHT)));
+        }
+    });
     let announcer = Announcer::new();
     let submit = move || {
         if chat.send(&draft.get_untracked()).is_some() {
@@ -64,6 +84,7 @@ pub fn Composer() -> impl IntoView {
                 </label>
             </Show>
             <textarea
+                node_ref=area
                 aria-label=chat.site.strings().message
                 placeholder=chat.site.text(|t| &t.placeholder, |s| s.placeholder)
                 rows="1"

@@ -1,9 +1,11 @@
-//! The conversation log: every message as text (never HTML), the visitor's own with
+//! The conversation log: every message as text (never HTML; addresses as links), in its
+//! own direction (`dir="auto"`), the visitor's own with
 //! its delivery mark (a file drawn by the `files` part), and the operator's typing
 //! indicator.
 
 use leptos::prelude::*;
 use natter_shared::files::Attachment;
+use natter_shared::links::{self, Piece};
 use natter_shared::protocol::AuthorKind;
 
 use super::attachment::AttachmentView;
@@ -51,13 +53,25 @@ fn MessageItem(entry: Entry) -> impl IntoView {
                 let edge = chat.site.edge();
                 lazy(preload_file_view, move || file_view(file.clone(), edge.clone()))
             })}
-            {(!text.is_empty()).then(|| view! { <span class="text">{text.clone()}</span> })}
+            {(!text.is_empty()).then(|| view! { <span class="text" dir="auto">{linked(&text)}</span> })}
             <span class="meta">
                 {at}
                 {mine.then(|| view! { " · " <span class="delivery">{delivery}</span> })}
             </span>
         </li>
     }
+}
+
+/// A message's text with its web, e-mail and phone addresses as links (opened in a new
+/// tab, telling the site nothing); the rest as text, never HTML.
+fn linked(text: &str) -> impl IntoView {
+    links::pieces(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.to_owned().into_any(),
+            Piece::Link(link) => view! { <a href=link.to_owned() target="_blank" rel="noopener noreferrer">{link.to_owned()}</a> }.into_any(),
+        })
+        .collect_view()
 }
 
 /// Keeps the newest message of `log` in view in `list`; when an earlier page comes in
