@@ -255,3 +255,61 @@ test('links in messages open safely in a new tab, text keeps its own direction, 
   assert.equal(await calm.locator('natter-widget').locator('.window').evaluate((w) => getComputedStyle(w).animationName), 'none');
   await still.close();
 });
+
+test('light and dark: the window follows the system unless the owner fixed it, and axe finds nothing on the chat, the forms with their errors and the QR panel', async () => {
+  const { relay, host, browser, admin } = stack;
+  await saveSettings(relay.url, admin, { introduce: { email: 'required' }, contacts: [{ kind: 'viber', value: 'natter' }] });
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  const window = page.getByRole('dialog', { name: 'Chat' });
+  const background = () => page.locator('natter-widget').locator('.window').evaluate((w) => getComputedStyle(w).backgroundColor);
+  assert.equal(await background(), 'rgb(28, 31, 38)', 'dark, as the system prefers');
+  await message(page).fill('Hello in the dark');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await window.locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+
+  /** axe in both schemes (set as page code may: the window is drawn afresh, so
+   * `show` brings it to the state checked), with a screenshot of each. */
+  const check = async (what, show) => {
+    for (const scheme of ['light', 'dark']) {
+      await page.evaluate((s) => Natter.configure({ color_scheme: s }), scheme);
+      await eventually(async () => (await background()) === (scheme === 'dark' ? 'rgb(28, 31, 38)' : 'rgb(255, 255, 255)'), `${scheme} colours`);
+      await show();
+      await page.screenshot({ path: path.join(artifacts, `a11y-${what.replaceAll(' ', '-')}-${scheme}.png`) });
+      assert.deepEqual(await axeViolations(page), [], `${what}, ${scheme}`);
+    }
+  };
+  await check('chat', () => window.getByText('Hello in the dark').waitFor());
+
+  await window.getByRole('button', { name: 'Your details' }).click();
+  await check('introduce form errors', async () => {
+    await window.getByRole('button', { name: 'Save' }).click();
+    await window.getByText('Please fill this in').first().waitFor();
+  });
+  await window.getByRole('button', { name: 'Cancel' }).click();
+
+  await window.getByRole('link', { name: 'Viber' }).click();
+  await check('qr panel', () => page.getByRole('dialog', { name: 'Viber' }).getByText('Scan with your phone').waitFor());
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: 'Viber' }).waitFor({ state: 'detached' });
+  await context.close();
+
+  // The offline form, for a visitor who has not written, with nobody on duty.
+  stack.duty.close();
+  const offline = await browser.newContext({ colorScheme: 'dark' });
+  const visitor = await offline.newPage();
+  await visitor.goto(`${host.url}/host.html`);
+  await visitor.getByRole('button', { name: 'open chat' }).click();
+  await visitor.locator('form.offline').waitFor({ timeout: 20_000 });
+  for (const scheme of ['light', 'dark']) {
+    await visitor.evaluate((s) => Natter.configure({ color_scheme: s }), scheme);
+    await visitor.getByRole('button', { name: 'Send message' }).click();
+    await visitor.getByText('Please fill this in').first().waitFor();
+    await visitor.screenshot({ path: path.join(artifacts, `a11y-offline-form-errors-${scheme}.png`) });
+    assert.deepEqual(await axeViolations(visitor), [], `offline form errors, ${scheme}`);
+  }
+  stack.duty = await dutyOperator(relay.url);
+  await offline.close();
+});

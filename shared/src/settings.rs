@@ -28,6 +28,17 @@ pub const MAX_SUGGESTS: usize = 20;
 /// Longest suggest, in characters.
 pub const MAX_SUGGEST_CHARS: usize = 200;
 
+/// Whether the window is light or dark: as the visitor's system prefers (`auto`), or
+/// fixed by the owner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColorScheme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
 /// What the widget does when no operator is online.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -256,6 +267,8 @@ pub struct WidgetSettings {
     /// The colour of text on the header and the launcher.
     pub text_color: Color,
     pub pattern: Pattern,
+    #[serde(default)]
+    pub color_scheme: ColorScheme,
     pub texts: PerLanguage<Texts>,
     pub language: LanguageChoice,
     /// The language for `auto` when the browser's is not one we speak.
@@ -302,6 +315,7 @@ impl Default for WidgetSettings {
             send_color: Color("#2f6fed".into()),
             text_color: Color("#ffffff".into()),
             pattern: Pattern::default(),
+            color_scheme: ColorScheme::default(),
             texts: PerLanguage::default(),
             language: LanguageChoice::default(),
             default_language: Language::default(),
@@ -635,6 +649,7 @@ impl WidgetSettings {
         reader.read("send_color", &mut settings.send_color, no_check);
         reader.read("text_color", &mut settings.text_color, no_check);
         reader.read("pattern", &mut settings.pattern, no_check);
+        reader.read("color_scheme", &mut settings.color_scheme, no_check);
         reader.read("language", &mut settings.language, no_check);
         reader.read("default_language", &mut settings.default_language, no_check);
         reader.read("sound", &mut settings.sound, no_check);
@@ -711,12 +726,13 @@ mod tests {
     #[test]
     fn every_option_is_read() {
         let json = r##"{"version":1,"position":"tab_left_center","header_color":"#AABBCC","send_color":"#000000",
-            "text_color":"#ffffff","pattern":"zigzag","language":"ru","default_language":"ru","sound":false,
+            "text_color":"#ffffff","pattern":"zigzag","color_scheme":"dark","language":"ru","default_language":"ru","sound":false,
             "logo_url":"https://shop.example/logo.png","texts":{"ru":{"online_title":"Мы на связи"},"en":{"placeholder":"Ask"}}}"##;
         let s = WidgetSettings::parse_strict(json).unwrap();
         assert_eq!(s.position, Position::TabLeftCenter);
         assert_eq!(s.header_color.as_str(), "#aabbcc");
         assert_eq!(s.pattern, Pattern::Zigzag);
+        assert_eq!(s.color_scheme, ColorScheme::Dark);
         assert_eq!((s.language, s.default_language, s.sound), (LanguageChoice::Ru, Language::Ru, false));
         assert_eq!(s.texts.ru.online_title.as_deref(), Some("Мы на связи"));
         assert_eq!(s.texts.en.placeholder.as_deref(), Some("Ask"));

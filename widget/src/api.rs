@@ -17,7 +17,8 @@ use crate::page::{emit, facade, object, refuse, PageEvent};
 use crate::parts::{self, part};
 
 /// The settings page code may change at run time with `configure`.
-const APPEARANCE: [&str; 9] = ["position", "header_color", "send_color", "text_color", "pattern", "texts", "language", "sound", "logo_url"];
+const APPEARANCE: [&str; 10] =
+    ["position", "header_color", "send_color", "text_color", "pattern", "color_scheme", "texts", "language", "sound", "logo_url"];
 
 /// Makes the page's entry point for `chat`: runs the calls in `waiting`, emits `ready`.
 pub fn install(chat: Chat, waiting: js_sys::Array) -> JsValue {

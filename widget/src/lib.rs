@@ -51,15 +51,36 @@ pub fn App(chat: Chat) -> impl IntoView {
             }
         });
     });
+    let dark = dark_window(chat);
     // Settings change rarely (a save, a language switch): the tree is rebuilt then, so
     // the components read them once instead of each word being reactive.
     view! {
-        <div class="theme" node_ref=theme>
+        <div class="theme" class:dark=dark node_ref=theme>
             {move || {
                 chat.site.settings.track();
                 view! { <Launcher/> <Window/> }
             }}
         </div>
+    }
+}
+
+/// Whether the window is dark: as the owner fixed it, or as the visitor's system
+/// prefers (followed live).
+fn dark_window(chat: Chat) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    use natter_shared::settings::ColorScheme;
+    use wasm_bindgen::JsCast;
+    let system_dark = RwSignal::new(false);
+    if let Some(query) = web_sys::window().and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten()) {
+        system_dark.set(query.matches());
+        let watched = query.clone();
+        let on_change = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || system_dark.set(watched.matches()));
+        let _ = query.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        on_change.forget(); // for the page's life, as the widget
+    }
+    move || match chat.site.settings.with(|s| s.color_scheme) {
+        ColorScheme::Auto => system_dark.get(),
+        ColorScheme::Light => false,
+        ColorScheme::Dark => true,
     }
 }
 

@@ -426,6 +426,10 @@ fn ru(en: &str) -> Option<&'static str> {
             "Контраст текста в заголовке {}:1; чтобы его было легко читать, нужно не меньше 4,5:1 (WCAG AA)."
         }
         "Header pattern" => "Узор заголовка",
+        "Window colours" => "Цвета окна",
+        "As the visitor's system prefers (light or dark)" => "Как в системе посетителя (светлые или тёмные)",
+        "Always light" => "Всегда светлые",
+        "Always dark" => "Всегда тёмные",
         "The visitor's browser language" => "Язык браузера посетителя",
         "Default language" => "Язык по умолчанию",
         "Notification sound" => "Звук уведомления",

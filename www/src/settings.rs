@@ -304,6 +304,10 @@ pub fn SettingsPage() -> impl IntoView {
                     options=Pattern::ALL.iter().map(|p| (pattern_name(*p).to_owned(), pattern_name(*p))).collect()
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.pattern)))
                     on_change=Callback::new(move |v: String| if let Some(p) = from_wire(&v) { settings.update(|s| s.pattern = p) })/>
+                <SelectField label=tr("Window colours")
+                    options=vec![("auto".into(), tr("As the visitor's system prefers (light or dark)")), ("light".into(), tr("Always light")), ("dark".into(), tr("Always dark"))]
+                    value=Signal::derive(move || settings.with(|s| wire_name(&s.color_scheme)))
+                    on_change=Callback::new(move |v: String| if let Some(c) = from_wire(&v) { settings.update(|s| s.color_scheme = c) })/>
                 <SelectField label=tr("Language")
                     options=vec![("auto".into(), tr("The visitor's browser language")), ("ru".into(), tr("Russian")), ("en".into(), tr("English"))]
                     value=Signal::derive(move || settings.with(|s| wire_name(&s.language)))

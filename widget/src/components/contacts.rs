@@ -114,6 +114,8 @@ part!(
     qr, preload preload_qr, fn qr_panel(kind: Messenger, link: String) -> AnyView {
         let chat = expect_context::<Chat>();
         let strings = chat.site.strings();
+        // A dialog over the window: the keyboard goes into it (Escape or Cancel closes).
+        chat.window.focus(&[".qr .close"]);
         view! {
             <div class="qr" role="dialog" aria-label=kind.title()>
                 <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.window.qr.set(None)>
