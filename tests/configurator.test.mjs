@@ -35,9 +35,11 @@ test('an admin saves a colour and pattern in the configurator; new and open page
   await admin.getByRole('button', { name: 'Widget settings' }).click();
   await admin.getByLabel('Header colour', { exact: true }).fill('#7c3aed');
   await admin.getByLabel('Header pattern').selectOption('zigzag');
+  await admin.getByLabel('Window colours').selectOption('dark');
   // The preview follows before anything is saved.
   const preview = admin.getByLabel('Preview').locator('header');
   await eventually(async () => (await style(preview, 'backgroundColor')) === 'rgb(124, 58, 237)', 'the preview following');
+  await eventually(async () => (await style(admin.getByLabel('Preview').locator('.window'), 'backgroundColor')) === 'rgb(28, 31, 38)', 'the preview dark');
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
   await admin.screenshot({ path: path.join(artifacts, 'configurator-saved.png') });
@@ -52,6 +54,7 @@ test('an admin saves a colour and pattern in the configurator; new and open page
   await header.waitFor();
   assert.equal(await style(header, 'backgroundColor'), 'rgb(124, 58, 237)');
   assert.match(await style(header, 'backgroundImage'), /linear-gradient\(135deg/);
+  assert.equal(await style(fresh.locator('natter-widget').locator('.window'), 'backgroundColor'), 'rgb(28, 31, 38)', 'always dark, on a light system');
 
   await eventually(async () => (await style(openHeader, 'backgroundColor')) === 'rgb(124, 58, 237)',
     'the already open widget following', 12_000);
@@ -65,6 +68,12 @@ test('bad values are refused at their fields, a poor contrast is flagged, and ag
   await admin.getByLabel('Text colour', { exact: true }).fill('#cccccc');
   await admin.getByLabel('Header colour', { exact: true }).fill('#ffffff');
   assert.match(await admin.getByRole('alert').first().textContent(), /contrast of 1\.\d:1; at least 4\.5:1/);
+  // The send colour carries white text and icons: a pale one is flagged too.
+  const sendWarning = admin.getByRole('alert').filter({ hasText: 'The send button colour has a contrast of' });
+  await admin.getByLabel('Send button colour', { exact: true }).fill('#ffcc00');
+  assert.match(await sendWarning.textContent(), /contrast of 1\.\d:1 with white/);
+  await admin.getByLabel('Send button colour', { exact: true }).fill('#1d4ed8');
+  assert.equal(await sendWarning.count(), 0);
   await admin.getByLabel('Logo URL (https)').fill('javascript:alert(1)');
   await admin.getByLabel('Online title (Russian)').fill('я'.repeat(100));
   await admin.getByRole('button', { name: 'Save' }).click();

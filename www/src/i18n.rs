@@ -425,6 +425,9 @@ fn ru(en: &str) -> Option<&'static str> {
         "Text on the header has a contrast of {}:1; at least 4.5:1 is needed to be readable (WCAG AA)." => {
             "Контраст текста в заголовке {}:1; чтобы его было легко читать, нужно не меньше 4,5:1 (WCAG AA)."
         }
+        "The send button colour has a contrast of {}:1 with white (its icon, the forms' buttons, the suggests); at least 4.5:1 is needed (WCAG AA)." => {
+            "Контраст цвета кнопки отправки с белым {}:1 (её значок, кнопки форм, подсказки); нужно не меньше 4,5:1 (WCAG AA)."
+        }
         "Header pattern" => "Узор заголовка",
         "Window colours" => "Цвета окна",
         "As the visitor's system prefers (light or dark)" => "Как в системе посетителя (светлые или тёмные)",

@@ -262,6 +262,9 @@ pub fn SettingsPage() -> impl IntoView {
     };
 
     let contrast = move || settings.with(|s| s.text_color.contrast(&s.header_color));
+    // The send colour carries white: the Send button's icon, the forms' buttons; and is
+    // text on white: the suggests and the QR panel's link.
+    let send_contrast = move || settings.with(|s| Color::parse("#ffffff").map_or(21.0, |white| s.send_color.contrast(&white)));
     let snippet = move || format!("<script src=\"{}/natter.js\" data-site=\"{}\" async></script>", edge(), site());
     let copy = move |_| {
         if let Some(window) = web_sys::window() {
@@ -297,6 +300,9 @@ pub fn SettingsPage() -> impl IntoView {
                 <ColourField label=tr("Header colour") field="header_color" settings get=|s| &s.header_color set=|s, c| s.header_color = c problems/>
                 <ColourField label=tr("Send button colour") field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c problems/>
                 <ColourField label=tr("Text colour") field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c problems/>
+                {move || (send_contrast() < 4.5).then(|| view! {
+                    <p class="warning" role="alert">{trf("The send button colour has a contrast of {}:1 with white (its icon, the forms' buttons, the suggests); at least 4.5:1 is needed (WCAG AA).", &[&format!("{:.1}", send_contrast())])}</p>
+                })}
                 {move || (contrast() < 4.5).then(|| view! {
                     <p class="warning" role="alert">{trf("Text on the header has a contrast of {}:1; at least 4.5:1 is needed to be readable (WCAG AA).", &[&format!("{:.1}", contrast())])}</p>
                 })}
