@@ -313,3 +313,20 @@ test('light and dark: the window follows the system unless the owner fixed it, a
   stack.duty = await dutyOperator(relay.url);
   await offline.close();
 });
+
+test('the default greeting reads the room: a visitor who wrote first is not greeted', async () => {
+  const { relay, host, browser, admin } = stack;
+  await saveSettings(relay.url, admin, { rules: undefined });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const loaded = Date.now();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await message(page).fill('Hi, a quick question');
+  await page.keyboard.press('Enter');
+  await waitForText(page, 'Hi, a quick question');
+  // The greeting is due at 11 s on the page; watch past it.
+  await page.waitForTimeout(Math.max(0, 13_000 - (Date.now() - loaded)));
+  assert.deepEqual(await page.getByRole('log').locator('.text').allTextContents(), ['Hi, a quick question']);
+  await context.close();
+});

@@ -178,7 +178,8 @@ test('an admin edits the auto-action rules: defaults shown, conditions built, re
   assert.deepEqual(rules.map((r) => [r.name, r.enabled, r.action]), [
     ['Greeting', true, 'message'], ['Cart help', true, 'open_with_sound'], ['Autoresponder', false, 'message'],
   ]);
-  assert.deepEqual(rules[0].conditions, [{ fact: 'time_on_page', op: 'gt', value: 5 }]);
+  // The default greeting waits for nobody to have written (issue 16).
+  assert.deepEqual(rules[0].conditions, [{ fact: 'time_on_page', op: 'gt', value: 5 }, { fact: 'visitor_wrote', op: 'eq', value: false }]);
   assert.equal(rules[0].text, 'Hi! Looking for something?');
   assert.deepEqual(rules[1].conditions, [{ fact: 'page_url', op: 'contains', value: '/cart' }]);
   await admin.context().close();

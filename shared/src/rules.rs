@@ -51,6 +51,11 @@ pub enum Fact {
     /// The visitor has introduced themselves.
     Introduced,
     OperatorOnline,
+    /// The visitor has written in the conversation (rules' messages are not theirs).
+    VisitorWrote,
+    /// An operator has joined the conversation: has written in it (rules' messages do
+    /// not count), "Оператор присоединился к диалогу" of the seeds.
+    OperatorJoined,
 }
 
 /// The kind of value a fact has, which decides the comparisons that make sense.
@@ -62,7 +67,7 @@ pub enum Kind {
 }
 
 impl Fact {
-    pub const ALL: [Fact; 12] = [
+    pub const ALL: [Fact; 14] = [
         Fact::TimeOnPage,
         Fact::TimeOnSite,
         Fact::Visits,
@@ -75,6 +80,8 @@ impl Fact {
         Fact::VisitorDelay,
         Fact::Introduced,
         Fact::OperatorOnline,
+        Fact::VisitorWrote,
+        Fact::OperatorJoined,
     ];
 
     pub fn kind(self) -> Kind {
@@ -83,7 +90,9 @@ impl Fact {
                 Kind::Number
             }
             Fact::PageUrl | Fact::Referrer => Kind::Text,
-            Fact::LastByVisitor | Fact::LastByOperator | Fact::Introduced | Fact::OperatorOnline => Kind::Flag,
+            Fact::LastByVisitor | Fact::LastByOperator | Fact::Introduced | Fact::OperatorOnline | Fact::VisitorWrote | Fact::OperatorJoined => {
+                Kind::Flag
+            }
         }
     }
 
@@ -252,6 +261,8 @@ impl Facts {
             Fact::LastByVisitor => self.last_by_visitor(),
             Fact::LastByOperator => self.last_by_operator(),
             Fact::Introduced => self.introduced,
+            Fact::VisitorWrote => self.last_visitor_message.is_some(),
+            Fact::OperatorJoined => self.last_operator_message.is_some(),
             _ => self.operator_online,
         }
     }
@@ -424,7 +435,8 @@ fn earliest(condition: &Condition) -> Option<(Millis, Millis)> {
         (Fact::TimeOnSite, Operand::Number(v)) => clock(condition.op, *v).map(|site| (0, site)),
         // With no message there is no delay, and nobody wrote last.
         (Fact::OperatorDelay | Fact::VisitorDelay, _) => None,
-        (Fact::LastByVisitor | Fact::LastByOperator, Operand::Flag(value)) => {
+        // Nor has anybody written or joined.
+        (Fact::LastByVisitor | Fact::LastByOperator | Fact::VisitorWrote | Fact::OperatorJoined, Operand::Flag(value)) => {
             let needs_message = (condition.op == Op::Eq) == *value;
             (!needs_message).then_some((0, 0))
         }
@@ -518,7 +530,12 @@ pub fn default_rules(language: Language) -> Vec<Rule> {
         text: text.into(),
     };
     vec![
-        rule(words.rule_greeting.0, vec![condition(Fact::TimeOnPage, Op::Gt, Operand::Number(10))], words.rule_greeting.1),
+        // Only while nobody has written: a conversation under way needs no greeting.
+        rule(
+            words.rule_greeting.0,
+            vec![condition(Fact::TimeOnPage, Op::Gt, Operand::Number(10)), condition(Fact::VisitorWrote, Op::Eq, Operand::Flag(false))],
+            words.rule_greeting.1,
+        ),
         rule(
             words.rule_autoresponder.0,
             vec![
@@ -532,6 +549,8 @@ pub fn default_rules(language: Language) -> Vec<Rule> {
             vec![
                 condition(Fact::OperatorOnline, Op::Eq, Operand::Flag(false)),
                 condition(Fact::LastByVisitor, Op::Eq, Operand::Flag(true)),
+                // It asks for contacts: not of a visitor who has given them.
+                condition(Fact::Introduced, Op::Eq, Operand::Flag(false)),
             ],
             words.rule_offline.1,
         ),
@@ -628,6 +647,13 @@ mod tests {
         x.operator_online = false;
         assert!(c(Fact::OperatorOnline, Op::Ne, f(true)).holds(&x));
         assert!(!c(Fact::Introduced, Op::Gt, f(true)).holds(&x), "no order on flags");
+        let fresh = facts();
+        assert!(c(Fact::VisitorWrote, Op::Eq, f(false)).holds(&fresh) && c(Fact::OperatorJoined, Op::Eq, f(false)).holds(&fresh));
+        let mut wrote = fresh.clone();
+        wrote.last_visitor_message = Some(T0);
+        assert!(c(Fact::VisitorWrote, Op::Eq, f(true)).holds(&wrote) && !c(Fact::OperatorJoined, Op::Eq, f(true)).holds(&wrote));
+        wrote.last_operator_message = Some(T0 + 1);
+        assert!(c(Fact::OperatorJoined, Op::Eq, f(true)).holds(&wrote));
     }
 
     #[test]
@@ -673,8 +699,8 @@ mod tests {
         let mut memory = Memory::default();
         let mut x = facts();
         x.last_visitor_message = Some(T0);
-        assert_eq!(next_check(&rules, &x, &memory), Some(T0 + 11_000), "the greeting first");
-        evaluate(&rules, &at(&x, 11), &mut memory); // the greeting
+        // The visitor has written: the greeting waits for nobody (issue 16).
+        assert_eq!(evaluate(&rules, &at(&x, 11), &mut memory), vec![], "no greeting once the visitor wrote");
         assert_eq!(next_check(&rules, &at(&x, 11), &memory), Some(T0 + 61_000));
         assert_eq!(evaluate(&rules, &at(&x, 60), &mut memory), vec![]);
         let fired = evaluate(&rules, &at(&x, 61), &mut memory);
@@ -712,6 +738,10 @@ mod tests {
         assert_eq!(fired.len(), 1);
         assert_eq!(fired[0].rule, RU_OFFLINE);
         assert!(fired[0].text.contains("контакт"), "{}", fired[0].text);
+        // A visitor who introduced themselves is not asked for contacts again.
+        let mut memory = Memory::default();
+        x.introduced = true;
+        assert_eq!(evaluate(&rules, &x, &mut memory), vec![]);
     }
 
     const RU_OFFLINE: &str = "Ответ в оффлайне";

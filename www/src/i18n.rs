@@ -553,6 +553,8 @@ fn ru(en: &str) -> Option<&'static str> {
         "Visitor response delay, s" => "Задержка ответа посетителя, с",
         "The visitor introduced themselves" => "Посетитель представился",
         "An operator is online" => "Оператор в сети",
+        "The visitor has written" => "Посетитель написал",
+        "An operator has joined the conversation" => "Оператор присоединился к диалогу",
         "Send a message as the operator" => "Отправить сообщение от оператора",
         "Open the window and play the sound" => "Открыть окно со звуком",
         "Open the window" => "Открыть окно",

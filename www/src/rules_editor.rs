@@ -24,6 +24,8 @@ fn fact_label(fact: Fact) -> &'static str {
         Fact::VisitorDelay => tr("Visitor response delay, s"),
         Fact::Introduced => tr("The visitor introduced themselves"),
         Fact::OperatorOnline => tr("An operator is online"),
+        Fact::VisitorWrote => tr("The visitor has written"),
+        Fact::OperatorJoined => tr("An operator has joined the conversation"),
     }
 }
 
