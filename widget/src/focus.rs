@@ -14,7 +14,7 @@ const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]),
 /// The window covers the page (as `style.css` says).
 const PHONE: &str = "(max-width: 479px)";
 
-/// The widget's shadow root (or the document, in a test page), from one of its elements.
+/// The widget's shadow root, from one of its elements (`None` outside one).
 fn root_of(anchor: &web_sys::Element) -> Option<web_sys::DocumentFragment> {
     anchor.get_root_node().dyn_into::<web_sys::DocumentFragment>().ok()
 }

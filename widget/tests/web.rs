@@ -44,7 +44,7 @@ async fn tick() {
 #[wasm_bindgen_test]
 async fn the_launcher_opens_and_the_close_button_closes_the_window() {
     let (root, _chat) = mount("test-open");
-    let launcher = query(&root, "button[aria-label='Open chat']").expect("a launcher");
+    let launcher = query(&root, "button[aria-label='Chat: open chat']").expect("a launcher named by what it shows");
     let window = query(&root, "[role=dialog]").expect("a window");
     assert!(window.class_list().contains("hidden"), "closed at first");
     launcher.click();
