@@ -290,6 +290,8 @@ test('light and dark: the window follows the system unless the owner fixed it, a
   });
   await window.getByRole('button', { name: 'Cancel' }).click();
 
+  // The messenger buttons are a named landmark, not an unnamed one on the host page.
+  await window.getByRole('navigation', { name: 'Or write to us in', exact: true }).waitFor();
   await window.getByRole('link', { name: 'Viber' }).click();
   await check('qr panel', () => page.getByRole('dialog', { name: 'Viber' }).getByText('Scan with your phone').waitFor());
   await page.keyboard.press('Escape');
@@ -305,6 +307,10 @@ test('light and dark: the window follows the system unless the owner fixed it, a
   await visitor.locator('form.offline').waitFor({ timeout: 20_000 });
   for (const scheme of ['light', 'dark']) {
     await visitor.evaluate((s) => Natter.configure({ color_scheme: s }), scheme);
+    // Drawn afresh in the new colours before the errors are made (a redraw clears them).
+    const drawn = visitor.locator('natter-widget').locator('.window');
+    await eventually(async () => (await drawn.evaluate((w) => getComputedStyle(w).backgroundColor)) === (scheme === 'dark' ? 'rgb(28, 31, 38)' : 'rgb(255, 255, 255)'), `${scheme} colours`);
+    await visitor.waitForTimeout(100);
     await visitor.getByRole('button', { name: 'Send message' }).click();
     await visitor.getByText('Please fill this in').first().waitFor();
     await visitor.screenshot({ path: path.join(artifacts, `a11y-offline-form-errors-${scheme}.png`) });

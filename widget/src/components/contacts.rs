@@ -100,7 +100,8 @@ fn contact_links() -> impl IntoView {
         });
         // With nobody online too, unless the owner said no.
         view! {
-            <nav class="contacts" class:hidden=move || !shown_offline && !chat.site.online.get()>
+            // A landmark, so named (by the words it shows).
+            <nav class="contacts" aria-label=chat.site.strings().contact_us class:hidden=move || !shown_offline && !chat.site.online.get()>
                 <span>{chat.site.strings().contact_us}</span>
                 <ul>{buttons.collect_view()}</ul>
             </nav>
