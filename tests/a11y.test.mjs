@@ -336,3 +336,107 @@ test('the default greeting reads the room: a visitor who wrote first is not gree
   assert.deepEqual(await page.getByRole('log').locator('.text').allTextContents(), ['Hi, a quick question']);
   await context.close();
 });
+
+test('a reply while the window is closed: a preview beside the launcher (in the dark too), the window opened instead, or the badge alone', async () => {
+  const { relay, host, browser, admin } = stack;
+  await saveSettings(relay.url, admin, { color_scheme: 'dark' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${host.url}/host.html`);
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await message(page).fill('Do you have boots?');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+  const { conversation } = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
+  let sent = 0;
+  const reply = async (text) => {
+    const operator = await operatorSocket(relay.url, admin, conversation);
+    operator.send(JSON.stringify({ type: 'send', client_id: `closed-reply-${++sent}`, text }));
+    await nextFrame(operator, (f) => f.type === 'ack');
+    operator.close();
+  };
+  /** Escape from the message box (once the focus is there) closes the window. */
+  const escape = async () => {
+    await eventually(async () => (await focused(page)) === 'textarea.', 'the focus in the message box');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Chat' }).waitFor({ state: 'detached' });
+  };
+  const widget = page.locator('natter-widget');
+  const preview = widget.locator('.preview');
+  const launcher = widget.locator('button.launcher');
+
+  // Preview (the default): beside the launcher, the text and who wrote it; nothing in
+  // the closed dark widget that axe finds; a click opens the chat.
+  await escape();
+  await eventually(async () => (await focused(page)).startsWith('button.launcher'), 'the focus on the launcher');
+  await reply('Yes, in every size from 36 to 46.');
+  await preview.waitFor();
+  assert.match(await preview.locator('.preview-text').textContent(), /^Yes, in every size from 36 to 46\.$/);
+  assert.ok((await preview.locator('.preview-author').textContent()).length > 0, 'the operator is named');
+  const [box, button] = [await preview.boundingBox(), await launcher.boundingBox()];
+  assert.ok(box.y + box.height <= button.y && box.x + box.width >= button.x + button.width - 1, `above the launcher, at its right: ${JSON.stringify([box, button])}`);
+  assert.equal(await preview.evaluate((p) => getComputedStyle(p).backgroundColor), 'rgb(28, 31, 38)', 'dark, as the owner fixed it');
+  await page.screenshot({ path: path.join(artifacts, 'reply-preview-dark.png') });
+  assert.deepEqual(await axeViolations(page), [], 'the closed widget in dark with a preview');
+  await preview.getByRole('button', { name: /Yes, in every size/ }).click();
+  await message(page).waitFor();
+  assert.equal(await preview.count(), 0, 'gone once the chat is open');
+  await eventually(async () => (await focused(page)) === 'textarea.', 'the focus in the message box');
+
+  // Hidden by the visitor: the focus goes back to the launcher, the badge stays.
+  await escape();
+  await reply('Shall I reserve a pair?');
+  await preview.waitFor();
+  await page.getByRole('button', { name: 'Hide message preview' }).click();
+  await preview.waitFor({ state: 'detached' });
+  await eventually(async () => (await focused(page)).startsWith('button.launcher'), 'the focus on the launcher');
+  assert.equal(await widget.locator('.badge').textContent(), '1');
+
+  // The owner chooses to open the window instead: it opens with the reply, and the
+  // focus, on the launcher it hides, goes to the message box.
+  await saveSettings(relay.url, admin, { closed_reply: 'open', color_scheme: 'light' });
+  await page.reload();
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await message(page).waitFor();
+  await escape();
+  await reply('Reserved until Friday.');
+  await page.getByRole('dialog', { name: 'Chat' }).getByText('Reserved until Friday.').waitFor();
+  assert.equal(await preview.count(), 0);
+  await eventually(async () => (await focused(page)) === 'textarea.', 'the focus in the message box');
+
+  // Or only the badge.
+  await saveSettings(relay.url, admin, { closed_reply: 'badge' });
+  await page.reload();
+  await page.getByRole('button', { name: 'open chat' }).click();
+  await message(page).waitFor();
+  await escape();
+  await reply('See you!');
+  await eventually(async () => (await widget.locator('.badge').textContent().catch(() => '')) === '1', 'counted');
+  await page.waitForTimeout(300);
+  assert.equal(await preview.count(), 0, 'no preview');
+  assert.equal(await page.getByRole('dialog', { name: 'Chat' }).count(), 0, 'the window stays closed');
+  await context.close();
+});
+
+test('screenshots in light and dark, with reduced motion, on a desktop and a phone: the header pattern stays off the words', async () => {
+  const { relay, host, browser, admin } = stack;
+  await saveSettings(relay.url, admin, { pattern: 'zigzag', header_color: '#0f5132', suggests: [{ text: { ru: 'Где мой заказ?', en: 'Where is my order?' }, priority: 1 }] });
+  for (const [device, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 780 }]]) {
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce' });
+      const page = await context.newPage();
+      await page.goto(`${host.url}/host.html`);
+      await page.getByRole('button', { name: 'open chat' }).click();
+      const window = page.getByRole('dialog', { name: 'Chat' });
+      await window.getByRole('button', { name: 'Where is my order?' }).waitFor();
+      const drawn = page.locator('natter-widget').locator('.window');
+      assert.equal(await drawn.evaluate((w) => getComputedStyle(w).animationName), 'none', 'reduced motion: no opening animation');
+      for (const words of ['.title', '.status']) {
+        assert.equal(await window.locator(words).evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(15, 81, 50)', `${words} on the plain header colour`);
+      }
+      await page.screenshot({ path: path.join(artifacts, `a11y-look-${device}-${colorScheme}.png`) });
+      assert.deepEqual(await axeViolations(page), [], `${device}, ${colorScheme}`);
+      await context.close();
+    }
+  }
+});

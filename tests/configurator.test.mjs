@@ -54,6 +54,10 @@ test('an admin saves a colour and pattern in the configurator; new and open page
   await header.waitFor();
   assert.equal(await style(header, 'backgroundColor'), 'rgb(124, 58, 237)');
   assert.match(await style(header, 'backgroundImage'), /linear-gradient\(135deg/);
+  // The pattern never runs under the title and status: they sit on the plain colour.
+  for (const words of [header.locator('.title'), header.locator('.status')]) {
+    assert.equal(await style(words, 'backgroundColor'), 'rgb(124, 58, 237)');
+  }
   assert.equal(await style(fresh.locator('natter-widget').locator('.window'), 'backgroundColor'), 'rgb(28, 31, 38)', 'always dark, on a light system');
 
   await eventually(async () => (await style(openHeader, 'backgroundColor')) === 'rgb(124, 58, 237)',
@@ -67,7 +71,8 @@ test('bad values are refused at their fields, a poor contrast is flagged, and ag
   await admin.getByRole('button', { name: 'Widget settings' }).click();
   await admin.getByLabel('Text colour', { exact: true }).fill('#cccccc');
   await admin.getByLabel('Header colour', { exact: true }).fill('#ffffff');
-  assert.match(await admin.getByRole('alert').first().textContent(), /contrast of 1\.\d:1; at least 4\.5:1/);
+  assert.match(await admin.getByRole('alert').first().textContent(),
+    /^The text colour has a contrast of 1\.\d:1 with the header colour \(the header's title and status, the launcher, the visitor's messages\); at least 4\.5:1/);
   // The send colour carries white text and icons: a pale one is flagged too.
   const sendWarning = admin.getByRole('alert').filter({ hasText: 'The send button colour has a contrast of' });
   await admin.getByLabel('Send button colour', { exact: true }).fill('#ffcc00');
@@ -106,9 +111,10 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
   await admin.getByLabel('Ask for e-mail').selectOption('required');
   await admin.getByRole('button', { name: 'Add suggest' }).click();
   await admin.getByRole('button', { name: 'Add suggest' }).click();
-  await admin.getByLabel('Suggest 1 text').fill('Where is my order?');
+  await admin.getByLabel('Suggest 1 text in English').fill('Where is my order?');
+  await admin.getByLabel('Suggest 1 text in Russian').fill('Где мой заказ?');
   await admin.getByLabel('Suggest 1 priority').fill('2');
-  await admin.getByLabel('Suggest 2 text').fill('Do you ship abroad?');
+  await admin.getByLabel('Suggest 2 text in English').fill('Do you ship abroad?');
   // Checked as typed: the link, or what is wrong.
   await admin.getByLabel('Telegram').fill('no');
   await admin.getByText('Enter the Telegram username: 5 to 32 letters, digits or _').waitFor();
@@ -134,7 +140,10 @@ test('an admin sets offline mode, the introduce form, suggests and messengers in
   const widget = await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json();
   assert.equal(widget.offline_mode, 'hide');
   assert.equal(widget.introduce.email, 'required');
-  assert.deepEqual(widget.suggests, [{ text: 'Where is my order?', priority: 2 }, { text: 'Do you ship abroad?', priority: 1 }]);
+  assert.deepEqual(widget.suggests, [
+    { text: { ru: 'Где мой заказ?', en: 'Where is my order?' }, priority: 2 },
+    { text: { ru: '', en: 'Do you ship abroad?' }, priority: 1 },
+  ]);
   assert.deepEqual(widget.contacts, [{ kind: 'telegram', value: '@natter_support' }]);
   assert.equal(widget.webhook_url, undefined);
   await admin.context().close();
@@ -166,10 +175,16 @@ test('an admin edits the auto-action rules: defaults shown, conditions built, re
   await admin.getByLabel('Rule 3 enabled').uncheck();
 
   // A message rule without its text cannot work: refused at the rule.
-  await admin.getByLabel('Rule 1 message').fill('');
+  // Both languages' texts of a default rule are there to edit.
+  assert.equal(await admin.getByLabel('Rule 1 message in Russian').inputValue(), 'Здравствуйте! Как я могу помочь?');
+  assert.equal(await admin.getByLabel('Rule 1 message in English').inputValue(), 'Hello! How can I help you?');
+  await admin.getByLabel('Rule 1 message in English').fill('');
+  await admin.getByLabel('Rule 1 message in Russian').fill('');
   await admin.getByRole('button', { name: 'Save' }).click();
-  await admin.locator('.rule-card').first().getByText("A message action needs the message's text").waitFor();
-  await admin.getByLabel('Rule 1 message').fill('Hi! Looking for something?');
+  await admin.locator('.rule-card').first().getByText("A message action needs the message's text (in at least one language)").waitFor();
+  assert.equal(await admin.getByLabel('Rule 1 message in Russian').getAttribute('aria-invalid'), 'true');
+  await admin.getByLabel('Rule 1 message in English').fill('Hi! Looking for something?');
+  await admin.getByLabel('Rule 1 message in Russian').fill('Здравствуйте! Что-то ищете?');
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /Saved/.test(await admin.getByRole('status', { name: 'Save status' }).textContent()), 'saved');
   await admin.locator('.rule-list').screenshot({ path: path.join(artifacts, 'configurator-rules.png') });
@@ -178,9 +193,9 @@ test('an admin edits the auto-action rules: defaults shown, conditions built, re
   assert.deepEqual(rules.map((r) => [r.name, r.enabled, r.action]), [
     ['Greeting', true, 'message'], ['Cart help', true, 'open_with_sound'], ['Autoresponder', false, 'message'],
   ]);
+  assert.deepEqual(rules[0].text, { ru: 'Здравствуйте! Что-то ищете?', en: 'Hi! Looking for something?' });
   // The default greeting waits for nobody to have written (issue 16).
   assert.deepEqual(rules[0].conditions, [{ fact: 'time_on_page', op: 'gt', value: 5 }, { fact: 'visitor_wrote', op: 'eq', value: false }]);
-  assert.equal(rules[0].text, 'Hi! Looking for something?');
   assert.deepEqual(rules[1].conditions, [{ fact: 'page_url', op: 'contains', value: '/cart' }]);
   await admin.context().close();
 });
@@ -279,20 +294,20 @@ test('suggests and messenger contacts are refused at their own paths, shown at t
   await eventually(async () => admin.getByRole('button', { name: 'Add suggest' }).isEnabled(), 'the form');
   await admin.getByRole('button', { name: 'Add suggest' }).click();
   await admin.getByRole('button', { name: 'Add suggest' }).click();
-  await admin.getByLabel('Suggest 1 text').fill('Where is my order?');
+  await admin.getByLabel('Suggest 1 text in English').fill('Where is my order?');
   await admin.getByLabel('Suggest 2 priority').fill('0');
   await admin.getByRole('button', { name: 'Save' }).click();
   const status = admin.getByRole('status', { name: 'Save status' });
-  await eventually(async () => /Fix the fields in error first: Suggest 2 text, Suggest 2 priority\.$/.test(await status.textContent()),
+  await eventually(async () => /Fix the fields in error first: Suggest 2 text in English, Suggest 2 text in Russian, Suggest 2 priority\.$/.test(await status.textContent()),
     'the refusal naming the suggest');
   const row = admin.locator('.suggest-row').nth(1);
-  await row.getByText('The text must be 1 to 200 characters on one line').waitFor();
+  await row.getByText('Write the text in at least one language').waitFor();
   await row.getByText('The priority starts at 1').waitFor();
   assert.equal(await admin.locator('.suggest-row').first().locator('.field-error').count(), 0, 'the first suggest is fine');
-  assert.ok(await focused(admin.getByLabel('Suggest 2 text')), 'focus on the suggest in error');
+  assert.ok(await focused(admin.getByLabel('Suggest 2 text in English')), 'focus on the suggest in error');
   assert.equal(await admin.getByLabel('Suggest 2 priority').getAttribute('aria-invalid'), 'true');
   // A priority that is no number is held back in the page, at its field.
-  await admin.getByLabel('Suggest 2 text').fill('Do you ship abroad?');
+  await admin.getByLabel('Suggest 2 text in Russian').fill('Вы доставляете за границу?');
   await admin.getByLabel('Suggest 2 priority').fill('');
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /Fix the fields in error first: Suggest 2 priority\.$/.test(await status.textContent()), 'the empty priority');
@@ -303,6 +318,9 @@ test('suggests and messenger contacts are refused at their own paths, shown at t
   await admin.getByRole('button', { name: 'Save' }).click();
   await eventually(async () => /^Saved/.test(await status.textContent()), 'saved');
   const widget = await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json();
-  assert.deepEqual(widget.suggests.slice(-2), [{ text: 'Where is my order?', priority: 1 }, { text: 'Do you ship abroad?', priority: 3 }]);
+  assert.deepEqual(widget.suggests.slice(-2), [
+    { text: { ru: '', en: 'Where is my order?' }, priority: 1 },
+    { text: { ru: 'Вы доставляете за границу?', en: '' }, priority: 3 },
+  ]);
   await admin.context().close();
 });

@@ -72,6 +72,40 @@ test('the greeting comes after its delay, once per visit, and is stored before t
   await page.context().close();
 });
 
+test('a Russian visitor gets the Russian greeting and suggests on a site whose default language is English', async () => {
+  await saveSettings(relay.url, admin, {
+    default_language: 'en',
+    language: 'auto',
+    rules: [message('Greeting', [{ fact: 'time_on_page', op: 'gt', value: 2 }], { ru: 'Здравствуйте! Чем помочь?', en: 'Hello! Can I help?' })],
+    suggests: [{ text: { ru: 'Где мой заказ?', en: 'Where is my order?' }, priority: 1 }, { text: { en: 'Only in English' }, priority: 2 }],
+  });
+  for (const [locale, greeting, chips] of [
+    ['ru-RU', 'Здравствуйте! Чем помочь?', ['Где мой заказ?', 'Only in English']],
+    ['en-US', 'Hello! Can I help?', ['Where is my order?', 'Only in English']],
+  ]) {
+    const page = await (await browser.newContext({ locale })).newPage();
+    await page.goto(`${host.url}/host.html`);
+    const badge = page.locator('.badge');
+    await eventually(async () => (await badge.count()) === 1, `the greeting for ${locale}`);
+    await page.locator('natter-widget .launcher').click();
+    assert.deepEqual(await logTexts(page), [greeting], locale);
+    assert.deepEqual(await page.locator('.suggest').allTextContents(), chips, `${locale}: a missing language falls back to the other`);
+    if (locale === 'ru-RU') {
+      await page.screenshot({ path: path.join(artifacts, 'rule-greeting-ru.png') });
+      // The edge takes the Russian text as the rule's (it checks every language).
+      await page.locator('.suggest').first().click();
+      // (The delivery marks are in Russian here: wait for the stored conversation.)
+      const messages = await eventually(async () => {
+        const { conversation } = (await session(page)) ?? {};
+        const { body } = conversation ? await history(relay.url, admin, conversation) : {};
+        return body?.messages?.length === 2 && body.messages;
+      }, 'the greeting and the suggest stored');
+      assert.deepEqual(messages.map((m) => [m.author.kind, m.text]), [['operator', greeting], ['visitor', 'Где мой заказ?']]);
+    }
+    await page.context().close();
+  }
+});
+
 test('an automatic message the visitor has not seen still counts as unread on the next page', async () => {
   await saveSettings(relay.url, admin, {
     rules: [message('Greeting', [{ fact: 'time_on_page', op: 'gt', value: 1 }], 'Hello! How can I help you?')],

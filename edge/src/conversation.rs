@@ -937,7 +937,7 @@ impl Conversation {
         let stub = self.env.durable_object("SITES")?.get_by_name(site.as_str())?;
         let document: SettingsDocument = internal::call(&stub, "/settings", site, None::<&()>).await?;
         // Disabled rules too: page code may run them (`runAction`).
-        Ok(document.settings.rules().iter().any(|r| r.action == Action::Message && r.name == rule && r.text == text))
+        Ok(document.settings.rules().iter().any(|r| r.action == Action::Message && r.name == rule && r.text.says(text)))
     }
 
     /// The seq of the message stored with this client id, if any.

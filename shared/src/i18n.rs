@@ -18,6 +18,8 @@ pub struct Strings {
     /// with the text when a reply comes while the window is closed.
     pub new_message: (&'static str, &'static str),
     pub close_chat: &'static str,
+    /// The close button of the reply preview beside the launcher.
+    pub hide_preview: &'static str,
     pub window: &'static str,
     pub messages: &'static str,
     pub message: &'static str,
@@ -100,6 +102,7 @@ pub const EN: Strings = Strings {
     open_chat_unread: ": unread messages, open chat",
     new_message: ("New message", "New message from "),
     close_chat: "Close chat",
+    hide_preview: "Hide message preview",
     window: "Chat",
     messages: "Messages",
     message: "Message",
@@ -177,6 +180,7 @@ pub const RU: Strings = Strings {
     open_chat_unread: ": непрочитанные сообщения, открыть чат",
     new_message: ("Новое сообщение", "Новое сообщение от "),
     close_chat: "Закрыть чат",
+    hide_preview: "Скрыть сообщение",
     window: "Чат",
     messages: "Сообщения",
     message: "Сообщение",
@@ -359,7 +363,7 @@ mod tests {
     fn no_string_is_left_empty() {
         for strings in [&EN, &RU] {
             let all = [
-                strings.launcher_label, strings.open_chat, strings.open_chat_unread, strings.new_message.0, strings.new_message.1, strings.close_chat, strings.window, strings.messages,
+                strings.launcher_label, strings.open_chat, strings.open_chat_unread, strings.new_message.0, strings.new_message.1, strings.close_chat, strings.hide_preview, strings.window, strings.messages,
                 strings.message, strings.placeholder, strings.send, strings.online_title, strings.offline_title,
                 strings.status_online, strings.status_connecting, strings.status_reconnecting, strings.greeting, strings.sending,
                 strings.sent, strings.read, strings.cannot_connect, strings.cannot_store, strings.empty_message,

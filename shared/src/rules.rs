@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Strings;
 use crate::protocol::Millis;
-use crate::settings::{FieldError, Language};
+use crate::settings::{FieldError, Language, LocalText};
 
 /// Most rules a site can have.
 pub const MAX_RULES: usize = 50;
@@ -171,9 +171,9 @@ pub struct Rule {
     pub matching: Match,
     pub conditions: Vec<Condition>,
     pub action: Action,
-    /// The message, for [`Action::Message`].
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub text: String,
+    /// The message, for [`Action::Message`], per language.
+    #[serde(default, skip_serializing_if = "LocalText::is_blank")]
+    pub text: LocalText,
 }
 
 fn yes() -> bool {
@@ -374,7 +374,7 @@ impl Memory {
 pub struct Firing {
     pub rule: String,
     pub action: Action,
-    pub text: String,
+    pub text: LocalText,
 }
 
 /// The rules that fire now, in the site's order, each remembered so it does not fire
@@ -504,11 +504,13 @@ pub fn check_rules(rules: &[Rule]) -> Vec<FieldError> {
                 refuse(at(&format!("conditions.{j}.value")), format!("{:?} needs {wanted}", condition.fact));
             }
         }
-        let text = rule.text.trim();
-        if rule.action == Action::Message && text.is_empty() {
-            refuse(at("text"), "A message action needs the message's text".into());
-        } else if text.chars().count() > crate::limits::MAX_MESSAGE_CHARS {
-            refuse(at("text"), format!("The message is at most {} characters", crate::limits::MAX_MESSAGE_CHARS));
+        if rule.action == Action::Message && rule.text.is_blank() {
+            refuse(at("text"), "A message action needs the message's text (in at least one language)".into());
+        }
+        for (language, text) in rule.text.each() {
+            if text.trim().chars().count() > crate::limits::MAX_MESSAGE_CHARS {
+                refuse(at(&format!("text.{language}")), format!("The message is at most {} characters", crate::limits::MAX_MESSAGE_CHARS));
+            }
         }
     }
     errors
@@ -518,41 +520,39 @@ fn condition(fact: Fact, op: Op, value: Operand) -> Condition {
     Condition { fact, op, value }
 }
 
-/// Gravity's three rules, which every new site starts with, in the site's language.
+/// Gravity's three rules, which every new site starts with: named in the site's
+/// language, their messages in every language (the visitor gets theirs).
 pub fn default_rules(language: Language) -> Vec<Rule> {
-    let words = Strings::of(language);
-    let rule = |name: &str, conditions, text: &str| Rule {
-        name: name.into(),
+    type Pick = fn(&Strings) -> (&'static str, &'static str);
+    let rule = |pick: Pick, conditions| Rule {
+        name: pick(Strings::of(language)).0.into(),
         enabled: true,
         matching: Match::All,
         conditions,
         action: Action::Message,
-        text: text.into(),
+        text: LocalText { ru: pick(Strings::of(Language::Ru)).1.into(), en: pick(Strings::of(Language::En)).1.into() },
     };
     vec![
         // Only while nobody has written: a conversation under way needs no greeting.
         rule(
-            words.rule_greeting.0,
+            |w| w.rule_greeting,
             vec![condition(Fact::TimeOnPage, Op::Gt, Operand::Number(10)), condition(Fact::VisitorWrote, Op::Eq, Operand::Flag(false))],
-            words.rule_greeting.1,
         ),
         rule(
-            words.rule_autoresponder.0,
+            |w| w.rule_autoresponder,
             vec![
                 condition(Fact::LastByVisitor, Op::Eq, Operand::Flag(true)),
                 condition(Fact::OperatorDelay, Op::Gt, Operand::Number(60)),
             ],
-            words.rule_autoresponder.1,
         ),
         rule(
-            words.rule_offline.0,
+            |w| w.rule_offline,
             vec![
                 condition(Fact::OperatorOnline, Op::Eq, Operand::Flag(false)),
                 condition(Fact::LastByVisitor, Op::Eq, Operand::Flag(true)),
                 // It asks for contacts: not of a visitor who has given them.
                 condition(Fact::Introduced, Op::Eq, Operand::Flag(false)),
             ],
-            words.rule_offline.1,
         ),
     ]
 }
@@ -583,7 +583,7 @@ mod tests {
     }
 
     fn rule(name: &str, matching: Match, conditions: Vec<Condition>) -> Rule {
-        Rule { name: name.into(), enabled: true, matching, conditions, action: Action::Message, text: "Hi".into() }
+        Rule { name: name.into(), enabled: true, matching, conditions, action: Action::Message, text: LocalText::same("Hi") }
     }
 
     fn c(fact: Fact, op: Op, value: Operand) -> Condition {
@@ -678,7 +678,7 @@ mod tests {
         assert_eq!(next_check(&rules, &x, &memory), Some(T0 + 11_000));
         assert_eq!(evaluate(&rules, &at(&x, 10), &mut memory), vec![]);
         let fired = evaluate(&rules, &at(&x, 11), &mut memory);
-        assert_eq!(fired, vec![Firing { rule: "Greeting".into(), action: Action::Message, text: "Hello! How can I help you?".into() }]);
+        assert_eq!(fired, vec![Firing { rule: "Greeting".into(), action: Action::Message, text: LocalText { ru: "Здравствуйте! Как я могу помочь?".into(), en: "Hello! How can I help you?".into() } }]);
         assert_eq!(evaluate(&rules, &at(&x, 12), &mut memory), vec![], "not again while true");
         // A second page of the same visit.
         let mut page2 = at(&x, 40);
@@ -737,7 +737,7 @@ mod tests {
         let fired = evaluate(&rules, &x, &mut memory);
         assert_eq!(fired.len(), 1);
         assert_eq!(fired[0].rule, RU_OFFLINE);
-        assert!(fired[0].text.contains("контакт"), "{}", fired[0].text);
+        assert!(fired[0].text.ru.contains("контакт"), "{}", fired[0].text.ru);
         // A visitor who introduced themselves is not asked for contacts again.
         let mut memory = Memory::default();
         x.introduced = true;
@@ -753,7 +753,7 @@ mod tests {
         let third_page = rule("Third", Match::All, vec![c(Fact::PagesViewed, Op::Eq, n(3))]);
         let form = Rule {
             action: Action::OpenIntroduce,
-            text: String::new(),
+            text: LocalText::default(),
             ..rule("Form", Match::All, vec![c(Fact::TimeOnPage, Op::Gt, n(5))])
         };
         let anonymous = rule("Anon", Match::All, vec![c(Fact::OperatorDelay, Op::Gt, n(30)), c(Fact::Introduced, Op::Eq, f(false))]);
@@ -817,7 +817,7 @@ mod tests {
     #[test]
     fn rules_that_cannot_work_are_refused_at_their_fields() {
         let bad = vec![
-            Rule { text: String::new(), ..rule("", Match::All, vec![c(Fact::TimeOnPage, Op::Contains, t("x"))]) },
+            Rule { text: LocalText::default(), ..rule("", Match::All, vec![c(Fact::TimeOnPage, Op::Contains, t("x"))]) },
             rule("Twice", Match::All, vec![c(Fact::Introduced, Op::Gt, n(1))]),
             rule("Twice", Match::Any, vec![]),
         ];
@@ -836,7 +836,7 @@ mod tests {
                 "rules.2.conditions",
             ]
         );
-        assert_eq!(errors[3].message, "A message action needs the message's text");
+        assert_eq!(errors[3].message, "A message action needs the message's text (in at least one language)");
         assert_eq!(errors[2].message, "TimeOnPage needs a whole number");
         let many = vec![rule("x", Match::All, vec![c(Fact::Visits, Op::Gt, n(0))]); MAX_RULES + 1];
         assert_eq!(check_rules(&many)[0].message, "At most 50 rules, not 51");
@@ -854,7 +854,9 @@ mod tests {
             let json = serde_json::to_string(&rules).unwrap();
             assert_eq!(serde_json::from_str::<Vec<Rule>>(&json).unwrap(), rules);
         }
-        assert_eq!(default_rules(Language::Ru)[0].text, "Здравствуйте! Как я могу помочь?");
+        let greeting = &default_rules(Language::Ru)[0];
+        assert_eq!((greeting.name.as_str(), greeting.text.get(Language::Ru)), ("Приветствие", "Здравствуйте! Как я могу помочь?"));
+        assert_eq!(greeting.text.get(Language::En), "Hello! How can I help you?", "an English visitor of a Russian site");
     }
 
     #[test]

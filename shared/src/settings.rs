@@ -39,6 +39,20 @@ pub enum ColorScheme {
     Dark,
 }
 
+/// What the widget does when an operator writes while the visitor's window is closed
+/// (besides the badge, the sound and the screen reader's announcement).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedReply {
+    /// A short preview of the message beside the launcher; a click opens the chat.
+    #[default]
+    Preview,
+    /// The window opens by itself (Omnidesk's way), without taking the focus.
+    Open,
+    /// Only the badge.
+    Badge,
+}
+
 /// What the widget does when no operator is online.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,10 +75,92 @@ pub struct IntroduceForm {
     pub modal_offline: bool,
 }
 
+/// A text the owner writes once per language (a rule's message, a suggest), so a
+/// visitor is never answered in the other one. Written as `{"ru": "…", "en": "…"}`; a
+/// plain string (documents before per-language texts) means the same in both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LocalText {
+    pub ru: String,
+    pub en: String,
+}
+
+impl LocalText {
+    /// The same text in every language.
+    pub fn same(text: &str) -> LocalText {
+        LocalText { ru: text.into(), en: text.into() }
+    }
+
+    /// The text in `language`; the other language's when the owner left this one empty.
+    pub fn get(&self, language: Language) -> &str {
+        let (wanted, other) = match language {
+            Language::Ru => (&self.ru, &self.en),
+            Language::En => (&self.en, &self.ru),
+        };
+        if wanted.trim().is_empty() { other } else { wanted }
+    }
+
+    /// What the owner wrote for `language` (empty if nothing).
+    pub fn own(&self, language: Language) -> &str {
+        match language {
+            Language::Ru => &self.ru,
+            Language::En => &self.en,
+        }
+    }
+
+    pub fn get_mut(&mut self, language: Language) -> &mut String {
+        match language {
+            Language::Ru => &mut self.ru,
+            Language::En => &mut self.en,
+        }
+    }
+
+    /// Neither language has a text.
+    pub fn is_blank(&self) -> bool {
+        self.ru.trim().is_empty() && self.en.trim().is_empty()
+    }
+
+    /// Whether `text` is this text in one of the languages.
+    pub fn says(&self, text: &str) -> bool {
+        self.ru == text || self.en == text
+    }
+
+    /// Each language's text with its key (`ru`, `en`), for checks.
+    pub fn each(&self) -> [(&'static str, &str); 2] {
+        [("ru", &self.ru), ("en", &self.en)]
+    }
+}
+
+impl<'de> Deserialize<'de> for LocalText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<LocalText, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = LocalText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a text, or an object with the Russian (ru) and English (en) texts")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LocalText, E> {
+                Ok(LocalText::same(text))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<LocalText, M::Error> {
+                let mut text = LocalText::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "ru" => text.ru = map.next_value()?,
+                        "en" => text.en = map.next_value()?,
+                        _ => return Err(serde::de::Error::unknown_field(&key, &["ru", "en"])),
+                    }
+                }
+                Ok(text)
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
+}
+
 /// A message template the visitor sends with one click.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suggest {
-    pub text: String,
+    pub text: LocalText,
     /// 1 is shown first; equal priorities keep their order.
     pub priority: u8,
 }
@@ -275,6 +371,9 @@ pub struct WidgetSettings {
     pub default_language: Language,
     /// A short sound when an operator writes while the window is closed or hidden.
     pub sound: bool,
+    /// An operator's reply while the window is closed: previewed, opened or counted.
+    #[serde(default)]
+    pub closed_reply: ClosedReply,
     /// A company logo or avatar for the header (`https:` only).
     pub logo_url: Option<String>,
     pub offline_mode: OfflineMode,
@@ -320,6 +419,7 @@ impl Default for WidgetSettings {
             language: LanguageChoice::default(),
             default_language: Language::default(),
             sound: true,
+            closed_reply: ClosedReply::default(),
             logo_url: None,
             offline_mode: OfflineMode::default(),
             introduce: IntroduceForm::default(),
@@ -534,9 +634,13 @@ fn check_suggests(suggests: &Vec<Suggest>) -> Vec<ItemProblem> {
     }
     let mut problems = Vec::new();
     for (i, suggest) in suggests.iter().enumerate() {
-        let chars = suggest.text.trim().chars().count();
-        if chars == 0 || chars > MAX_SUGGEST_CHARS || suggest.text.chars().any(char::is_control) {
-            problems.push((format!("{i}.text"), format!("The text must be 1 to {MAX_SUGGEST_CHARS} characters on one line")));
+        if suggest.text.is_blank() {
+            problems.push((format!("{i}.text"), "Write the text in at least one language".into()));
+        }
+        for (language, text) in suggest.text.each() {
+            if text.trim().chars().count() > MAX_SUGGEST_CHARS || text.chars().any(char::is_control) {
+                problems.push((format!("{i}.text.{language}"), format!("The text must be at most {MAX_SUGGEST_CHARS} characters on one line")));
+            }
         }
         if suggest.priority == 0 {
             problems.push((format!("{i}.priority"), "The priority starts at 1".into()));
@@ -653,6 +757,7 @@ impl WidgetSettings {
         reader.read("language", &mut settings.language, no_check);
         reader.read("default_language", &mut settings.default_language, no_check);
         reader.read("sound", &mut settings.sound, no_check);
+        reader.read("closed_reply", &mut settings.closed_reply, no_check);
         reader.read("logo_url", &mut settings.logo_url, check_logo_url);
         reader.read("offline_mode", &mut settings.offline_mode, no_check);
         if let Some(introduce) = reader.object("introduce") {
@@ -726,13 +831,15 @@ mod tests {
     #[test]
     fn every_option_is_read() {
         let json = r##"{"version":1,"position":"tab_left_center","header_color":"#AABBCC","send_color":"#000000",
-            "text_color":"#ffffff","pattern":"zigzag","color_scheme":"dark","language":"ru","default_language":"ru","sound":false,
+            "text_color":"#ffffff","pattern":"zigzag","color_scheme":"dark","language":"ru","default_language":"ru","sound":false,"closed_reply":"open",
             "logo_url":"https://shop.example/logo.png","texts":{"ru":{"online_title":"Мы на связи"},"en":{"placeholder":"Ask"}}}"##;
         let s = WidgetSettings::parse_strict(json).unwrap();
         assert_eq!(s.position, Position::TabLeftCenter);
         assert_eq!(s.header_color.as_str(), "#aabbcc");
         assert_eq!(s.pattern, Pattern::Zigzag);
         assert_eq!(s.color_scheme, ColorScheme::Dark);
+        assert_eq!(s.closed_reply, ClosedReply::Open);
+        assert_eq!(WidgetSettings::default().closed_reply, ClosedReply::Preview);
         assert_eq!((s.language, s.default_language, s.sound), (LanguageChoice::Ru, Language::Ru, false));
         assert_eq!(s.texts.ru.online_title.as_deref(), Some("Мы на связи"));
         assert_eq!(s.texts.en.placeholder.as_deref(), Some("Ask"));
@@ -779,7 +886,7 @@ mod tests {
         let s = WidgetSettings::parse_strict(json).unwrap();
         assert_eq!(s.offline_mode, OfflineMode::Hide);
         assert_eq!((s.introduce.email, s.introduce.phone, s.introduce.modal_online, s.introduce.modal_offline), (Need::Required, Need::Optional, true, false));
-        let order: Vec<&str> = s.ordered_suggests().iter().map(|s| s.text.as_str()).collect();
+        let order: Vec<&str> = s.ordered_suggests().iter().map(|s| s.text.en.as_str()).collect();
         assert_eq!(order, ["Delivery?", "Price?", "Hi"]);
         assert_eq!(s.contacts.len(), 2);
         assert!(s.files);
@@ -808,7 +915,7 @@ mod tests {
         assert_eq!(
             errors,
             [
-                FieldError { field: "suggests.1.text".into(), message: "The text must be 1 to 200 characters on one line".into() },
+                FieldError { field: "suggests.1.text".into(), message: "Write the text in at least one language".into() },
                 FieldError { field: "suggests.1.priority".into(), message: "The priority starts at 1".into() },
             ]
         );
@@ -823,10 +930,34 @@ mod tests {
     }
 
     #[test]
+    fn owners_texts_are_per_language_and_old_plain_texts_still_read() {
+        let s = WidgetSettings::parse_strict(
+            r#"{"suggests":[{"text":{"ru":"Сколько стоит доставка?","en":"How much is delivery?"},"priority":1},{"text":"Hi","priority":2},{"text":{"ru":"Только по-русски"},"priority":3}]}"#,
+        )
+        .unwrap();
+        let texts: Vec<(&str, &str)> = s.suggests.iter().map(|x| (x.text.get(Language::Ru), x.text.get(Language::En))).collect();
+        assert_eq!(
+            texts,
+            [("Сколько стоит доставка?", "How much is delivery?"), ("Hi", "Hi"), ("Только по-русски", "Только по-русски")],
+            "a plain text is both; a missing language falls back to the other"
+        );
+        // Written back as an object, and read again the same.
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""text":{"ru":"Hi","en":"Hi"}"#), "{json}");
+        assert_eq!(WidgetSettings::parse_strict(&json).unwrap(), s);
+        // Each language is checked at its own path; an unknown language is refused.
+        let long = "x".repeat(MAX_SUGGEST_CHARS + 1);
+        let errors = WidgetSettings::parse_strict(&format!(r#"{{"suggests":[{{"text":{{"ru":"ок","en":"{long}"}},"priority":1}}]}}"#)).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["suggests.0.text.en"]);
+        let errors = WidgetSettings::parse_strict(r#"{"suggests":[{"text":{"de":"Hallo"},"priority":1}]}"#).unwrap_err();
+        assert_eq!(errors[0].message, "Unknown field `de`, expected `ru` or `en`");
+    }
+
+    #[test]
     fn rules_default_to_gravitys_and_are_checked_at_their_paths() {
         let s = WidgetSettings::parse_strict(r#"{"default_language":"ru"}"#).unwrap();
         assert_eq!(s.rules, None);
-        assert_eq!(s.rules()[0].text, "Здравствуйте! Как я могу помочь?");
+        assert_eq!(s.rules()[0].text.get(Language::Ru), "Здравствуйте! Как я могу помочь?");
         // The defaults are implied, so a new site's document stays small.
         assert!(!serde_json::to_string(&WidgetSettings::default()).unwrap().contains("rules"));
 

@@ -116,7 +116,7 @@ pub fn run(chat: Chat) {
             memory.with_value(|m| storage::save(&memory_key, m));
         }
         for firing in fired {
-            act(chat, firing.action, &firing.rule, &firing.text, facts.now);
+            act(chat, firing.action, &firing.rule, firing.text.get(chat.site.language()), facts.now);
         }
         schedule(timer, tick, memory.with_value(|m| rules::next_check(&rules, &facts, m)), facts.now);
     });
@@ -141,7 +141,7 @@ fn schedule(timer: StoredValue<Option<i32>, LocalStorage>, tick: Trigger, next: 
 pub fn run_by_name(chat: Chat, name: &str) -> Result<(), String> {
     let rule = site_rules(chat).into_iter().find(|r| r.name == name);
     let rule = rule.ok_or_else(|| format!("runAction: this site has no auto-action named \"{name}\""))?;
-    act(chat, rule.action, &rule.name, &rule.text, now());
+    act(chat, rule.action, &rule.name, rule.text.get(chat.site.language()), now());
     Ok(())
 }
 

@@ -45,6 +45,13 @@ pub fn page_holds_focus(anchor: &web_sys::Element) -> bool {
     }
 }
 
+/// The focus is in the widget (the launcher, say): what hides it must move it on.
+pub fn widget_holds_focus(anchor: &web_sys::Element) -> bool {
+    let host = root_of(anchor).and_then(|root| root.dyn_into::<web_sys::ShadowRoot>().ok()).map(|root| root.host());
+    let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+    active.is_some() && active == host
+}
+
 /// On a phone, Tab from the window's last control goes to its first, and Shift+Tab from
 /// the first to the last: the page under the window cannot be reached.
 pub fn keep_tab_inside(window: &web_sys::Element, ev: &web_sys::KeyboardEvent) {

@@ -35,6 +35,9 @@ pub struct WindowState {
     /// What a screen reader says of what came while the window was closed ("New
     /// message from Anna: …"), in a live region outside the window.
     pub announcement: RwSignal<String>,
+    /// An operator's reply that came while the window was closed, shown beside the
+    /// launcher (author, text) until the visitor opens the chat or hides it.
+    pub preview: RwSignal<Option<(String, String)>>,
     /// An element of the widget (its root), to find the rest from.
     pub anchor: NodeRef<leptos::html::Div>,
     site: Site,
@@ -54,6 +57,7 @@ impl WindowState {
             draft: RwSignal::new(String::new()),
             offline_form: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
+            preview: RwSignal::new(None),
             anchor: NodeRef::new(),
             site,
         }
@@ -94,10 +98,16 @@ impl WindowState {
         }
     }
 
+    /// The focus is in the widget (on the launcher, say).
+    pub fn holds_focus(&self) -> bool {
+        self.anchor.get_untracked().is_some_and(|anchor| crate::focus::widget_holds_focus(&anchor))
+    }
+
     /// Forgets what the last visitor left open (`reset`).
     pub fn forget(&self) {
         self.editing.set(false);
         self.offline_sent.set(None);
+        self.preview.set(None);
         self.unseen_auto.set(Vec::new());
     }
 }

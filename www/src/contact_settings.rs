@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::contact::{Contact, Messenger, Need};
 use natter_shared::protocol::SiteSecret;
-use natter_shared::settings::{IntroduceForm, Suggest, WidgetSettings, MAX_SUGGESTS};
+use natter_shared::settings::{IntroduceForm, Language, LocalText, Suggest, WidgetSettings, MAX_SUGGESTS};
 use natter_widget::json;
 
 use crate::problems::{note_id, FieldNote, Problems};
@@ -102,7 +102,6 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
     let count = move || settings.with(|s| s.suggests.len());
     let full = move || count() >= MAX_SUGGESTS;
     let row = move |i: usize| {
-        let text = Signal::derive(move || settings.with(|s| s.suggests.get(i).map(|s| s.text.clone()).unwrap_or_default()));
         let priority = move || settings.with(|s| s.suggests.get(i).map_or(1, |s| s.priority)).to_string();
         let (text_at, priority_at) = (format!("suggests.{i}.text"), format!("suggests.{i}.priority"));
         let set_priority = {
@@ -117,9 +116,17 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
         };
         view! {
             <li class="suggest-row">
-                <input type="text" aria-label=trf("Suggest {} text", &[&(i + 1).to_string()]) maxlength="200" prop:value=move || text.get()
-                    aria-invalid={ let at = text_at.clone(); move || problems.invalid(&at) } aria-describedby=note_id(&text_at)
-                    on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { x.text = v }) }/>
+                {[Language::En, Language::Ru].into_iter().map(|language| {
+                    let (whole, own) = (text_at.clone(), format!("{text_at}.{}", wire_name(&language)));
+                    let label = trf(if language == Language::Ru { "Suggest {} text in Russian" } else { "Suggest {} text in English" }, &[&(i + 1).to_string()]);
+                    view! {
+                        <input type="text" aria-label=label maxlength="200" lang=wire_name(&language)
+                            prop:value=move || settings.with(|s| s.suggests.get(i).map(|s| s.text.own(language).to_owned()).unwrap_or_default())
+                            aria-invalid={ let (whole, own) = (whole.clone(), own.clone()); move || problems.invalid_at(&[&whole, &own]) } aria-describedby=format!("{} {}", note_id(&whole), note_id(&own))
+                            on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { *x.text.get_mut(language) = v }) }/>
+                        <FieldNote problems field=own/>
+                    }
+                }).collect_view()}
                 <input type="number" min="1" max="255" aria-label=trf("Suggest {} priority", &[&(i + 1).to_string()]) prop:value=priority
                     aria-invalid={ let at = priority_at.clone(); move || problems.invalid(&at) } aria-describedby=note_id(&priority_at)
                     on:input=move |ev| set_priority(event_target_value(&ev))/>
@@ -139,7 +146,7 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
             <legend>{tr("Suggests: questions the visitor sends with one click (priority 1 first)")}</legend>
             <ul class="suggest-list">{move || (0..count()).map(row).collect_view()}</ul>
             <button type="button" disabled=full
-                on:click=move |_| settings.update(|s| s.suggests.push(Suggest { text: String::new(), priority: 1 }))>{tr("Add suggest")}</button>
+                on:click=move |_| settings.update(|s| s.suggests.push(Suggest { text: LocalText::default(), priority: 1 }))>{tr("Add suggest")}</button>
             <FieldNote problems field="suggests"/>
         </fieldset>
     }

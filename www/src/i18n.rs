@@ -422,11 +422,11 @@ fn ru(en: &str) -> Option<&'static str> {
         "Header colour" => "Цвет заголовка",
         "Send button colour" => "Цвет кнопки отправки",
         "Text colour" => "Цвет текста",
-        "Text on the header has a contrast of {}:1; at least 4.5:1 is needed to be readable (WCAG AA)." => {
-            "Контраст текста в заголовке {}:1; чтобы его было легко читать, нужно не меньше 4,5:1 (WCAG AA)."
+        "The text colour has a contrast of {}:1 with the header colour (the header's title and status, the launcher, the visitor's messages); at least 4.5:1 is needed (WCAG AA)." => {
+            "Контраст цвета текста с цветом заголовка {}:1 (название и статус в заголовке, кнопка чата, сообщения посетителя); нужно не меньше 4,5:1 (WCAG AA)."
         }
-        "The send button colour has a contrast of {}:1 with white (its icon, the forms' buttons, the suggests); at least 4.5:1 is needed (WCAG AA)." => {
-            "Контраст цвета кнопки отправки с белым {}:1 (её значок, кнопки форм, подсказки); нужно не меньше 4,5:1 (WCAG AA)."
+        "The send button colour has a contrast of {}:1 with white (its icon, the forms' buttons, the suggests, the QR code's link); at least 4.5:1 is needed (WCAG AA)." => {
+            "Контраст цвета кнопки отправки с белым {}:1 (её значок, кнопки форм, подсказки, ссылка под QR-кодом); нужно не меньше 4,5:1 (WCAG AA)."
         }
         "Header pattern" => "Узор заголовка",
         "Window colours" => "Цвета окна",
@@ -436,6 +436,10 @@ fn ru(en: &str) -> Option<&'static str> {
         "The visitor's browser language" => "Язык браузера посетителя",
         "Default language" => "Язык по умолчанию",
         "Notification sound" => "Звук уведомления",
+        "An operator replies while the chat is closed" => "Ответ оператора при закрытом чате",
+        "Show the message beside the button" => "Показать сообщение рядом с кнопкой",
+        "Open the chat window" => "Открыть окно чата",
+        "Only count it on the button" => "Только счётчик на кнопке",
         "Logo URL (https)" => "Адрес логотипа (https)",
         "Launcher label" => "Надпись на ярлыке",
         "Online title" => "Заголовок, когда в сети",
@@ -457,7 +461,8 @@ fn ru(en: &str) -> Option<&'static str> {
         "Suggests: questions the visitor sends with one click (priority 1 first)" => {
             "Подсказки: вопросы, которые посетитель отправляет одним нажатием (приоритет 1 — первые)"
         }
-        "Suggest {} text" => "Подсказка {}: текст",
+        "Suggest {} text in English" => "Подсказка {}: текст на английском",
+        "Suggest {} text in Russian" => "Подсказка {}: текст на русском",
         "Suggest {} priority" => "Подсказка {}: приоритет",
         "Delete suggest {}" => "Удалить подсказку {}",
         "Add suggest" => "Добавить подсказку",
@@ -536,7 +541,8 @@ fn ru(en: &str) -> Option<&'static str> {
         "down" => "ниже",
         "match" => "совпадение",
         "action" => "действие",
-        "message" => "сообщение",
+        "message in English" => "сообщение на английском",
+        "message in Russian" => "сообщение на русском",
         "yes" => "да",
         "no" => "нет",
         "contains" => "содержит",

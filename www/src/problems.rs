@@ -58,7 +58,13 @@ impl Problems {
 
     /// `aria-invalid` for the input of `field`.
     pub fn invalid(&self, field: &str) -> &'static str {
-        if self.at(field).is_some() { "true" } else { "false" }
+        self.invalid_at(&[field])
+    }
+
+    /// `aria-invalid` for an input that is in error when any of `fields` is (a text in
+    /// one language: its own problem, or the text's as a whole).
+    pub fn invalid_at(&self, fields: &[&str]) -> &'static str {
+        if fields.iter().any(|field| self.at(field).is_some()) { "true" } else { "false" }
     }
 }
 

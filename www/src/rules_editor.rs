@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use natter_shared::rules::{Action, Condition, Fact, Kind, Match, Op, Operand, Rule, MAX_CONDITIONS, MAX_RULES};
-use natter_shared::settings::WidgetSettings;
+use natter_shared::settings::{Language, LocalText, WidgetSettings};
 
 use crate::problems::{note_id, FieldNote, Problems};
 use crate::settings::{from_wire, wire_name};
@@ -42,7 +42,8 @@ fn tr_part(what: &str) -> &'static str {
         "down" => tr("down"),
         "match" => tr("match"),
         "action" => tr("action"),
-        "message" => tr("message"),
+        "message_en" => tr("message in English"),
+        "message_ru" => tr("message in Russian"),
         _ => "",
     }
 }
@@ -234,8 +235,16 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, problems: Problems, index: usize
                 </select>
             </label>
             <Show when=move || rule().is_some_and(|r| r.action == Action::Message)>
-                <textarea aria-label=label("message") aria-invalid=move || problems.invalid(&at("text")) rows="2" maxlength="4000" prop:value=move || rule().map(|r| r.text).unwrap_or_default()
-                    on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| r.text = v)) }></textarea>
+                // One text per language: each visitor gets theirs.
+                {[Language::En, Language::Ru].into_iter().map(|language| {
+                    let own = at(&format!("text.{}", wire_name(&language)));
+                    view! {
+                        <textarea aria-label=label(if language == Language::Ru { "message_ru" } else { "message_en" }) lang=wire_name(&language)
+                            aria-invalid=move || problems.invalid_at(&[&at("text"), &own]) rows="2" maxlength="4000"
+                            prop:value=move || rule().map(|r| r.text.own(language).to_owned()).unwrap_or_default()
+                            on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| *r.text.get_mut(language) = v)) }></textarea>
+                    }
+                }).collect_view()}
             </Show>
             {rule_problems}
         </li>
@@ -255,7 +264,7 @@ pub fn RulesEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> im
                 matching: Match::All,
                 conditions: vec![Condition { fact: Fact::TimeOnPage, op: Op::Gt, value: Operand::Number(10) }],
                 action: Action::Message,
-                text: String::new(),
+                text: LocalText::default(),
             })
         })
     };

@@ -301,10 +301,10 @@ pub fn SettingsPage() -> impl IntoView {
                 <ColourField label=tr("Send button colour") field="send_color" settings get=|s| &s.send_color set=|s, c| s.send_color = c problems/>
                 <ColourField label=tr("Text colour") field="text_color" settings get=|s| &s.text_color set=|s, c| s.text_color = c problems/>
                 {move || (send_contrast() < 4.5).then(|| view! {
-                    <p class="warning" role="alert">{trf("The send button colour has a contrast of {}:1 with white (its icon, the forms' buttons, the suggests); at least 4.5:1 is needed (WCAG AA).", &[&format!("{:.1}", send_contrast())])}</p>
+                    <p class="warning" role="alert">{trf("The send button colour has a contrast of {}:1 with white (its icon, the forms' buttons, the suggests, the QR code's link); at least 4.5:1 is needed (WCAG AA).", &[&format!("{:.1}", send_contrast())])}</p>
                 })}
                 {move || (contrast() < 4.5).then(|| view! {
-                    <p class="warning" role="alert">{trf("Text on the header has a contrast of {}:1; at least 4.5:1 is needed to be readable (WCAG AA).", &[&format!("{:.1}", contrast())])}</p>
+                    <p class="warning" role="alert">{trf("The text colour has a contrast of {}:1 with the header colour (the header's title and status, the launcher, the visitor's messages); at least 4.5:1 is needed (WCAG AA).", &[&format!("{:.1}", contrast())])}</p>
                 })}
                 <SelectField label=tr("Header pattern")
                     options=Pattern::ALL.iter().map(|p| (pattern_name(*p).to_owned(), pattern_name(*p))).collect()
@@ -329,6 +329,10 @@ pub fn SettingsPage() -> impl IntoView {
                         {tr("Notification sound")}
                     </label>
                 </div>
+                <SelectField label=tr("An operator replies while the chat is closed")
+                    options=vec![("preview".into(), tr("Show the message beside the button")), ("open".into(), tr("Open the chat window")), ("badge".into(), tr("Only count it on the button"))]
+                    value=Signal::derive(move || settings.with(|s| wire_name(&s.closed_reply)))
+                    on_change=Callback::new(move |v: String| if let Some(c) = from_wire(&v) { settings.update(|s| s.closed_reply = c) })/>
                 <TextField label=tr("Logo URL (https)").to_owned() field="logo_url".to_owned()
                     value=Signal::derive(move || settings.with(|s| s.logo_url.clone().unwrap_or_default()))
                     on_input=Callback::new(move |v: String| settings.update(|s| s.logo_url = Some(v).filter(|v| !v.is_empty())))

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use natter_shared::contact::VisitorDetails;
 use natter_shared::ids::Seq;
 use natter_shared::protocol::{AuthorKind, ClientFrame, ErrorCode, PageContext, ServerFrame};
+use natter_shared::settings::ClosedReply;
 
 use super::Chat;
 use crate::page::{self, PageEvent};
@@ -46,8 +47,7 @@ impl Chat {
                     if message.seq > self.window.seen.get_untracked() {
                         self.ring(false);
                         if live && !self.window.open.get_untracked() {
-                            let said = self.site.strings().new_message(&message.author.name, &message.text);
-                            self.window.announcement.set(said);
+                            self.closed_reply(&message.author.name, &message.text, message.auto);
                         }
                     }
                     if !message.auto && live {
@@ -82,6 +82,38 @@ impl Chat {
         }
     }
 }
+
+impl Chat {
+    /// An operator wrote while the window is closed: as the owner chose, a preview
+    /// beside the launcher, the window opened (not taking the focus from the page), or
+    /// the badge alone; a screen reader hears it said once in each case.
+    fn closed_reply(&self, author: &str, text: &str, auto: bool) {
+        let choice = self.site.settings.with_untracked(|s| s.closed_reply);
+        match choice {
+            // Rules' messages have their own ways to open the window.
+            _ if auto => {}
+            ClosedReply::Preview => {
+                let short: String = text.chars().take(PREVIEW_CHARS).collect();
+                self.window.preview.set(Some((author.to_owned(), short)));
+            }
+            ClosedReply::Open => {
+                // The focus follows only from the launcher the window hides: the
+                // visitor's place in the page (or a phone's keyboard) is not taken.
+                let follow = self.window.holds_focus();
+                self.set_open(true);
+                if follow {
+                    self.window.focus(crate::focus::FIRST_FIELD);
+                }
+            }
+            ClosedReply::Badge => {}
+        }
+        // After opening: that clears what was said of the closed window.
+        self.window.announcement.set(self.site.strings().new_message(author, text));
+    }
+}
+
+/// The longest text the preview shows; the window has the whole message.
+const PREVIEW_CHARS: usize = 160;
 
 impl Peer for Chat {
     fn opened(&self, leads: bool, joined: bool) {

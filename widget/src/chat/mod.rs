@@ -122,6 +122,7 @@ impl Chat {
         self.window.open.set(open);
         if open {
             self.window.announcement.set(String::new());
+            self.window.preview.set(None);
             self.window.clear_unseen();
             self.mark_seen();
         }

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use leptos::prelude::*;
 use natter_shared::contact::Messenger;
+use natter_shared::protocol::AuthorKind;
 use qrcodegen::{QrCode, QrCodeEcc};
 
 use super::icons::{CloseIcon, MessengerIcon};
@@ -19,8 +20,9 @@ use crate::parts::{lazy, part};
 pub fn Suggests() -> impl IntoView {
     let chat = expect_context::<Chat>();
     // An empty one (being written in the configurator's preview) is no button yet.
-    let any = chat.site.settings.with_untracked(|s| s.suggests.iter().any(|s| !s.text.trim().is_empty()));
-    let fresh = move || chat.conversation.log.with(|log| log.entries().is_empty());
+    let any = chat.site.settings.with_untracked(|s| s.suggests.iter().any(|s| !s.text.is_blank()));
+    // A greeting from a rule or an operator leaves them: the visitor has not asked yet.
+    let fresh = move || chat.conversation.log.with(|log| log.last_written(AuthorKind::Visitor).is_none());
     any.then(|| view! { <Show when=fresh>{lazy(preload_ways, || ways(Way::Suggests))}</Show> })
 }
 
@@ -52,8 +54,9 @@ part!(
 
 fn suggest_chips() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let language = chat.site.language();
     let suggests: Vec<String> = chat.site.settings.with_untracked(|s| {
-        s.ordered_suggests().into_iter().filter(|s| !s.text.trim().is_empty()).map(|s| s.text.clone()).collect()
+        s.ordered_suggests().into_iter().filter(|s| !s.text.is_blank()).map(|s| s.text.get(language).to_owned()).collect()
     });
     view! {
         <ul class="suggests" aria-label=chat.site.strings().suggests>
