@@ -122,7 +122,7 @@ test('auto-action rules: Gravity\'s defaults are implied; bad rules are refused 
   assert.deepEqual(body.fields.map((f) => f.field), [
     'rules.0.conditions.0.op', 'rules.0.conditions.0.value', 'rules.0.text', 'rules.1.name',
   ]);
-  assert.equal(body.fields[2].message, 'A message action needs the message\'s text');
+  assert.equal(body.fields[2].message, 'A message action needs the message\'s text (in at least one language)');
   const rules = [{ name: 'Cart help', matching: 'any', conditions: [{ fact: 'page_url', op: 'contains', value: '/cart' }], action: 'open_with_sound' }];
   const ok = await save(admin, { rules });
   assert.equal(ok.status, 200);
