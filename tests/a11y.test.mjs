@@ -296,6 +296,8 @@ test('light and dark: the window follows the system unless the owner fixed it, a
   await check('qr panel', () => page.getByRole('dialog', { name: 'Viber' }).getByText('Scan with your phone').waitFor());
   await page.keyboard.press('Escape');
   await page.getByRole('dialog', { name: 'Viber' }).waitFor({ state: 'detached' });
+  // The focus is back on the messenger button that opened the panel.
+  await eventually(async () => (await focused(page)) === 'a.contact viber', 'the focus on the Viber button');
   await context.close();
 
   // The offline form, for a visitor who has not written, with nobody on duty.

@@ -22,13 +22,29 @@ fn root_of(anchor: &web_sys::Element) -> Option<web_sys::DocumentFragment> {
 /// Focuses the first element the first matching selector finds near `anchor`, once the
 /// views have caught up with what changed (the next frame).
 pub fn focus_later(anchor: web_sys::Element, selectors: &'static [&'static str]) {
-    let focus = Closure::once_into_js(move || {
+    next_frame(move || {
         let Some(root) = root_of(&anchor) else { return };
         let found = selectors.iter().find_map(|selector| root.query_selector(selector).ok().flatten());
         if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = element.focus();
         }
     });
+}
+
+/// The widget's element that `selector` finds, near `anchor`.
+pub fn find(anchor: &web_sys::Element, selector: &str) -> Option<web_sys::HtmlElement> {
+    root_of(anchor)?.query_selector(selector).ok().flatten()?.dyn_into().ok()
+}
+
+/// Focuses `element` once the views have caught up (it must stay drawn meanwhile).
+pub fn focus_element_later(element: web_sys::HtmlElement) {
+    next_frame(move || {
+        let _ = element.focus();
+    });
+}
+
+fn next_frame(then: impl FnOnce() + 'static) {
+    let focus = Closure::once_into_js(then);
     if let Some(window) = web_sys::window() {
         let _ = window.request_animation_frame(focus.unchecked_ref());
     }

@@ -89,6 +89,18 @@ impl WindowState {
         }
     }
 
+    /// Closes the QR panel; the focus goes back to the messenger button that opened it.
+    pub fn close_qr(&self) {
+        let Some((kind, _)) = self.qr.get_untracked() else { return };
+        let selector = format!(".contact.{}", kind.key());
+        let opener = self.anchor.get_untracked().and_then(|anchor| crate::focus::find(&anchor, &selector));
+        self.qr.set(None);
+        match opener {
+            Some(opener) => crate::focus::focus_element_later(opener),
+            None => self.focus(crate::focus::FIRST_FIELD),
+        }
+    }
+
     /// A form just appeared in the open window: its first field gets the focus, unless
     /// the visitor is busy in the page.
     pub fn focus_form(&self) {

@@ -122,7 +122,7 @@ part!(
         chat.window.focus(&[".qr .close"]);
         view! {
             <div class="qr" role="dialog" aria-label=kind.title()>
-                <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.window.qr.set(None)>
+                <button type="button" class="close" aria-label=strings.cancel on:click=move |_| chat.window.close_qr()>
                     <CloseIcon/>
                 </button>
                 {qr_code(&link)}

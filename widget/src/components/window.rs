@@ -65,10 +65,7 @@ pub fn Window() -> impl IntoView {
     let section = NodeRef::<leptos::html::Section>::new();
     // Escape closes the QR panel, else the window; on a phone Tab stays inside.
     let on_keydown = move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
-        "Escape" if chat.window.qr.get_untracked().is_some() => {
-            chat.window.qr.set(None);
-            chat.window.focus(crate::focus::FIRST_FIELD);
-        }
+        "Escape" if chat.window.qr.get_untracked().is_some() => chat.window.close_qr(),
         "Escape" => chat.close_by_visitor(),
         "Tab" => {
             if let Some(section) = section.get_untracked() {
