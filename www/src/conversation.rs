@@ -10,7 +10,7 @@ use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, ServerFrame, VisitorInfo};
 use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
-use natter_widget::components::message_list::follow_log;
+use natter_widget::components::message_list::{follow_log, page_back_on_scroll};
 use natter_widget::conversation::{Conversation, Notices};
 use natter_widget::json;
 use natter_widget::log::Log;
@@ -187,11 +187,7 @@ fn ThreadView(id: ConversationId) -> impl IntoView {
     });
     let list = NodeRef::<leptos::html::Ol>::new();
     follow_log(thread.conversation.log, list);
-    let on_scroll = move |_| {
-        if list.get().is_some_and(|list| list.scroll_top() < 40) {
-            thread.conversation.load_earlier();
-        }
-    };
+    let on_scroll = page_back_on_scroll(thread.conversation, list);
     view! {
         <section class="thread" aria-label=tr("Conversation")>
             <ThreadHeader thread/>

@@ -10,6 +10,7 @@ use natter_shared::protocol::AuthorKind;
 
 use super::attachment::AttachmentView;
 use crate::chat::Chat;
+use crate::conversation::Conversation;
 use crate::log::{Delivery, Entry, Log};
 use crate::parts::{lazy, part};
 
@@ -90,18 +91,30 @@ pub fn follow_log(log: RwSignal<Log>, list: NodeRef<leptos::html::Ol>) {
     });
 }
 
+/// Scrolling up to the top of `list` asks for the page before it. Only a scroll *up*:
+/// following the newest message while a page streams in can leave the list a few
+/// pixels from its top for a moment, which is not the reader asking for more.
+/// (The console's too.)
+pub fn page_back_on_scroll(conversation: Conversation, list: NodeRef<leptos::html::Ol>) -> impl Fn(web_sys::Event) + Copy + 'static {
+    let last_top = StoredValue::new(0);
+    move |_| {
+        let Some(list) = list.get_untracked() else { return };
+        let top = list.scroll_top();
+        let up = top < last_top.get_value();
+        last_top.set_value(top);
+        if up && top < 40 {
+            conversation.load_earlier();
+        }
+    }
+}
+
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let strings = chat.site.strings();
     let list = NodeRef::<leptos::html::Ol>::new();
     follow_log(chat.conversation.log, list);
-    // Scrolled to the top: the page before it.
-    let on_scroll = move |_| {
-        if list.get().is_some_and(|list| list.scroll_top() < 40) {
-            chat.conversation.load_earlier();
-        }
-    };
+    let on_scroll = page_back_on_scroll(chat.conversation, list);
     view! {
         <Show when=move || chat.conversation.log.with(|log| log.entries().is_empty())>
             <p class="empty">{strings.greeting}</p>
