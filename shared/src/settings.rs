@@ -47,7 +47,8 @@ pub enum ClosedReply {
     /// A short preview of the message beside the launcher; a click opens the chat.
     #[default]
     Preview,
-    /// The window opens by itself (Omnidesk's way), without taking the focus.
+    /// The window opens by itself (Omnidesk's way); the focus follows only from the
+    /// launcher it hides, never from the page.
     Open,
     /// Only the badge.
     Badge,
