@@ -121,6 +121,7 @@ fn SuggestsEditor(settings: RwSignal<WidgetSettings>, problems: Problems) -> imp
                     let label = trf(if language == Language::Ru { "Suggest {} text in Russian" } else { "Suggest {} text in English" }, &[&(i + 1).to_string()]);
                     view! {
                         <input type="text" aria-label=label maxlength="200" lang=wire_name(&language)
+                            placeholder=if language == Language::Ru { tr("Russian") } else { tr("English") }
                             prop:value=move || settings.with(|s| s.suggests.get(i).map(|s| s.text.own(language).to_owned()).unwrap_or_default())
                             aria-invalid={ let (whole, own) = (whole.clone(), own.clone()); move || problems.invalid_at(&[&whole, &own]) } aria-describedby=format!("{} {}", note_id(&whole), note_id(&own))
                             on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| if let Some(x) = s.suggests.get_mut(i) { *x.text.get_mut(language) = v }) }/>

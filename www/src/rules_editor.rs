@@ -240,6 +240,7 @@ fn RuleCard(settings: RwSignal<WidgetSettings>, problems: Problems, index: usize
                     let own = at(&format!("text.{}", wire_name(&language)));
                     view! {
                         <textarea aria-label=label(if language == Language::Ru { "message_ru" } else { "message_en" }) lang=wire_name(&language)
+                            placeholder=if language == Language::Ru { tr("Russian") } else { tr("English") }
                             aria-invalid=move || problems.invalid_at(&[&at("text"), &own]) rows="2" maxlength="4000"
                             prop:value=move || rule().map(|r| r.text.own(language).to_owned()).unwrap_or_default()
                             on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |r| *r.text.get_mut(language) = v)) }></textarea>
