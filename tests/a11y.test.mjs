@@ -28,6 +28,13 @@ const focused = (page) => page.evaluate(() => {
 
 const message = (page) => page.getByRole('textbox', { name: 'Message' });
 
+/** The visitor types `text` in the open window and presses Enter; resolves once it is stored ("Sent"). */
+async function writes(page, text) {
+  await message(page).fill(text);
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.locator('natter-widget').locator('.delivery').allTextContents()).includes('Sent'), `"${text}" sent`);
+}
+
 test('keyboard alone: Tab to the launcher, Enter opens with the focus in the message box and what is typed at once is kept, Enter sends, Escape closes back to the launcher', async () => {
   const { host, browser } = stack;
   const context = await browser.newContext();
@@ -103,9 +110,7 @@ test('a screen reader hears a sent message once and a reply while closed once; t
       .observe(announcer, { childList: true, characterData: true, subtree: true });
   });
 
-  await message(page).fill('Is anyone there?');
-  await page.keyboard.press('Enter');
-  await eventually(async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'), 'sent and acked');
+  await writes(page, 'Is anyone there?');
   await page.waitForTimeout(300);
   assert.deepEqual(await page.evaluate(() => window.added), ['Is anyone there?'], 'the message enters the live region once');
   // The live region wraps a list: items stay items.
@@ -192,9 +197,7 @@ test('a lost connection says "Reconnecting…" until it is back; what was typed 
   const page = await context.newPage();
   await page.goto(`${host.url}/host.html`);
   await page.getByRole('button', { name: 'open chat' }).click();
-  await message(page).fill('before');
-  await page.keyboard.press('Enter');
-  await eventually(async () => (await page.locator('natter-widget').locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+  await writes(page, 'before');
   const status = page.getByRole('dialog').locator('.status');
 
   await relay.stop();
@@ -266,9 +269,7 @@ test('light and dark: the window follows the system unless the owner fixed it, a
   const window = page.getByRole('dialog', { name: 'Chat' });
   const background = () => page.locator('natter-widget').locator('.window').evaluate((w) => getComputedStyle(w).backgroundColor);
   assert.equal(await background(), 'rgb(28, 31, 38)', 'dark, as the system prefers');
-  await message(page).fill('Hello in the dark');
-  await page.keyboard.press('Enter');
-  await eventually(async () => (await window.locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+  await writes(page, 'Hello in the dark');
 
   /** axe in both schemes (set as page code may: the window is drawn afresh, so
    * `show` brings it to the state checked), with a screenshot of each. */
@@ -346,9 +347,7 @@ test('a reply while the window is closed: a preview beside the launcher (in the 
   const page = await context.newPage();
   await page.goto(`${host.url}/host.html`);
   await page.getByRole('button', { name: 'open chat' }).click();
-  await message(page).fill('Do you have boots?');
-  await page.keyboard.press('Enter');
-  await eventually(async () => (await page.getByRole('log').locator('.delivery').allTextContents()).includes('Sent'), 'sent');
+  await writes(page, 'Do you have boots?');
   const { conversation } = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.session')));
   let sent = 0;
   const reply = async (text) => {
