@@ -3,7 +3,7 @@
 //! change of role or sites applies at once. Routes of one site carry it in the path
 //! (`/v1/console/sites/{site}/…`) and answer 403 for a site the operator is not on.
 
-use natter_shared::accounts::{Me, PasswordChange, Profile};
+use natter_shared::accounts::{Me, PasswordChange, Profile, TimeZoneChange};
 use natter_shared::files::Attachment;
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::inbox::{InboxFilter, InboxKey, InboxPage};
@@ -148,6 +148,17 @@ async fn participant(req: &Request, env: &Env, access: Access, site: SiteId, con
     })
 }
 
+/// `PUT /v1/console/organisation {time_zone}`: admins set the organisation's time zone.
+pub async fn set_time_zone(req: &mut Request, env: &Env) -> EdgeResult<Response> {
+    let access = admin(env, req).await?;
+    let change: TimeZoneChange = json_body(req).await?;
+    if !natter_shared::clock::is_time_zone(&change.time_zone) {
+        return Err(EdgeError::BadRequest(format!("Time zone: {:?} is not a time zone, e.g. Europe/Moscow", change.time_zone)));
+    }
+    let _: serde_json::Value = internal::org(env, &access.org, &OrgCall::SetTimeZone { time_zone: change.time_zone.clone() }).await?;
+    Ok(Response::from_json(&change)?)
+}
+
 /// `/v1/console/me…`: every operator's own profile, password and picture.
 pub async fn me_route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeResult<Response> {
     let access = access(env, req).await?;
@@ -162,6 +173,7 @@ pub async fn me_route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeResult
                 role: access.role,
                 profile,
                 sites: sites.into_iter().filter(|s| access.sites.contains(&s.id)).collect(),
+                time_zone: access.time_zone.clone(),
             };
             Ok(Response::from_json(&me)?)
         }

@@ -28,6 +28,7 @@ use crate::attachments::Attachments;
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Participant};
+use crate::journal_report;
 use crate::lifecycle;
 use crate::summaries::Reporting;
 use crate::throttle::{self, Pace};
@@ -138,11 +139,12 @@ pub(crate) struct Meta {
     pub site: String,
     pub conversation: String,
     pub visitor_name: String,
+    pub(crate) created_at: u64,
     visitor_read: u64,
     pub(crate) operator_read: u64,
     pub page_url: String,
     page_title: String,
-    referrer: String,
+    pub(crate) referrer: String,
     pub(crate) language: String,
     user_agent: String,
 }
@@ -297,6 +299,7 @@ impl DurableObject for Conversation {
         // writes stores nothing.
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
+        internal::update_tables(&state, "conversation", journal_report::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
         Self {
             state,
@@ -327,21 +330,29 @@ impl DurableObject for Conversation {
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> worker::Result<()> {
         internal::complete_close(&ws, code);
-        self.visitor_left(&ws);
+        if self.visitor_left(&ws) {
+            // Leaving unanswered makes it missed.
+            self.journal_soon().await;
+        }
         Ok(())
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
         // Coalesced messages are reported (after an eviction this reports the latest
         // state once more, which changes nothing).
-        self.report_coalesced().await;
+        if self.reporting.borrow().wants_alarm_report() {
+            self.report_coalesced().await;
+        }
         // The rating window of a closing ended: its event goes without one.
         self.closed_event_if_due().await;
+        self.report_to_journal().await;
         Response::empty()
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        self.visitor_left(&ws);
+        if self.visitor_left(&ws) {
+            self.journal_soon().await;
+        }
         Ok(())
     }
 }
@@ -357,8 +368,9 @@ impl Conversation {
         self.state.storage().sql()
     }
 
-    /// A visitor's tab closed: the operators see whether any is still there.
-    fn visitor_left(&self, ws: &WebSocket) {
+    /// A visitor's tab closed: the operators see whether any is still there. True if
+    /// it was a visitor's.
+    fn visitor_left(&self, ws: &WebSocket) -> bool {
         let visitor = self.sockets.get(ws).ok().flatten().is_some_and(|s| s.participant.role == AuthorKind::Visitor);
         self.sockets.forget(ws);
         if visitor {
@@ -366,6 +378,7 @@ impl Conversation {
                 worker::console_error!("visitor presence: {e}");
             }
         }
+        visitor
     }
 
     async fn route(&self, mut req: Request) -> EdgeResult<Response> {
@@ -719,6 +732,7 @@ impl Conversation {
     fn create(&self, socket: &SocketState) -> EdgeResult<()> {
         internal::create_tables(&self.state, "conversation", SCHEMA);
         internal::create_tables(&self.state, "conversation", lifecycle::SCHEMA);
+        internal::create_tables(&self.state, "conversation", journal_report::SCHEMA);
         self.exists.set(true);
         let p = &socket.participant;
         let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;

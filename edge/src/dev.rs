@@ -35,6 +35,15 @@ pub fn enabled(env: &Env) -> bool {
     env.var("NATTER_DEV").map(|v| v.to_string() == "1").unwrap_or(false)
 }
 
+/// `POST /v1/dev/journal/{site}/fill`: made-up conversations put straight into a site's
+/// journal, for `make bench` (a million messages through sockets would take hours).
+pub async fn fill_journal(req: &Request, env: &Env, site: &str) -> EdgeResult<worker::Response> {
+    let site = SiteId::parse(site)?;
+    let call: crate::journal::FillCall = internal::request_json(req).await?;
+    let answer: serde_json::Value = internal::call(&internal::journal_stub(env, &site)?, "/fill", &(), Some(&call)).await?;
+    Ok(worker::Response::from_json(&answer)?)
+}
+
 /// Creates the dev organisation unless it exists (its site's URL is the edge `req` came to).
 pub async fn seed(env: &Env, req: &Request) -> EdgeResult<()> {
     if !enabled(env) || SEEDED.load(Ordering::Relaxed) {
@@ -50,6 +59,7 @@ pub async fn seed(env: &Env, req: &Request) -> EdgeResult<()> {
             password: ADMIN.1.into(),
             site_name: "Demo shop".into(),
             site_url: edge.into(),
+            time_zone: "UTC".into(),
         };
         let org = OrgId::parse(ORG)?;
         match signup::create_organisation(env, &sign_up, org, Some(SiteId::parse(SITE)?), Some(vec!["*".into()])).await {

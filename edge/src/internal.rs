@@ -204,6 +204,9 @@ pub struct Access {
     /// The sites they work on: every site of the organisation for admins.
     pub sites: Vec<SiteId>,
     pub version: u64,
+    /// The organisation's time zone.
+    #[serde(default = "natter_shared::accounts::utc")]
+    pub time_zone: String,
     /// When the session of the request expires: set by the Worker from its token, not
     /// by the organisation.
     #[serde(default)]
@@ -264,7 +267,9 @@ pub struct LinkUsed {
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum OrgCall {
     /// A new organisation with its first site and admin → `{}`; 409 if it exists.
-    Create { org: OrgId, name: String, admin: NewOperator, site: SiteInfo },
+    Create { org: OrgId, name: String, admin: NewOperator, site: SiteInfo, time_zone: String },
+    /// Sets the organisation's time zone (checked by the Worker) → `{}`.
+    SetTimeZone { time_zone: String },
     /// → [`Access`]; 401 unless the operator is active and (if given) at `version`.
     Access { operator: OperatorId, version: Option<u64> },
     /// → [`Profile`].
@@ -295,6 +300,11 @@ pub enum OrgCall {
 
 pub fn site_stub(env: &Env, site: &SiteId) -> EdgeResult<Stub> {
     Ok(env.durable_object("SITES")?.get_by_name(site.as_str())?)
+}
+
+/// A site's journal (see [`crate::journal`]).
+pub fn journal_stub(env: &Env, site: &SiteId) -> EdgeResult<Stub> {
+    Ok(env.durable_object("JOURNALS")?.get_by_name(site.as_str())?)
 }
 
 pub fn conversation_stub(env: &Env, site: &SiteId, conversation: &ConversationId) -> EdgeResult<Stub> {

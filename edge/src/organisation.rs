@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS organisation (
     name TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+-- The organisation's time zone (IANA name): the journal's days count in it.
+CREATE TABLE IF NOT EXISTS time_zone (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -57,6 +59,7 @@ CREATE TABLE IF NOT EXISTS links (
 struct OrgRow {
     org: String,
     name: String,
+    time_zone: String,
 }
 
 #[derive(Deserialize)]
@@ -189,7 +192,7 @@ impl Organisation {
             _ => {}
         }
         match call {
-            OrgCall::Create { org, name, admin, site } => {
+            OrgCall::Create { org, name, admin, site, time_zone } => {
                 if self.organisation().is_ok() {
                     return Err(EdgeError::Conflict("This organisation exists already".into()));
                 }
@@ -197,12 +200,17 @@ impl Organisation {
                     "INSERT INTO organisation (id, org, name, created_at) VALUES (1, ?, ?, ?)",
                     vec![org.as_str().into(), name.as_str().into(), int(auth::now())],
                 )?;
+                self.set_time_zone(&time_zone)?;
                 self.insert_site(&site)?;
                 self.insert_operator(&admin, true)?;
                 self.place(&site).await?;
                 json(&empty)
             }
             OrgCall::Access { operator, version } => json(&self.access(&operator, version)?),
+            OrgCall::SetTimeZone { time_zone } => {
+                self.set_time_zone(&time_zone)?;
+                json(&empty)
+            }
             OrgCall::Profile { operator } => {
                 let row = self.operator(&operator)?;
                 json(&Profile { name: row.name, title: row.title, phone: row.phone, avatar: row.avatar })
@@ -256,6 +264,7 @@ impl Organisation {
                     self.sql().exec("UPDATE operators SET sites = ? WHERE id = ?", vec![serde_json::to_string(&sites)?.into(), row.id.as_str().into()])?;
                 }
                 let _: serde_json::Value = internal::call(&internal::site_stub(&self.env, &site)?, "/destroy", &site, Some(&empty)).await?;
+                let _: serde_json::Value = internal::call(&internal::journal_stub(&self.env, &site)?, "/destroy", &site, Some(&empty)).await?;
                 json(&empty)
             }
             OrgCall::Operators => json(&self.operators()?.iter().map(OperatorRow::info).collect::<EdgeResult<Vec<_>>>()?),
@@ -327,7 +336,9 @@ impl Organisation {
     }
 
     fn organisation(&self) -> EdgeResult<OrgRow> {
-        let rows: Vec<OrgRow> = self.sql().exec("SELECT org, name FROM organisation WHERE id = 1", None)?.to_array()?;
+        let rows: Vec<OrgRow> = self
+            .sql()
+            .exec("SELECT o.org, o.name, COALESCE(t.name, 'UTC') AS time_zone FROM organisation o LEFT JOIN time_zone t ON t.id = 1 WHERE o.id = 1", None)?.to_array()?;
         rows.into_iter().next().ok_or_else(|| EdgeError::NotFound("No such organisation".into()))
     }
 
@@ -429,7 +440,13 @@ impl Organisation {
             sites,
             version: current,
             expires: None,
+            time_zone: organisation.time_zone,
         })
+    }
+
+    fn set_time_zone(&self, time_zone: &str) -> EdgeResult<()> {
+        self.sql().exec("INSERT OR REPLACE INTO time_zone (id, name) VALUES (1, ?)", vec![time_zone.into()])?;
+        Ok(())
     }
 
     /// Ends every session of the operator: a new version, and their inbox sockets closed.

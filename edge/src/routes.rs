@@ -22,6 +22,9 @@
 //! | `/v1/console/me…` | operators | profile, password, avatar ([`console`]) |
 //! | `/v1/console/sites/{site}/…` | operators of the site | settings, secrets, inbox and conversation sockets, history, files ([`console`]) |
 //! | `/v1/console/sites…`, `/v1/console/operators…` | admins | sites and operators ([`admin`]) |
+//! | `GET /v1/console/journal?…` | operators | a page of the journal of their sites ([`journal_routes`]) |
+//! | `PUT /v1/console/organisation` | admins | the organisation's time zone ([`console`]) |
+//! | `POST /v1/dev/journal/{site}/fill` | `make bench`, dev only | made-up conversations in a site's journal |
 //! | `GET /v1/dev/identity?id=&name=&email=` | the demo page, dev only | an [`Identity`] for site `demo`, signed as a host site's server would |
 
 use natter_shared::identity::{self, Identity};
@@ -35,6 +38,7 @@ use worker::{Env, Method, Request, Response};
 use crate::admin;
 use crate::auth;
 use crate::console;
+use crate::journal_routes;
 use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
 use crate::files;
@@ -94,9 +98,12 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             Ok(Response::empty()?.with_status(204))
         }
         (_, ["v1", "console", "me", rest @ ..]) => console::me_route(&mut req, env, rest).await,
+        (Method::Get, ["v1", "console", "journal"]) => journal_routes::page(&req, env).await,
+        (Method::Put, ["v1", "console", "organisation"]) => console::set_time_zone(&mut req, env).await,
         (_, ["v1", "console", "sites", site, rest @ ..]) if !rest.is_empty() => console::site_route(&mut req, env, site, rest).await,
         (_, ["v1", "console", "sites" | "operators", ..]) => admin::route(&mut req, env, &segments[2..]).await,
         (Method::Get, ["v1", "dev", "identity"]) if dev::enabled(env) => dev_identity(&req, env).await,
+        (Method::Post, ["v1", "dev", "journal", site, "fill"]) if dev::enabled(env) => dev::fill_journal(&req, env, site).await,
         (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }

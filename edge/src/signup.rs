@@ -5,6 +5,7 @@
 //! cannot use an address (rate-limited like the rest).
 
 use natter_shared::accounts::{self, ConsoleConfig, InvitationView, NewPassword, ResetRequest, SignUp, SiteInfo, RESET_TTL_MS};
+use natter_shared::clock::is_time_zone;
 use natter_shared::ids::{OperatorId, OrgId, SiteId};
 use natter_shared::protocol::{OperatorSession, Role, SignIn};
 use worker::{Env, Request, Response};
@@ -95,9 +96,10 @@ pub async fn create_organisation(
         allowed_origins: origins.unwrap_or_else(|| vec![origin]),
         disabled: false,
     };
+    let time_zone = if is_time_zone(&body.time_zone) { body.time_zone.clone() } else { accounts::utc() };
     let admin = NewOperator { id: operator.clone(), email, name: body.name.clone(), title: String::new(), role: Role::Admin, sites: Vec::new() };
     let _: serde_json::Value =
-        internal::org(env, &org, &OrgCall::Create { org: org.clone(), name: body.organisation.trim().into(), admin, site }).await?;
+        internal::org(env, &org, &OrgCall::Create { org: org.clone(), name: body.organisation.trim().into(), admin, site, time_zone }).await?;
     internal::org(env, &org, &OrgCall::Access { operator, version: None }).await
 }
 

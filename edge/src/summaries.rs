@@ -46,6 +46,13 @@ impl Reporting {
     fn window(&self) -> u64 {
         self.window.max(COALESCE_MS)
     }
+
+    /// Whether the alarm owes the site a report: coalesced messages wait, or the
+    /// object was evicted and forgot (it reports its latest state once more, which
+    /// changes nothing). The alarm has other errands (the journal, the rating window).
+    pub(crate) fn wants_alarm_report(&self) -> bool {
+        self.due || self.last.is_none()
+    }
 }
 
 impl Conversation {
@@ -199,6 +206,8 @@ impl Conversation {
         if self.meta()?.is_none() {
             return Ok(SiteStatus { online: true });
         }
+        // Whatever the site hears of, the journal hears of a moment later.
+        self.journal_soon().await;
         let unsettled = {
             let mut reporting = self.reporting.borrow_mut();
             reporting.due = false;

@@ -44,6 +44,10 @@ pub struct SignUp {
     pub password: String,
     pub site_name: String,
     pub site_url: String,
+    /// The signer-up's browser's time zone, which becomes the organisation's (the
+    /// journal's days and reports count in it); UTC if missing or unknown.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl SignUp {
@@ -243,6 +247,19 @@ pub struct Me {
     pub role: Role,
     pub profile: Profile,
     pub sites: Vec<SiteInfo>,
+    /// The organisation's time zone (IANA, e.g. "Europe/Moscow").
+    #[serde(default = "utc")]
+    pub time_zone: String,
+}
+
+pub fn utc() -> String {
+    "UTC".into()
+}
+
+/// The organisation's time zone, as an admin sets it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeZoneChange {
+    pub time_zone: String,
 }
 
 /// An e-mail address as accounts are keyed: trimmed, lower case.

@@ -9,6 +9,7 @@ pub mod files;
 pub mod i18n;
 pub mod identity;
 pub mod inbox;
+pub mod journal;
 pub mod ids;
 pub mod limits;
 pub mod links;
@@ -20,3 +21,5 @@ pub mod shift;
 pub mod token;
 
 pub use error::Error;
+#[cfg(feature = "intl")]
+pub mod clock;

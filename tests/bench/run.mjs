@@ -7,6 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { launch } from '../support/browser.mjs';
+import { journalBench } from './journal.mjs';
 import { lighthouseDelta } from './lighthouse.mjs';
 import { comparePeers } from './peers.mjs';
 import { startHost } from '../support/hosts.mjs';
@@ -278,6 +279,9 @@ try {
   row('Lighthouse: Δ time to interactive', `${ms(lh.tti.delta)} (${ms(lh.tti.bare)} → ${ms(lh.tti.embedded)})`, '≤ 300 ms');
   row('Lighthouse: Δ bytes (as `wrangler dev` sends them)',
     `${kb(lh.bytes.delta)} (${lh.bytes.bare} B → ${lh.bytes.embedded} B; ${lh.requests.bare} → ${lh.requests.embedded} requests)`, '≤ 5 KB');
+
+  // Last: it fills the demo site's journal with 100,000 conversations.
+  await journalBench(relay.url, operator, row);
 } finally {
   await relay.stop();
 }

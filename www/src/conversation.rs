@@ -7,7 +7,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::ids::{ConversationId, SiteId};
-use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, ServerFrame, VisitorInfo};
+use natter_shared::clock::local_time;
+use natter_shared::protocol::{Author, AuthorKind, ClientFrame, ErrorCode, History, ServerFrame, VisitorInfo};
 use natter_shared::shift::{ConversationState, ConversationStatus};
 use natter_widget::components::attachment::AttachmentView;
 use natter_widget::components::message_list::{follow_log, page_back_on_scroll};
@@ -18,8 +19,9 @@ use natter_widget::net::{Listener, Socket};
 
 use crate::courier::outbox_key;
 use crate::i18n::{tr, tr_any, trf, visitor_name};
+use crate::journal::download;
 use crate::reply_box::ReplyBox;
-use crate::session::{socket_url, Console};
+use crate::session::{socket_url, Console, Page};
 use crate::transfer::TransferDialog;
 use crate::visitor_panel::VisitorPanel;
 
@@ -119,6 +121,31 @@ impl Listener for Thread {
     }
 }
 
+/// The whole conversation as a text file: each message with its time (in the
+/// organisation's time zone) and author.
+fn export_text(console: Console, thread: Thread) {
+    let id = thread.id.get_value();
+    let url = console.site_url(&format!("conversations/{id}/messages"));
+    let visitor = thread.visitor.with_untracked(|v| v.as_ref().map(|v| visitor_name(&v.name))).unwrap_or_default();
+    let site = console.current_site().map(|s| s.name).unwrap_or_default();
+    let time_zone = console.me.with_untracked(|me| me.as_ref().map(|me| me.time_zone.clone())).unwrap_or_else(|| "UTC".into());
+    spawn_local(async move {
+        match console.request::<(), History>("GET", &url, None).await {
+            Ok(history) => {
+                let mut text = format!("{}\n{site} · {time_zone}\n\n", trf("Conversation with {}", &[&visitor]));
+                for m in history.messages {
+                    let name = if m.author.kind == AuthorKind::Visitor { visitor_name(&m.author.name) } else { m.author.name.clone() };
+                    let file = m.attachment.map(|a| trf("File: {}", &[&a.name]));
+                    let body = [Some(m.text), file].into_iter().flatten().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n");
+                    text.push_str(&format!("[{}] {name}: {body}\n", local_time(m.at, &time_zone)));
+                }
+                download(&format!("conversation-{id}.txt"), "text/plain;charset=utf-8", &text);
+            }
+            Err(e) => thread.conversation.problem.set(Some(e.0)),
+        }
+    });
+}
+
 /// Who has the conversation, its rating, and what this operator can do with it.
 #[component]
 fn ThreadHeader(thread: Thread) -> impl IntoView {
@@ -144,10 +171,13 @@ fn ThreadHeader(thread: Thread) -> impl IntoView {
     };
     let closed = move || status().state == ConversationState::Closed;
     let take = move |_| thread.act::<()>(console, "POST", "take", None);
+    let export = move |_| export_text(console, thread);
     let close = move |_| thread.act::<()>(console, "POST", "close", None);
     view! {
         <header class="thread-head">
-            <button class="back" on:click=move |_| console.selected.set(None)>{format!("← {}", tr("Back to the inbox"))}</button>
+            <button class="back" on:click=move |_| console.selected.set(None)>
+                {move || format!("← {}", if console.page.get() == Page::Journal { tr("Back to the journal") } else { tr("Back to the inbox") })}
+            </button>
             <h2>{move || thread.visitor.with(|v| v.as_ref().map(|v| visitor_name(&v.name)).unwrap_or_default())}</h2>
             <p class="standing" role="status">{standing}</p>
             <div class="actions">
@@ -158,6 +188,7 @@ fn ThreadHeader(thread: Thread) -> impl IntoView {
                     <button on:click=move |_| transferring.set(true)>{tr("Transfer")}</button>
                     <button on:click=close>{tr("Close conversation")}</button>
                 </Show>
+                <button on:click=export>{tr("Export as text")}</button>
             </div>
             {rating}
             <Show when=move || closed()>

@@ -13,6 +13,7 @@ mod i18n;
 mod inbox;
 mod installation;
 mod join;
+mod journal;
 mod operators;
 mod problems;
 mod profile;
@@ -36,6 +37,7 @@ use conversation::ConversationView;
 use inbox::Inbox;
 use installation::InstallationPage;
 use join::{JoinPage, LinkKind};
+use journal::JournalPage;
 use natter_shared::ids::SiteId;
 use operators::OperatorsPage;
 use profile::ProfilePage;
@@ -89,11 +91,20 @@ fn Workplace() -> impl IntoView {
     let console = expect_context::<Console>();
     let go = move |page: Page| {
         if console.page.get_untracked() != page && console.may_leave() {
+            let from = console.page.get_untracked();
+            if from == Page::Journal {
+                journal::clear_address();
+            }
+            // A conversation opened from the journal is not carried to the inbox, nor
+            // the inbox's to the journal.
+            if from == Page::Journal || page == Page::Journal {
+                console.selected.set(None);
+            }
             console.page.set(page);
         }
     };
     view! {
-        <div class="console" class:reading=move || console.page.get() == Page::Inbox && console.selected.with(Option::is_some)>
+        <div class="console" class:reading=move || matches!(console.page.get(), Page::Inbox | Page::Journal) && console.selected.with(Option::is_some)>
             <header class="topbar">
                 <h1>{tr("Natter")}</h1>
                 <label class="site-switch">{tr("Site")}
@@ -148,6 +159,7 @@ fn Workplace() -> impl IntoView {
                 console.site.track();
                 match console.page.get() {
                     Page::Inbox => view! { <Inbox/> <ConversationView/> }.into_any(),
+                    Page::Journal => view! { <JournalPage/> }.into_any(),
                     Page::CannedReplies => view! { <CannedPage/> }.into_any(),
                     Page::Sites => view! { <SitesPage/> }.into_any(),
                     Page::Operators => view! { <OperatorsPage/> }.into_any(),

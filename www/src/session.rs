@@ -32,6 +32,7 @@ const SITE_KEY: &str = "natter.console.site";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Inbox,
+    Journal,
     CannedReplies,
     Sites,
     Operators,
@@ -41,12 +42,21 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 7] =
-        [Page::Inbox, Page::CannedReplies, Page::Sites, Page::Operators, Page::Installation, Page::WidgetSettings, Page::Profile];
+    pub const ALL: [Page; 8] = [
+        Page::Inbox,
+        Page::Journal,
+        Page::CannedReplies,
+        Page::Sites,
+        Page::Operators,
+        Page::Installation,
+        Page::WidgetSettings,
+        Page::Profile,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Page::Inbox => tr("Inbox"),
+            Page::Journal => tr("Journal"),
             Page::CannedReplies => tr("Canned replies"),
             Page::Sites => tr("Sites"),
             Page::Operators => tr("Operators"),
@@ -139,7 +149,8 @@ impl Console {
             session: RwSignal::new(storage::load(SESSION_KEY)),
             me: RwSignal::new(None),
             site: RwSignal::new(storage::load(SITE_KEY)),
-            page: RwSignal::new(Page::Inbox),
+            // A bookmarked journal view opens the journal.
+            page: RwSignal::new(if crate::journal::opened_on_journal() { Page::Journal } else { Page::Inbox }),
             inbox: RwSignal::new(Vec::new()),
             cursors: RwSignal::new(Vec::new()),
             counts: RwSignal::new(None),

@@ -115,6 +115,7 @@ fn SignUpForm() -> impl IntoView {
             password: password.get_untracked(),
             site_name: site_name.get_untracked(),
             site_url: site_url.get_untracked(),
+            time_zone: natter_shared::clock::runtime_time_zone(),
         };
         // The same checks as the edge's, for an answer before any request.
         if let Err(problem) = body.check() {

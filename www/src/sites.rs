@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_shared::accounts::{NewSite, SiteInfo, SiteUpdate};
+use natter_shared::accounts::{NewSite, SiteInfo, SiteUpdate, TimeZoneChange};
 
 use crate::fields::{input, outcome, Outcome};
 use crate::session::{confirmed, edge, Console, Deleted};
 use crate::i18n::{tr, trf};
+use wasm_bindgen::JsCast;
 
 #[component]
 pub fn SitesPage() -> impl IntoView {
@@ -38,6 +39,7 @@ pub fn SitesPage() -> impl IntoView {
     view! {
         <main class="page sites">
             <h2>{tr("Sites")}</h2>
+            <TimeZoneCard/>
             <ul class="cards">
                 <For each=move || console.me.get().map(|me| me.sites).unwrap_or_default()
                     key=|site| format!("{:?}", site)
@@ -122,5 +124,47 @@ fn SiteCard(site: SiteInfo) -> impl IntoView {
                 </div>
             </form>
         </li>
+    }
+}
+
+/// The organisation's time zone: the journal's days (today, this week…) and the times
+/// in its exports count in it.
+#[component]
+fn TimeZoneCard() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let zone = RwSignal::new(console.me.with_untracked(|me| me.as_ref().map(|me| me.time_zone.clone())).unwrap_or_default());
+    let state = RwSignal::new(None::<Outcome>);
+    // Every zone the browser knows, offered as the field is typed in.
+    let known: Vec<String> = js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| js_sys::Reflect::get(&intl, &"supportedValuesOf".into()).map(|f| (intl, f)))
+        .ok()
+        .and_then(|(intl, f)| f.dyn_into::<js_sys::Function>().ok().and_then(|f| f.call1(&intl, &"timeZone".into()).ok()))
+        .map(|list| js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect())
+        .unwrap_or_default();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = TimeZoneChange { time_zone: zone.get_untracked().trim().to_owned() };
+        spawn_local(async move {
+            match console.request::<_, TimeZoneChange>("PUT", &format!("{}/v1/console/organisation", edge()), Some(&body)).await {
+                Ok(_) => {
+                    state.set(Some(Outcome::Done(tr("Saved.").into())));
+                    console.load_me();
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    view! {
+        <form class="card" on:submit=save aria-label=tr("Organisation")>
+            <h3>{tr("Organisation")}</h3>
+            <label>{tr("Time zone")}
+                <input type="text" list="time-zones" autocomplete="off" required aria-describedby="time-zone-hint"
+                    prop:value=move || zone.get() on:input=move |ev| zone.set(event_target_value(&ev))/>
+            </label>
+            <datalist id="time-zones">{known.into_iter().map(|z| view! { <option value=z/> }).collect_view()}</datalist>
+            <p class="hint" id="time-zone-hint">{tr("Like Europe/Moscow. The journal's days and the times in exports count in it.")}</p>
+            {outcome(state)}
+            <button type="submit">{tr("Save time zone")}</button>
+        </form>
     }
 }
