@@ -125,6 +125,23 @@ test('the API: kinds, dates, words in any alphabet, ratings, and bad filters ref
     assert.equal(res.body.message, message);
   }
   assert.equal((await journal(admin, { site: 'elsewhere' })).status, 403, 'a site the operator is not on');
+
+  // Corrected details replace the old ones in the search.
+  const corrected = await fetch(`${relay.url}/v1/console/sites/demo/conversations/${made.missed.conversation}/visitor`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${admin.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Vladimir', email: 'vlad@example.org', phone: '', note: '' }),
+  });
+  assert.equal(corrected.status, 200, await corrected.clone().text());
+  await eventually(async () => ids(await journal(admin, { q: 'vladimir' }))[0] === made.missed.conversation, 'the new name found');
+  assert.deepEqual(ids(await journal(admin, { q: 'boris' })), [], 'the old name forgotten');
+  assert.deepEqual(ids(await journal(admin, { q: 'vlad example org' })), [made.missed.conversation]);
+  await fetch(`${relay.url}/v1/console/sites/demo/conversations/${made.missed.conversation}/visitor`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${admin.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Boris', email: '', phone: '', note: '' }),
+  });
+  await eventually(async () => ids(await journal(admin, { q: 'boris' }))[0] === made.missed.conversation, 'Boris again');
   const anonymous = await fetch(`${relay.url}/v1/console/journal`);
   assert.equal(anonymous.status, 401);
 });

@@ -26,10 +26,9 @@ CREATE TABLE IF NOT EXISTS entries (
     owner TEXT,
     -- 1 good, 0 bad, NULL not rated.
     rating INTEGER,
-    -- The last message whose text is in `texts`.
+    -- The last message whose text is in `words`.
     indexed_seq INTEGER NOT NULL DEFAULT 0,
-    -- The `texts` row of the visitor's details, replaced when they change.
-    details_row INTEGER,
+    -- The visitor's details as indexed (a contentless index forgets them by this text).
     details TEXT NOT NULL DEFAULT '',
     entry TEXT NOT NULL
 );
@@ -40,9 +39,14 @@ CREATE INDEX IF NOT EXISTS entries_by_missed ON entries (missed, started_at, con
 CREATE INDEX IF NOT EXISTS entries_by_owner ON entries (owner, started_at, conversation);
 CREATE INDEX IF NOT EXISTS entries_by_rating ON entries (rating, started_at, conversation);
 -- Messages' text and visitors' details, found by word (or the start of one) in any
--- alphabet; «Ёлка» finds «елка».
-CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(body, conversation UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+-- alphabet; «Ёлка» finds «елка». Only the index is kept (`content=''`): a row's id says
+-- whose it is (the entry's rowid × 2^24 + the message's seq, 0 for the details), so a
+-- search reads no text back, only ids.
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(body, content = '', tokenize = 'unicode61 remove_diacritics 2');
 ";
+
+/// A `words` row's id is its entry's rowid shifted by this many bits, plus the seq.
+const SEQ_BITS: u32 = 24;
 
 /// A page asked of one site's journal.
 #[derive(Serialize, Deserialize)]
@@ -77,14 +81,9 @@ struct EntryRow {
 
 #[derive(Deserialize)]
 struct IndexRow {
-    indexed_seq: u64,
-    details_row: Option<i64>,
-    details: String,
-}
-
-#[derive(Deserialize)]
-struct RowId {
     id: i64,
+    indexed_seq: u64,
+    details: String,
 }
 
 #[durable_object]
@@ -153,89 +152,94 @@ impl Journal {
         let id = entry.id.as_str();
         let before: Option<IndexRow> = self
             .sql()
-            .exec("SELECT indexed_seq, details_row, details FROM entries WHERE conversation = ?", vec![id.into()])?
+            .exec("SELECT rowid AS id, indexed_seq, details FROM entries WHERE conversation = ?", vec![id.into()])?
             .to_array()?
             .pop();
+        let details = entry.details_text();
         let mut indexed = before.as_ref().map_or(0, |b| b.indexed_seq);
+        let rows: Vec<IndexRow> = self
+            .sql()
+            .exec(
+                "INSERT INTO entries (conversation, started_at, outgoing, missed, owner, rating, indexed_seq, details, entry)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (conversation) DO UPDATE SET started_at = excluded.started_at, outgoing = excluded.outgoing,
+                     missed = excluded.missed, owner = excluded.owner, rating = excluded.rating, details = excluded.details,
+                     entry = excluded.entry
+                 RETURNING rowid AS id, indexed_seq, details",
+                vec![
+                    id.into(),
+                    int(entry.started_at),
+                    i64::from(entry.outgoing).into(),
+                    i64::from(entry.missed).into(),
+                    entry.owner.as_ref().map(|o| o.id.as_str()).into(),
+                    entry.rating.map_or(SqlStorageValue::Null, |good| i64::from(good).into()),
+                    int(indexed),
+                    details.as_str().into(),
+                    serde_json::to_string(entry)?.into(),
+                ],
+            )?
+            .to_array()?;
+        let row = rows.first().ok_or_else(|| EdgeError::Internal("A journal row was not kept".into()))?.id;
+        let word_id = |seq: u64| SqlStorageValue::Integer((row << SEQ_BITS) + (seq as i64 & ((1 << SEQ_BITS) - 1)));
+        // The details are the row's seq 0: a contentless index forgets a row by being
+        // told its old text.
+        let old_details = before.as_ref().map(|b| b.details.as_str()).unwrap_or_default();
+        if old_details != details {
+            if !old_details.is_empty() {
+                self.sql().exec("INSERT INTO words (words, rowid, body) VALUES ('delete', ?, ?)", vec![word_id(0), old_details.into()])?;
+            }
+            if !details.is_empty() {
+                self.sql().exec("INSERT INTO words (rowid, body) VALUES (?, ?)", vec![word_id(0), details.as_str().into()])?;
+            }
+        }
         for (seq, text) in &report.texts {
-            if *seq > indexed {
+            // Beyond 2^24 messages a conversation's texts are not searched (its row is).
+            if *seq > indexed && *seq < (1 << SEQ_BITS) {
                 if !text.trim().is_empty() {
-                    self.sql().exec("INSERT INTO texts (body, conversation) VALUES (?, ?)", vec![text.as_str().into(), id.into()])?;
+                    self.sql().exec("INSERT INTO words (rowid, body) VALUES (?, ?)", vec![word_id(*seq), text.as_str().into()])?;
                 }
                 indexed = *seq;
             }
         }
-        let details = entry.details_text();
-        let mut details_row = before.as_ref().and_then(|b| b.details_row);
-        if before.as_ref().is_none_or(|b| b.details != details) {
-            if let Some(row) = details_row.take() {
-                self.sql().exec("DELETE FROM texts WHERE rowid = ?", vec![row.into()])?;
-            }
-            if !details.is_empty() {
-                let rows: Vec<RowId> = self
-                    .sql()
-                    .exec("INSERT INTO texts (body, conversation) VALUES (?, ?) RETURNING rowid AS id", vec![details.as_str().into(), id.into()])?
-                    .to_array()?;
-                details_row = rows.first().map(|r| r.id);
-            }
-        }
-        self.sql().exec(
-            "INSERT INTO entries (conversation, started_at, outgoing, missed, owner, rating, indexed_seq, details_row, details, entry)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (conversation) DO UPDATE SET started_at = excluded.started_at, outgoing = excluded.outgoing,
-                 missed = excluded.missed, owner = excluded.owner, rating = excluded.rating, indexed_seq = excluded.indexed_seq,
-                 details_row = excluded.details_row, details = excluded.details, entry = excluded.entry",
-            vec![
-                id.into(),
-                int(entry.started_at),
-                i64::from(entry.outgoing).into(),
-                i64::from(entry.missed).into(),
-                entry.owner.as_ref().map(|o| o.id.as_str()).into(),
-                entry.rating.map_or(SqlStorageValue::Null, |good| i64::from(good).into()),
-                int(indexed),
-                details_row.map_or(SqlStorageValue::Null, SqlStorageValue::Integer),
-                details.as_str().into(),
-                serde_json::to_string(entry)?.into(),
-            ],
-        )?;
+        self.sql().exec("UPDATE entries SET indexed_seq = ? WHERE rowid = ?", vec![int(indexed), row.into()])?;
         Ok(indexed)
     }
 
     /// A page of the journal in its order, newest first.
     fn page(&self, call: &PageCall) -> EdgeResult<JournalPage> {
         let query = &call.query;
-        let mut conditions: Vec<&str> = Vec::new();
+        let mut conditions: Vec<String> = Vec::new();
         let mut values: Vec<SqlStorageValue> = Vec::new();
         match query.kind {
             JournalKind::All => {}
-            JournalKind::Incoming => conditions.push("outgoing = 0"),
-            JournalKind::Outgoing => conditions.push("outgoing = 1"),
-            JournalKind::Missed => conditions.push("missed = 1"),
+            JournalKind::Incoming => conditions.push("outgoing = 0".into()),
+            JournalKind::Outgoing => conditions.push("outgoing = 1".into()),
+            JournalKind::Missed => conditions.push("missed = 1".into()),
         }
         if let Some(since) = query.since {
-            conditions.push("started_at >= ?");
+            conditions.push("started_at >= ?".into());
             values.push(int(since));
         }
         if let Some(until) = query.until {
-            conditions.push("started_at < ?");
+            conditions.push("started_at < ?".into());
             values.push(int(until));
         }
         if let Some(operator) = &query.operator {
-            conditions.push("owner = ?");
+            conditions.push("owner = ?".into());
             values.push(operator.as_str().into());
         }
         if let Some(me) = &call.only_for {
-            conditions.push("(owner IS NULL OR owner = ?)");
+            conditions.push("(owner IS NULL OR owner = ?)".into());
             values.push(me.as_str().into());
         }
         match query.rating {
             RatingFilter::Any => {}
-            RatingFilter::Good => conditions.push("rating = 1"),
-            RatingFilter::Bad => conditions.push("rating = 0"),
-            RatingFilter::None => conditions.push("rating IS NULL"),
+            RatingFilter::Good => conditions.push("rating = 1".into()),
+            RatingFilter::Bad => conditions.push("rating = 0".into()),
+            RatingFilter::None => conditions.push("rating IS NULL".into()),
         }
         if let Some(words) = fts_query(&query.search) {
-            conditions.push("conversation IN (SELECT conversation FROM texts WHERE texts MATCH ?)");
+            conditions.push(format!("rowid IN (SELECT rowid >> {SEQ_BITS} FROM words WHERE words MATCH ?)"));
             values.push(words.into());
         }
         if let Some(after) = &query.after {
@@ -243,11 +247,11 @@ impl Journal {
             // the bound (see `JournalKey::id_bound_for`).
             match after.id_bound_for(&call.site) {
                 None => {
-                    conditions.push("started_at <= ?");
+                    conditions.push("started_at <= ?".into());
                     values.push(int(after.at));
                 }
                 Some(bound) => {
-                    conditions.push("(started_at < ? OR (started_at = ? AND conversation < ?))");
+                    conditions.push("(started_at < ? OR (started_at = ? AND conversation < ?))".into());
                     values.extend([int(after.at), int(after.at), bound.into()]);
                 }
             }

@@ -40,6 +40,8 @@ function sentence() {
 export async function journalBench(relayUrl, operator, row) {
   const now = Date.now();
   const operators = Array.from({ length: 8 }, (_, i) => ({ id: `bench-op-${i}`, name: `Bench Operator ${i}` }));
+  // How many conversations the common word is in, counted as they are made.
+  let withCommon = 0;
   const started = process.hrtime.bigint();
   for (let from = 0; from < CONVERSATIONS; from += BATCH) {
     const entries = [];
@@ -68,7 +70,9 @@ export async function journalBench(relayUrl, operator, row) {
         referrer: next() < 0.5 ? 'https://search.example/' : '',
       });
       // One conversation in 10,000 mentions the rare word.
-      texts.push(Array.from({ length: MESSAGES_PER }, (_, m) => (m === 3 && i % 10_000 === 7 ? `${sentence()} квазар` : sentence())));
+      const messages = Array.from({ length: MESSAGES_PER }, (_, m) => (m === 3 && i % 10_000 === 7 ? `${sentence()} квазар` : sentence()));
+      if (messages.some((m) => m.split(' ').includes('доставка'))) withCommon += 1;
+      texts.push(messages);
     }
     const res = await fetch(`${relayUrl}/v1/dev/journal/demo/fill`, { method: 'POST', body: JSON.stringify({ entries, texts }) });
     if (!res.ok) throw new Error(`fill: ${res.status} ${await res.text()}`);
@@ -88,8 +92,8 @@ export async function journalBench(relayUrl, operator, row) {
     ['rated bad', { rating: 'bad' }],
     ['not rated, this month', { rating: 'none', since: now - 30 * DAY }],
     ['a rare word (10 conversations)', { q: 'квазар' }],
-    ['a common word (≈ 55% of conversations)', { q: 'доставка' }],
-    ['a common word + missed + one operator… (none match)', { q: 'доставка', kind: 'missed', operator: 'bench-op-3' }],
+    [`a common word (in ${((100 * withCommon) / CONVERSATIONS).toFixed(0)}% of conversations)`, { q: 'доставка' }],
+    ['the common word + missed + one operator (none match: missed ones have no operator)', { q: 'доставка', kind: 'missed', operator: 'bench-op-3' }],
     ['an e-mail address', { q: 'guest4242@example.com' }],
     ['a common word + rated bad + last 7 days', { q: 'order', rating: 'bad', since: midnight - 6 * DAY }],
   ];
