@@ -41,7 +41,7 @@ import css from './launcher.css';
   const pageView = () => {
     const now = Date.now();
     const v = read('visit') || { visits: 0 };
-    if (!v.visits || now - v.last_activity >= GAP) Object.assign(v, { visits: v.visits + 1, started: now, pages_viewed: 0 });
+    if (!v.visits || now - v.last_activity >= GAP) Object.assign(v, { visits: v.visits + 1, started: now, pages_viewed: 0, referrer: document.referrer });
     v.pages_viewed += 1;
     v.last_activity = now;
     write('visit', v);
@@ -86,9 +86,11 @@ import css from './launcher.css';
     else fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/status').then((r) => r.json()).then((r) => r.online && show(), () => {});
     const idle = () => (window.requestIdleCallback || setTimeout)(() => mount(false));
     const afterLoad = (f) => (document.readyState === 'complete' ? f() : addEventListener('load', f, { once: true }));
-    // Auto-action rules (absent means the defaults) count the visit on every page.
+    // Auto-action rules (absent means the defaults) and live visitors count the visit
+    // on every page.
     const rules = s.rules === undefined || (Array.isArray(s.rules) && s.rules.some((r) => r && r.enabled !== false));
-    const visit = rules && pageView();
+    const visit = (rules || s.live_visitors !== false) && pageView();
+    if (s.live_visitors !== false) live(visit);
     // A visitor who chatted in this visit gets the widget at idle time (replies come
     // live), and so does one whose message has not gone yet (it goes now).
     const session = read('session');
@@ -124,6 +126,33 @@ import css from './launcher.css';
     .then((r) => (r.ok ? r.text() : r.status == 403 || r.status == 404 ? r.json().then((e) => { refused = e; }) : '{}'))
     .catch(() => '{}')
     .then((text) => (refused ? console.warn('natter: ' + refused.message) : draw(text)));
+
+  // Live visitors (shared::presence): this page view, which the edge holds open while
+  // the tab is visible (one request a minute) and answers at once when an operator
+  // starts a chat. Then the widget loads and shows their message.
+  const live = (visit) => {
+    const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join('');
+    let id = read('presence'), held;
+    if (!/^[0-9a-f]{32}$/.test(id)) write('presence', (id = hex()));
+    const tab = hex();
+    const ask = () => {
+      if (document.hidden || held) return;
+      const s = read('session');
+      held = new AbortController();
+      fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/presence', { method: 'POST', signal: held.signal, body: JSON.stringify({
+        id, tab, url: location.href, title: document.title, referrer: visit.referrer || '', visits: visit.visits,
+        pages: visit.pages_viewed, visit_started: visit.started, conversation: s && s.conversation,
+      }) })
+        .then((r) => (r.ok ? r.json() : Promise.reject()))
+        .then((a) => {
+          held = null;
+          if (a.chat) mount(false).then(() => widget.then((m) => m.invited(JSON.stringify(a.chat))));
+          ask();
+        }, () => { held = null; setTimeout(ask, 60000); });
+    };
+    document.addEventListener('visibilitychange', () => (document.hidden ? held && held.abort() : ask()));
+    ask();
+  };
 
   let widget;
   // WIDGET_BUILD, put in by scripts/build.sh: the widget's files are under a directory

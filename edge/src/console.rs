@@ -18,6 +18,7 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::files;
 use crate::inbox::PageCall;
 use crate::internal::{self, Access, InboxWatcher, Login, OrgCall, Participant, WatchAnswer};
+use crate::live;
 use crate::workplace;
 use crate::passwords;
 use crate::request::{self, check_socket, json_body};
@@ -123,6 +124,8 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
             let conversation = ConversationId::parse(id)?;
             files::upload(req, env, &format!("{site}/{conversation}")).await
         }
+        (worker::Method::Get, ["visitors"]) => live::list(env, &site).await,
+        (worker::Method::Post, ["visitors", id, "chat"]) => live::start_chat(req, env, access, site, id).await,
         (method, rest) => workplace::route(req, env, method, rest, access, site).await,
     }
 }

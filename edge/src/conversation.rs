@@ -267,7 +267,7 @@ pub struct Conversation {
     pub(crate) state: State,
     pub(crate) env: Env,
     /// Sends and automatic messages are stored in the order they came in.
-    turns: Turns,
+    pub(crate) turns: Turns,
     /// It has tables (a first message created it): known once, not asked per frame.
     exists: Cell<bool>,
     /// The site's rate limits and the visitor's bucket.
@@ -384,6 +384,9 @@ impl Conversation {
     async fn route(&self, mut req: Request) -> EdgeResult<Response> {
         if req.path() == "/act" {
             return self.act(req.json().await?).await;
+        }
+        if req.path() == "/operator-starts" {
+            return self.operator_starts(internal::request_json(&req).await?).await;
         }
         if req.path() == "/revoke" {
             // An operator's session ended: their open sockets here close (and are refused after).
@@ -730,13 +733,16 @@ impl Conversation {
     }
 
     fn create(&self, socket: &SocketState) -> EdgeResult<()> {
+        self.create_for(&socket.participant, socket.page.clone().unwrap_or_default())
+    }
+
+    /// Creates the conversation of visitor `p` (a participant with a visitor), on `page`.
+    pub(crate) fn create_for(&self, p: &Participant, page: PageContext) -> EdgeResult<()> {
         internal::create_tables(&self.state, "conversation", SCHEMA);
         internal::create_tables(&self.state, "conversation", lifecycle::SCHEMA);
         internal::create_tables(&self.state, "conversation", journal_report::SCHEMA);
         self.exists.set(true);
-        let p = &socket.participant;
         let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;
-        let page = socket.page.clone().unwrap_or_default();
         self.write_meta(
             "INSERT INTO meta (id, site, conversation, visitor, visitor_name, created_at, page_url, page_title, referrer, language, user_agent)
              VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -826,21 +832,7 @@ impl Conversation {
             AuthorKind::Operator => author.name.clone(),
         };
         let at = auth::now();
-        let rows: Vec<SeqRow> = self
-            .sql()
-            .exec(
-                "INSERT INTO messages (client_id, author_kind, author_name, body, at) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (client_id) DO NOTHING RETURNING seq",
-                vec![
-                    client_id.as_str().into(),
-                    kind_column(author.role).into(),
-                    author_name.as_str().into(),
-                    text.into(),
-                    int(at),
-                ],
-            )?
-            .to_array()?;
-        let Some(seq) = rows.first().map(|row| Seq(row.seq)) else {
+        let Some(seq) = self.insert_message(&client_id, author.role, &author_name, text, at)? else {
             self.give_back_message();
             if !self.ack_stored(ws, &client_id).await? {
                 return Err(EdgeError::Internal("A message neither stored nor new".into()));
@@ -853,10 +845,7 @@ impl Conversation {
                 vec![int(seq.0), serde_json::to_string(attachment)?.into()],
             )?;
         }
-        let avatar = author.avatar.clone().filter(|_| author.role == AuthorKind::Operator);
-        if let Some(url) = &avatar {
-            self.sql().exec("INSERT INTO author_avatars (seq, url) VALUES (?, ?)", vec![int(seq.0), url.as_str().into()])?;
-        }
+        let avatar = self.keep_avatar(author, seq)?;
         // Whoever writes has read everything before their own message (a visitor's
         // mark is written by the insert's trigger).
         match author.role {
@@ -890,6 +879,28 @@ impl Conversation {
         };
         send(ws, &ServerFrame::Ack { client_id, seq, offline });
         Ok(())
+    }
+
+    /// Stores a message unless one with its client id is stored: its seq if it is new.
+    pub(crate) fn insert_message(&self, client_id: &ClientMessageId, kind: AuthorKind, name: &str, text: &str, at: u64) -> EdgeResult<Option<Seq>> {
+        let rows: Vec<SeqRow> = self
+            .sql()
+            .exec(
+                "INSERT INTO messages (client_id, author_kind, author_name, body, at) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (client_id) DO NOTHING RETURNING seq",
+                vec![client_id.as_str().into(), kind_column(kind).into(), name.into(), text.into(), int(at)],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|row| Seq(row.seq)))
+    }
+
+    /// Keeps the picture an operator's message was written with: theirs now.
+    pub(crate) fn keep_avatar(&self, author: &Participant, seq: Seq) -> EdgeResult<Option<String>> {
+        let avatar = author.avatar.clone().filter(|_| author.role == AuthorKind::Operator);
+        if let Some(url) = &avatar {
+            self.sql().exec("INSERT INTO author_avatars (seq, url) VALUES (?, ?)", vec![int(seq.0), url.as_str().into()])?;
+        }
+        Ok(avatar)
     }
 
     /// Counts a page asked for (`hello`, `resume`, `earlier`) against the socket's
@@ -1037,7 +1048,7 @@ impl Conversation {
         Ok(())
     }
 
-    fn mark_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<()> {
+    pub(crate) fn mark_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<()> {
         let column = match by {
             AuthorKind::Visitor => "visitor_read",
             AuthorKind::Operator => "operator_read",

@@ -29,6 +29,8 @@ pub enum Limit {
     UploadsByIp,
     /// Replies per operator, over all their conversations.
     RepliesByOperator,
+    /// Loaders' page views (live visitors) per IP address.
+    PresenceByIp,
 }
 
 impl Limit {
@@ -41,6 +43,7 @@ impl Limit {
             Limit::InvitesByOperator => "INVITES_BY_OPERATOR",
             Limit::VisitorsByIp => "VISITORS_BY_IP",
             Limit::IdentifyByIp => "IDENTIFY_BY_IP",
+            Limit::PresenceByIp => "PRESENCE_BY_IP",
             Limit::UploadsByIp => "UPLOADS_BY_IP",
             Limit::RepliesByOperator => "REPLIES_BY_OPERATOR",
         }

@@ -39,6 +39,7 @@ use crate::admin;
 use crate::auth;
 use crate::console;
 use crate::journal_routes;
+use crate::live;
 use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
 use crate::files;
@@ -66,6 +67,10 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Method::Post, ["v1", "sites", site, "visitors"]) => new_visitor(&req, env, site).await,
         (Method::Post, ["v1", "sites", site, "identify"]) => identify(&mut req, env, site).await,
+        (Method::Post, ["v1", "sites", site, "presence"]) => {
+            let page = page_origin(&req, SiteId::parse(site)?)?;
+            live::page_view(&mut req, env, page).await
+        }
         (Method::Get, ["test", site]) => test_page(env, site).await,
         (Method::Get, ["v1", "conversations", id, "ws"]) => visitor_socket(&req, env, id).await,
         (Method::Get, ["v1", "conversations", id, "unread"]) => unread(&req, env, id).await,
@@ -104,7 +109,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (_, ["v1", "console", "sites" | "operators", ..]) => admin::route(&mut req, env, &segments[2..]).await,
         (Method::Get, ["v1", "dev", "identity"]) if dev::enabled(env) => dev_identity(&req, env).await,
         (Method::Post, ["v1", "dev", "journal", site, "fill"]) if dev::enabled(env) => dev::fill_journal(&req, env, site).await,
-        (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files"]) => {
+        (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify" | "presence"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
         _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),

@@ -29,6 +29,7 @@ use crate::internal::{
     self, Act, BlockCall, Identified, IdentifyCall, InboxWatcher, PageOrigin, SitePlacement, SummaryReport, WatchAnswer, SESSION_ENDED,
 };
 use crate::inbox::PageCall;
+use crate::live::{LiveContext, PresencePolicy};
 use crate::throttle::StartCall;
 use crate::{canned, inbox, throttle, webhooks};
 
@@ -125,6 +126,11 @@ struct UserRow {
 struct StateRow {
     state: String,
     owner: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SummaryRow {
+    summary: String,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +322,17 @@ impl Site {
                 Ok(Response::from_json(&WatchAnswer { restricted: self.restricts(role)? })?)
             }
             "/team" => Ok(Response::from_json(&self.presence(None))?),
+            "/presence-policy" => {
+                let site: SiteId = internal::context(req)?;
+                let live_visitors = self.settings()?.settings.live_visitors;
+                Ok(Response::from_json(&PresencePolicy { placement: self.placement(&site)?, live_visitors })?)
+            }
+            "/live-context" => {
+                let ids: Vec<ConversationId> = internal::request_json(req).await?;
+                let summaries = self.summaries(&ids)?;
+                let priority_pages = self.settings()?.settings.priority_pages;
+                Ok(Response::from_json(&LiveContext { summaries, priority_pages })?)
+            }
             "/event" => {
                 let notice: EventNotice = req.json().await?;
                 self.queue_event(&notice).await?;
@@ -639,6 +656,19 @@ impl Site {
                 Err(e) => worker::console_error!("inbox counts: {e}"),
             }
         }
+    }
+
+    /// The summaries of these conversations (those the site has).
+    fn summaries(&self, ids: &[ConversationId]) -> EdgeResult<Vec<ConversationSummary>> {
+        let mut summaries = Vec::new();
+        for id in ids {
+            let rows: Vec<SummaryRow> =
+                self.sql().exec("SELECT summary FROM conversations WHERE conversation = ?", vec![id.as_str().into()])?.to_array()?;
+            for row in rows {
+                summaries.push(serde_json::from_str(&row.summary)?);
+            }
+        }
+        Ok(summaries)
     }
 
     fn remember_id(&self, site: &SiteId) -> EdgeResult<()> {

@@ -389,6 +389,7 @@ mod tests {
             password: "correct horse".into(),
             site_name: "Shop".into(),
             site_url: "https://shop.acme.test".into(),
+            time_zone: String::new(),
         };
         assert_eq!(sign_up.check(), Ok(()));
         sign_up.organisation = " ".into();

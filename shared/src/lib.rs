@@ -14,6 +14,7 @@ pub mod ids;
 pub mod limits;
 pub mod links;
 pub mod password;
+pub mod presence;
 pub mod protocol;
 pub mod rules;
 pub mod settings;

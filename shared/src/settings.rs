@@ -404,6 +404,18 @@ pub struct WidgetSettings {
     /// How fast strangers may write and start conversations (private).
     #[serde(default, skip_serializing_if = "RateLimits::is_default")]
     pub rate_limits: RateLimits,
+    /// Operators see the visitors on the site now: the loader reports each page view
+    /// (see `crate::presence`). On unless the owner turns it off.
+    #[serde(default = "switched_on")]
+    pub live_visitors: bool,
+    /// Pages the Visitors table marks as priority: one whose address contains any of
+    /// these (private).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority_pages: Vec<String>,
+}
+
+fn switched_on() -> bool {
+    true
 }
 
 impl Default for WidgetSettings {
@@ -433,6 +445,8 @@ impl Default for WidgetSettings {
             webhook_events: shift::default_webhook_events(),
             routing: Routing::default(),
             rate_limits: RateLimits::default(),
+            live_visitors: true,
+            priority_pages: Vec::new(),
         }
     }
 }
@@ -621,6 +635,18 @@ fn check_logo_url(url: &Option<String>) -> Result<(), String> {
     check_url(url, false)
 }
 
+#[allow(clippy::ptr_arg)] // the reader checks a `&T`, here `T = Vec<String>`
+fn check_priority_pages(pages: &Vec<String>) -> Result<(), String> {
+    use crate::presence::MAX_PRIORITY_PAGES;
+    if pages.len() > MAX_PRIORITY_PAGES {
+        return Err(format!("At most {MAX_PRIORITY_PAGES} priority pages, not {}", pages.len()));
+    }
+    match pages.iter().position(|p| p.trim().is_empty() || p.chars().count() > 200) {
+        Some(i) => Err(format!("Priority page {}: write part of a page address, up to 200 characters", i + 1)),
+        None => Ok(()),
+    }
+}
+
 fn check_webhook_url(url: &Option<String>) -> Result<(), String> {
     check_url(url, true)
 }
@@ -708,6 +734,7 @@ impl WidgetSettings {
             webhook_events: shift::default_webhook_events(),
             routing: Routing::default(),
             rate_limits: RateLimits::default(),
+            priority_pages: Vec::new(),
             ..self.clone()
         }
     }
@@ -774,6 +801,8 @@ impl WidgetSettings {
             reader.read("webhook_events", &mut settings.webhook_events, shift::check_webhook_events);
             reader.read("routing", &mut settings.routing, shift::check_routing);
             reader.read("rate_limits", &mut settings.rate_limits, limits::check_rate_limits);
+            reader.read("live_visitors", &mut settings.live_visitors, no_check);
+            reader.read("priority_pages", &mut settings.priority_pages, check_priority_pages);
         }
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);

@@ -116,7 +116,27 @@ pub fn mount(
         chat.window.draft.set(typed);
         chat.open_by_visitor();
     }
+    MOUNTED.with(|mounted| mounted.set(Some(chat)));
     Ok(api)
+}
+
+#[cfg(feature = "embed")]
+thread_local! {
+    /// The page's one widget, once mounted.
+    static MOUNTED: std::cell::Cell<Option<Chat>> = const { std::cell::Cell::new(None) };
+}
+
+/// An operator started a chat with this visitor (the loader's page view brought
+/// `invitation`, JSON of `natter_shared::presence::Invitation`): the widget takes its
+/// session, if it brings one, and shows the operator's message as the site's
+/// `closed_reply` says. Called by `loader.js` after [`mount`].
+#[cfg(feature = "embed")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn invited(invitation: String) {
+    let Some(chat) = MOUNTED.with(std::cell::Cell::get) else { return };
+    if let Some(invitation) = json::parse::<natter_shared::presence::Invitation>(&invitation) {
+        chat.invited(invitation.session);
+    }
 }
 
 /// Adds a constructable stylesheet to a shadow root: works under a CSP without

@@ -410,7 +410,7 @@ pub fn JournalPage() -> impl IntoView {
                 <p class="hint">{tr("No conversations match these filters.")}</p>
             </Show>
             <div class="table-box">
-                <table class="journal-table">
+                <table class="data-table">
                     <caption class="sr-only">{tr("Conversations, newest first")}</caption>
                     <thead>
                         <tr>

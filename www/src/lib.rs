@@ -25,6 +25,7 @@ mod settings;
 mod sign_in;
 mod sites;
 mod transfer;
+mod visitors;
 pub mod user_agent;
 mod visitor_panel;
 
@@ -45,6 +46,7 @@ use session::{Console, Page};
 use settings::SettingsPage;
 use sign_in::SignIn;
 use sites::SitesPage;
+use visitors::VisitorsPage;
 
 use crate::i18n::{tr, trf};
 
@@ -160,6 +162,7 @@ fn Workplace() -> impl IntoView {
                 match console.page.get() {
                     Page::Inbox => view! { <Inbox/> <ConversationView/> }.into_any(),
                     Page::Journal => view! { <JournalPage/> }.into_any(),
+                    Page::Visitors => view! { <VisitorsPage/> }.into_any(),
                     Page::CannedReplies => view! { <CannedPage/> }.into_any(),
                     Page::Sites => view! { <SitesPage/> }.into_any(),
                     Page::Operators => view! { <OperatorsPage/> }.into_any(),

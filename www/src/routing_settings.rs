@@ -1,5 +1,5 @@
 //! Widget settings → "Conversations": auto-assignment and its limit, hiding others'
-//! conversations from agents, the limits for visitors, which events the webhook gets, and its last deliveries
+//! conversations from agents, live visitors and priority pages, the limits for visitors, which events the webhook gets, and its last deliveries
 //! (with their status; an admin can send one again).
 
 use leptos::prelude::*;
@@ -40,6 +40,22 @@ pub fn RoutingSettings(settings: RwSignal<WidgetSettings>) -> impl IntoView {
             </div>
             <Check label=tr("Agents see only their own and unassigned conversations") settings
                 get=|s| s.routing.hide_others set=|s, on| s.routing.hide_others = on/>
+        </fieldset>
+        <fieldset>
+            <legend>{tr("Live visitors")}</legend>
+            <Check label=tr("Show live visitors to operators") settings
+                get=|s| s.live_visitors set=|s, on| s.live_visitors = on/>
+            <div class="field">
+                <label>{tr("Priority pages")}
+                    <textarea rows="3" aria-describedby="priority-hint"
+                        prop:value=move || settings.with(|s| s.priority_pages.join("\n"))
+                        on:change=move |ev| {
+                            let pages = event_target_value(&ev).lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+                            settings.update(|s| s.priority_pages = pages);
+                        }></textarea>
+                </label>
+                <p class="hint" id="priority-hint">{tr("One per line, part of an address like /checkout: visitors on such a page are marked and listed first.")}</p>
+            </div>
         </fieldset>
         <fieldset>
             <legend>{tr("Limits for visitors")}</legend>

@@ -33,6 +33,7 @@ const SITE_KEY: &str = "natter.console.site";
 pub enum Page {
     Inbox,
     Journal,
+    Visitors,
     CannedReplies,
     Sites,
     Operators,
@@ -42,9 +43,10 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 8] = [
+    pub const ALL: [Page; 9] = [
         Page::Inbox,
         Page::Journal,
+        Page::Visitors,
         Page::CannedReplies,
         Page::Sites,
         Page::Operators,
@@ -57,6 +59,7 @@ impl Page {
         match self {
             Page::Inbox => tr("Inbox"),
             Page::Journal => tr("Journal"),
+            Page::Visitors => tr("Visitors"),
             Page::CannedReplies => tr("Canned replies"),
             Page::Sites => tr("Sites"),
             Page::Operators => tr("Operators"),

@@ -123,6 +123,18 @@ impl Chat {
 
     /// Goes on with another session: kept, and the socket connects with it at once. In
     /// another conversation only the messages still pending stay shown.
+    /// An operator started a chat: their message, stored before this widget connected,
+    /// is news all the same (the site's `closed_reply` shows it). A new conversation's
+    /// session becomes this visitor's.
+    pub fn invited(self, session: Option<VisitorSession>) {
+        if let Some(session) = session {
+            self.switch_session(session);
+        }
+        if self.history_until.get_value().is_none() {
+            self.history_until.set_value(Some(natter_shared::ids::Seq(0)));
+        }
+    }
+
     fn switch_session(&self, session: VisitorSession) {
         if self.visitor.switch(session) {
             // Stored in the conversation left, only their ack missing: done, not moved.
