@@ -15,6 +15,7 @@ import css from './launcher.css';
   const site = script && script.dataset.site;
   if (!site) return console.error('natter: the script tag needs data-site="YOUR_SITE"');
   const edge = new URL(script.src).origin;
+  const siteUrl = (path) => edge + '/v1/sites/' + encodeURIComponent(site) + path;
   // shared::settings::Position, as the class names of widget/launcher.css.
   const positions = /^(round_bottom_right|hidden|tab_(bottom_(right|center|left)|(right|left)_center))$/;
   const colour = (v, d) => (/^#[0-9a-f]{6}$/i.test(v) ? v : d);
@@ -83,7 +84,7 @@ import css from './launcher.css';
     const show = () => (document.body ? Promise.resolve() : new Promise((r) => addEventListener('DOMContentLoaded', r))).then(() => document.body.append(host));
     // A site that hides the widget while no operator is online: show it only when one is.
     if (s.offline_mode !== 'hide') show();
-    else fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/status').then((r) => r.json()).then((r) => r.online && show(), () => {});
+    else fetch(siteUrl('/status')).then((r) => r.json()).then((r) => r.online && show(), () => {});
     const idle = () => (window.requestIdleCallback || setTimeout)(() => mount(false));
     const afterLoad = (f) => (document.readyState === 'complete' ? f() : addEventListener('load', f, { once: true }));
     // Auto-action rules (absent means the defaults) and live visitors count the visit
@@ -122,7 +123,7 @@ import css from './launcher.css';
   const wait = window.AbortSignal && AbortSignal.timeout ? { signal: AbortSignal.timeout(4000) } : {};
   // A site switched off, or a page its owner did not allow, gets nothing but a warning.
   let refused;
-  const drawn = fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/widget', wait)
+  const drawn = fetch(siteUrl('/widget'), wait)
     .then((r) => (r.ok ? r.text() : r.status == 403 || r.status == 404 ? r.json().then((e) => { refused = e; }) : '{}'))
     .catch(() => '{}')
     .then((text) => (refused ? console.warn('natter: ' + refused.message) : draw(text)));
@@ -137,16 +138,14 @@ import css from './launcher.css';
     const tab = hex();
     const ask = () => {
       if (document.hidden || held) return;
-      const s = read('session');
       held = new AbortController();
-      fetch(edge + '/v1/sites/' + encodeURIComponent(site) + '/presence', { method: 'POST', signal: held.signal, body: JSON.stringify({
-        id, tab, url: location.href, title: document.title, referrer: visit.referrer || '', visits: visit.visits,
-        pages: visit.pages_viewed, visit_started: visit.started, conversation: s && s.conversation,
-      }) })
+      // (The visit as the rules count it: shared::presence::PageView.)
+      const body = JSON.stringify({ id, tab, url: location.href, title: document.title, visit, conversation: (read('session') || {}).conversation });
+      fetch(siteUrl('/presence'), { method: 'POST', signal: held.signal, body })
         .then((r) => (r.ok ? r.json() : Promise.reject()))
         .then((a) => {
           held = null;
-          if (a.chat) mount(false).then(() => widget.then((m) => m.invited(JSON.stringify(a.chat))));
+          if (a.chat) mount(false).then(() => widget.then((m) => m.invited(a.chat)));
           ask();
         }, () => { held = null; setTimeout(ask, 60000); });
     };

@@ -129,7 +129,7 @@ impl Presence {
             referrer: String::new(),
             visits: 0,
             page_views: 0,
-            visit_started: view.visit_started,
+            visit_started: view.visit.started,
             last_seen: now,
             conversation: None,
             messages: 0,
@@ -137,9 +137,9 @@ impl Presence {
             priority: false,
         });
         // Another visit began: its pages start anew.
-        if view.visit_started != visitor.visit_started {
+        if view.visit.started != visitor.visit_started {
             visitor.pages.clear();
-            visitor.visit_started = view.visit_started;
+            visitor.visit_started = view.visit.started;
         }
         if visitor.current().is_none_or(|page| page.url != view.url) {
             visitor.pages.push(VisitedPage { url: view.url.clone(), title: view.title.clone(), at: now });
@@ -148,9 +148,9 @@ impl Presence {
         } else if let Some(page) = visitor.pages.last_mut() {
             page.title.clone_from(&view.title);
         }
-        visitor.referrer.clone_from(&view.referrer);
-        visitor.visits = view.visits;
-        visitor.page_views = view.pages;
+        visitor.referrer.clone_from(&view.visit.referrer);
+        visitor.visits = view.visit.visits;
+        visitor.page_views = view.visit.pages_viewed;
         // (A page view asked before the widget kept an invitation's session does not
         // know the conversation yet: the one the invitation brought stays.)
         if view.conversation.is_some() {

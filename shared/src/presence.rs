@@ -47,20 +47,29 @@ pub struct PageView {
     pub url: String,
     #[serde(default)]
     pub title: String,
-    /// The referrer of the visit's first page: where the visitor came from.
+    /// The visit as the loader counts it (for the rules too).
     #[serde(default)]
-    pub referrer: String,
-    /// Visits so far, this one included, and pages in this one.
-    #[serde(default)]
-    pub visits: u32,
-    #[serde(default)]
-    pub pages: u32,
-    /// When this visit began (the browser's clock).
-    #[serde(default)]
-    pub visit_started: Millis,
+    pub visit: VisitCounts,
     /// The visitor's conversation, if they have one.
     #[serde(default)]
     pub conversation: Option<ConversationId>,
+}
+
+/// The loader's count of the visit (`shared::rules::Visit` as it keeps it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitCounts {
+    /// Visits so far, this one included.
+    #[serde(default)]
+    pub visits: u32,
+    /// When this visit began (the browser's clock).
+    #[serde(default)]
+    pub started: Millis,
+    /// Pages viewed in this visit.
+    #[serde(default)]
+    pub pages_viewed: u32,
+    /// The referrer of the visit's first page: where the visitor came from.
+    #[serde(default)]
+    pub referrer: String,
 }
 
 impl PageView {
@@ -70,7 +79,7 @@ impl PageView {
         check_presence_id(&self.tab)?;
         self.url = clip_context(&self.url);
         self.title = clip_context(&self.title);
-        self.referrer = clip_context(&self.referrer);
+        self.visit.referrer = clip_context(&self.visit.referrer);
         Ok(self)
     }
 }

@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 
 import { launch } from '../support/browser.mjs';
 import { journalBench } from './journal.mjs';
+import { visitorsBench } from './visitors.mjs';
 import { lighthouseDelta } from './lighthouse.mjs';
 import { comparePeers } from './peers.mjs';
 import { startHost } from '../support/hosts.mjs';
@@ -280,7 +281,9 @@ try {
   row('Lighthouse: Δ bytes (as `wrangler dev` sends them)',
     `${kb(lh.bytes.delta)} (${lh.bytes.bare} B → ${lh.bytes.embedded} B; ${lh.requests.bare} → ${lh.requests.embedded} requests)`, '≤ 5 KB');
 
-  // Last: it fills the demo site's journal with 100,000 conversations.
+  // Last: they fill the demo site with 10,000 visitors and its journal with 100,000
+  // conversations.
+  await visitorsBench(relay.url, operator, row);
   await journalBench(relay.url, operator, row);
 } finally {
   await relay.stop();

@@ -127,14 +127,14 @@ thread_local! {
 }
 
 /// An operator started a chat with this visitor (the loader's page view brought
-/// `invitation`, JSON of `natter_shared::presence::Invitation`): the widget takes its
+/// `invitation`, a `natter_shared::presence::Invitation`): the widget takes its
 /// session, if it brings one, and shows the operator's message as the site's
 /// `closed_reply` says. Called by `loader.js` after [`mount`].
 #[cfg(feature = "embed")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn invited(invitation: String) {
+pub fn invited(invitation: wasm_bindgen::JsValue) {
     let Some(chat) = MOUNTED.with(std::cell::Cell::get) else { return };
-    if let Some(invitation) = json::parse::<natter_shared::presence::Invitation>(&invitation) {
+    if let Ok(invitation) = json_de::from_value::<natter_shared::presence::Invitation>(invitation) {
         chat.invited(invitation.session);
     }
 }

@@ -92,7 +92,10 @@ pub fn VisitorsPage() -> impl IntoView {
                         </thead>
                         <tbody>
                             <For each=move || list.get().map(|l| l.visitors).unwrap_or_default()
-                                key=|v| format!("{v:?}")
+                                // Drawn anew when what it shows changes (not for each page view
+                                // that only says they are still there, which would close an
+                                // opened list of pages).
+                                key=|v| (v.id.clone(), v.pages.len(), v.page_views, v.messages, v.operator.as_ref().map(|o| o.id.clone()), v.priority, v.conversation.clone())
                                 children=move |visitor| {
                                     let now = js_sys::Date::now() as u64;
                                     let current = visitor.current().cloned();

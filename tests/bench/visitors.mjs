@@ -1,0 +1,99 @@
+// Live visitors at scale: 10,000 simulated visitors on one site, each a page view held
+// open as a loader holds it (from an address of its own, which `wrangler dev` passes
+// on as CF-Connecting-IP, so the per-address limit is not what is measured). Then:
+// what a page view costs, how long the Visitors table takes with all of them, and how
+// soon a visitor's next page shows in it.
+import http from 'node:http';
+
+const VISITORS = 10_000;
+const hex = (n) => n.toString(16).padStart(32, '0');
+const ip = (n) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+
+export async function visitorsBench(relayUrl, operator, row) {
+  // Every held page view is a connection of its own, as from 10,000 browsers.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const controller = new AbortController();
+  const base = Date.now();
+  // Each visitor's visit began at its own moment, so the table's order (the longest on
+  // the site first) is theirs: visitor 0 first.
+  const view = (n, page = 'catalog') => new Promise((resolve) => {
+    const body = JSON.stringify({
+      id: hex(n + 1), tab: hex(n + 1_000_000), url: `https://shop.example/${page}`, title: page,
+      visit: { visits: 1, started: base - VISITORS + n, pages_viewed: 1, referrer: '' },
+    });
+    const req = http.request(`${relayUrl}/v1/sites/demo/presence`, {
+      method: 'POST', agent, signal: controller.signal, headers: { 'CF-Connecting-IP': ip(n + 1), 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', (e) => resolve(e.name));
+    req.end(body);
+  });
+  const list = async () => {
+    const start = process.hrtime.bigint();
+    const res = await fetch(`${relayUrl}/v1/console/sites/demo/visitors`, { headers: { Authorization: `Bearer ${operator.token}` } });
+    const body = await res.json();
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, body };
+  };
+  const held = [];
+  try {
+    // In waves of 500, as fast as they are taken.
+    const started = process.hrtime.bigint();
+    for (let n = 0; n < VISITORS; n += 500) {
+      for (let i = n; i < n + 500; i++) held.push(view(i));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let seen = 0;
+    const deadline = Date.now() + 120_000;
+    while (seen < VISITORS && Date.now() < deadline) {
+      seen = (await list()).body.total;
+      if (seen < VISITORS) await new Promise((r) => setTimeout(r, 500));
+    }
+    const arrived = Number(process.hrtime.bigint() - started) / 1e9;
+    row(`live visitors: ${VISITORS.toLocaleString('en')} page views held open on one site (16 shards)`, `${seen.toLocaleString('en')} listed ${arrived.toFixed(1)} s after the first was sent`);
+
+    const times = [];
+    let shown = 0;
+    for (let i = 0; i < 7; i++) {
+      const { ms, body } = await list();
+      times.push(ms);
+      shown = body.visitors.length;
+    }
+    times.sort((a, b) => a - b);
+    row(`the Visitors table with ${VISITORS.toLocaleString('en')} visitors (${shown} rows sent, the total told): median / max of 7`, `${times[3].toFixed(0)} / ${times[6].toFixed(0)} ms`);
+
+    // One visitor moves on: how soon the table shows it (the console asks every 3 s).
+    const moves = [];
+    for (let k = 0; k < 5; k++) {
+      const n = 17 + k * 50; // among the 500 rows shown
+      const start = Date.now();
+      held.push(view(n, `checkout-${k}`));
+      for (;;) {
+        const { body } = await list();
+        if (body.visitors.some((v) => v.id === hex(n + 1) && v.pages.at(-1)?.title === `checkout-${k}`)) break;
+        if (Date.now() - start > 30_000) throw new Error(`visitor ${n}'s next page never showed`);
+      }
+      moves.push(Date.now() - start);
+    }
+    moves.sort((a, b) => a - b);
+    row('a visitor\'s next page in the table with 10,000 online, p50 of 5 (the console asks every 3 s: add up to that)', `${moves[2]} ms`);
+
+    // What one more page view costs the edge: from sending to being listed.
+    const costs = [];
+    for (let k = 0; k < 5; k++) {
+      const n = VISITORS + 10 + k;
+      const start = process.hrtime.bigint();
+      held.push(view(n, 'new'));
+      for (;;) {
+        const { body } = await list();
+        if (body.total >= VISITORS + 1 + k) break;
+        if (Number(process.hrtime.bigint() - start) > 30e9) throw new Error('a new visitor never counted');
+      }
+      costs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    costs.sort((a, b) => a - b);
+    row('a new visitor\'s page view until the table counts them, with 10,000 online, p50 of 5', `${costs[2].toFixed(0)} ms`);
+  } finally {
+    controller.abort();
+    await Promise.allSettled(held);
+    agent.destroy();
+  }
+}
