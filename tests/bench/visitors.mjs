@@ -1,16 +1,19 @@
-// Live visitors at scale: 10,000 simulated visitors on one site, each a page view held
-// open as a loader holds it (from an address of its own, which `wrangler dev` passes
-// on as CF-Connecting-IP, so the per-address limit is not what is measured). Then:
-// what a page view costs, how long the Visitors table takes with all of them, and how
-// soon a visitor's next page shows in it.
+// Live visitors at scale: simulated visitors on one site, each a page view held open
+// as a loader holds it, from an address of its own (`wrangler dev` passes it on as
+// CF-Connecting-IP, so the per-address limit is not what is measured). Then: how long
+// the Visitors table takes with all of them, how soon a visitor's next page shows in
+// it, and what a new visitor's page view costs until the table counts them.
+//
+// 2,000, not the 10,000 the issue asks for: on this machine `wrangler dev` takes about
+// 4,000 open connections before workerd runs out of open files (its limit is 20,000)
+// and resets new ones, and answering page views at once instead flooded it the same way.
 import http from 'node:http';
 
-const VISITORS = 10_000;
+const VISITORS = 2_000;
 const hex = (n) => n.toString(16).padStart(32, '0');
 const ip = (n) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
 export async function visitorsBench(relayUrl, operator, row) {
-  // Every held page view is a connection of its own, as from 10,000 browsers.
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const controller = new AbortController();
   const base = Date.now();
@@ -35,20 +38,15 @@ export async function visitorsBench(relayUrl, operator, row) {
   };
   const held = [];
   try {
-    // In waves of 500, as fast as they are taken.
     const started = process.hrtime.bigint();
-    for (let n = 0; n < VISITORS; n += 500) {
-      for (let i = n; i < n + 500; i++) held.push(view(i));
-      await new Promise((r) => setTimeout(r, 50));
+    for (let n = 0; n < VISITORS; n += 250) {
+      for (let i = n; i < n + 250; i++) held.push(view(i));
+      await new Promise((r) => setTimeout(r, 150));
     }
     let seen = 0;
-    const deadline = Date.now() + 120_000;
-    while (seen < VISITORS && Date.now() < deadline) {
-      seen = (await list()).body.total;
-      if (seen < VISITORS) await new Promise((r) => setTimeout(r, 500));
-    }
+    for (const deadline = Date.now() + 40_000; seen < VISITORS && Date.now() < deadline;) seen = (await list()).body.total;
     const arrived = Number(process.hrtime.bigint() - started) / 1e9;
-    row(`live visitors: ${VISITORS.toLocaleString('en')} page views held open on one site (16 shards)`, `${seen.toLocaleString('en')} listed ${arrived.toFixed(1)} s after the first was sent`);
+    row(`live visitors: ${VISITORS.toLocaleString('en')} page views held open at once on one site (16 shards)`, `${seen.toLocaleString('en')} listed ${arrived.toFixed(1)} s after the first was sent`);
 
     const times = [];
     let shown = 0;
@@ -74,14 +72,13 @@ export async function visitorsBench(relayUrl, operator, row) {
       moves.push(Date.now() - start);
     }
     moves.sort((a, b) => a - b);
-    row('a visitor\'s next page in the table with 10,000 online, p50 of 5 (the console asks every 3 s: add up to that)', `${moves[2]} ms`);
+    row(`a visitor's next page in the table with ${VISITORS.toLocaleString('en')} online, p50 of 5 (the console asks every 3 s: add up to that)`, `${moves[2]} ms`);
 
-    // What one more page view costs the edge: from sending to being listed.
+    // What one more page view costs the edge: from sending to being counted.
     const costs = [];
     for (let k = 0; k < 5; k++) {
-      const n = VISITORS + 10 + k;
       const start = process.hrtime.bigint();
-      held.push(view(n, 'new'));
+      held.push(view(VISITORS + 10 + k, 'new'));
       for (;;) {
         const { body } = await list();
         if (body.total >= VISITORS + 1 + k) break;
@@ -90,7 +87,7 @@ export async function visitorsBench(relayUrl, operator, row) {
       costs.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
     costs.sort((a, b) => a - b);
-    row('a new visitor\'s page view until the table counts them, with 10,000 online, p50 of 5', `${costs[2].toFixed(0)} ms`);
+    row(`a new visitor's page view until the table counts them, with ${VISITORS.toLocaleString('en')} online, p50 of 5`, `${costs[2].toFixed(0)} ms`);
   } finally {
     controller.abort();
     await Promise.allSettled(held);
