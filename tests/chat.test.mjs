@@ -53,7 +53,7 @@ test('a visitor on another origin and an operator chat live, both ways', async (
   );
 
   // It appears in the console's inbox live, with its unread count, without a reload.
-  const entry = operator.getByRole('button', { name: /Visitor/ });
+  const entry = operator.getByRole('navigation', { name: 'Inbox' }).getByRole('button', { name: /Visitor/ });
   await entry.waitFor({ timeout: 15_000 });
   assert.match(await entry.textContent(), /hello/);
   assert.match(await entry.locator('.unread').textContent(), /^1$/);
@@ -151,7 +151,7 @@ test('messages typed while the relay is down arrive exactly once after it is bac
     async () => (await visitor.getByRole('log').locator('.delivery').allTextContents()).every((d) => d !== 'Sending…'),
     'every pending message acked', 30_000,
   );
-  await operator.getByRole('button', { name: /Visitor/ }).click();
+  await operator.getByRole('navigation', { name: 'Inbox' }).getByRole('button', { name: /Visitor/ }).click();
   await waitForText(visitor, 'Sorry for the wait', 20_000);
   const messages = await history(conversation);
   // Each side's in its own order; the console sent its reply as soon as it connected,

@@ -31,9 +31,13 @@ async function visitorOn(page, { live = true } = {}) {
   return { context, tab, requests, id };
 }
 
+/** The site's settings, with live visitors on (the tests' default is off). */
+const settings = (extra = {}) => saveSettings(relay.url, admin, { live_visitors: true, ...extra });
+
 before(async () => {
   stack = await startStack();
   ({ relay, host, browser, admin } = stack);
+  await settings();
 });
 
 after(async () => {
@@ -67,14 +71,14 @@ test('two visitors on two pages appear with their pages; the table follows one w
   assert.equal(moved.page_views, 2);
 
   // Priority pages are marked and listed first.
-  await saveSettings(relay.url, admin, { priority_pages: ['second.html'] });
+  await settings({ priority_pages: ['second.html'] });
   await boris.tab.goto(`${host.url}/host.html`);
   const marked = await eventually(async () => {
     const list = await visitors();
     return row(list, anna.id)?.priority && !row(list, boris.id)?.priority && list;
   }, 'the priority page marked');
   assert.equal(marked.visitors[0].id, anna.id);
-  await saveSettings(relay.url, admin, {});
+  await settings();
   await anna.context.close();
   await boris.context.close();
 });
@@ -160,12 +164,12 @@ test('page views and Start chat refuse bad input clearly', async () => {
 });
 
 test('with "Show live visitors" off a page view sends nothing beyond the loader and its settings', async () => {
-  await saveSettings(relay.url, admin, { live_visitors: false });
+  await settings({ live_visitors: false });
   const visitor = await visitorOn('host.html', { live: false });
   await visitor.tab.locator('natter-widget button.launcher').waitFor();
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(visitor.requests, ['GET /natter.js', 'GET /v1/sites/demo/widget']);
   assert.equal(await visitor.tab.evaluate(() => localStorage.getItem('natter.demo.presence')), null, 'no id kept either');
   await visitor.context.close();
-  await saveSettings(relay.url, admin, {});
+  await settings();
 });

@@ -123,13 +123,15 @@ export const DEV_RATE_LIMITS = { message_burst: 100000, messages_per_minute: 100
 /**
  * Saves a whole settings document as `operator` (an admin); fails the test if refused.
  * Without `rules` it saves none (absent rules would mean the defaults, a greeting);
- * without `rate_limits`, the demo site's raised ones.
+ * without `rate_limits`, the demo site's raised ones; without `live_visitors`, off (a
+ * page view held open by the edge would keep every host page from ever being idle on
+ * the network, which tests wait for).
  */
 export async function saveSettings(edge, operator, settings) {
   const res = await fetch(`${edge}/v1/console/sites/demo/settings`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${operator.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ rules: [], rate_limits: DEV_RATE_LIMITS, ...settings }),
+    body: JSON.stringify({ rules: [], rate_limits: DEV_RATE_LIMITS, live_visitors: false, ...settings }),
   });
   if (res.status !== 200) throw new Error(`settings refused: ${res.status} ${await res.text()}`);
   return res.json();
