@@ -83,7 +83,7 @@ test('the admin invites an agent; the link is shown and e-mailed; the agent join
   await eventually(async () => (await options.count()) > 0, 'the sites loaded');
   assert.deepEqual(await options.allTextContents(), ['Demo shop']);
   const pages = await agentPage.getByRole('navigation', { name: 'Console' }).getByRole('button').allTextContents();
-  assert.deepEqual(pages, ['Inbox', 'Canned replies', 'Installation', 'Profile']);
+  assert.deepEqual(pages, ['Inbox', 'Journal', 'Visitors', 'Canned replies', 'Installation', 'Profile']);
 
   // The link works once.
   const again = await fetch(`${relay.url}/v1/invitations/${link.split('#join=')[1]}`, { method: 'POST', body: JSON.stringify({ password: 'another password' }) });

@@ -21,12 +21,12 @@ async function visitors() {
 }
 
 /** A visitor's browser on a host page, with every request it makes to the relay. */
-async function visitorOn(page, { live = true } = {}) {
+async function visitorOn(page, { live = true, referer } = {}) {
   const context = await browser.newContext();
   const tab = await context.newPage();
   const requests = [];
   tab.on('request', (r) => { if (r.url().startsWith(relay.url)) requests.push(`${r.method()} ${new URL(r.url()).pathname}`); });
-  await tab.goto(`${host.url}/${page}`);
+  await tab.goto(`${host.url}/${page}`, { referer });
   const id = live && (await eventually(() => tab.evaluate(() => JSON.parse(localStorage.getItem('natter.demo.presence'))), 'a presence id'));
   return { context, tab, requests, id };
 }
@@ -45,7 +45,7 @@ after(async () => {
 });
 
 test('two visitors on two pages appear with their pages; the table follows one who navigates', async () => {
-  const anna = await visitorOn('host.html');
+  const anna = await visitorOn('host.html', { referer: 'https://search.example/?q=shoes' });
   const boris = await visitorOn('second.html');
   const both = await eventually(async () => {
     const list = await visitors();
@@ -68,6 +68,8 @@ test('two visitors on two pages appear with their pages; the table follows one w
     return a?.pages.length === 2 && a;
   }, 'Anna on her second page');
   assert.deepEqual(moved.pages.map((p) => p.title), ['Host shop — home', 'Host shop — delivery']);
+  assert.equal(moved.referrer, 'https://search.example/?q=shoes', 'the source is where the visit came from');
+  assert.equal(row(both, boris.id).referrer, '', 'a direct visit');
   assert.equal(moved.page_views, 2);
 
   // Priority pages are marked and listed first.

@@ -42,7 +42,7 @@ import css from './launcher.css';
   const pageView = () => {
     const now = Date.now();
     const v = read('visit') || { visits: 0 };
-    if (!v.visits || now - v.last_activity >= GAP) Object.assign(v, { visits: v.visits + 1, started: now, pages_viewed: 0, referrer: document.referrer });
+    if (!v.visits || now - v.last_activity >= GAP) Object.assign(v, { visits: v.visits + 1, started: now, pages_viewed: 0 });
     v.pages_viewed += 1;
     v.last_activity = now;
     write('visit', v);
@@ -140,7 +140,7 @@ import css from './launcher.css';
       if (document.hidden || held) return;
       held = new AbortController();
       // (The visit as the rules count it: shared::presence::PageView.)
-      const body = JSON.stringify({ id, tab, url: location.href, title: document.title, visit, conversation: (read('session') || {}).conversation });
+      const body = JSON.stringify({ id, tab, url: location.href, title: document.title, referrer: document.referrer, visit, conversation: (read('session') || {}).conversation });
       fetch(siteUrl('/presence'), { method: 'POST', signal: held.signal, body })
         .then((r) => (r.ok ? r.json() : Promise.reject()))
         .then((a) => {

@@ -340,12 +340,19 @@ impl DurableObject for Conversation {
     async fn alarm(&self) -> worker::Result<Response> {
         // Coalesced messages are reported (after an eviction this reports the latest
         // state once more, which changes nothing).
-        if self.reporting.borrow().wants_alarm_report() {
+        if self.reporting.borrow().wants_alarm_report(auth::now()) {
             self.report_coalesced().await;
         }
         // The rating window of a closing ended: its event goes without one.
         self.closed_event_if_due().await;
         self.report_to_journal().await;
+        // Woken early (for the journal): the coalesced report keeps its time.
+        let due = self.reporting.borrow().due_later();
+        if let Some(at) = due {
+            if let Err(e) = self.alarm_at(at).await {
+                worker::console_error!("inbox update not scheduled: {e}");
+            }
+        }
         Response::empty()
     }
 

@@ -136,10 +136,11 @@ impl Presence {
             operator: None,
             priority: false,
         });
-        // Another visit began: its pages start anew.
-        if view.visit.started != visitor.visit_started {
+        // Another visit began: its pages start anew, and it came from this page's referrer.
+        if view.visit.started != visitor.visit_started || visitor.pages.is_empty() {
             visitor.pages.clear();
             visitor.visit_started = view.visit.started;
+            visitor.referrer.clone_from(&view.referrer);
         }
         if visitor.current().is_none_or(|page| page.url != view.url) {
             visitor.pages.push(VisitedPage { url: view.url.clone(), title: view.title.clone(), at: now });
@@ -148,7 +149,6 @@ impl Presence {
         } else if let Some(page) = visitor.pages.last_mut() {
             page.title.clone_from(&view.title);
         }
-        visitor.referrer.clone_from(&view.visit.referrer);
         visitor.visits = view.visit.visits;
         visitor.page_views = view.visit.pages_viewed;
         // (A page view asked before the widget kept an invitation's session does not

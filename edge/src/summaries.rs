@@ -36,8 +36,9 @@ pub struct Reporting {
     /// Visitor messages taken as online on that answer: their notices go with the next
     /// report.
     unsettled: Vec<Seq>,
-    /// A report is waiting for the alarm.
+    /// A report is waiting for the alarm, due at `due_at`.
     due: bool,
+    due_at: u64,
     /// The coalescing window now (0 until it first grows: [`COALESCE_MS`]).
     window: u64,
 }
@@ -47,11 +48,17 @@ impl Reporting {
         self.window.max(COALESCE_MS)
     }
 
-    /// Whether the alarm owes the site a report: coalesced messages wait, or the
-    /// object was evicted and forgot (it reports its latest state once more, which
-    /// changes nothing). The alarm has other errands (the journal, the rating window).
-    pub(crate) fn wants_alarm_report(&self) -> bool {
-        self.due || self.last.is_none()
+    /// Whether the alarm owes the site a report now: coalesced messages wait and their
+    /// window has ended, or the object was evicted and forgot (it reports its latest
+    /// state once more, which changes nothing). The alarm has other errands (the
+    /// journal, the rating window) that can wake it before a window ends.
+    pub(crate) fn wants_alarm_report(&self, now: u64) -> bool {
+        (self.due && now >= self.due_at) || self.last.is_none()
+    }
+
+    /// When a coalesced report not yet made is due.
+    pub(crate) fn due_later(&self) -> Option<u64> {
+        self.due.then_some(self.due_at)
     }
 }
 
@@ -154,7 +161,8 @@ impl Conversation {
                 // Quiet for a whole window: back to the shortest.
                 reporting.window = COALESCE_MS;
             }
-            last + reporting.window()
+            reporting.due_at = last + reporting.window();
+            reporting.due_at
         };
         self.alarm_at(at).await
     }

@@ -47,6 +47,10 @@ pub struct PageView {
     pub url: String,
     #[serde(default)]
     pub title: String,
+    /// This page's referrer; the first page's of a visit says where the visitor came
+    /// from (the browser keeps no page data: the edge keeps it for the visit).
+    #[serde(default)]
+    pub referrer: String,
     /// The visit as the loader counts it (for the rules too).
     #[serde(default)]
     pub visit: VisitCounts,
@@ -67,9 +71,6 @@ pub struct VisitCounts {
     /// Pages viewed in this visit.
     #[serde(default)]
     pub pages_viewed: u32,
-    /// The referrer of the visit's first page: where the visitor came from.
-    #[serde(default)]
-    pub referrer: String,
 }
 
 impl PageView {
@@ -79,7 +80,7 @@ impl PageView {
         check_presence_id(&self.tab)?;
         self.url = clip_context(&self.url);
         self.title = clip_context(&self.title);
-        self.visit.referrer = clip_context(&self.visit.referrer);
+        self.referrer = clip_context(&self.referrer);
         Ok(self)
     }
 }

@@ -22,7 +22,7 @@ export async function visitorsBench(relayUrl, operator, row) {
   const view = (n, page = 'catalog') => new Promise((resolve) => {
     const body = JSON.stringify({
       id: hex(n + 1), tab: hex(n + 1_000_000), url: `https://shop.example/${page}`, title: page,
-      visit: { visits: 1, started: base - VISITORS + n, pages_viewed: 1, referrer: '' },
+      referrer: '', visit: { visits: 1, started: base - VISITORS + n, pages_viewed: 1 },
     });
     const req = http.request(`${relayUrl}/v1/sites/demo/presence`, {
       method: 'POST', agent, signal: controller.signal, headers: { 'CF-Connecting-IP': ip(n + 1), 'Content-Length': Buffer.byteLength(body) },
