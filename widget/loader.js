@@ -5,7 +5,8 @@
 // rules could fire, or at idle time for a visitor who chatted in this visit. A
 // returning visitor's unread replies show on the launcher from one small request. No
 // token, socket or record at the edge before the visitor writes; stored before that:
-// the visit's counts and times, for the rules.
+// the visit's counts and times, for the rules, and (a site showing live visitors) a
+// random id for the page view the edge holds open while the tab is visible.
 // The launcher's styles, bundled here as text by scripts/build.sh (the console's
 // preview adopts the same file).
 import css from './launcher.css';
