@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { artifacts, eventually, logTexts, startStack } from './support/browser.mjs';
+import { artifacts, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
 import { axeViolations } from './support/axe.mjs';
 import { newVisitor, nextFrame, saveSettings, signInOperator, visitorSocket, operatorSocket } from './support/sockets.mjs';
 
@@ -182,11 +182,7 @@ test('the time zone: from the browser at sign-up, changed by admins, refused whe
 test('the console: filters in the address, a bookmark, CSV, a conversation as text, reopening from the journal, 0 axe violations', async () => {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${relay.url}/console/`);
-  await page.getByLabel('Email').fill('demo@natter.dev');
-  await page.getByLabel('Password').fill('natter-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Inbox' }).waitFor();
+  await signIn(page, relay.url);
   await page.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Journal' }).click();
   const region = page.getByRole('region', { name: 'Journal' });
   const rows = region.getByRole('table').getByRole('link');

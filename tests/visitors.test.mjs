@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { artifacts, eventually, startStack, visitorSends } from './support/browser.mjs';
+import { artifacts, eventually, signIn, startStack, visitorSends } from './support/browser.mjs';
 import { axeViolations } from './support/axe.mjs';
 import { saveSettings } from './support/sockets.mjs';
 
@@ -91,11 +91,7 @@ test('Start chat reaches a visitor who never touched the widget, and the convers
 
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${relay.url}/console/`);
-  await page.getByLabel('Email').fill('demo@natter.dev');
-  await page.getByLabel('Password').fill('natter-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Inbox' }).waitFor();
+  await signIn(page, relay.url);
   await page.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Visitors' }).click();
   const table = page.getByRole('table', { name: 'Visitors on the site now' });
   const name = (await visitors()).visitors.find((v) => v.id === visitor.id).name;
