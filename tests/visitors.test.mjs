@@ -99,6 +99,10 @@ test('Start chat reaches a visitor who never touched the widget, and the convers
   await table.getByText(name).click();
   await table.getByRole('list', { name: 'Pages of this visit' }).getByText('Host shop — home').waitFor();
   assert.deepEqual(await axeViolations(page), [], 'axe on Visitors');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.deepEqual(await axeViolations(page), [], 'axe on Visitors at 390 px');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page itself does not scroll sideways');
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.screenshot({ path: path.join(artifacts, 'visitors.png'), fullPage: true });
 
   const started = Date.now();

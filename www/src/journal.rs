@@ -409,7 +409,8 @@ pub fn JournalPage() -> impl IntoView {
             <Show when=move || !journal.loading.get() && journal.entries.with(Vec::is_empty) && journal.problem.with(Option::is_none)>
                 <p class="hint">{tr("No conversations match these filters.")}</p>
             </Show>
-            <div class="table-box">
+            // Focusable: on a narrow screen it scrolls sideways, by keys too.
+            <div class="table-box" tabindex="0" role="region" aria-label=tr("Conversations, newest first")>
                 <table class="data-table">
                     <caption class="sr-only">{tr("Conversations, newest first")}</caption>
                     <thead>

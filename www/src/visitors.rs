@@ -73,7 +73,7 @@ pub fn VisitorsPage() -> impl IntoView {
                 <StartChat visitor=starting/>
             </Show>
             <Show when=live>
-                <div class="table-box">
+                <div class="table-box" tabindex="0" role="region" aria-label=tr("Visitors on the site now")>
                     <table class="data-table">
                         <caption class="sr-only">{tr("Visitors on the site now")}</caption>
                         <thead>
