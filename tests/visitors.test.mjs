@@ -172,6 +172,12 @@ test('with "Show live visitors" off a page view sends nothing beyond the loader 
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(visitor.requests, ['GET /natter.js', 'GET /v1/sites/demo/widget']);
   assert.equal(await visitor.tab.evaluate(() => localStorage.getItem('natter.demo.presence')), null, 'no id kept either');
+  // The console says why nobody is listed.
+  const console_ = await (await browser.newContext()).newPage();
+  await signIn(console_, relay.url);
+  await console_.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Visitors' }).click();
+  await console_.getByText('This site does not show live visitors: an admin can turn them on in Widget settings → Conversations.').waitFor();
+  await console_.context().close();
   await visitor.context.close();
   await settings();
 });

@@ -589,6 +589,7 @@ fn ru(en: &str) -> Option<&'static str> {
         "One per line, part of an address like /checkout: visitors on such a page are marked and listed first." => "По одной в строке, часть адреса, например /checkout: посетители на таких страницах отмечены и идут первыми.",
         "Message" => "Сообщение",
         "Nobody is on the site now." => "Сейчас на сайте никого нет.",
+        "This site does not show live visitors: an admin can turn them on in Widget settings → Conversations." => "Этот сайт не показывает посетителей: администратор может включить это в Настройках виджета → Разговоры.",
         "On the site" => "На сайте",
         "Pages of this visit" => "Страницы этого визита",
         "Pages this visit" => "Страниц за визит",

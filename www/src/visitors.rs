@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::ids::ConversationId;
 use natter_shared::presence::{ChatStart, LiveVisitor, VisitorsList};
+use natter_shared::protocol::SettingsDocument;
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
 
@@ -42,6 +43,14 @@ pub fn VisitorsPage() -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let starting = RwSignal::new(None::<LiveVisitor>);
     load(console, list, problem);
+    // Whether the site shows live visitors at all (else nobody could be listed).
+    let switched_off = RwSignal::new(false);
+    let settings_url = console.site_url("settings");
+    spawn_local(async move {
+        if let Ok(document) = console.request::<(), SettingsDocument>("GET", &settings_url, None).await {
+            switched_off.set(!document.settings.live_visitors);
+        }
+    });
     let refresh = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || load(console, list, problem));
     let timer = web_sys::window()
         .and_then(|w| w.set_interval_with_callback_and_timeout_and_arguments_0(refresh.as_ref().unchecked_ref(), REFRESH_MS).ok());
@@ -66,6 +75,9 @@ pub fn VisitorsPage() -> impl IntoView {
         <main class="page visitors">
             <h2>{tr("Visitors")}</h2>
             <p role="status">{count}</p>
+            <Show when=move || switched_off.get()>
+                <p class="notice">{tr("This site does not show live visitors: an admin can turn them on in Widget settings → Conversations.")}</p>
+            </Show>
             <Show when=move || problem.get().is_some()>
                 <p class="problem" role="alert">{move || problem.get()}</p>
             </Show>
