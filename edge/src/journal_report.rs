@@ -63,11 +63,12 @@ const FACTS: &str = "SELECT
 impl Conversation {
     /// Has the alarm tell the journal in a moment (unless it is due sooner anyway).
     pub(crate) async fn journal_soon(&self) {
-        if self.meta().ok().flatten().is_none() {
+        if self.reporting.borrow().journal_due || self.meta().ok().flatten().is_none() {
             return;
         }
-        if let Err(e) = self.alarm_at(auth::now() + JOURNAL_DELAY_MS).await {
-            worker::console_error!("journal report not scheduled: {e}");
+        match self.alarm_at(auth::now() + JOURNAL_DELAY_MS).await {
+            Ok(()) => self.reporting.borrow_mut().journal_due = true,
+            Err(e) => worker::console_error!("journal report not scheduled: {e}"),
         }
     }
 
@@ -111,6 +112,7 @@ impl Conversation {
     /// Sends the journal what changed since it was last told. Best effort: on failure
     /// nothing is marked sent, and the next change sends it again.
     pub(crate) async fn report_to_journal(&self) {
+        self.reporting.borrow_mut().journal_due = false;
         if let Err(e) = self.try_report_to_journal().await {
             worker::console_error!("journal report failed: {e}");
         }

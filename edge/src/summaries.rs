@@ -41,6 +41,9 @@ pub struct Reporting {
     due_at: u64,
     /// The coalescing window now (0 until it first grows: [`COALESCE_MS`]).
     window: u64,
+    /// The alarm is set to tell the journal (so a report need not ask storage for the
+    /// alarm's time again; forgotten with an eviction, which asks once more).
+    pub(crate) journal_due: bool,
 }
 
 impl Reporting {

@@ -298,14 +298,7 @@ impl JournalView {
             pairs.extend(self.from.map(|d| ("from", d.to_string())));
             pairs.extend(self.to.map(|d| ("to", d.to_string())));
         }
-        pairs.extend(self.operator.as_ref().map(|o| ("operator", o.to_string())));
-        pairs.extend(self.site.as_ref().map(|s| ("site", s.to_string())));
-        if self.rating != RatingFilter::Any {
-            pairs.push(("rating", self.rating.word().to_owned()));
-        }
-        if !self.search.trim().is_empty() {
-            pairs.push(("q", self.search.clone()));
-        }
+        push_filters(&mut pairs, self.operator.as_ref(), self.site.as_ref(), self.rating, &self.search);
         pairs
     }
 
@@ -358,14 +351,7 @@ impl JournalQuery {
         }
         pairs.extend(self.since.map(|t| ("since", t.to_string())));
         pairs.extend(self.until.map(|t| ("until", t.to_string())));
-        pairs.extend(self.operator.as_ref().map(|o| ("operator", o.to_string())));
-        pairs.extend(self.site.as_ref().map(|s| ("site", s.to_string())));
-        if self.rating != RatingFilter::Any {
-            pairs.push(("rating", self.rating.word().to_owned()));
-        }
-        if !self.search.trim().is_empty() {
-            pairs.push(("q", self.search.clone()));
-        }
+        push_filters(&mut pairs, self.operator.as_ref(), self.site.as_ref(), self.rating, &self.search);
         if let Some(after) = &self.after {
             pairs.push(("after_at", after.at.to_string()));
             pairs.push(("after_site", after.site.to_string()));
@@ -411,6 +397,18 @@ impl JournalQuery {
             _ => return Err("`after_at`, `after_site` and `after_id` go together".into()),
         };
         Ok(query)
+    }
+}
+
+/// The filters the console's address and the edge's query share, in that order.
+fn push_filters(pairs: &mut Vec<(&'static str, String)>, operator: Option<&OperatorId>, site: Option<&SiteId>, rating: RatingFilter, search: &str) {
+    pairs.extend(operator.map(|o| ("operator", o.to_string())));
+    pairs.extend(site.map(|s| ("site", s.to_string())));
+    if rating != RatingFilter::Any {
+        pairs.push(("rating", rating.word().to_owned()));
+    }
+    if !search.trim().is_empty() {
+        pairs.push(("q", search.to_owned()));
     }
 }
 
