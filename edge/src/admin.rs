@@ -141,7 +141,7 @@ async fn send_invitation(env: &Env, admin: &Access, operator: OperatorInfo, edge
          Задайте пароль и войдите по ссылке (она работает один раз, 7 дней):\n{link}\n"
     );
     let subject = format!("Join {organisation} on Natter / Приглашение в Natter: {organisation}");
-    let emailed = mail::send(env, &operator.email, &subject, &text).await;
+    let emailed = mail::send(env, None, &operator.email, &subject, &text).await;
     Invitation { operator, link, emailed }
 }
 

@@ -32,6 +32,7 @@ use crate::journal_report;
 use crate::lifecycle;
 use crate::summaries::Reporting;
 use crate::throttle::{self, Pace};
+use crate::transcripts;
 use crate::turns::Turns;
 
 const SCHEMA: &str = "
@@ -300,6 +301,7 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", SCHEMA);
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         internal::update_tables(&state, "conversation", journal_report::SCHEMA);
+        internal::update_tables(&state, "conversation", transcripts::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
         Self {
             state,
@@ -421,6 +423,7 @@ impl Conversation {
                 Ok(Response::from_websocket(pair.client)?)
             }
             "/history" => Ok(Response::from_json(&History { messages: self.messages_after(Seq(0))? })?),
+            "/transcript" if participant.role == AuthorKind::Visitor => self.send_transcript(req.json().await?).await,
             "/unread" => Ok(Response::from_json(&Unread { unread: self.unread_by_visitor(meta.as_ref())? })?),
             other => Err(EdgeError::NotFound(format!("No conversation route {other}"))),
         }
@@ -748,6 +751,7 @@ impl Conversation {
         internal::create_tables(&self.state, "conversation", SCHEMA);
         internal::create_tables(&self.state, "conversation", lifecycle::SCHEMA);
         internal::create_tables(&self.state, "conversation", journal_report::SCHEMA);
+        internal::create_tables(&self.state, "conversation", transcripts::SCHEMA);
         self.exists.set(true);
         let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;
         self.write_meta(

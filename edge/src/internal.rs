@@ -270,6 +270,12 @@ pub enum OrgCall {
     Create { org: OrgId, name: String, admin: NewOperator, site: SiteInfo, time_zone: String },
     /// Sets the organisation's time zone (checked by the Worker) → `{}`.
     SetTimeZone { time_zone: String },
+    /// → the daily report's [`DailyReport`](natter_shared::figures::DailyReport).
+    Report,
+    /// Sets it (checked by the Worker) and its alarm → `{}`.
+    SetReport { report: natter_shared::figures::DailyReport },
+    /// Sends yesterday's report now → `ReportSent`; 409 while it has no address.
+    SendReport,
     /// → [`Access`]; 401 unless the operator is active and (if given) at `version`.
     Access { operator: OperatorId, version: Option<u64> },
     /// → [`Profile`].

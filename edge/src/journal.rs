@@ -109,7 +109,7 @@ fn int(value: u64) -> SqlStorageValue {
 }
 
 impl Journal {
-    fn sql(&self) -> SqlStorage {
+    pub(crate) fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
     }
 
@@ -127,6 +127,13 @@ impl Journal {
                     return Ok(Response::from_json(&JournalPage::default())?);
                 }
                 Ok(Response::from_json(&self.page(&call)?)?)
+            }
+            "/figures" => {
+                let call: crate::figures::FiguresCall = internal::request_json(&req).await?;
+                if !internal::has_tables(&self.state) {
+                    return Ok(Response::from_json(&Vec::<()>::new())?);
+                }
+                Ok(Response::from_json(&self.tallies(&call)?)?)
             }
             "/fill" => {
                 let call: FillCall = internal::request_json(&req).await?;

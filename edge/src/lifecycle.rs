@@ -452,7 +452,7 @@ impl Conversation {
         }
     }
 
-    fn transcript(&self) -> EdgeResult<Vec<TranscriptLine>> {
+    pub(crate) fn transcript(&self) -> EdgeResult<Vec<TranscriptLine>> {
         Ok(self
             .messages_after(Seq(0))?
             .into_iter()

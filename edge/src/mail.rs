@@ -3,7 +3,7 @@
 //! names a sender, the `MAIL_FROM` variable: without it Natter sends nothing and the
 //! console shows links to copy instead.
 
-use worker::{Env, SendEmailBuilder};
+use worker::{EmailAddress, Env, SendEmailBuilder};
 
 /// The sender, if e-mail is on.
 fn sender(env: &Env) -> Option<String> {
@@ -15,12 +15,16 @@ pub fn enabled(env: &Env) -> bool {
     sender(env).is_some()
 }
 
-/// Sends a plain-text e-mail; true when the binding took it. A failure is logged, never
-/// shown to whoever caused it (it would tell them whether the address exists).
-pub async fn send(env: &Env, to: &str, subject: &str, text: &str) -> bool {
+/// Sends a plain-text e-mail, from `name` (a site's, say) at the deployment's address
+/// if given; true when the binding took it. A failure is logged, never shown to whoever
+/// caused it (it would tell them whether the address exists).
+pub async fn send(env: &Env, name: Option<&str>, to: &str, subject: &str, text: &str) -> bool {
     let Some(from) = sender(env) else { return false };
     let attempt = async {
         let message = SendEmailBuilder::new(&from, to, subject);
+        if let Some(name) = name {
+            message.set_from_with_email_address(&EmailAddress::new(name, &from));
+        }
         message.set_text(text);
         env.send_email("EMAIL")?.send_with_builder(&message).await.map_err(worker::Error::from)?;
         Ok::<(), worker::Error>(())

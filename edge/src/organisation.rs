@@ -15,6 +15,9 @@ use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, 
 use crate::auth;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Access, LinkKind, LinkUsed, NewLink, NewOperator, OrgCall, SitePlacement};
+use crate::daily_report::{self, ReportSent};
+use crate::notifications::Letterhead;
+use crate::site::Placed;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS organisation (
@@ -158,14 +161,20 @@ fn json<T: serde::Serialize>(value: &T) -> EdgeResult<Response> {
 
 #[durable_object]
 pub struct Organisation {
-    state: State,
-    env: Env,
+    pub(crate) state: State,
+    pub(crate) env: Env,
 }
 
 impl DurableObject for Organisation {
     fn new(state: State, env: Env) -> Self {
         internal::update_tables(&state, "organisation", SCHEMA);
+        internal::update_tables(&state, "organisation", daily_report::SCHEMA);
         Self { state, env }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.report_alarm().await;
+        Response::empty()
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -178,7 +187,7 @@ impl DurableObject for Organisation {
 }
 
 impl Organisation {
-    fn sql(&self) -> SqlStorage {
+    pub(crate) fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
     }
 
@@ -186,7 +195,10 @@ impl Organisation {
         let empty = serde_json::json!({});
         // An organisation that was never created stores nothing for whoever names it.
         match &call {
-            OrgCall::Create { .. } => internal::create_tables(&self.state, "organisation", SCHEMA),
+            OrgCall::Create { .. } => {
+                internal::create_tables(&self.state, "organisation", SCHEMA);
+                internal::create_tables(&self.state, "organisation", daily_report::SCHEMA);
+            }
             OrgCall::ViewLink { .. } | OrgCall::UseLink { .. } if !internal::has_tables(&self.state) => return Err(link_gone()),
             _ if !internal::has_tables(&self.state) => return Err(EdgeError::NotFound("No such organisation".into())),
             _ => {}
@@ -209,7 +221,26 @@ impl Organisation {
             OrgCall::Access { operator, version } => json(&self.access(&operator, version)?),
             OrgCall::SetTimeZone { time_zone } => {
                 self.set_time_zone(&time_zone)?;
+                // The sites' letters give times in it.
+                for site in self.sites()? {
+                    self.place(&site).await?;
+                }
+                self.schedule_report().await?;
                 json(&empty)
+            }
+            OrgCall::Report => json(&self.daily_report()?),
+            OrgCall::SetReport { report } => {
+                self.set_daily_report(&report).await?;
+                json(&empty)
+            }
+            OrgCall::SendReport => {
+                if self.daily_report()?.email.is_none() {
+                    return Err(EdgeError::Conflict("Set the report's address first".into()));
+                }
+                if !self.send_daily_report().await? {
+                    return Err(EdgeError::Internal("the report could not be sent; try again later".into()));
+                }
+                json(&ReportSent { sent: true })
             }
             OrgCall::Profile { operator } => {
                 let row = self.operator(&operator)?;
@@ -342,6 +373,18 @@ impl Organisation {
         rows.into_iter().next().ok_or_else(|| EdgeError::NotFound("No such organisation".into()))
     }
 
+    pub(crate) fn time_zone(&self) -> EdgeResult<String> {
+        Ok(self.organisation()?.time_zone)
+    }
+
+    pub(crate) fn name(&self) -> EdgeResult<String> {
+        Ok(self.organisation()?.name)
+    }
+
+    pub(crate) fn site_ids(&self) -> EdgeResult<Vec<SiteId>> {
+        Ok(self.sites()?.into_iter().map(|s| s.id).collect())
+    }
+
     fn sites(&self) -> EdgeResult<Vec<SiteInfo>> {
         let rows: Vec<SiteRow> = self.sql().exec("SELECT * FROM sites ORDER BY created_at, id", None)?.to_array()?;
         rows.into_iter().map(SiteRow::into_info).collect()
@@ -371,11 +414,12 @@ impl Organisation {
         Ok(())
     }
 
-    /// Tells the site's object its organisation, origins and whether it is on.
+    /// Tells the site's object its origins, whether it is on, and its name and time
+    /// zone for its letters.
     async fn place(&self, site: &SiteInfo) -> EdgeResult<()> {
-        let placement = SitePlacement {
-            allowed_origins: site.allowed_origins.clone(),
-            disabled: site.disabled,
+        let placement = Placed {
+            placement: SitePlacement { allowed_origins: site.allowed_origins.clone(), disabled: site.disabled },
+            letterhead: Letterhead { name: site.name.clone(), time_zone: self.organisation()?.time_zone },
         };
         let _: serde_json::Value = internal::call(&internal::site_stub(&self.env, &site.id)?, "/place", &site.id, Some(&placement)).await?;
         Ok(())

@@ -31,6 +31,8 @@ pub enum Limit {
     RepliesByOperator,
     /// Loaders' page views (live visitors) per IP address.
     PresenceByIp,
+    /// Visitors' "Send transcript" per IP address.
+    TranscriptsByIp,
 }
 
 impl Limit {
@@ -44,6 +46,7 @@ impl Limit {
             Limit::VisitorsByIp => "VISITORS_BY_IP",
             Limit::IdentifyByIp => "IDENTIFY_BY_IP",
             Limit::PresenceByIp => "PRESENCE_BY_IP",
+            Limit::TranscriptsByIp => "TRANSCRIPTS_BY_IP",
             Limit::UploadsByIp => "UPLOADS_BY_IP",
             Limit::RepliesByOperator => "REPLIES_BY_OPERATOR",
         }

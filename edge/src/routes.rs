@@ -12,6 +12,7 @@
 //! | `GET /v1/conversations/{id}` | widget | 204 while the visitor token grants it (a failed socket cannot tell why) |
 //! | `GET /v1/conversations/{id}/unread?token=` | loader | the operators' messages the visitor has not read ([`Unread`](natter_shared::protocol::Unread)), `private, max-age=5` |
 //! | `POST /v1/conversations/{id}/files?name=` | widget | uploads a file (if the site allows files) → [`Attachment`](natter_shared::files::Attachment) |
+//! | `POST /v1/conversations/{id}/transcript` | widget | e-mails the conversation to the visitor ([`TranscriptRequest`](natter_shared::protocol::TranscriptRequest)) → 202; 403 if the site does not send transcripts, 429 past 3 an hour |
 //! | `GET /v1/files/{site}/{conversation}/{random}` | anyone with the link | the file: images inline, the rest as a download, `nosniff` |
 //! | `GET /v1/avatars/{org}/{random}` | anyone | an operator's uploaded picture |
 //! | `GET /v1/console/config` | console | whether sign-up is open and e-mail is sent |
@@ -24,6 +25,8 @@
 //! | `/v1/console/sites…`, `/v1/console/operators…` | admins | sites and operators ([`admin`]) |
 //! | `GET /v1/console/journal?…` | operators | a page of the journal of their sites ([`journal_routes`]) |
 //! | `PUT /v1/console/organisation` | admins | the organisation's time zone ([`console`]) |
+//! | `GET /v1/console/figures?since=&until=` | admins | per day and operator ([`figures`]) |
+//! | `GET`, `PUT /v1/console/organisation/report`, `POST …/report/send` | admins | the daily report's address ([`daily_report`]) |
 //! | `POST /v1/dev/journal/{site}/fill` | `make bench`, dev only | made-up conversations in a site's journal |
 //! | `GET /v1/dev/identity?id=&name=&email=` | the demo page, dev only | an [`Identity`] for site `demo`, signed as a host site's server would |
 
@@ -40,12 +43,15 @@ use crate::auth;
 use crate::console;
 use crate::journal_routes;
 use crate::live;
+use crate::daily_report;
 use crate::dev;
 use crate::error::{EdgeError, EdgeResult};
+use crate::figures;
 use crate::files;
 use crate::internal::{self, Identified, IdentifyCall, LinkKind, PageOrigin, Participant, SitePlacement};
 use crate::request::{self, check_socket, json_body};
 use crate::signup;
+use crate::transcripts;
 use crate::ratelimit::{self, Limit};
 
 pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
@@ -88,6 +94,12 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             }
             files::upload(&mut req, env, &format!("{}/{conversation}", claims.site)).await
         }
+        (Method::Post, ["v1", "conversations", id, "transcript"]) => {
+            let (claims, conversation) = visitor_grant(&req, env, id)?;
+            ratelimit::check(env, Limit::TranscriptsByIp, &request::client_ip(&req)).await?;
+            let ask = request::json_body(&mut req).await?;
+            transcripts::request(env, ask, visitor(&req, claims, conversation)).await
+        }
         (Method::Get, ["v1", "files", site, conversation, random]) => files::download(env, &files::conversation_file(site, conversation, random)?).await,
         (Method::Get, ["v1", "avatars", org, random]) => files::download(env, &files::avatar_file(org, random)?).await,
         (Method::Get, ["v1", "console", "config"]) => signup::config(env),
@@ -104,12 +116,14 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (_, ["v1", "console", "me", rest @ ..]) => console::me_route(&mut req, env, rest).await,
         (Method::Get, ["v1", "console", "journal"]) => journal_routes::page(&req, env).await,
+        (Method::Get, ["v1", "console", "figures"]) => figures::page(&req, env).await,
         (Method::Put, ["v1", "console", "organisation"]) => console::set_time_zone(&mut req, env).await,
+        (_, ["v1", "console", "organisation", "report", rest @ ..]) => daily_report::route(&mut req, env, rest).await,
         (_, ["v1", "console", "sites", site, rest @ ..]) if !rest.is_empty() => console::site_route(&mut req, env, site, rest).await,
         (_, ["v1", "console", "sites" | "operators", ..]) => admin::route(&mut req, env, &segments[2..]).await,
         (Method::Get, ["v1", "dev", "identity"]) if dev::enabled(env) => dev_identity(&req, env).await,
         (Method::Post, ["v1", "dev", "journal", site, "fill"]) if dev::enabled(env) => dev::fill_journal(&req, env, site).await,
-        (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify" | "presence"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files"]) => {
+        (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify" | "presence"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files" | "transcript"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }
         _ => Err(EdgeError::NotFound(format!("No route for {method} {path}"))),
@@ -263,8 +277,11 @@ struct WidgetDocument {
 }
 
 impl WidgetDocument {
-    fn of(document: &SettingsDocument) -> WidgetDocument {
-        let settings = document.settings.public();
+    /// `mails`: whether this deployment sends e-mail (without it the window offers no
+    /// transcript).
+    fn of(document: &SettingsDocument, mails: bool) -> WidgetDocument {
+        let mut settings = document.settings.public();
+        settings.transcripts &= mails;
         WidgetDocument { wake: natter_shared::rules::wake_hints(&settings.rules()), settings }
     }
 }
@@ -277,9 +294,11 @@ async fn widget_settings(req: &Request, env: &Env, site: &str) -> EdgeResult<Res
     let document: SettingsDocument = internal::call(&internal::site_stub(env, &site)?, "/widget", &page, None::<&()>).await?;
     // The document version is part of the tag: a deploy that reads settings anew
     // must not be answered with a 304 for the old reading.
-    let etag = format!("\"{SETTINGS_VERSION}.{}\"", document.revision);
+    // So is whether e-mail is on (it decides the transcript button).
+    let mails = crate::mail::enabled(env);
+    let etag = format!("\"{SETTINGS_VERSION}.{}{}\"", document.revision, if mails { "" } else { "-nomail" });
     let fresh = req.headers().get("If-None-Match")?.is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
-    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&WidgetDocument::of(&document))? };
+    let mut response = if fresh { Response::empty()?.with_status(304) } else { Response::from_json(&WidgetDocument::of(&document, mails))? };
     response.headers_mut().set("ETag", &etag)?;
     response.headers_mut().set("Cache-Control", "no-cache")?;
     Ok(response)

@@ -190,7 +190,7 @@ pub async fn request_reset(req: &mut Request, env: &Env) -> EdgeResult<Response>
                  Задайте новый по ссылке (она работает один раз, один час):\n{url}\n\
                  Если это были не вы, ничего не делайте: пароль останется прежним.\n"
             );
-            mail::send(env, &email, "Reset your Natter password / Сброс пароля Natter", &text).await;
+            mail::send(env, None, &email, "Reset your Natter password / Сброс пароля Natter", &text).await;
         }
     }
     let answer = serde_json::json!({ "message": "If this address has a Natter account, we have sent it a link to choose a new password. It works for an hour." });

@@ -14,7 +14,7 @@ use natter_shared::protocol::{
     parse_client_frame, ClientFrame, ConversationSummary, InboxFrame, OfflineNotice, OperatorPresence, Role,
     SettingsDocument, SiteSecret, SiteStatus,
 };
-use natter_shared::shift::{ConversationState, EventNotice, OperatorRef};
+use natter_shared::shift::{ConversationState, EventKind, EventNotice, OperatorRef};
 use natter_shared::settings::WidgetSettings;
 use serde::Deserialize;
 use worker::{
@@ -31,6 +31,7 @@ use crate::internal::{
 use crate::inbox::PageCall;
 use crate::live::{LiveContext, PresencePolicy};
 use crate::throttle::StartCall;
+use crate::notifications::{self, CountsCall, Letterhead};
 use crate::{canned, inbox, throttle, webhooks};
 
 
@@ -88,6 +89,15 @@ CREATE TABLE IF NOT EXISTS watching (
     PRIMARY KEY (operator, conversation)
 );
 ";
+
+/// `/place`: who may embed the site, and who it is in its letters.
+#[derive(serde::Serialize, Deserialize)]
+pub struct Placed {
+    #[serde(flatten)]
+    pub placement: SitePlacement,
+    #[serde(flatten)]
+    pub letterhead: Letterhead,
+}
 
 #[derive(Deserialize)]
 struct PlacementRow {
@@ -185,6 +195,7 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", canned::SCHEMA);
         internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
         internal::update_tables(&state, "site", inbox::SCHEMA);
+        internal::update_tables(&state, "site", notifications::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
         Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None), watchers: Attachments::default() }
     }
@@ -218,6 +229,9 @@ impl DurableObject for Site {
         if let Err(e) = self.deliver().await {
             worker::console_error!("webhook delivery: {e}");
         }
+        if let Err(e) = self.send_mails().await {
+            worker::console_error!("e-mail to the owner: {e}");
+        }
         Response::empty()
     }
 
@@ -249,6 +263,7 @@ impl Site {
             internal::create_tables(&self.state, "site", canned::SCHEMA);
             internal::create_tables(&self.state, "site", throttle::SITE_SCHEMA);
             internal::create_tables(&self.state, "site", inbox::SCHEMA);
+            internal::create_tables(&self.state, "site", notifications::SCHEMA);
             self.placed.set(true);
         } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
@@ -260,7 +275,8 @@ impl Site {
             }
             "/place" => {
                 self.remember_id(&internal::context(req)?)?;
-                let placement: SitePlacement = req.json().await?;
+                let Placed { placement, letterhead } = req.json().await?;
+                self.set_letterhead(&letterhead)?;
                 self.sql().exec(
                     "INSERT INTO placement (id, allowed_origins, disabled) VALUES (1, ?, ?)
                      ON CONFLICT(id) DO UPDATE SET allowed_origins = excluded.allowed_origins, disabled = excluded.disabled",
@@ -336,11 +352,22 @@ impl Site {
             "/event" => {
                 let notice: EventNotice = req.json().await?;
                 self.queue_event(&notice).await?;
+                if notice.event == EventKind::ConversationClosed {
+                    self.notify_closed(&notice).await?;
+                }
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/canned" => {
                 let call: canned::CannedCall = req.json().await?;
                 self.canned(call)
+            }
+            "/transcript-terms" => {
+                let allowed = self.settings()?.settings.transcripts;
+                Ok(Response::from_json(&crate::transcripts::TranscriptTerms { allowed, letterhead: self.letterhead()? })?)
+            }
+            "/offline-counts" => {
+                let call: CountsCall = req.json().await?;
+                Ok(Response::from_json(&self.offline_counts(&call)?)?)
             }
             "/deliveries" => Ok(Response::from_json(&self.recent_deliveries()?)?),
             "/deliveries/resend" => {
@@ -429,6 +456,7 @@ impl Site {
             "/offline" => {
                 let notice: OfflineNotice = req.json().await?;
                 self.queue_delivery(&notice).await?;
+                self.notify_offline(&notice).await?;
                 Ok(Response::from_json(&serde_json::json!({}))?)
             }
             "/summary" => {
@@ -441,6 +469,7 @@ impl Site {
                     summary.offline = true;
                     for notice in &notices {
                         self.queue_delivery(notice).await?;
+                        self.notify_offline(notice).await?;
                     }
                 }
                 if let Some(counts_changed) = self.keep_summary(&summary)? {

@@ -94,6 +94,13 @@ pub struct Strings {
     /// A part of the widget (a form, the QR code, files) could not be downloaded.
     pub part_failed: &'static str,
     pub try_again: &'static str,
+    /// The window's menu: the conversation e-mailed to the visitor.
+    pub send_transcript: &'static str,
+    pub transcript_hint: &'static str,
+    pub transcript_email: &'static str,
+    /// Around the address: "The transcript is on its way to a@b.c."
+    pub transcript_sent: (&'static str, &'static str),
+    pub transcript_failed: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -172,6 +179,11 @@ pub const EN: Strings = Strings {
     earlier: "Show earlier messages",
     part_failed: "This part of the chat did not load. Check your connection.",
     try_again: "Try again",
+    send_transcript: "Send transcript",
+    transcript_hint: "We will e-mail you this conversation as it is now.",
+    transcript_email: "Your email",
+    transcript_sent: ("The transcript is on its way to ", "."),
+    transcript_failed: "The transcript was not sent. Try again later.",
 };
 
 pub const RU: Strings = Strings {
@@ -250,6 +262,11 @@ pub const RU: Strings = Strings {
     earlier: "Показать более ранние сообщения",
     part_failed: "Эта часть чата не загрузилась. Проверьте соединение.",
     try_again: "Повторить",
+    send_transcript: "Отправить переписку на почту",
+    transcript_hint: "Мы пришлём вам этот разговор на почту в том виде, в каком он сейчас.",
+    transcript_email: "Ваш e-mail",
+    transcript_sent: ("Переписка отправлена на ", "."),
+    transcript_failed: "Переписку не удалось отправить. Попробуйте позже.",
 };
 
 impl Strings {
@@ -262,6 +279,10 @@ impl Strings {
 
     pub fn typing(&self, name: &str) -> String {
         format!("{}{name}{}", self.typing.0, self.typing.1)
+    }
+
+    pub fn transcript_sent(&self, email: &str) -> String {
+        format!("{}{email}{}", self.transcript_sent.0, self.transcript_sent.1)
     }
 
     pub fn talking_to(&self, name: &str) -> String {
@@ -375,6 +396,8 @@ mod tests {
                 strings.file_too_big, strings.file_empty, strings.conversation_ended, strings.rate_prompt,
                 strings.good, strings.bad, strings.comment, strings.send_rating, strings.rating_thanks,
                 strings.not_delivered, strings.too_fast, strings.earlier, strings.part_failed, strings.try_again,
+                strings.send_transcript, strings.transcript_hint, strings.transcript_email, strings.transcript_sent.0,
+                strings.transcript_failed,
             ];
             assert!(all.iter().all(|s| !s.trim().is_empty()));
         }

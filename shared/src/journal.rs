@@ -180,8 +180,8 @@ words!(Period {
     Custom = "custom",
 });
 
-/// A calendar date (in some time zone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A calendar date (in some time zone); `"YYYY-MM-DD"` in JSON.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
     pub year: i32,
     pub month: u32,
@@ -231,6 +231,19 @@ impl Date {
     pub fn weekday(self) -> i64 {
         // 1970-01-01 was a Thursday.
         (self.days() + 3).rem_euclid(7)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Date::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not a date, e.g. 2026-12-01")))
     }
 }
 

@@ -5,11 +5,13 @@
 pub mod accounts;
 pub mod contact;
 pub mod error;
+pub mod figures;
 pub mod files;
 pub mod i18n;
 pub mod identity;
 pub mod inbox;
 pub mod journal;
+pub mod letters;
 pub mod ids;
 pub mod limits;
 pub mod links;

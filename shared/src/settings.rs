@@ -412,6 +412,14 @@ pub struct WidgetSettings {
     /// these (private).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub priority_pages: Vec<String>,
+    /// The window's menu offers "Send transcript": the conversation e-mailed to the
+    /// visitor. On unless the owner turns it off (and only where e-mail is sent).
+    #[serde(default = "switched_on")]
+    pub transcripts: bool,
+    /// Where a copy of every closed conversation and every offline message is e-mailed
+    /// (private).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_email: Option<String>,
 }
 
 fn switched_on() -> bool {
@@ -447,6 +455,8 @@ impl Default for WidgetSettings {
             rate_limits: RateLimits::default(),
             live_visitors: true,
             priority_pages: Vec::new(),
+            transcripts: true,
+            notify_email: None,
         }
     }
 }
@@ -647,6 +657,13 @@ fn check_priority_pages(pages: &Vec<String>) -> Result<(), String> {
     }
 }
 
+fn check_notify_email(email: &Option<String>) -> Result<(), String> {
+    match email {
+        Some(email) if !crate::contact::is_email(email) => Err(format!("\"{email}\" is not an e-mail address, e.g. owner@example.com")),
+        _ => Ok(()),
+    }
+}
+
 fn check_webhook_url(url: &Option<String>) -> Result<(), String> {
     check_url(url, true)
 }
@@ -735,6 +752,7 @@ impl WidgetSettings {
             routing: Routing::default(),
             rate_limits: RateLimits::default(),
             priority_pages: Vec::new(),
+            notify_email: None,
             ..self.clone()
         }
     }
@@ -795,6 +813,7 @@ impl WidgetSettings {
         reader.read_items("contacts", &mut settings.contacts, check_contacts);
         reader.read("contacts_offline", &mut settings.contacts_offline, no_check);
         reader.read("files", &mut settings.files, no_check);
+        reader.read("transcripts", &mut settings.transcripts, no_check);
         if O::EVERY_FIELD {
             settings.rules = Self::read_rules(&mut reader.object, reader.errors);
             reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
@@ -803,6 +822,7 @@ impl WidgetSettings {
             reader.read("rate_limits", &mut settings.rate_limits, limits::check_rate_limits);
             reader.read("live_visitors", &mut settings.live_visitors, no_check);
             reader.read("priority_pages", &mut settings.priority_pages, check_priority_pages);
+            reader.read("notify_email", &mut settings.notify_email, check_notify_email);
         }
         if let Some(texts) = reader.object("texts") {
             settings.texts = read_per_language(texts, reader.errors);

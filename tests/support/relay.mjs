@@ -80,14 +80,18 @@ export class Relay {
   }
 
   /**
-   * The text of the last e-mail `wrangler dev` says it sent to `to` (it writes each
-   * message's text to a file and logs the path).
+   * The letters `wrangler dev` says it sent to `to`, oldest first: sender, subject and
+   * text (it writes each text to a file and logs the path).
    */
+  emailsTo(to) {
+    return [...this.log.matchAll(/send_email binding called with MessageBuilder:\nFrom: (.*)\nTo: (.*)\nSubject: (.*)\n\nText: (\S+)/g)]
+      .filter((m) => m[2].trim() === to)
+      .map((m) => ({ from: m[1].trim(), subject: m[3], text: readFileSync(m[4], 'utf8') }));
+  }
+
+  /** The last letter to `to`, or null. */
   lastEmail(to) {
-    const sent = [...this.log.matchAll(/send_email binding called with MessageBuilder:\nFrom: .*\nTo: (.*)\nSubject: (.*)\n\nText: (\S+)/g)]
-      .filter((m) => m[1].trim() === to);
-    const last = sent.at(-1);
-    return last ? { subject: last[2], text: readFileSync(last[3], 'utf8') } : null;
+    return this.emailsTo(to).at(-1) ?? null;
   }
 
   /**

@@ -131,6 +131,12 @@ impl Site {
         !self.online.get() && self.settings.with(|s| s.offline_mode == OfflineMode::Hide)
     }
 
+    /// Whether the window's menu offers "Send transcript" (the edge says no where it
+    /// sends no e-mail).
+    pub fn transcripts_allowed(&self) -> bool {
+        self.settings.with(|s| s.transcripts)
+    }
+
     /// Whether the visitor may attach files now: the site allows it, online only.
     pub fn files_allowed(&self) -> bool {
         self.online.get() && self.settings.with(|s| s.files)

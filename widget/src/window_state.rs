@@ -19,6 +19,10 @@ pub struct WindowState {
     pub unseen_auto: RwSignal<Vec<ClientMessageId>>,
     /// The visitor opened their details from the window's menu.
     pub editing: RwSignal<bool>,
+    /// The visitor opened "Send transcript" from the window's menu.
+    pub transcript: RwSignal<bool>,
+    /// Where the last transcript went ("on its way to …").
+    pub transcript_sent: RwSignal<Option<String>>,
     /// The offline message just left, and the contact we will answer at.
     pub offline_sent: RwSignal<Option<(ClientMessageId, String)>>,
     /// The messenger whose QR code is shown (desktop), with its link.
@@ -50,6 +54,8 @@ impl WindowState {
             seen: RwSignal::new(Seq(0)),
             unseen_auto: RwSignal::new(storage::load(&site.key("unseen")).unwrap_or_default()),
             editing: RwSignal::new(false),
+            transcript: RwSignal::new(false),
+            transcript_sent: RwSignal::new(None),
             offline_sent: RwSignal::new(None),
             qr: RwSignal::new(None),
             uploading: RwSignal::new(false),
@@ -118,6 +124,8 @@ impl WindowState {
     /// Forgets what the last visitor left open (`reset`).
     pub fn forget(&self) {
         self.editing.set(false);
+        self.transcript.set(false);
+        self.transcript_sent.set(None);
         self.offline_sent.set(None);
         self.preview.set(None);
         self.unseen_auto.set(Vec::new());

@@ -223,6 +223,16 @@ pub fn ContactSettings(settings: RwSignal<WidgetSettings>, problems: Problems) -
             <WebhookSecret secrets/>
         </fieldset>
         <fieldset>
+            <legend>{tr("E-mail")}</legend>
+            <Check label=tr("Visitors may have the conversation e-mailed to them (Send transcript)") settings
+                get=|s| s.transcripts set=|s, on| s.transcripts = on/>
+            <TextField label=tr("Notification e-mail: a copy of every closed conversation and offline message").to_owned() field="notify_email".to_owned()
+                value=Signal::derive(move || settings.with(|s| s.notify_email.clone().unwrap_or_default()))
+                on_input=Callback::new(move |v: String| settings.update(|s| s.notify_email = Some(v.trim().to_owned()).filter(|v| !v.is_empty())))
+                problems/>
+            <p class="hint">{tr("Letters go out only if this Natter has a sender address (its operator sets MAIL_FROM).")}</p>
+        </fieldset>
+        <fieldset>
             <legend>{tr("Introduce yourself form")}</legend>
             <SelectField label=tr("Ask for e-mail") options=need_options() value=introduce(|f| f.email)
                 on_change=Callback::new(move |v: String| if let Some(n) = from_wire(&v) { settings.update(|s| s.introduce.email = n) })/>

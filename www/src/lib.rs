@@ -9,6 +9,7 @@ mod contact_settings;
 mod conversation;
 mod courier;
 mod fields;
+mod figures;
 mod i18n;
 mod inbox;
 mod installation;
@@ -38,6 +39,7 @@ use conversation::ConversationView;
 use inbox::Inbox;
 use installation::InstallationPage;
 use join::{JoinPage, LinkKind};
+use figures::FiguresPage;
 use journal::JournalPage;
 use natter_shared::ids::SiteId;
 use operators::OperatorsPage;
@@ -163,6 +165,7 @@ fn Workplace() -> impl IntoView {
                     Page::Inbox => view! { <Inbox/> <ConversationView/> }.into_any(),
                     Page::Journal => view! { <JournalPage/> }.into_any(),
                     Page::Visitors => view! { <VisitorsPage/> }.into_any(),
+                    Page::Figures => view! { <FiguresPage/> }.into_any(),
                     Page::CannedReplies => view! { <CannedPage/> }.into_any(),
                     Page::Sites => view! { <SitesPage/> }.into_any(),
                     Page::Operators => view! { <OperatorsPage/> }.into_any(),

@@ -34,6 +34,7 @@ pub enum Page {
     Inbox,
     Journal,
     Visitors,
+    Figures,
     CannedReplies,
     Sites,
     Operators,
@@ -43,10 +44,11 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 9] = [
+    pub const ALL: [Page; 10] = [
         Page::Inbox,
         Page::Journal,
         Page::Visitors,
+        Page::Figures,
         Page::CannedReplies,
         Page::Sites,
         Page::Operators,
@@ -60,6 +62,7 @@ impl Page {
             Page::Inbox => tr("Inbox"),
             Page::Journal => tr("Journal"),
             Page::Visitors => tr("Visitors"),
+            Page::Figures => tr("Figures"),
             Page::CannedReplies => tr("Canned replies"),
             Page::Sites => tr("Sites"),
             Page::Operators => tr("Operators"),
@@ -71,7 +74,7 @@ impl Page {
 
     /// Pages only admins see.
     pub fn admins_only(self) -> bool {
-        matches!(self, Page::Sites | Page::Operators | Page::WidgetSettings)
+        matches!(self, Page::Figures | Page::Sites | Page::Operators | Page::WidgetSettings)
     }
 }
 

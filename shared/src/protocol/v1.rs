@@ -499,6 +499,21 @@ pub struct OfflineNotice {
     pub at: Millis,
 }
 
+/// `POST /v1/conversations/{id}/transcript` body: e-mail the conversation to `email`,
+/// in `language` (the widget's), with times in `time_zone` (the browser's; the site's
+/// organisation's if absent or unknown).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptRequest {
+    pub email: String,
+    #[serde(default)]
+    pub language: crate::settings::Language,
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+/// How many transcripts one conversation may send in an hour.
+pub const TRANSCRIPTS_PER_HOUR: usize = 3;
+
 /// `GET /v1/console/conversations/{id}/messages` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {

@@ -30,6 +30,8 @@ pub enum View {
     Details,
     /// No operator online: name, contact and message.
     OfflineForm,
+    /// "Send transcript": the visitor's e-mail address.
+    Transcript,
 }
 
 /// The widget's state. `Copy`, so components capture it freely.
@@ -106,7 +108,9 @@ impl Chat {
         });
         let fresh = self.conversation.log.with(|log| log.entries().is_empty());
         let introduced = self.visitor.details.with(|d| !d.name.is_empty());
-        if self.window.editing.get() || (modal && fresh && !introduced) {
+        if self.window.transcript.get() && !fresh {
+            View::Transcript
+        } else if self.window.editing.get() || (modal && fresh && !introduced) {
             View::Details
         } else if offline_form && fresh {
             View::OfflineForm

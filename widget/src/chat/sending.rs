@@ -6,15 +6,20 @@ use leptos::task::spawn_local;
 use natter_shared::contact::VisitorDetails;
 use natter_shared::files;
 use natter_shared::ids::{ClientMessageId, Seq};
-use natter_shared::protocol::ClientFrame;
+use natter_shared::protocol::{ClientFrame, TranscriptRequest};
 use wasm_bindgen::JsValue;
 
 use super::Chat;
 use crate::conversation;
 use crate::log::Pending;
+use crate::net;
 use crate::page::{self, PageEvent};
 use crate::storage;
 use crate::time::now;
+
+/// The edge's answer to a request it took (`{}`).
+#[derive(serde::Deserialize)]
+struct Accepted {}
 
 impl Chat {
     /// Shows a message as pending, keeps it in the outbox and sends it. A rule's message
@@ -83,6 +88,15 @@ impl Chat {
                 self.conversation.problem.set(Some(format!("{}{}", self.site.strings().upload_failed, e.0)));
             }
         });
+    }
+
+    /// E-mails the conversation to the visitor, in the widget's language, with times in
+    /// the browser's time zone.
+    pub async fn send_transcript(self, email: String) -> Result<(), net::NetError> {
+        let session = self.current_session().await;
+        let url = format!("{}/v1/conversations/{}/transcript", self.site.edge(), session.conversation);
+        let body = TranscriptRequest { email, language: self.site.language(), time_zone: crate::time::time_zone() };
+        net::request::<_, Accepted>("POST", &url, Some(&body), Some(&session.token)).await.map(|_| ())
     }
 
     /// The visitor's details, checked by the form or the JS API: kept, told to the

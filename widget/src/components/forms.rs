@@ -3,7 +3,8 @@
 //! problem, in the visitor's language, under it; nothing typed is thrown away.
 
 use leptos::prelude::*;
-use natter_shared::contact::{DetailProblem, DetailProblems, Need, VisitorDetails};
+use leptos::task::spawn_local;
+use natter_shared::contact::{is_email, DetailProblem, DetailProblems, Need, VisitorDetails};
 
 use crate::chat::Chat;
 use crate::focus::FIRST_FIELD;
@@ -17,6 +18,10 @@ pub enum Form {
     Offline,
     /// The confirmation after an offline message (shown in the chat).
     OfflineSent,
+    /// "Send transcript": where to e-mail the conversation.
+    Transcript,
+    /// Where the last transcript went (shown in the chat).
+    TranscriptSent,
 }
 
 part!(
@@ -26,6 +31,8 @@ part!(
             Form::Details => view! { <DetailsForm/> }.into_any(),
             Form::Offline => view! { <OfflineForm/> }.into_any(),
             Form::OfflineSent => offline_sent().into_any(),
+            Form::Transcript => view! { <TranscriptForm/> }.into_any(),
+            Form::TranscriptSent => transcript_sent().into_any(),
         }
     }
 );
@@ -162,6 +169,68 @@ pub fn OfflineForm() -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// "Send transcript" (from the window's menu): the address, then the edge e-mails the
+/// conversation. The window goes back to the chat, which says where it went.
+#[component]
+pub fn TranscriptForm() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.site.strings();
+    let email = RwSignal::new(chat.visitor.details.get_untracked().email);
+    let problem = RwSignal::new(None::<DetailProblem>);
+    let (sending, failed) = (RwSignal::new(false), RwSignal::new(false));
+    let back = move || {
+        chat.window.transcript.set(false);
+        chat.window.focus(FIRST_FIELD);
+    };
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let address = email.get_untracked().trim().to_owned();
+        if !is_email(&address) {
+            problem.set(Some(DetailProblem::BadEmail));
+            return;
+        }
+        if sending.get_untracked() {
+            return;
+        }
+        problem.set(None);
+        failed.set(false);
+        sending.set(true);
+        spawn_local(async move {
+            let result = chat.send_transcript(address.clone()).await;
+            sending.set(false);
+            match result {
+                Ok(()) => {
+                    chat.window.transcript_sent.set(Some(address));
+                    back();
+                }
+                Err(_) => failed.set(true),
+            }
+        });
+    };
+    chat.window.focus_form();
+    view! {
+        <form class="form transcript" novalidate on:submit=submit>
+            <h3>{strings.send_transcript}</h3>
+            <p class="hint">{strings.transcript_hint}</p>
+            <Field label=strings.transcript_email optional=false name="email" kind="email" autocomplete="email"
+                value=email.into() on_input=Callback::new(move |v| email.set(v)) problem=problem.into()/>
+            <p class="field-problem" role="alert">{move || failed.get().then_some(strings.transcript_failed)}</p>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| back()>{strings.cancel}</button>
+                <button type="submit" class="primary" aria-disabled=move || sending.get().to_string()>{strings.send}</button>
+            </div>
+        </form>
+    }
+}
+
+/// Where the last transcript went.
+fn transcript_sent() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let strings = chat.site.strings();
+    let sent = move || chat.window.transcript_sent.get().map(|email| strings.transcript_sent(&email));
+    view! { <Show when=move || sent().is_some()><p class="notice" role="status">{sent}</p></Show> }
 }
 
 /// After an offline message: a clear confirmation once the edge has stored it.

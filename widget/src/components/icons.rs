@@ -21,6 +21,15 @@ pub fn CloseIcon() -> impl IntoView {
 }
 
 #[component]
+pub fn MailIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M3 6h18v12H3zM3 6l9 7 9-7"></path>
+        </svg>
+    }
+}
+
+#[component]
 pub fn SendIcon() -> impl IntoView {
     view! {
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">

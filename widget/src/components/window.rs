@@ -8,7 +8,7 @@ use super::composer::Composer;
 use super::contacts::{Contacts, QrPanel, Suggests};
 use super::ended::{Ended, TalkingTo};
 use super::forms::{form, preload_forms, Form};
-use super::icons::{CloseIcon, PersonIcon};
+use super::icons::{CloseIcon, MailIcon, PersonIcon};
 use super::launcher::position_class;
 use super::message_list::MessageList;
 use crate::chat::{Chat, View};
@@ -35,6 +35,13 @@ fn Problem() -> impl IntoView {
             <p class="problem" role="alert">{move || chat.conversation.problem.get()}</p>
         </Show>
     }
+}
+
+/// After a transcript was sent, where it went (from the `forms` part, which sent it).
+#[component]
+fn TranscriptSent() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    move || chat.window.transcript_sent.with(Option::is_some).then(|| lazy(preload_forms, || form(Form::TranscriptSent)))
 }
 
 /// After an offline message, its confirmation (from the `forms` part, which drew the
@@ -84,8 +91,21 @@ pub fn Window() -> impl IntoView {
                     <h2 class="title">{title}</h2>
                     <p class="status">{status}</p>
                 </div>
+                <Show when=move || chat.site.transcripts_allowed() && chat.conversation.log.with(|log| !log.entries().is_empty())>
+                    <button class="close" aria-label=strings.send_transcript title=strings.send_transcript
+                        aria-pressed=move || chat.window.transcript.get().to_string()
+                        on:click=move |_| {
+                            chat.window.editing.set(false);
+                            chat.window.transcript.update(|open| *open = !*open);
+                        }>
+                        <MailIcon/>
+                    </button>
+                </Show>
                 <button class="close" aria-label=strings.your_details title=strings.your_details
-                    on:click=move |_| chat.window.editing.update(|editing| *editing = !*editing)>
+                    on:click=move |_| {
+                        chat.window.transcript.set(false);
+                        chat.window.editing.update(|editing| *editing = !*editing);
+                    }>
                     <PersonIcon/>
                 </button>
                 <button class="close" aria-label=strings.close_chat on:click=move |_| chat.close_by_visitor()>
@@ -96,6 +116,9 @@ pub fn Window() -> impl IntoView {
                 View::Details => view! {
                     <div class="body">{lazy(preload_forms, || form(Form::Details))}</div> <Problem/>
                 }.into_any(),
+                View::Transcript => view! {
+                    <div class="body">{lazy(preload_forms, || form(Form::Transcript))}</div> <Problem/>
+                }.into_any(),
                 View::OfflineForm => view! {
                     <div class="body"><Contacts/>{lazy(preload_forms, || form(Form::Offline))}</div> <Problem/>
                 }.into_any(),
@@ -104,6 +127,7 @@ pub fn Window() -> impl IntoView {
                     <TalkingTo/>
                     <Ended/>
                     <OfflineSent/>
+                    <TranscriptSent/>
                     <Problem/>
                     <Suggests/>
                     <Contacts/>
