@@ -44,6 +44,28 @@ pub async fn fill_journal(req: &Request, env: &Env, site: &str) -> EdgeResult<wo
     Ok(worker::Response::from_json(&answer)?)
 }
 
+/// `POST /v1/dev/presence/{site}/simulate` (`make bench`): page views of simulated
+/// visitors, kept by their shards as if each were held open now (see `Presence`).
+pub async fn simulate_presence(req: &Request, env: &Env, site: &str) -> EdgeResult<worker::Response> {
+    use natter_shared::presence::{shard_of, PageView, SHARDS};
+    let site = SiteId::parse(site)?;
+    let views: Vec<PageView> = internal::request_json(req).await?;
+    let mut by_shard: Vec<Vec<PageView>> = vec![Vec::new(); SHARDS as usize];
+    for view in views {
+        let view = view.checked().map_err(EdgeError::BadRequest)?;
+        by_shard[shard_of(&view.id) as usize].push(view);
+    }
+    let calls = by_shard.iter().enumerate().map(|(shard, views)| {
+        let site = site.clone();
+        async move { internal::call::<_, _, usize>(&crate::live::presence_stub(env, &site, shard as u32)?, "/simulate", &site, Some(views)).await }
+    });
+    let mut kept = 0;
+    for answer in futures_util::future::join_all(calls).await {
+        kept += answer?;
+    }
+    Ok(worker::Response::from_json(&kept)?)
+}
+
 /// Creates the dev organisation unless it exists (its site's URL is the edge `req` came to).
 pub async fn seed(env: &Env, req: &Request) -> EdgeResult<()> {
     if !enabled(env) || SEEDED.load(Ordering::Relaxed) {

@@ -28,6 +28,7 @@
 //! | `GET /v1/console/figures?since=&until=` | admins | per day and operator ([`figures`]) |
 //! | `GET`, `PUT /v1/console/organisation/report`, `POST …/report/send` | admins | the daily report's address ([`daily_report`]) |
 //! | `POST /v1/dev/journal/{site}/fill` | `make bench`, dev only | made-up conversations in a site's journal |
+//! | `POST /v1/dev/presence/{site}/simulate` | `make bench`, dev only | simulated visitors in a site's presence shards |
 //! | `GET /v1/dev/identity?id=&name=&email=` | the demo page, dev only | an [`Identity`] for site `demo`, signed as a host site's server would |
 
 use natter_shared::identity::{self, Identity};
@@ -123,6 +124,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (_, ["v1", "console", "sites" | "operators", ..]) => admin::route(&mut req, env, &segments[2..]).await,
         (Method::Get, ["v1", "dev", "identity"]) if dev::enabled(env) => dev_identity(&req, env).await,
         (Method::Post, ["v1", "dev", "journal", site, "fill"]) if dev::enabled(env) => dev::fill_journal(&req, env, site).await,
+        (Method::Post, ["v1", "dev", "presence", site, "simulate"]) if dev::enabled(env) => dev::simulate_presence(&req, env, site).await,
         (_, ["v1", "sites", _, "visitors" | "widget" | "status" | "identify" | "presence"] | ["v1", "console", "sign-in" | "sign-up" | "config" | "session" | "password-reset"] | ["v1", "bootstrap"] | ["v1", "conversations", _, "files" | "transcript"]) => {
             Err(EdgeError::MethodNotAllowed(method.to_string()))
         }

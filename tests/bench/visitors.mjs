@@ -4,12 +4,16 @@
 // the Visitors table takes with all of them, how soon a visitor's next page shows in
 // it, and what a new visitor's page view costs until the table counts them.
 //
-// 2,000, not the 10,000 the issue asks for: on this machine `wrangler dev` takes about
-// 4,000 open connections before workerd runs out of open files (its limit is 20,000)
-// and resets new ones, and answering page views at once instead flooded it the same way.
+// 10,000 visitors, as the issue asks: 2,000 of them real page views held open, and
+// 8,000 simulated (the dev route `POST /v1/dev/presence/{site}/simulate` gives the
+// shards their page views as if each were held now). Why not 10,000 real ones: on this
+// machine workerd runs out of open files (its limit is 20,000) at about 6,000 to 10,000
+// page views in flight (each uses some inside it, even once the client has gone), and
+// then stops answering.
 import http from 'node:http';
 
-const VISITORS = 2_000;
+const HELD = 2_000;
+const VISITORS = 10_000;
 const hex = (n) => n.toString(16).padStart(32, '0');
 const ip = (n) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
@@ -19,11 +23,12 @@ export async function visitorsBench(relayUrl, operator, row) {
   const base = Date.now();
   // Each visitor's visit began at its own moment, so the table's order (the longest on
   // the site first) is theirs: visitor 0 first.
+  const pageView = (n, page = 'catalog') => ({
+    id: hex(n + 1), tab: hex(n + 1_000_000), url: `https://shop.example/${page}`, title: page,
+    referrer: '', visit: { visits: 1, started: base - VISITORS + n, pages_viewed: 1 },
+  });
   const view = (n, page = 'catalog') => new Promise((resolve) => {
-    const body = JSON.stringify({
-      id: hex(n + 1), tab: hex(n + 1_000_000), url: `https://shop.example/${page}`, title: page,
-      referrer: '', visit: { visits: 1, started: base - VISITORS + n, pages_viewed: 1 },
-    });
+    const body = JSON.stringify(pageView(n, page));
     const req = http.request(`${relayUrl}/v1/sites/demo/presence`, {
       method: 'POST', agent, signal: controller.signal, headers: { 'CF-Connecting-IP': ip(n + 1), 'Content-Length': Buffer.byteLength(body) },
     }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
@@ -39,14 +44,25 @@ export async function visitorsBench(relayUrl, operator, row) {
   const held = [];
   try {
     const started = process.hrtime.bigint();
-    for (let n = 0; n < VISITORS; n += 250) {
+    for (let n = 0; n < HELD; n += 250) {
       for (let i = n; i < n + 250; i++) held.push(view(i));
       await new Promise((r) => setTimeout(r, 150));
     }
     let seen = 0;
-    for (const deadline = Date.now() + 40_000; seen < VISITORS && Date.now() < deadline;) seen = (await list()).body.total;
+    for (const deadline = Date.now() + 40_000; seen < HELD && Date.now() < deadline;) seen = (await list()).body.total;
     const arrived = Number(process.hrtime.bigint() - started) / 1e9;
-    row(`live visitors: ${VISITORS.toLocaleString('en')} page views held open at once on one site (16 shards)`, `${seen.toLocaleString('en')} listed ${arrived.toFixed(1)} s after the first was sent`);
+    row(`live visitors: ${HELD.toLocaleString('en')} real page views held open at once on one site (16 shards)`, `${seen.toLocaleString('en')} listed ${arrived.toFixed(1)} s after the first was sent`);
+
+    // The other 8,000, simulated a thousand per call (they stay 55 s + 15 s, as held).
+    const simulating = process.hrtime.bigint();
+    for (let n = HELD; n < VISITORS; n += 1_000) {
+      const views = Array.from({ length: 1_000 }, (_, i) => pageView(n + i));
+      const res = await fetch(`${relayUrl}/v1/dev/presence/demo/simulate`, { method: 'POST', body: JSON.stringify(views) });
+      if (res.status !== 200) throw new Error(`simulating visitors: ${res.status} ${await res.text()}`);
+    }
+    const total = (await list()).body.total;
+    if (total < VISITORS) throw new Error(`only ${total} of ${VISITORS} visitors listed`);
+    row(`live visitors: + ${(VISITORS - HELD).toLocaleString('en')} simulated (dev route, a thousand per call)`, `${total.toLocaleString('en')} listed, ${(Number(process.hrtime.bigint() - simulating) / 1e9).toFixed(1)} s to simulate`);
 
     const times = [];
     let shown = 0;
