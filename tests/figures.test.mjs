@@ -141,6 +141,12 @@ test('the Figures page shows the table to admins; the daily report is e-mailed',
   await page.getByLabel('Report e-mail').fill('boss@example.com');
   await page.getByRole('button', { name: 'Save report' }).click();
   await page.getByText('Saved: the report goes out every night.').waitFor();
+  // The organisation's alarm is set for five minutes after the next midnight (UTC here).
+  const tomorrow = new Date(Date.now() + DAY);
+  const due = Date.UTC(tomorrow.getUTCFullYear(), tomorrow.getUTCMonth(), tomorrow.getUTCDate()) + 5 * 60_000;
+  const saved = (await get('/v1/console/organisation/report')).body;
+  assert.deepEqual(saved, { email: 'boss@example.com', language: 'en', next_at: due });
+  await page.getByText(`The next report goes at ${date(due)} 00:05.`).waitFor();
   await page.getByRole('button', { name: 'Send a report now' }).click();
   await page.getByText('Yesterday\'s report was sent to boss@example.com.').waitFor();
   const letter = await eventually(() => relay.lastEmail('boss@example.com'), 'the report');
@@ -153,6 +159,6 @@ test('the Figures page shows the table to admins; the daily report is e-mailed',
   await page.getByLabel('Report e-mail').fill('');
   await page.getByRole('button', { name: 'Save report' }).click();
   await page.getByText('Saved: no daily report.').waitFor();
-  assert.equal((await get('/v1/console/organisation/report')).body.email, null);
+  assert.deepEqual((await get('/v1/console/organisation/report')).body, { email: null, language: 'en' }, 'no alarm left');
   await page.close();
 });

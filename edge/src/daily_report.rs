@@ -41,6 +41,7 @@ impl Organisation {
         Ok(rows.into_iter().next().map_or_else(DailyReport::default, |row| DailyReport {
             email: Some(row.email),
             language: if row.language == "ru" { Language::Ru } else { Language::En },
+            next_at: None,
         }))
     }
 
@@ -55,6 +56,15 @@ impl Organisation {
             }
         }
         self.schedule_report().await
+    }
+
+    /// The report's settings with when the next one goes.
+    pub(crate) async fn daily_report_now(&self) -> EdgeResult<DailyReport> {
+        let mut report = self.daily_report()?;
+        if report.email.is_some() {
+            report.next_at = self.state.storage().get_alarm().await?.map(|at| at.max(0) as u64);
+        }
+        Ok(report)
     }
 
     /// Sets the alarm for the next report (a few minutes after the next midnight), or
@@ -106,8 +116,8 @@ pub async fn route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeResult<Re
             let mut report: DailyReport = json_body(req).await?;
             report.email = report.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
             report.check().map_err(EdgeError::BadRequest)?;
-            let _: serde_json::Value = internal::org(env, &access.org, &OrgCall::SetReport { report: report.clone() }).await?;
-            Ok(Response::from_json(&report)?)
+            let _: serde_json::Value = internal::org(env, &access.org, &OrgCall::SetReport { report }).await?;
+            Ok(Response::from_json(&internal::org::<DailyReport>(env, &access.org, &OrgCall::Report).await?)?)
         }
         (Method::Post, ["send"]) => {
             if !mail::enabled(env) {

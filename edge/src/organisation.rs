@@ -228,7 +228,7 @@ impl Organisation {
                 self.schedule_report().await?;
                 json(&empty)
             }
-            OrgCall::Report => json(&self.daily_report()?),
+            OrgCall::Report => json(&self.daily_report_now().await?),
             OrgCall::SetReport { report } => {
                 self.set_daily_report(&report).await?;
                 json(&empty)

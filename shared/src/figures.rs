@@ -84,6 +84,9 @@ pub struct DailyReport {
     pub email: Option<String>,
     #[serde(default)]
     pub language: Language,
+    /// When the next one goes (its object's alarm), if it is on; the edge fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_at: Option<Millis>,
 }
 
 impl DailyReport {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::fields::{outcome, Outcome};
 use crate::i18n::{tr, trf};
 use crate::journal::span;
+use natter_shared::clock::local_time;
 use crate::session::{edge, Console};
 
 #[derive(Deserialize)]
@@ -115,7 +116,9 @@ pub fn FiguresPage() -> impl IntoView {
 #[component]
 fn DailyReportForm() -> impl IntoView {
     let console = expect_context::<Console>();
+    let zone = move || console.me.with(|me| me.as_ref().map(|me| me.time_zone.clone())).unwrap_or_else(|| "UTC".into());
     let email = RwSignal::new(String::new());
+    let next_at = RwSignal::new(None::<u64>);
     let state = RwSignal::new(None::<Outcome>);
     let url = format!("{}/v1/console/organisation/report", edge());
     {
@@ -123,6 +126,7 @@ fn DailyReportForm() -> impl IntoView {
         spawn_local(async move {
             if let Ok(report) = console.request::<(), DailyReport>("GET", &url, None).await {
                 email.set(report.email.unwrap_or_default());
+                next_at.set(report.next_at);
             }
         });
     }
@@ -130,10 +134,14 @@ fn DailyReportForm() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let address = email.get_untracked().trim().to_owned();
-        let body = DailyReport { email: Some(address).filter(|a| !a.is_empty()), language: console.language.get_untracked() };
+        let body = DailyReport { email: Some(address).filter(|a| !a.is_empty()), language: console.language.get_untracked(), next_at: None };
         let url = save_url.clone();
         spawn_local(async move {
-            match console.request::<_, DailyReport>("PUT", &url, Some(&body)).await {
+            let saved = console.request::<_, DailyReport>("PUT", &url, Some(&body)).await;
+            if let Ok(saved) = &saved {
+                next_at.set(saved.next_at);
+            }
+            match saved {
                 Ok(saved) if saved.email.is_some() => state.set(Some(Outcome::Done(tr("Saved: the report goes out every night.").into()))),
                 Ok(_) => state.set(Some(Outcome::Done(tr("Saved: no daily report.").into()))),
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
@@ -157,6 +165,7 @@ fn DailyReportForm() -> impl IntoView {
                     prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
             </label>
             <p class="hint" id="report-hint">{tr("Yesterday's figures, e-mailed a few minutes after midnight in the organisation's time zone. Empty: no report.")}</p>
+            <p class="hint">{move || next_at.get().map(|at| trf("The next report goes at {}.", &[&local_time(at, &zone())]))}</p>
             {outcome(state)}
             <div class="actions">
                 <button type="submit">{tr("Save report")}</button>

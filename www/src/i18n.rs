@@ -519,6 +519,7 @@ fn ru(en: &str) -> Option<&'static str> {
         "Show" => "Показать",
         "Yesterday's figures, e-mailed a few minutes after midnight in the organisation's time zone. Empty: no report." => "Показатели за вчера приходят на почту через несколько минут после полуночи по часовому поясу организации. Пусто — отчёта нет.",
         "Yesterday's report was sent to {}." => "Отчёт за вчера отправлен на {}.",
+        "The next report goes at {}." => "Следующий отчёт придёт в {}.",
         "Set the report's address first" => "Сначала укажите адрес для отчёта",
         "At most 92 days at once" => "Не больше 92 дней за раз",
         "`since` must not be after `until`" => "Начало периода не может быть позже конца",
