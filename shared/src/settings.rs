@@ -420,6 +420,47 @@ pub struct WidgetSettings {
     /// (private).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_email: Option<String>,
+    /// Yandex.Metrica goals on the host page's own counter (see [`Metrica`]).
+    #[serde(default, skip_serializing_if = "Metrica::is_default")]
+    pub metrica: Metrica,
+}
+
+/// The host page's Yandex.Metrica counter: with it enabled, the widget calls
+/// `ym(counter, 'reachGoal', GOAL)` for each of [`METRICA_GOALS`] when the page has
+/// `ym` (Natter loads no script for it). Switched off, the counter is kept but not
+/// sent to the widget.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrica {
+    /// The counter's number, digits only; empty: none.
+    #[serde(default)]
+    pub counter: String,
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+impl Metrica {
+    pub fn is_default(&self) -> bool {
+        *self == Metrica::default()
+    }
+
+    /// The counter the widget reports to, if any.
+    pub fn active(&self) -> Option<&str> {
+        (self.enabled && !self.counter.is_empty()).then_some(self.counter.as_str())
+    }
+}
+
+/// The goals the widget reaches, in the order a visitor usually reaches them.
+pub const METRICA_GOALS: [&str; 4] = ["natter_chat_opened", "natter_first_message", "natter_introduced", "natter_offline_message"];
+
+fn check_metrica(metrica: &Metrica) -> Result<(), String> {
+    let counter = &metrica.counter;
+    if !counter.is_empty() && !(counter.len() <= 12 && counter.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!("\"{counter}\" is not a counter number: write its digits, e.g. 12345678"));
+    }
+    if metrica.enabled && counter.is_empty() {
+        return Err("Write the counter's number to enable Metrica goals".into());
+    }
+    Ok(())
 }
 
 fn switched_on() -> bool {
@@ -457,6 +498,7 @@ impl Default for WidgetSettings {
             priority_pages: Vec::new(),
             transcripts: true,
             notify_email: None,
+            metrica: Metrica::default(),
         }
     }
 }
@@ -753,6 +795,7 @@ impl WidgetSettings {
             rate_limits: RateLimits::default(),
             priority_pages: Vec::new(),
             notify_email: None,
+            metrica: if self.metrica.active().is_some() { self.metrica.clone() } else { Metrica::default() },
             ..self.clone()
         }
     }
@@ -814,6 +857,7 @@ impl WidgetSettings {
         reader.read("contacts_offline", &mut settings.contacts_offline, no_check);
         reader.read("files", &mut settings.files, no_check);
         reader.read("transcripts", &mut settings.transcripts, no_check);
+        reader.read("metrica", &mut settings.metrica, check_metrica);
         if O::EVERY_FIELD {
             settings.rules = Self::read_rules(&mut reader.object, reader.errors);
             reader.read("webhook_url", &mut settings.webhook_url, check_webhook_url);
@@ -1081,5 +1125,17 @@ mod tests {
             let color = Color::parse(&hex).unwrap();
             prop_assert_eq!(color.as_str(), hex.to_ascii_lowercase());
         }
+    }
+
+    #[test]
+    fn metrica_needs_a_number_and_reaches_the_widget_only_when_enabled() {
+        assert!(check_metrica(&Metrica { counter: "12345678".into(), enabled: true }).is_ok());
+        assert!(check_metrica(&Metrica { counter: "12345678".into(), enabled: false }).is_ok());
+        assert!(check_metrica(&Metrica { counter: "12ab".into(), enabled: false }).is_err());
+        assert!(check_metrica(&Metrica { counter: String::new(), enabled: true }).is_err());
+        let mut settings = WidgetSettings { metrica: Metrica { counter: "42".into(), enabled: false }, ..WidgetSettings::default() };
+        assert_eq!(settings.public().metrica, Metrica::default(), "switched off: kept, not sent");
+        settings.metrica.enabled = true;
+        assert_eq!(settings.public().metrica.active(), Some("42"));
     }
 }

@@ -16,6 +16,17 @@ export function emit(event, detail) {
   }
 }
 
+// A Yandex.Metrica goal on the page's own counter, if the page has `ym` (Natter loads
+// no script for it).
+export function goal(counter, name) {
+  if (typeof window.ym !== 'function') return;
+  try {
+    window.ym(Number(counter), 'reachGoal', name);
+  } catch (e) {
+    console.error('natter: ym reachGoal "' + name + '" failed', e);
+  }
+}
+
 export function refuse(message) {
   console.warn('natter: ' + message);
   emit('error', { message });

@@ -13,6 +13,9 @@ extern "C" {
     fn emit_js(event: &str, detail: JsValue);
     /// Warns in the console and emits `error`.
     pub fn refuse(message: &str);
+    /// `ym(counter, 'reachGoal', name)` if the page has `ym`.
+    #[wasm_bindgen(js_name = goal)]
+    fn goal_js(counter: &str, name: &str);
     /// Plays the notification sound if `play` or the tab is hidden.
     pub fn ding(play: bool);
 }
@@ -69,6 +72,14 @@ impl PageEvent {
 /// Tells the page's listeners of `event`.
 pub fn emit(event: PageEvent, detail: JsValue) {
     emit_js(event.name(), detail);
+}
+
+/// A Yandex.Metrica goal (one of `METRICA_GOALS`), on the counter the site set if it
+/// enabled one.
+pub fn goal(settings: &natter_shared::settings::WidgetSettings, name: &str) {
+    if let Some(counter) = settings.metrica.active() {
+        goal_js(counter, name);
+    }
 }
 
 /// A plain object with these members, as event details are.

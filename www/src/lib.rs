@@ -13,6 +13,7 @@ mod figures;
 mod i18n;
 mod inbox;
 mod installation;
+mod integrations;
 mod join;
 mod journal;
 mod operators;
@@ -40,6 +41,7 @@ use inbox::Inbox;
 use installation::InstallationPage;
 use join::{JoinPage, LinkKind};
 use figures::FiguresPage;
+use integrations::IntegrationsPage;
 use journal::JournalPage;
 use natter_shared::ids::SiteId;
 use operators::OperatorsPage;
@@ -166,6 +168,7 @@ fn Workplace() -> impl IntoView {
                     Page::Journal => view! { <JournalPage/> }.into_any(),
                     Page::Visitors => view! { <VisitorsPage/> }.into_any(),
                     Page::Figures => view! { <FiguresPage/> }.into_any(),
+                    Page::Integrations => view! { <IntegrationsPage/> }.into_any(),
                     Page::CannedReplies => view! { <CannedPage/> }.into_any(),
                     Page::Sites => view! { <SitesPage/> }.into_any(),
                     Page::Operators => view! { <OperatorsPage/> }.into_any(),

@@ -35,6 +35,7 @@ pub enum Page {
     Journal,
     Visitors,
     Figures,
+    Integrations,
     CannedReplies,
     Sites,
     Operators,
@@ -44,11 +45,12 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 10] = [
+    pub const ALL: [Page; 11] = [
         Page::Inbox,
         Page::Journal,
         Page::Visitors,
         Page::Figures,
+        Page::Integrations,
         Page::CannedReplies,
         Page::Sites,
         Page::Operators,
@@ -63,6 +65,7 @@ impl Page {
             Page::Journal => tr("Journal"),
             Page::Visitors => tr("Visitors"),
             Page::Figures => tr("Figures"),
+            Page::Integrations => tr("Integrations"),
             Page::CannedReplies => tr("Canned replies"),
             Page::Sites => tr("Sites"),
             Page::Operators => tr("Operators"),
@@ -74,7 +77,7 @@ impl Page {
 
     /// Pages only admins see.
     pub fn admins_only(self) -> bool {
-        matches!(self, Page::Figures | Page::Sites | Page::Operators | Page::WidgetSettings)
+        matches!(self, Page::Figures | Page::Integrations | Page::Sites | Page::Operators | Page::WidgetSettings)
     }
 }
 

@@ -122,6 +122,9 @@ impl Chat {
     pub fn set_open(&self, open: bool) {
         if self.window.open.get_untracked() != open {
             page::emit(if open { PageEvent::Open } else { PageEvent::Close }, JsValue::UNDEFINED);
+            if open {
+                self.site.settings.with_untracked(|s| page::goal(s, "natter_chat_opened"));
+            }
         }
         self.window.open.set(open);
         if open {

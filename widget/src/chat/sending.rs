@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use natter_shared::contact::VisitorDetails;
 use natter_shared::files;
 use natter_shared::ids::{ClientMessageId, Seq};
-use natter_shared::protocol::{ClientFrame, TranscriptRequest};
+use natter_shared::protocol::{AuthorKind, ClientFrame, TranscriptRequest};
 use wasm_bindgen::JsValue;
 
 use super::Chat;
@@ -109,6 +109,7 @@ impl Chat {
         ]);
         self.tell(details);
         page::emit(PageEvent::Introduced, detail);
+        self.site.settings.with_untracked(|s| page::goal(s, "natter_introduced"));
     }
 
     /// Keeps details (also attributes alone) and tells the operators.
@@ -128,6 +129,18 @@ impl Chat {
             let event = if offline { PageEvent::OfflineSent } else { PageEvent::MessageSent };
             let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", text.as_str().into())];
             page::emit(event, page::object(&detail));
+            // The conversation's first message from the visitor (none stored before it).
+            let first = self.conversation.log.with_untracked(|log| {
+                !log.entries().iter().any(|e| e.author.kind == AuthorKind::Visitor && !e.auto && e.seq.is_some_and(|s| s < seq))
+            });
+            let goal = match (offline, first) {
+                (true, _) => Some("natter_offline_message"),
+                (false, true) => Some("natter_first_message"),
+                (false, false) => None,
+            };
+            if let Some(goal) = goal {
+                self.site.settings.with_untracked(|s| page::goal(s, goal));
+            }
         }
     }
 

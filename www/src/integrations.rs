@@ -1,0 +1,84 @@
+//! Integrations (admins), per site: what Natter connects to. For now Yandex.Metrica
+//! goals: the host page's own counter, which the widget tells of the chat's moments
+//! (`ym(counter, 'reachGoal', GOAL)`). Each integration is switched on and off with
+//! "Enabled" and keeps its settings while off.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
+use natter_shared::settings::{WidgetSettings, METRICA_GOALS};
+use natter_widget::json;
+
+use crate::fields::{outcome, Outcome};
+use crate::i18n::tr;
+use crate::session::Console;
+
+fn goal_meaning(goal: &str) -> &'static str {
+    match goal {
+        "natter_chat_opened" => tr("the visitor opened the chat window"),
+        "natter_first_message" => tr("the visitor's first message in a conversation"),
+        "natter_introduced" => tr("the visitor filled in \"Introduce yourself\""),
+        _ => tr("the visitor left an offline message"),
+    }
+}
+
+#[component]
+pub fn IntegrationsPage() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let settings = RwSignal::new(None::<WidgetSettings>);
+    let state = RwSignal::new(None::<Outcome>);
+    let url = console.site_url("settings");
+    {
+        let url = url.clone();
+        spawn_local(async move {
+            match console.request::<(), SettingsDocument>("GET", &url, None).await {
+                Ok(document) => settings.set(Some(document.settings)),
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    }
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(body) = settings.get_untracked() else { return };
+        let url = url.clone();
+        spawn_local(async move {
+            match natter_widget::net::put_json(&url, &body, &console.token()).await {
+                Ok((200, _)) => state.set(Some(Outcome::Done(tr("Saved.").into()))),
+                Ok((_, text)) => {
+                    let message = json::parse::<InvalidSettingsBody>(&text)
+                        .and_then(|refusal| refusal.fields.into_iter().next().map(|f| f.message))
+                        .unwrap_or(text);
+                    state.set(Some(Outcome::Problem(message)));
+                }
+                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            }
+        });
+    };
+    let metrica = move |pick: fn(&WidgetSettings) -> String| move || settings.with(|s| s.as_ref().map(pick).unwrap_or_default());
+    let enabled = move || settings.with(|s| s.as_ref().is_some_and(|s| s.metrica.enabled));
+    view! {
+        <main class="page integrations">
+            <h2>{tr("Integrations")}</h2>
+            <form class="card" novalidate on:submit=save aria-label=tr("Yandex.Metrica")>
+                <h3>{tr("Yandex.Metrica")}</h3>
+                <label class="check">
+                    <input type="checkbox" prop:checked=enabled
+                        on:change=move |ev| { let on = event_target_checked(&ev); settings.update(|s| if let Some(s) = s { s.metrica.enabled = on }) }/>
+                    {tr("Enabled")}
+                </label>
+                <label>{tr("Metrica counter")}
+                    <input type="text" inputmode="numeric" autocomplete="off" aria-describedby="metrica-hint"
+                        prop:value=metrica(|s| s.metrica.counter.clone())
+                        on:input=move |ev| { let counter = event_target_value(&ev).trim().to_owned(); settings.update(|s| if let Some(s) = s { s.metrica.counter = counter }) }/>
+                </label>
+                <p class="hint" id="metrica-hint">{tr("The number of your site's own counter. Natter loads no script: where the page has Metrica's ym, the widget reaches these goals. Create them in Metrica as JavaScript events with these identifiers:")}</p>
+                <dl class="goals">
+                    {METRICA_GOALS.into_iter().map(|goal| view! { <dt><code>{goal}</code></dt><dd>{goal_meaning(goal)}</dd> }).collect_view()}
+                </dl>
+                {outcome(state)}
+                <button type="submit">{tr("Save")}</button>
+            </form>
+        </main>
+    }
+}
+
