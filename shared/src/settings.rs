@@ -449,8 +449,16 @@ impl Metrica {
     }
 }
 
+/// The chat window opened.
+pub const GOAL_OPENED: &str = "natter_chat_opened";
+/// The visitor's first message of the conversation is stored.
+pub const GOAL_FIRST_MESSAGE: &str = "natter_first_message";
+/// The visitor's details were set.
+pub const GOAL_INTRODUCED: &str = "natter_introduced";
+/// An offline message is stored.
+pub const GOAL_OFFLINE_MESSAGE: &str = "natter_offline_message";
 /// The goals the widget reaches, in the order a visitor usually reaches them.
-pub const METRICA_GOALS: [&str; 4] = ["natter_chat_opened", "natter_first_message", "natter_introduced", "natter_offline_message"];
+pub const METRICA_GOALS: [&str; 4] = [GOAL_OPENED, GOAL_FIRST_MESSAGE, GOAL_INTRODUCED, GOAL_OFFLINE_MESSAGE];
 
 fn check_metrica(metrica: &Metrica) -> Result<(), String> {
     let counter = &metrica.counter;

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
-use natter_shared::settings::{WidgetSettings, METRICA_GOALS};
+use natter_shared::settings::{WidgetSettings, GOAL_FIRST_MESSAGE, GOAL_INTRODUCED, GOAL_OPENED, METRICA_GOALS};
 use natter_widget::json;
 
 use crate::fields::{outcome, Outcome};
@@ -15,9 +15,9 @@ use crate::session::Console;
 
 fn goal_meaning(goal: &str) -> &'static str {
     match goal {
-        "natter_chat_opened" => tr("the visitor opened the chat window"),
-        "natter_first_message" => tr("the visitor's first message in a conversation"),
-        "natter_introduced" => tr("the visitor filled in \"Introduce yourself\""),
+        GOAL_OPENED => tr("the visitor opened the chat window"),
+        GOAL_FIRST_MESSAGE => tr("the visitor's first message in a conversation"),
+        GOAL_INTRODUCED => tr("the visitor filled in \"Introduce yourself\""),
         _ => tr("the visitor left an offline message"),
     }
 }

@@ -123,7 +123,7 @@ impl Chat {
         if self.window.open.get_untracked() != open {
             page::emit(if open { PageEvent::Open } else { PageEvent::Close }, JsValue::UNDEFINED);
             if open {
-                self.site.settings.with_untracked(|s| page::goal(s, "natter_chat_opened"));
+                self.site.settings.with_untracked(|s| page::goal(s, natter_shared::settings::GOAL_OPENED));
             }
         }
         self.window.open.set(open);

@@ -7,6 +7,7 @@ use natter_shared::contact::VisitorDetails;
 use natter_shared::files;
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::protocol::{AuthorKind, ClientFrame, TranscriptRequest};
+use natter_shared::settings::{GOAL_FIRST_MESSAGE, GOAL_INTRODUCED, GOAL_OFFLINE_MESSAGE};
 use wasm_bindgen::JsValue;
 
 use super::Chat;
@@ -109,7 +110,7 @@ impl Chat {
         ]);
         self.tell(details);
         page::emit(PageEvent::Introduced, detail);
-        self.site.settings.with_untracked(|s| page::goal(s, "natter_introduced"));
+        self.site.settings.with_untracked(|s| page::goal(s, GOAL_INTRODUCED));
     }
 
     /// Keeps details (also attributes alone) and tells the operators.
@@ -134,8 +135,8 @@ impl Chat {
                 !log.entries().iter().any(|e| e.author.kind == AuthorKind::Visitor && !e.auto && e.seq.is_some_and(|s| s < seq))
             });
             let goal = match (offline, first) {
-                (true, _) => Some("natter_offline_message"),
-                (false, true) => Some("natter_first_message"),
+                (true, _) => Some(GOAL_OFFLINE_MESSAGE),
+                (false, true) => Some(GOAL_FIRST_MESSAGE),
                 (false, false) => None,
             };
             if let Some(goal) = goal {
