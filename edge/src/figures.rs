@@ -5,7 +5,7 @@
 //! day of the same table (see `crate::organisation`).
 
 use futures_util::future::join_all;
-use natter_shared::clock::{day_start, wall_clock};
+use natter_shared::clock::{date_at, day_start};
 use natter_shared::figures::{self, Figures, Tally, MAX_DAYS};
 use natter_shared::ids::{OperatorId, SiteId};
 use natter_shared::journal::Date;
@@ -100,8 +100,7 @@ async fn site_tallies(env: &Env, site: &SiteId, bounds: &[Millis]) -> EdgeResult
 
 /// Today's date in `time_zone`.
 pub fn today(time_zone: &str) -> Date {
-    let now = crate::auth::now();
-    wall_clock(now, time_zone).or_else(|| wall_clock(now, "UTC")).map_or_else(Date::default, |w| w.date)
+    date_at(crate::auth::now(), time_zone).unwrap_or_default()
 }
 
 /// `GET /v1/console/figures?since=YYYY-MM-DD&until=YYYY-MM-DD` (admins): the last 7

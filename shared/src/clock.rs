@@ -64,6 +64,11 @@ pub fn wall_clock(ms: u64, time_zone: &str) -> Option<WallClock> {
     Some(WallClock { date, hour: field("hour")? % 24, minute: field("minute")?, second: field("second")? })
 }
 
+/// The date at `ms` in `time_zone` (in UTC if the runtime does not know it).
+pub fn date_at(ms: u64, time_zone: &str) -> Option<Date> {
+    wall_clock(ms, time_zone).or_else(|| wall_clock(ms, "UTC")).map(|w| w.date)
+}
+
 /// "YYYY-MM-DD HH:MM" in `time_zone` (in UTC if the runtime does not know it).
 pub fn local_time(ms: u64, time_zone: &str) -> String {
     wall_clock(ms, time_zone).or_else(|| wall_clock(ms, "UTC")).map(|w| w.short()).unwrap_or_default()

@@ -6,6 +6,8 @@ pub fn now() -> u64 {
 }
 
 /// The browser's time zone ("Europe/Moscow"), or nothing if it does not say.
+/// (Not `natter_shared::clock::runtime_time_zone`: with it the first download measured
+/// 228 B more.)
 pub fn time_zone() -> String {
     let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
     js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|zone| zone.as_string()).unwrap_or_default()

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::accounts::OperatorInfo;
-use natter_shared::clock::{day_start, local_time, wall_clock};
+use natter_shared::clock::{date_at, day_start, local_time};
 use natter_shared::ids::{ConversationId, OperatorId, SiteId};
 use natter_shared::journal::{
     csv, CsvWords, JournalEntry, JournalKey, JournalKind, JournalPage, JournalQuery, JournalView, Period, RatingFilter, CSV_ROWS,
@@ -80,7 +80,7 @@ pub fn clear_address() {
 /// organisation's time zone.
 fn query(view: &JournalView, time_zone: &str, after: Option<JournalKey>) -> JournalQuery {
     let now = js_sys::Date::now() as u64;
-    let today = wall_clock(now, time_zone).or_else(|| wall_clock(now, "UTC")).map(|w| w.date);
+    let today = date_at(now, time_zone);
     let (from, to) = today.map(|today| view.days(today)).unwrap_or_default();
     JournalQuery {
         kind: view.kind,
