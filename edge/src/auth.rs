@@ -34,6 +34,17 @@ pub fn sign(env: &Env, claims: &Claims) -> EdgeResult<String> {
     Ok(token::sign(claims, &secret(env)?))
 }
 
+/// A value only this deployment can make from `data` (hex HMAC with `TOKEN_SECRET`):
+/// a secret it hands out and later checks without storing it.
+pub fn keyed(env: &Env, data: &str) -> EdgeResult<String> {
+    Ok(token::hmac_hex(&secret(env)?, data.as_bytes()))
+}
+
+/// Whether `given` is [`keyed`] of `data`, compared in constant time.
+pub fn is_keyed(env: &Env, data: &str, given: &str) -> EdgeResult<bool> {
+    Ok(token::is_hmac_hex(&secret(env)?, data.as_bytes(), given))
+}
+
 fn verify(env: &Env, token: &str) -> EdgeResult<Claims> {
     Ok(token::verify(token, &secret(env)?, now())?)
 }

@@ -26,6 +26,7 @@ use worker::{
 
 use crate::attachments::Attachments;
 use crate::auth;
+use crate::channels;
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, Participant};
 use crate::journal_report;
@@ -156,6 +157,7 @@ impl Meta {
             verified,
             online: false,
             note: String::new(),
+            channel: None,
             name: self.visitor_name.clone(),
             details,
             page: PageContext {
@@ -302,6 +304,7 @@ impl DurableObject for Conversation {
         internal::update_tables(&state, "conversation", lifecycle::SCHEMA);
         internal::update_tables(&state, "conversation", journal_report::SCHEMA);
         internal::update_tables(&state, "conversation", transcripts::SCHEMA);
+        internal::update_tables(&state, "conversation", channels::outbox::SCHEMA);
         let exists = Cell::new(internal::has_tables(&state));
         Self {
             state,
@@ -348,6 +351,9 @@ impl DurableObject for Conversation {
         // The rating window of a closing ended: its event goes without one.
         self.closed_event_if_due().await;
         self.report_to_journal().await;
+        if let Err(e) = self.send_to_channel().await {
+            worker::console_error!("messenger outbox: {e}");
+        }
         // Woken early (for the journal): the coalesced report keeps its time.
         let due = self.reporting.borrow().due_later();
         if let Some(at) = due {
@@ -393,6 +399,9 @@ impl Conversation {
     async fn route(&self, mut req: Request) -> EdgeResult<Response> {
         if req.path() == "/act" {
             return self.act(req.json().await?).await;
+        }
+        if req.path() == "/channel-message" {
+            return self.channel_message(internal::request_json(&req).await?).await;
         }
         if req.path() == "/operator-starts" {
             return self.operator_starts(internal::request_json(&req).await?).await;
@@ -675,6 +684,7 @@ impl Conversation {
         Ok(VisitorInfo {
             online: self.visitor_online(leaving),
             note: self.note()?,
+            channel: self.channel()?.map(|c| c.kind),
             ..meta.visitor_info(self.details()?, self.verified()?)
         })
     }
@@ -752,6 +762,7 @@ impl Conversation {
         internal::create_tables(&self.state, "conversation", lifecycle::SCHEMA);
         internal::create_tables(&self.state, "conversation", journal_report::SCHEMA);
         internal::create_tables(&self.state, "conversation", transcripts::SCHEMA);
+        internal::create_tables(&self.state, "conversation", channels::outbox::SCHEMA);
         self.exists.set(true);
         let visitor = p.visitor.as_ref().ok_or_else(|| EdgeError::Internal("Visitor socket without visitor".into()))?;
         self.write_meta(
@@ -857,6 +868,8 @@ impl Conversation {
             )?;
         }
         let avatar = self.keep_avatar(author, seq)?;
+        // An answer to a messenger user goes out from the outbox, written with it.
+        let queued = author.role == AuthorKind::Operator && self.queue_for_channel(seq)?;
         // Whoever writes has read everything before their own message (a visitor's
         // mark is written by the insert's trigger).
         match author.role {
@@ -885,6 +898,11 @@ impl Conversation {
             AuthorKind::Operator => {
                 let changed = self.on_operator_message(author).await?;
                 self.report_soon(changed).await;
+                if queued {
+                    if let Err(e) = self.alarm_at(auth::now()).await {
+                        worker::console_error!("messenger outbox not scheduled: {e}");
+                    }
+                }
                 false
             }
         };
@@ -1072,7 +1090,7 @@ impl Conversation {
 
     /// Moves the kept copy of a read mark to `seq` (its row is written by the caller):
     /// whether it moved.
-    fn marked_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<bool> {
+    pub(crate) fn marked_read(&self, by: AuthorKind, seq: Seq) -> EdgeResult<bool> {
         let Some(mut meta) = self.meta()? else { return Ok(false) };
         let read = match by {
             AuthorKind::Visitor => &mut meta.visitor_read,

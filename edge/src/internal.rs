@@ -396,7 +396,15 @@ async fn body_text(text: Result<js_sys::Promise, wasm_bindgen::JsValue>) -> Edge
 
 async fn upstream_error(mut response: Response) -> EdgeError {
     let status = response.status_code();
-    match response.json::<ErrorBody>().await {
+    let text = match response.text().await {
+        Ok(text) => text,
+        Err(e) => return EdgeError::Internal(format!("Object answered {status} without a body: {e}")),
+    };
+    // Field errors pass on with their fields (the console shows each at its field).
+    if let Ok(refusal) = serde_json::from_str::<natter_shared::protocol::InvalidSettingsBody>(&text) {
+        return EdgeError::InvalidSettings(refusal.fields);
+    }
+    match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => EdgeError::Upstream { status, body },
         Err(e) => EdgeError::Internal(format!("Object answered {status} without an error body: {e}")),
     }

@@ -8,6 +8,7 @@ mod admin;
 mod attachments;
 mod auth;
 mod canned;
+mod channels;
 mod console;
 mod conversation;
 mod daily_report;

@@ -33,6 +33,8 @@ pub enum Limit {
     PresenceByIp,
     /// Visitors' "Send transcript" per IP address.
     TranscriptsByIp,
+    /// Messengers' webhook calls per IP address (Telegram's and Viber's servers).
+    ChannelsByIp,
 }
 
 impl Limit {
@@ -47,6 +49,7 @@ impl Limit {
             Limit::IdentifyByIp => "IDENTIFY_BY_IP",
             Limit::PresenceByIp => "PRESENCE_BY_IP",
             Limit::TranscriptsByIp => "TRANSCRIPTS_BY_IP",
+            Limit::ChannelsByIp => "CHANNELS_BY_IP",
             Limit::UploadsByIp => "UPLOADS_BY_IP",
             Limit::RepliesByOperator => "REPLIES_BY_OPERATOR",
         }

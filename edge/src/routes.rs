@@ -15,6 +15,7 @@
 //! | `POST /v1/conversations/{id}/transcript` | widget | e-mails the conversation to the visitor ([`TranscriptRequest`](natter_shared::protocol::TranscriptRequest)) → 202; 403 if the site does not send transcripts, 429 past 3 an hour |
 //! | `GET /v1/files/{site}/{conversation}/{random}` | anyone with the link | the file: images inline, the rest as a download, `nosniff` |
 //! | `GET /v1/avatars/{org}/{random}` | anyone | an operator's uploaded picture |
+//! | `POST /v1/channels/…` | Telegram, Viber | messenger users' messages ([`channels`]) |
 //! | `GET /v1/console/config` | console | whether sign-up is open and e-mail is sent |
 //! | `POST /v1/console/sign-up`, `POST /v1/bootstrap` | strangers, deployers | a new organisation ([`signup`]) |
 //! | `POST /v1/console/sign-in`, `POST /v1/console/password-reset` | operators | [`signup`] |
@@ -41,6 +42,7 @@ use worker::{Env, Method, Request, Response};
 
 use crate::admin;
 use crate::auth;
+use crate::channels;
 use crate::console;
 use crate::journal_routes;
 use crate::live;
@@ -103,6 +105,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Method::Get, ["v1", "files", site, conversation, random]) => files::download(env, &files::conversation_file(site, conversation, random)?).await,
         (Method::Get, ["v1", "avatars", org, random]) => files::download(env, &files::avatar_file(org, random)?).await,
+        (Method::Post, ["v1", "channels", rest @ ..]) => channels::webhook_route(&mut req, env, rest).await,
         (Method::Get, ["v1", "console", "config"]) => signup::config(env),
         (Method::Post, ["v1", "console", "sign-up"]) => signup::sign_up(&mut req, env).await,
         (Method::Post, ["v1", "bootstrap"]) => signup::bootstrap(&mut req, env).await,

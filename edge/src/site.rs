@@ -32,7 +32,7 @@ use crate::inbox::PageCall;
 use crate::live::{LiveContext, PresencePolicy};
 use crate::throttle::StartCall;
 use crate::notifications::{self, CountsCall, Letterhead};
-use crate::{canned, inbox, throttle, webhooks};
+use crate::{canned, channels, inbox, throttle, webhooks};
 
 
 const SCHEMA: &str = "
@@ -184,6 +184,9 @@ pub struct Site {
     online: Cell<Option<(bool, u64)>>,
     /// Who watches on each inbox socket, as in its attachment (read for every report).
     watchers: Attachments<InboxWatcher>,
+    /// A bot token being connected: its messenger may call the webhook back before
+    /// it answers (Viber does), signed with it.
+    pub(crate) connecting: RefCell<Option<String>>,
 }
 
 const ONLINE_FRESH_MS: u64 = 1_000;
@@ -196,8 +199,9 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", throttle::SITE_SCHEMA);
         internal::update_tables(&state, "site", inbox::SCHEMA);
         internal::update_tables(&state, "site", notifications::SCHEMA);
+        internal::update_tables(&state, "site", channels::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
-        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None), watchers: Attachments::default() }
+        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None), watchers: Attachments::default(), connecting: RefCell::new(None) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -264,6 +268,7 @@ impl Site {
             internal::create_tables(&self.state, "site", throttle::SITE_SCHEMA);
             internal::create_tables(&self.state, "site", inbox::SCHEMA);
             internal::create_tables(&self.state, "site", notifications::SCHEMA);
+            internal::create_tables(&self.state, "site", channels::SCHEMA);
             self.placed.set(true);
         } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
@@ -411,15 +416,9 @@ impl Site {
             "/settings/save" => {
                 // Validated by the Worker (shared's strict parser) before it came here.
                 let settings: WidgetSettings = req.json().await?;
-                let revision = self.settings()?.revision + 1;
-                self.sql().exec(
-                    "INSERT INTO settings (id, revision, document) VALUES (1, ?, ?)
-                     ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, document = excluded.document",
-                    vec![(revision as i64).into(), serde_json::to_string(&settings)?.into()],
-                )?;
-                *self.settings.borrow_mut() = Some(SettingsDocument { revision, settings: settings.clone() });
-                Ok(Response::from_json(&SettingsDocument { revision, settings })?)
+                Ok(Response::from_json(&self.save_settings(settings)?)?)
             }
+            path if path.starts_with("/channels") => self.channel_route(req).await,
             "/inbox" => {
                 let watcher: InboxWatcher = internal::context(req)?;
                 let pair = WebSocketPair::new()?;
@@ -622,6 +621,19 @@ impl Site {
             Some(row) => SettingsDocument { revision: row.revision, settings: WidgetSettings::parse_lenient(&row.document) },
             None => SettingsDocument { revision: 0, settings: WidgetSettings::default() },
         };
+        *self.settings.borrow_mut() = Some(document.clone());
+        Ok(document)
+    }
+
+    /// Stores a new revision of the settings.
+    pub(crate) fn save_settings(&self, settings: WidgetSettings) -> EdgeResult<SettingsDocument> {
+        let revision = self.settings()?.revision + 1;
+        self.sql().exec(
+            "INSERT INTO settings (id, revision, document) VALUES (1, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, document = excluded.document",
+            vec![(revision as i64).into(), serde_json::to_string(&settings)?.into()],
+        )?;
+        let document = SettingsDocument { revision, settings };
         *self.settings.borrow_mut() = Some(document.clone());
         Ok(document)
     }

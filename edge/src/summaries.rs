@@ -110,6 +110,7 @@ impl Conversation {
             rating: self.rating()?,
             language: meta.language.clone(),
             revision,
+            channel: self.channel()?.map(|c| c.kind),
         };
         Ok(Some((meta.site, summary)))
     }

@@ -85,7 +85,7 @@ fn event_of(body: &str) -> EventKind {
 }
 
 /// The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s … up to ten minutes.
-fn retry_delay(attempts: u32) -> u64 {
+pub(crate) fn retry_delay(attempts: u32) -> u64 {
     1000u64.saturating_mul(1 << attempts.min(20)).min(MAX_RETRY_MS)
 }
 

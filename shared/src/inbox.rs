@@ -124,6 +124,7 @@ mod tests {
             rating: None,
             language: String::new(),
             revision: 1,
+            channel: None,
         }
     }
 

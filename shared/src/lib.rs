@@ -3,6 +3,7 @@
 //! callers pass time and random bytes in), so everything here is tested natively.
 
 pub mod accounts;
+pub mod channels;
 pub mod contact;
 pub mod error;
 pub mod figures;

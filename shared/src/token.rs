@@ -95,6 +95,24 @@ pub fn webhook_signature(secret: &[u8], timestamp: Millis, body: &str) -> String
     format!("t={timestamp},v1={hex}")
 }
 
+/// The hex HMAC-SHA256 of `data` with `secret`.
+pub fn hmac_hex(secret: &[u8], data: &[u8]) -> String {
+    let mut mac = mac(secret);
+    mac.update(data);
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `signature` (hex, either case) is the HMAC-SHA256 of `data` with `secret`,
+/// compared in constant time.
+pub fn is_hmac_hex(secret: &[u8], data: &[u8], signature: &str) -> bool {
+    let bytes: Option<Vec<u8>> = (signature.len() == 64 && signature.is_ascii())
+        .then(|| (0..32).map(|i| u8::from_str_radix(&signature[i * 2..i * 2 + 2], 16).ok()).collect())
+        .flatten();
+    let mut mac = mac(secret);
+    mac.update(data);
+    bytes.is_some_and(|bytes| mac.verify_slice(&bytes).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +126,20 @@ mod tests {
             exp,
             user: None,
         })
+    }
+
+    #[test]
+    fn hex_hmacs_check_in_either_case_and_refuse_anything_else() {
+        let signature = hmac_hex(b"key", b"body");
+        assert_eq!(signature.len(), 64);
+        assert!(is_hmac_hex(b"key", b"body", &signature));
+        assert!(is_hmac_hex(b"key", b"body", &signature.to_uppercase()));
+        assert!(!is_hmac_hex(b"key", b"body!", &signature));
+        assert!(!is_hmac_hex(b"other", b"body", &signature));
+        assert!(!is_hmac_hex(b"key", b"body", &signature[..63]));
+        assert!(!is_hmac_hex(b"key", b"body", ""));
+        assert!(!is_hmac_hex(b"key", b"body", &"zz".repeat(32)));
+        assert!(!is_hmac_hex(b"key", b"body", &"é".repeat(32)));
     }
 
     #[test]

@@ -183,6 +183,9 @@ pub fn Inbox() -> impl IntoView {
                                         {move || current.with(|c| standing(console, c))}
                                     </span>
                                     {move || waited().map(|w| view! { <span class="waited">{w}</span> })}
+                                    {move || current.with(|c| c.channel).map(|kind| view! {
+                                        <span class="channel-mark">{kind.name()}</span>
+                                    })}
                                     <Show when=move || current.with(|c| c.offline)>
                                         <span class="offline-mark">{tr("Offline message")}</span>
                                     </Show>

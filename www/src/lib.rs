@@ -13,6 +13,7 @@ mod figures;
 mod i18n;
 mod inbox;
 mod installation;
+mod channel_settings;
 mod integrations;
 mod join;
 mod journal;

@@ -64,7 +64,9 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
     let presence = move || {
         thread.visitor.with(|v| {
             v.as_ref().map(|v| {
-                if v.online {
+                if let Some(kind) = v.channel {
+                    (false, trf("Writes from {}: replies go there", &[kind.name()]))
+                } else if v.online {
                     (true, format!("{}: {}", tr("On the site now"), if v.page.title.is_empty() { &v.page.url } else { &v.page.title }))
                 } else {
                     (false, tr("Left the site: replies reach them when they come back").to_owned())
@@ -119,11 +121,17 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
                     .into_iter()
                     .map(|(name, value)| view! { <dt class="attribute">{name}</dt><dd>{value}</dd> })
                     .collect_view()}
-                {row(tr("Page"), field(|v| v.page.url.clone()))}
-                {row(tr("Page title"), field(|v| v.page.title.clone()))}
-                {row(tr("Came from"), field(|v| v.page.referrer.clone()))}
-                {row(tr("Language"), field(|v| v.page.language.clone()))}
-                {row(tr("Browser"), field(|v| user_agent::describe(&v.user_agent)))}
+                // A messenger's user has no page or browser to show.
+                {move || match thread.visitor.with(|v| v.as_ref().and_then(|v| v.channel)) {
+                    Some(kind) => view! { <dt>{tr("Writes from")}</dt><dd>{kind.name()}</dd> }.into_any(),
+                    None => view! {
+                        {row(tr("Page"), field(|v| v.page.url.clone()))}
+                        {row(tr("Page title"), field(|v| v.page.title.clone()))}
+                        {row(tr("Came from"), field(|v| v.page.referrer.clone()))}
+                        {row(tr("Language"), field(|v| v.page.language.clone()))}
+                        {row(tr("Browser"), field(|v| user_agent::describe(&v.user_agent)))}
+                    }.into_any(),
+                }}
             </dl>
         </aside>
     }

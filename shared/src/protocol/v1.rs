@@ -94,6 +94,9 @@ pub struct VisitorInfo {
     /// The operators' private note on the visitor.
     #[serde(default)]
     pub note: String,
+    /// The messenger the visitor writes from, if not the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::channels::ChannelKind>,
 }
 
 /// Frames a client (a visitor's widget or an operator's console) sends on a
@@ -275,6 +278,9 @@ pub struct ConversationSummary {
     /// Grows with every report, so the site keeps the newest.
     #[serde(default)]
     pub revision: u64,
+    /// The messenger the visitor writes from (their bot's users), if not the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::channels::ChannelKind>,
 }
 
 /// An operator of the site who is online (has a console open).
@@ -568,6 +574,7 @@ mod tests {
             rating: Some(Rating { good: false, comment: "slow".into(), at: 9 }),
             language: "ru".into(),
             revision: 3,
+            channel: None,
         }
     }
 

@@ -1,0 +1,185 @@
+//! A messenger user's conversation: their messages come in here (stored once per
+//! update id), and each operator's answer waits in the conversation's outbox until
+//! the messenger accepted it. The object's alarm sends them in order, retrying with
+//! backoff; one accepted is deleted from the outbox, so it is never sent again.
+
+use natter_shared::channels::ChannelKind;
+use natter_shared::ids::{ClientMessageId, Seq};
+use natter_shared::limits::MAX_MESSAGE_CHARS;
+use natter_shared::protocol::{Author, AuthorKind, Message, PageContext, ServerFrame};
+use serde::{Deserialize, Serialize};
+use worker::Response;
+
+use super::api::BotApi;
+use super::{ChannelConfig, KindCall};
+use crate::auth;
+use crate::conversation::{int, Conversation};
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Participant};
+use crate::webhooks::retry_delay;
+
+pub const SCHEMA: &str = "
+-- The messenger this conversation's visitor writes from, and where answers go.
+CREATE TABLE IF NOT EXISTS channel (id INTEGER PRIMARY KEY CHECK (id = 1), kind TEXT NOT NULL, chat TEXT NOT NULL);
+-- Operators' messages the messenger has not accepted yet.
+CREATE TABLE IF NOT EXISTS channel_outbox (
+    seq INTEGER PRIMARY KEY,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    error TEXT
+);";
+
+/// Messages sent per alarm; the rest go with the next.
+const SENDS_PER_ALARM: i64 = 20;
+
+/// A messenger user's message, as the site hands it over.
+#[derive(Serialize, Deserialize)]
+pub struct ChannelMessage {
+    pub visitor: Participant,
+    pub kind: ChannelKind,
+    pub chat: String,
+    pub client_id: ClientMessageId,
+    pub text: String,
+}
+
+/// The messenger of a conversation.
+#[derive(Clone, Deserialize)]
+pub struct ChannelLink {
+    #[serde(deserialize_with = "kind_column")]
+    pub kind: ChannelKind,
+    pub chat: String,
+}
+
+fn kind_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ChannelKind, D::Error> {
+    let text = String::deserialize(d)?;
+    ChannelKind::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("no channel {text}")))
+}
+
+#[derive(Deserialize)]
+struct PendingRow {
+    seq: u64,
+    attempts: u32,
+    body: String,
+    author_name: String,
+}
+
+#[derive(Deserialize)]
+struct NextRow {
+    next_at: Option<i64>,
+}
+
+impl Conversation {
+    /// The messenger this conversation came from, if any.
+    pub(crate) fn channel(&self) -> EdgeResult<Option<ChannelLink>> {
+        if self.meta()?.is_none() {
+            return Ok(None);
+        }
+        Ok(self.sql().exec("SELECT kind, chat FROM channel WHERE id = 1", None)?.to_array::<ChannelLink>()?.pop())
+    }
+
+    /// `POST /channel-message`: stores a messenger user's message (once per update),
+    /// creating their conversation with the first. Answers its `seq`.
+    pub(crate) async fn channel_message(&self, call: ChannelMessage) -> EdgeResult<Response> {
+        // Longer than ours (Telegram allows 4,096 characters): kept, cut at our limit.
+        let text: String = call.text.trim().chars().take(MAX_MESSAGE_CHARS).collect();
+        if text.is_empty() {
+            return Err(EdgeError::BadRequest("The message has no text".into()));
+        }
+        let turn = self.turns.take().await;
+        let created = self.meta()?.is_none();
+        if created {
+            self.create_for(&call.visitor, PageContext::default())?;
+            self.sql().exec(
+                "INSERT OR REPLACE INTO channel (id, kind, chat) VALUES (1, ?, ?)",
+                vec![call.kind.as_str().into(), call.chat.as_str().into()],
+            )?;
+        } else if self.is_blocked()? {
+            // Blocked by the operators: taken (so the messenger stops sending it) and dropped.
+            return Ok(Response::from_json(&serde_json::json!({ "dropped": true }))?);
+        }
+        let name = self.meta()?.map_or(call.visitor.name, |meta| meta.visitor_name);
+        let at = auth::now();
+        let Some(seq) = self.insert_message(&call.client_id, AuthorKind::Visitor, &name, &text, at)? else {
+            return Ok(Response::from_json(&serde_json::json!({ "duplicate": true }))?);
+        };
+        self.marked_read(AuthorKind::Visitor, seq)?;
+        let message = Message {
+            seq,
+            client_id: call.client_id,
+            author: Author { kind: AuthorKind::Visitor, name, avatar: None },
+            text,
+            at,
+            attachment: None,
+            auto: false,
+        };
+        self.broadcast(None, &ServerFrame::Message(message));
+        drop(turn);
+        let changed = self.on_visitor_message(at, created).await?;
+        self.settle_visitor_message(seq, false, changed).await?;
+        Ok(Response::from_json(&serde_json::json!({ "seq": seq }))?)
+    }
+
+    /// An operator's message in a messenger user's conversation waits for the alarm
+    /// to send it: queued with the message's own write. True if it was.
+    pub(crate) fn queue_for_channel(&self, seq: Seq) -> EdgeResult<bool> {
+        if self.channel()?.is_none() {
+            return Ok(false);
+        }
+        self.sql().exec("INSERT OR IGNORE INTO channel_outbox (seq, next_at) VALUES (?, ?)", vec![int(seq.0), int(auth::now())])?;
+        Ok(true)
+    }
+
+    /// Sends what is due in the outbox, in order: one the messenger did not take holds
+    /// back those after it (the user reads answers in the order they were written).
+    /// One it refused for good (the user blocked the bot) is dropped, logged.
+    pub(crate) async fn send_to_channel(&self) -> EdgeResult<()> {
+        let Some(link) = self.channel()? else { return Ok(()) };
+        let now = auth::now();
+        let due: Vec<PendingRow> = self
+            .sql()
+            .exec(
+                "SELECT o.seq, o.attempts, m.body, m.author_name FROM channel_outbox o JOIN messages m ON m.seq = o.seq
+                 WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?",
+                vec![int(now), SENDS_PER_ALARM.into()],
+            )?
+            .to_array()?;
+        if !due.is_empty() {
+            let meta = self.meta()?.ok_or_else(|| EdgeError::Internal("A channel without a conversation".into()))?;
+            let site = natter_shared::ids::SiteId::parse(&meta.site)?;
+            let stub = internal::site_stub(&self.env, &site)?;
+            let config: ChannelConfig = internal::call(&stub, "/channels/config", &site, Some(&KindCall { kind: link.kind })).await?;
+            let bot = BotApi { kind: link.kind, api: &config.api, token: &config.token };
+            for row in due {
+                let sent = if config.enabled {
+                    bot.send_text(&link.chat, &row.author_name, &row.body).await
+                } else {
+                    Err(super::api::CallError { message: format!("The site's {} bot is switched off", link.kind.name()), refused: false })
+                };
+                match sent {
+                    Ok(()) => {
+                        self.sql().exec("DELETE FROM channel_outbox WHERE seq = ?", vec![int(row.seq)])?;
+                    }
+                    Err(e) if e.refused => {
+                        worker::console_log!("{} refused message {}: {}", link.kind.name(), row.seq, e.message);
+                        self.sql().exec("DELETE FROM channel_outbox WHERE seq = ?", vec![int(row.seq)])?;
+                    }
+                    Err(e) => {
+                        let next = auth::now() + retry_delay(row.attempts);
+                        self.sql().exec(
+                            "UPDATE channel_outbox SET attempts = attempts + 1, next_at = ?, error = ? WHERE seq = ?",
+                            vec![int(next), e.message.as_str().into(), int(row.seq)],
+                        )?;
+                        // Those after it wait with it.
+                        self.sql().exec("UPDATE channel_outbox SET next_at = MAX(next_at, ?) WHERE seq > ?", vec![int(next), int(row.seq)])?;
+                        break;
+                    }
+                }
+            }
+        }
+        let next: Vec<NextRow> = self.sql().exec("SELECT MIN(next_at) AS next_at FROM channel_outbox", None)?.to_array()?;
+        if let Some(at) = next.first().and_then(|row| row.next_at) {
+            self.alarm_at(at as u64).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,175 @@
+// Messenger channels: a site's Telegram and Viber bots, connected by an admin on
+// Integrations against local fakes of the bot APIs (tests/support/messengers.mjs).
+// A messenger user's message reaches the console's inbox, marked with the messenger;
+// the operator's answer reaches the fake API once, also when the API fails at first
+// (the conversation's alarm retries); an update delivered twice is stored once; a
+// wrong secret token (Telegram) or signature (Viber) is refused; switched off, the
+// token is kept and updates are dropped.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+
+import { artifacts, eventually, signIn, startStack } from './support/browser.mjs';
+import { axeViolations } from './support/axe.mjs';
+import { history } from './support/sockets.mjs';
+import { startTelegram, startViber, telegramText, viberText } from './support/messengers.mjs';
+
+let stack, relay, browser, admin, telegram, viber, workplace;
+
+/** The conversation a messenger user has with the site (`shared::channels::conversation_id`). */
+function conversationOf(kind, chat) {
+  return `${kind}-${createHash('sha256').update(chat).digest('hex').slice(0, 24)}`;
+}
+
+const widgetContacts = async () => (await (await fetch(`${relay.url}/v1/sites/demo/widget`)).json()).contacts;
+
+/** Connects a bot on Integrations: fills its card and saves; the card's status says how it went. */
+async function connect(kind, token, api) {
+  const card = workplace.getByRole('form', { name: kind });
+  await card.getByLabel(`${kind} bot token`).fill(token);
+  await card.getByLabel('API address').fill(api);
+  await card.getByRole('checkbox', { name: 'Enabled' }).check();
+  await card.getByRole('button', { name: 'Save' }).click();
+  return card;
+}
+
+/** The operator answers in the console, in the conversation the entry opens. */
+async function answer(entry, text) {
+  await entry.click();
+  await workplace.getByRole('textbox', { name: 'Reply' }).fill(text);
+  await workplace.getByRole('button', { name: 'Send', exact: true }).click();
+  await workplace.getByRole('log').getByText(text).waitFor();
+}
+
+before(async () => {
+  stack = await startStack();
+  ({ relay, browser, admin } = stack);
+  telegram = await startTelegram();
+  viber = await startViber();
+  workplace = await browser.newPage();
+  await signIn(workplace, relay.url);
+  await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Integrations' }).click();
+});
+
+after(async () => {
+  await telegram?.close();
+  await viber?.close();
+  await stack?.stop();
+});
+
+test('Telegram: connected with its token, a user\'s message reaches the inbox once and the answer reaches Telegram once', async () => {
+  // A token that is not one, then one Telegram does not know: refused, nothing stored.
+  let card = await connect('Telegram', 'not-a-token', telegram.url);
+  await card.getByRole('alert').filter({ hasText: 'This is not a Telegram bot token' }).waitFor();
+  card = await connect('Telegram', '987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDswrong', telegram.url);
+  await card.getByRole('alert').filter({ hasText: 'Telegram answered 401: Unauthorized' }).waitFor();
+  assert.equal(telegram.webhook, null);
+  card = await connect('Telegram', telegram.token, telegram.url);
+  await card.getByRole('status').filter({ hasText: 'Connected: @natter_test_bot' }).waitFor();
+  assert.equal(telegram.webhook.url, `${relay.url}/v1/channels/telegram/demo/${telegram.botId}`);
+  assert.match(telegram.webhook.secret, /^[0-9a-f]{64}$/);
+  assert.deepEqual(telegram.webhook.allowed, ['message']);
+  assert.equal(await card.getByLabel('Telegram bot token').inputValue(), '', 'the token is not shown again');
+  assert.deepEqual(await axeViolations(workplace, 'main'), []);
+  await workplace.screenshot({ path: path.join(artifacts, 'integrations-telegram.png'), fullPage: true });
+  // The widget's messenger button now links to the bot.
+  assert.deepEqual((await widgetContacts()).filter((c) => c.kind === 'telegram'), [{ kind: 'telegram', value: '@natter_test_bot' }]);
+
+  // Refused without the secret, or with another.
+  const ivan = { id: 5550001, first_name: 'Ivan', last_name: 'Petrov' };
+  const update = telegramText(700001, ivan, 'Hello from Telegram');
+  assert.equal((await telegram.deliver(update, null)).status, 401);
+  assert.equal((await telegram.deliver(update, 'f'.repeat(64))).status, 401);
+  assert.equal((await telegram.deliver(update, telegram.webhook.secret.slice(0, 63))).status, 401);
+  // Delivered twice (Telegram did not hear the first answer): stored once.
+  assert.equal((await telegram.deliver(update)).status, 200);
+  assert.equal((await telegram.deliver(update)).status, 200);
+  const conversation = conversationOf('telegram', String(ivan.id));
+  const stored = (await history(relay.url, admin, conversation)).body.messages;
+  assert.deepEqual(stored.map((m) => [m.author.kind, m.author.name, m.text]), [['visitor', 'Ivan Petrov', 'Hello from Telegram']]);
+
+  // In the inbox, marked as Telegram; the answer goes back once.
+  await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Inbox' }).click();
+  const entry = workplace.getByRole('button', { name: /Ivan Petrov/ });
+  await entry.waitFor({ timeout: 15_000 });
+  assert.match(await entry.textContent(), /Telegram/);
+  assert.match(await entry.textContent(), /Hello from Telegram/);
+  await answer(entry, 'Hello Ivan, how can we help?');
+  await eventually(async () => telegram.sent.length === 1, 'the answer at Telegram');
+  assert.deepEqual(telegram.sent, [{ chat_id: String(ivan.id), text: 'Hello Ivan, how can we help?' }]);
+  await workplace.getByRole('complementary').getByText('Telegram', { exact: true }).waitFor();
+  await workplace.screenshot({ path: path.join(artifacts, 'inbox-telegram.png'), fullPage: true });
+
+  // Telegram fails twice: the alarm tries again, and the answers arrive once each, in order.
+  telegram.failSends = 2;
+  await answer(entry, 'One moment, checking your order');
+  await answer(entry, 'It ships tomorrow');
+  await eventually(async () => telegram.sent.length === 3, 'both answers after the failures', 30_000);
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.deepEqual(telegram.sent.slice(1).map((m) => m.text), ['One moment, checking your order', 'It ships tomorrow']);
+
+  // The user writes again: the same conversation.
+  assert.equal((await telegram.deliver(telegramText(700002, ivan, 'Thank you!'))).status, 200);
+  await eventually(async () => (await history(relay.url, admin, conversation)).body.messages.length === 5, 'five messages');
+});
+
+test('Telegram switched off: the token is kept, the webhook and the button go, updates are dropped', async () => {
+  await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Integrations' }).click();
+  const card = workplace.getByRole('form', { name: 'Telegram' });
+  await card.getByText('Connected: @natter_test_bot').waitFor();
+  const secret = telegram.webhook.secret;
+  const url = telegram.webhook.url;
+  await card.getByRole('checkbox', { name: 'Enabled' }).uncheck();
+  await card.getByRole('button', { name: 'Save' }).click();
+  await card.getByRole('status').filter({ hasText: 'Saved. The bot is switched off; its token is kept.' }).waitFor();
+  assert.equal(telegram.webhook, null, 'deleteWebhook was called');
+  await card.getByText('Switched off. Token kept, ending in …Dsaw').waitFor();
+  assert.deepEqual((await widgetContacts()).filter((c) => c.kind === 'telegram'), []);
+  // An update that was on its way: taken and dropped.
+  const late = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': secret },
+    body: JSON.stringify(telegramText(700003, { id: 5550002, first_name: 'Late' }, 'Anyone?')),
+  });
+  assert.equal(late.status, 200);
+  assert.deepEqual(await late.json(), { dropped: true });
+  assert.equal((await history(relay.url, admin, conversationOf('telegram', '5550002'))).status, 404);
+  // On again without pasting the token: the kept one connects.
+  await card.getByRole('checkbox', { name: 'Enabled' }).check();
+  await card.getByRole('button', { name: 'Save' }).click();
+  await card.getByRole('status').filter({ hasText: 'Connected: @natter_test_bot' }).waitFor();
+  assert.equal(telegram.webhook.url, url);
+});
+
+test('Viber: connected (its webhook check answered), a signed message reaches the inbox once, the answer reaches Viber once', async () => {
+  await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Integrations' }).click();
+  const card = await connect('Viber', viber.token, viber.url);
+  await card.getByRole('status').filter({ hasText: 'Connected: nattertest' }).waitFor();
+  assert.equal(viber.webhook.url, `${relay.url}/v1/channels/viber/demo`);
+  await workplace.screenshot({ path: path.join(artifacts, 'integrations-viber.png'), fullPage: true });
+  assert.deepEqual((await widgetContacts()).filter((c) => c.kind === 'viber'), [{ kind: 'viber', value: 'nattertest' }]);
+
+  const olga = { id: '01234567890A+bc/def==', name: 'Olga' };
+  const message = viberText(4912661846655238, olga, 'Привет из Viber');
+  // Refused: another signature, or the body changed under its signature.
+  assert.equal((await viber.deliver(message, 'a'.repeat(64))).status, 401);
+  const changed = { ...message, message: { type: 'text', text: 'changed' } };
+  assert.equal((await viber.deliver(changed, viber.sign(JSON.stringify(message)))).status, 401);
+  // Delivered twice: stored once.
+  assert.equal((await viber.deliver(message)).status, 200);
+  assert.equal((await viber.deliver(message)).status, 200);
+  const conversation = conversationOf('viber', olga.id);
+  const stored = (await history(relay.url, admin, conversation)).body.messages;
+  assert.deepEqual(stored.map((m) => [m.author.name, m.text]), [['Olga', 'Привет из Viber']]);
+
+  await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Inbox' }).click();
+  const entry = workplace.getByRole('button', { name: /Olga/ });
+  await entry.waitFor({ timeout: 15_000 });
+  assert.match(await entry.textContent(), /Viber/);
+  viber.failSends = 1;
+  await answer(entry, 'Здравствуйте, Ольга!');
+  await eventually(async () => viber.sent.length === 1, 'the answer at Viber', 20_000);
+  await new Promise((r) => setTimeout(r, 2_000));
+  assert.deepEqual(viber.sent, [{ receiver: olga.id, sender: 'Demo Operator', type: 'text', text: 'Здравствуйте, Ольга!' }]);
+});
