@@ -13,7 +13,8 @@ import path from 'node:path';
 import { artifacts, eventually, signIn, startStack } from './support/browser.mjs';
 import { axeViolations } from './support/axe.mjs';
 import { history } from './support/sockets.mjs';
-import { startTelegram, startViber, telegramText, viberText } from './support/messengers.mjs';
+import { startTelegram, startViber, telegramFile, telegramText, viberText } from './support/messengers.mjs';
+import { jpeg, pdf } from './support/samples.mjs';
 
 let stack, relay, browser, admin, telegram, viber, workplace;
 
@@ -32,6 +33,18 @@ async function connect(kind, token, api) {
   await card.getByRole('checkbox', { name: 'Enabled' }).check();
   await card.getByRole('button', { name: 'Save' }).click();
   return card;
+}
+
+/** The files of a conversation's messages, as [text, content type, name] (none: no file). */
+async function storedFiles(conversation) {
+  const { messages } = (await history(relay.url, admin, conversation)).body;
+  return messages.map((m) => [m.text, m.attachment?.content_type ?? null, m.attachment?.name ?? null]);
+}
+
+/** The bytes of a conversation's `index`th message's file, as the edge serves it. */
+async function fileBytes(conversation, index) {
+  const { messages } = (await history(relay.url, admin, conversation)).body;
+  return Buffer.from(await (await fetch(`${relay.url}/v1/files/${messages[index].attachment.key}`)).arrayBuffer());
 }
 
 /** The operator answers in the console, in the conversation the entry opens. */
@@ -142,6 +155,42 @@ test('Telegram switched off: the token is kept, the webhook and the button go, u
   assert.equal(telegram.webhook.url, url);
 });
 
+test('Telegram: photos and documents both ways, stored with the conversation\'s files', async () => {
+  const photo = await jpeg(workplace);
+  telegram.files.set('photo-1', { path: 'photos/file_1.jpg', bytes: photo });
+  telegram.files.set('doc-1', { path: 'documents/file_2.pdf', bytes: pdf });
+  telegram.files.set('exe-1', { path: 'documents/file_3.exe', bytes: Buffer.from('MZ') });
+  const anna = { id: 5550003, first_name: 'Anna' };
+  const withPhoto = telegramFile(700010, anna, { photo: 'photo-1', caption: 'My receipt' });
+  assert.equal((await telegram.deliver(withPhoto)).status, 200);
+  assert.equal((await telegram.deliver(withPhoto)).status, 200);
+  assert.equal((await telegram.deliver(telegramFile(700011, anna, { document: { id: 'doc-1', name: 'order.pdf', type: 'application/pdf' } }))).status, 200);
+  assert.equal((await telegram.deliver(telegramFile(700012, anna, { document: { id: 'exe-1', name: 'setup.exe', type: 'application/octet-stream' } }))).status, 200);
+  const conversation = conversationOf('telegram', String(anna.id));
+  const files = await storedFiles(conversation);
+  assert.deepEqual(files.slice(0, 2), [['My receipt', 'image/jpeg', 'photo-700010.jpg'], ['', 'application/pdf', 'order.pdf']]);
+  assert.match(files[2][0], /^\[setup\.exe: Files of type \.exe cannot be sent/);
+  assert.equal(files[2][1], null, 'a type we do not take is not stored');
+  assert.deepEqual(await fileBytes(conversation, 0), photo);
+
+  // The operator sees the photo, and sends a picture and a document back.
+  await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Inbox' }).click();
+  const entry = workplace.getByRole('button', { name: /Anna/ });
+  await entry.waitFor({ timeout: 15_000 });
+  await entry.click();
+  await workplace.getByRole('log').locator('img.thumb').first().waitFor();
+  const attach = workplace.getByLabel('Attach a file');
+  await attach.setInputFiles({ name: 'map.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await eventually(async () => telegram.sent.some((m) => m.method === 'sendPhoto'), 'the picture at Telegram');
+  await attach.setInputFiles({ name: 'price list.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await eventually(async () => telegram.sent.some((m) => m.method === 'sendDocument'), 'the document at Telegram');
+  const sentFiles = telegram.sent.filter((m) => m.file).map((m) => [m.method, m.chat_id, m.file.name, m.file.type]);
+  assert.deepEqual(sentFiles, [['sendPhoto', String(anna.id), 'map.jpg', 'image/jpeg'], ['sendDocument', String(anna.id), 'price list.pdf', 'application/pdf']]);
+  assert.deepEqual(telegram.sent.find((m) => m.method === 'sendPhoto').file.bytes, photo);
+  assert.deepEqual(telegram.sent.find((m) => m.method === 'sendDocument').file.bytes, pdf);
+  await workplace.screenshot({ path: path.join(artifacts, 'inbox-telegram-files.png'), fullPage: true });
+});
+
 test('Viber: connected (its webhook check answered), a signed message reaches the inbox once, the answer reaches Viber once', async () => {
   await workplace.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Integrations' }).click();
   const card = await connect('Viber', viber.token, viber.url);
@@ -172,4 +221,14 @@ test('Viber: connected (its webhook check answered), a signed message reaches th
   await eventually(async () => viber.sent.length === 1, 'the answer at Viber', 20_000);
   await new Promise((r) => setTimeout(r, 2_000));
   assert.deepEqual(viber.sent, [{ receiver: olga.id, sender: 'Demo Operator', type: 'text', text: 'Здравствуйте, Ольга!' }]);
+
+  // A picture both ways: Viber's from its address, ours from the edge's (Viber downloads it).
+  const photo = await jpeg(workplace);
+  viber.media.set('p1.jpg', photo);
+  const picture = { ...viberText(4912661846655239, olga, ''), message: { type: 'picture', text: 'Вот фото', media: viber.mediaUrl('p1.jpg'), size: photo.length } };
+  assert.equal((await viber.deliver(picture)).status, 200);
+  await eventually(async () => (await storedFiles(conversation)).some(([text, type]) => text === 'Вот фото' && type === 'image/jpeg'), 'the picture stored');
+  await workplace.getByLabel('Attach a file').setInputFiles({ name: 'map.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await eventually(async () => viber.sent.some((m) => m.type === 'picture'), 'the picture at Viber');
+  assert.deepEqual(viber.sent.find((m) => m.type === 'picture').bytes, photo);
 });

@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 
 import { artifacts, eventually, logTexts, signIn, startStack } from './support/browser.mjs';
 import { saveSettings } from './support/sockets.mjs';
+import { pdf } from './support/samples.mjs';
 
 let stack, relay, host, browser, admin;
 
@@ -51,7 +52,6 @@ function makePng(width, height) {
     chunk('IDAT', zlib.deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
 }
 const png = makePng(48, 32);
-const pdf = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n');
 
 const thumbnails = (page) => page.getByRole('log').locator('img.thumb');
 const fileLinks = (page) => page.getByRole('log').locator('a.file[download]');

@@ -261,6 +261,32 @@ pub fn telegram_secret_input(site: &str, bot_id: &str) -> String {
     format!("telegram-webhook:{site}:{bot_id}")
 }
 
+/// One call that sends (part of) an operator's message to a messenger user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The file, with the text as its caption (empty: none).
+    File { caption: String },
+    /// The text on its own.
+    Text,
+}
+
+/// The calls an operator's message takes, in order: a text is one; a file carries a
+/// short text as its caption (Telegram takes 1,024 characters, Viber 120 and only
+/// under a picture), a longer one follows on its own. The outbox counts the parts the
+/// messenger accepted, so a retry never sends one twice.
+pub fn outgoing_parts(kind: ChannelKind, text: &str, file: Option<bool>) -> Vec<Part> {
+    let Some(is_image) = file else { return vec![Part::Text] };
+    let fits = match kind {
+        ChannelKind::Telegram => text.chars().count() <= 1024,
+        ChannelKind::Viber => is_image && text.chars().count() <= 120,
+    };
+    match (text.trim().is_empty(), fits) {
+        (true, _) => vec![Part::File { caption: String::new() }],
+        (false, true) => vec![Part::File { caption: text.to_owned() }],
+        (false, false) => vec![Part::File { caption: String::new() }, Part::Text],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +359,19 @@ mod tests {
         assert_eq!(viber_callback(br#"{"event":"seen","message_token":1}"#), Ok(None));
         assert!(viber_callback(br#"{"event":"message","sender":{"id":"u"},"message":{"type":"text","text":"x"}}"#).is_err());
         assert!(viber_callback(b"{}").is_err());
+    }
+
+    #[test]
+    fn a_file_carries_a_short_text_and_a_long_one_follows() {
+        use Part::{File, Text};
+        assert_eq!(outgoing_parts(ChannelKind::Telegram, "Hi", None), vec![Text]);
+        assert_eq!(outgoing_parts(ChannelKind::Telegram, "", Some(false)), vec![File { caption: String::new() }]);
+        assert_eq!(outgoing_parts(ChannelKind::Telegram, "Invoice", Some(false)), vec![File { caption: "Invoice".into() }]);
+        let long = "я".repeat(1025);
+        assert_eq!(outgoing_parts(ChannelKind::Telegram, &long, Some(true)), vec![File { caption: String::new() }, Text]);
+        assert_eq!(outgoing_parts(ChannelKind::Viber, "Look", Some(true)), vec![File { caption: "Look".into() }]);
+        assert_eq!(outgoing_parts(ChannelKind::Viber, "Invoice", Some(false)), vec![File { caption: String::new() }, Text]);
+        assert_eq!(outgoing_parts(ChannelKind::Viber, &"a".repeat(121), Some(true)), vec![File { caption: String::new() }, Text]);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 // Local fakes of the messengers' bot APIs, each a small HTTP server on 127.0.0.1
 // speaking the subset Natter calls, as the real service answers it:
-// - Telegram Bot API: POST /bot{token}/getMe | setWebhook | deleteWebhook | sendMessage,
-//   answers {ok, result} or {ok:false, error_code, description}.
+// - Telegram Bot API: POST /bot{token}/getMe | setWebhook | deleteWebhook | sendMessage |
+//   sendPhoto | sendDocument (multipart) | getFile, GET /file/bot{token}/{path}; answers
+//   {ok, result} or {ok:false, error_code, description}.
 // - Viber REST API: POST /pa/get_account_info | set_webhook | send_message with
 //   X-Viber-Auth-Token, answers {status: 0, status_message: "ok", …}; set_webhook first
 //   calls the webhook back (event "webhook", signed), as Viber does, and fails if it
-//   does not answer 200.
+//   does not answer 200; a picture or file sent is downloaded from its address. Users'
+//   pictures are served from GET /media/{name}.
 // Each records what it was asked, and delivers updates to the webhook it was given the
 // way the service would (`deliver`).
 import { createHmac } from 'node:crypto';
@@ -13,14 +15,31 @@ import http from 'node:http';
 
 function listen(handler) {
   const server = http.createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    let json = {};
-    try { json = body ? JSON.parse(body) : {}; } catch { /* answered as empty */ }
-    const [status, answer] = await handler(req, json);
-    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const raw = Buffer.concat(chunks);
+    const type = req.headers['content-type'] ?? '';
+    let body = {};
+    if (type.startsWith('multipart/form-data')) {
+      body = await new Response(raw, { headers: { 'Content-Type': type } }).formData();
+    } else {
+      try { body = raw.length ? JSON.parse(raw.toString('utf8')) : {}; } catch { /* answered as empty */ }
+    }
+    const [status, answer, headers] = await handler(req, body);
+    if (Buffer.isBuffer(answer)) {
+      res.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Length': answer.length, ...headers }).end(answer);
+    } else {
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
+    }
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** A multipart upload's file part, as the fake keeps it. */
+async function filePart(form, field) {
+  const file = form.get(field);
+  if (!file || typeof file === 'string') return null;
+  return { name: file.name, type: file.type, bytes: Buffer.from(await file.arrayBuffer()) };
 }
 
 function closer(server) {
@@ -38,8 +57,15 @@ export async function startTelegram({ token = '123456789:AAHdqTcvCH1vGWJxfSeofSA
     calls: [],
     /** The next this many sendMessage calls fail with 500 (Telegram having trouble). */
     failSends: 0,
+    /** Files users sent, by file_id: { path, bytes }. */
+    files: new Map(),
   };
   const server = await listen(async (req, json) => {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url);
+    if (download) {
+      const file = [...fake.files.values()].find((f) => f.path === download[2]);
+      return download[1] === fake.token && file ? [200, file.bytes] : [404, { ok: false, error_code: 404, description: 'Not Found' }];
+    }
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url);
     if (!match) return [404, { ok: false, error_code: 404, description: 'Not Found' }];
     const [, given, method] = match;
@@ -54,6 +80,19 @@ export async function startTelegram({ token = '123456789:AAHdqTcvCH1vGWJxfSeofSA
       case 'deleteWebhook':
         fake.webhook = null;
         return [200, { ok: true, result: true, description: 'Webhook was deleted' }];
+      case 'getFile': {
+        const file = fake.files.get(json.file_id);
+        if (!file) return [400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' }];
+        return [200, { ok: true, result: { file_id: json.file_id, file_unique_id: `u${json.file_id}`, file_size: file.bytes.length, file_path: file.path } }];
+      }
+      case 'sendPhoto':
+      case 'sendDocument': {
+        const field = method === 'sendPhoto' ? 'photo' : 'document';
+        const file = await filePart(json, field);
+        if (!file) return [400, { ok: false, error_code: 400, description: `Bad Request: there is no ${field} in the request` }];
+        fake.sent.push({ chat_id: String(json.get('chat_id')), method, caption: json.get('caption') ?? '', file });
+        return [200, { ok: true, result: { message_id: fake.sent.length } }];
+      }
       case 'sendMessage':
         if (fake.failSends > 0) {
           fake.failSends -= 1;
@@ -92,11 +131,25 @@ export function telegramText(updateId, user, text) {
   };
 }
 
+/** A photo (with a caption) or a document from a Telegram user, as an update. */
+export function telegramFile(updateId, user, { photo, document, caption }) {
+  const update = telegramText(updateId, user, undefined);
+  delete update.message.text;
+  if (caption) update.message.caption = caption;
+  if (photo) update.message.photo = [{ file_id: `${photo}-small`, file_size: 10, width: 9, height: 9 }, { file_id: photo, width: 40, height: 30 }];
+  if (document) update.message.document = { file_id: document.id, file_name: document.name, mime_type: document.type };
+  return update;
+}
+
 /** A fake Viber REST API with one bot account, `token`. */
 export async function startViber({ token = '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f', uri = 'nattertest' } = {}) {
-  const fake = { token, uri, webhook: null, sent: [], calls: [], failSends: 0 };
+  const fake = { token, uri, webhook: null, sent: [], calls: [], failSends: 0, media: new Map() };
   const sign = (body) => createHmac('sha256', fake.token).update(body).digest('hex');
   const server = await listen(async (req, json) => {
+    if (req.method === 'GET' && req.url.startsWith('/media/')) {
+      const bytes = fake.media.get(req.url.slice('/media/'.length));
+      return bytes ? [200, bytes] : [404, { status: 404 }];
+    }
     const method = req.url.replace(/^\/pa\//, '');
     fake.calls.push(method);
     if (req.headers['x-viber-auth-token'] !== fake.token) return [200, { status: 2, status_message: 'invalidAuthToken' }];
@@ -119,13 +172,22 @@ export async function startViber({ token = '4453b6ac12345678-e02c5f12174805f9-da
           fake.failSends -= 1;
           return [500, { status: 13, status_message: 'apiVersionNotSupported' }];
         }
+        if (json.type === 'picture' || json.type === 'file') {
+          // Viber downloads the media from the address it was given.
+          const media = await fetch(json.media).catch(() => null);
+          if (media?.status !== 200) return [200, { status: 3, status_message: 'badData' }];
+          const bytes = Buffer.from(await media.arrayBuffer());
+          fake.sent.push({ receiver: json.receiver, sender: json.sender?.name, type: json.type, text: json.text ?? '', file_name: json.file_name, size: json.size, bytes });
+          return [200, { status: 0, status_message: 'ok', message_token: 5741311803571721 + fake.sent.length }];
+        }
         fake.sent.push({ receiver: json.receiver, sender: json.sender?.name, type: json.type, text: json.text });
-        return [200, { status: 0, status_message: 'ok', message_token: 5741311803571721000 + fake.sent.length, chat_hostname: 'SN-fake' }];
+        return [200, { status: 0, status_message: 'ok', message_token: 5741311803571721 + fake.sent.length, chat_hostname: 'SN-fake' }];
       default:
         return [200, { status: 3, status_message: 'badData' }];
     }
   });
   fake.url = `http://127.0.0.1:${server.address().port}/pa`;
+  fake.mediaUrl = (name) => `http://127.0.0.1:${server.address().port}/media/${name}`;
   fake.sign = sign;
   fake.close = closer(server);
   /** Posts a callback to the webhook as Viber does: signed, unless another signature is given. */

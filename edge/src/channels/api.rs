@@ -4,7 +4,10 @@
 //! whether the messenger accepted the call and, if not, the reason it gives.
 
 use natter_shared::channels::ChannelKind;
+use natter_shared::channels::RemoteFile;
+use natter_shared::files::{Attachment, MAX_FILE_BYTES};
 use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 /// A connected bot as its messenger names it.
@@ -39,8 +42,12 @@ impl BotApi<'_> {
     /// Calls method `method` with a JSON body and gives the messenger's answer when it
     /// accepted the call.
     async fn call(&self, method: &str, body: &Value) -> Result<Value, CallError> {
+        self.post(method, "application/json", body.to_string().into()).await
+    }
+
+    async fn post(&self, method: &str, content_type: &str, body: JsValue) -> Result<Value, CallError> {
         let headers = Headers::new();
-        headers.set("Content-Type", "application/json").map_err(|e| CallError::unreachable(e.to_string()))?;
+        headers.set("Content-Type", content_type).map_err(|e| CallError::unreachable(e.to_string()))?;
         let url = match self.kind {
             ChannelKind::Telegram => format!("{}/bot{}/{method}", self.api, self.token),
             ChannelKind::Viber => {
@@ -49,7 +56,7 @@ impl BotApi<'_> {
             }
         };
         let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
+        init.with_method(Method::Post).with_headers(headers).with_body(Some(body));
         let answer = async {
             let mut response = Fetch::Request(Request::new_with_init(&url, &init)?).send().await?;
             let status = response.status_code();
@@ -114,4 +121,73 @@ impl BotApi<'_> {
             }
         }
     }
+
+    /// Sends a file stored with the conversation: Telegram gets its bytes (a photo or
+    /// a document), Viber its public address (`url`), which it downloads.
+    pub async fn send_file(&self, chat: &str, sender: &str, file: &Attachment, bytes: &[u8], url: &str, caption: &str) -> Result<(), CallError> {
+        match self.kind {
+            ChannelKind::Telegram => {
+                let (method, field) = if file.is_image() { ("sendPhoto", "photo") } else { ("sendDocument", "document") };
+                let random = crate::auth::random_bytes().map_err(|e| CallError::unreachable(e.to_string()))?;
+                let boundary = format!("natter-{}", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
+                let body = multipart(&boundary, &[("chat_id", chat), ("caption", caption)], (field, file, bytes));
+                let body: JsValue = js_sys::Uint8Array::from(body.as_slice()).into();
+                self.post(method, &format!("multipart/form-data; boundary={boundary}"), body).await.map(drop)
+            }
+            ChannelKind::Viber => {
+                let sender: String = sender.chars().take(28).collect();
+                let body = if file.is_image() {
+                    json!({ "receiver": chat, "min_api_version": 1, "sender": { "name": sender }, "type": "picture", "text": caption, "media": url, "thumbnail": url })
+                } else {
+                    json!({ "receiver": chat, "min_api_version": 1, "sender": { "name": sender }, "type": "file", "media": url, "size": file.size, "file_name": file.name })
+                };
+                self.call("send_message", &body).await.map(drop)
+            }
+        }
+    }
+
+    /// Downloads a file a user sent: Telegram's by its id (`getFile`, then its path),
+    /// Viber's from the address in the message. At most [`MAX_FILE_BYTES`].
+    pub async fn download(&self, file: &RemoteFile) -> Result<Vec<u8>, String> {
+        let url = match self.kind {
+            ChannelKind::Telegram => {
+                let found = self.call("getFile", &json!({ "file_id": file.id })).await.map_err(|e| e.message)?;
+                let path = found.get("file_path").and_then(Value::as_str).ok_or("Telegram gave no file path")?;
+                format!("{}/file/bot{}/{path}", self.api, self.token)
+            }
+            ChannelKind::Viber => file.id.clone(),
+        };
+        let fetched = async {
+            let mut response = Fetch::Url(url.parse()?).send().await?;
+            if response.status_code() != 200 {
+                return Ok(Err(format!("{} answered {} for the file", self.kind.name(), response.status_code())));
+            }
+            let declared: Option<u64> = response.headers().get("Content-Length")?.and_then(|v| v.parse().ok());
+            if declared.is_some_and(|size| size > MAX_FILE_BYTES) {
+                return Ok(Err("the file is larger than 10 MB".into()));
+            }
+            Ok::<_, worker::Error>(Ok(response.bytes().await?))
+        };
+        let bytes = fetched.await.map_err(|e| format!("{} did not give the file: {e}", self.kind.name()))??;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err("the file is larger than 10 MB".into());
+        }
+        Ok(bytes)
+    }
+}
+
+/// A `multipart/form-data` body: text fields, then one file.
+fn multipart(boundary: &str, fields: &[(&str, &str)], (name, file, bytes): (&str, &Attachment, &[u8])) -> Vec<u8> {
+    // A file name is quoted in its header: quotes and line breaks would end it.
+    let file_name: String = file.name.chars().map(|c| if c == '"' || c.is_control() { '_' } else { c }).collect();
+    let mut body = Vec::with_capacity(bytes.len() + 512);
+    for (field, value) in fields.iter().filter(|(_, value)| !value.is_empty()) {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {}\r\n\r\n", file.content_type).as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
 }

@@ -17,7 +17,9 @@
 mod api;
 pub mod outbox;
 
-use natter_shared::channels::{self, ChannelChange, ChannelKind, ChannelState, Incoming};
+use natter_shared::channels::{self, ChannelChange, ChannelKind, ChannelState, Incoming, RemoteFile};
+use natter_shared::files::{self, Attachment};
+use natter_shared::ids::{ClientMessageId, ConversationId};
 use natter_shared::contact::Contact;
 use natter_shared::ids::SiteId;
 use natter_shared::protocol::AuthorKind;
@@ -42,7 +44,9 @@ CREATE TABLE IF NOT EXISTS channels (
     api TEXT NOT NULL,
     enabled INTEGER NOT NULL,
     bot_id TEXT NOT NULL,
-    bot TEXT NOT NULL
+    bot TEXT NOT NULL,
+    -- The edge's address the bot was connected from: Viber downloads files from it.
+    origin TEXT NOT NULL DEFAULT ''
 );";
 
 #[derive(Clone, Deserialize)]
@@ -53,6 +57,7 @@ struct ChannelRow {
     enabled: u8,
     bot_id: String,
     bot: String,
+    origin: String,
 }
 
 impl ChannelRow {
@@ -114,6 +119,8 @@ pub struct ChannelConfig {
     pub token: String,
     pub api: String,
     pub enabled: bool,
+    /// The edge's own address, where the messenger can download a file.
+    pub origin: String,
 }
 
 fn field_error(field: &str, message: String) -> EdgeError {
@@ -197,7 +204,7 @@ impl Site {
             "/channels/config" => {
                 let KindCall { kind } = internal::request_json(req).await?;
                 let row = self.channel_row(kind)?.ok_or_else(|| EdgeError::NotFound(format!("The site has no {} bot any more", kind.name())))?;
-                Ok(Response::from_json(&ChannelConfig { enabled: row.enabled != 0, token: row.token, api: row.api })?)
+                Ok(Response::from_json(&ChannelConfig { enabled: row.enabled != 0, token: row.token, api: row.api, origin: row.origin })?)
             }
             "/channels/incoming" => {
                 let call: IncomingCall = internal::request_json(req).await?;
@@ -247,10 +254,18 @@ impl Site {
             }
         }
         self.sql().exec(
-            "INSERT INTO channels (kind, token, api, enabled, bot_id, bot) VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO channels (kind, token, api, enabled, bot_id, bot, origin) VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (kind) DO UPDATE SET token = excluded.token, api = excluded.api, enabled = excluded.enabled,
-             bot_id = excluded.bot_id, bot = excluded.bot",
-            vec![kind.as_str().into(), token.as_str().into(), api.as_str().into(), i64::from(change.enabled).into(), bot_id.as_str().into(), bot.as_str().into()],
+             bot_id = excluded.bot_id, bot = excluded.bot, origin = excluded.origin",
+            vec![
+                kind.as_str().into(),
+                token.as_str().into(),
+                api.as_str().into(),
+                i64::from(change.enabled).into(),
+                bot_id.as_str().into(),
+                bot.as_str().into(),
+                origin.as_str().into(),
+            ],
         )?;
         self.show_bot_button(kind, existing.as_ref().map(|row| row.bot.as_str()), change.enabled.then_some(bot.as_str()))?;
         let row = self.channel_row(kind)?.ok_or_else(|| EdgeError::Internal("A saved channel is gone".into()))?;
@@ -299,8 +314,17 @@ impl Site {
         if row.filter(|row| call.bot_id.as_ref().is_none_or(|id| *id == row.bot_id)).is_none() {
             return Ok(Response::from_json(&serde_json::json!({ "dropped": true }))?);
         }
-        let Incoming { chat, name, client_id, text, file: _ } = call.incoming;
+        let Incoming { chat, name, client_id, mut text, file } = call.incoming;
         let conversation = channels::conversation_id(call.kind, &chat);
+        let mut attachment = None;
+        if let Some(file) = file {
+            match self.bring_in(call.kind, site, &conversation, &client_id, &file).await {
+                Ok(stored) => attachment = Some(stored),
+                // Refused (a type we do not take, too big) or not to be had: the
+                // operators read which file did not come, and why.
+                Err(why) => text = format!("{text}\n[{}: {why}]", file.name).trim().to_owned(),
+            }
+        }
         let visitor = Participant {
             role: AuthorKind::Visitor,
             name,
@@ -315,10 +339,35 @@ impl Site {
             restricted: false,
             expires: None,
         };
-        let message = outbox::ChannelMessage { visitor, kind: call.kind, chat, client_id, text };
+        let message = outbox::ChannelMessage { visitor, kind: call.kind, chat, client_id, text, attachment };
         let stub = internal::conversation_stub(&self.env, site, &conversation)?;
         let stored: serde_json::Value = internal::call(&stub, "/channel-message", &(), Some(&message)).await?;
         Ok(Response::from_json(&stored)?)
+    }
+
+    /// Brings a user's file into the conversation's files, checked as an upload is. Its
+    /// name comes from the update's id, so a repeated update stores the same file again
+    /// rather than another.
+    async fn bring_in(&self, kind: ChannelKind, site: &SiteId, conversation: &ConversationId, client_id: &ClientMessageId, file: &RemoteFile) -> Result<Attachment, String> {
+        let name = files::clean_name(&file.name);
+        if file.size > 0 {
+            files::check(&name, file.size).map_err(|e| e.to_string())?;
+        }
+        let row = self.channel_row(kind).map_err(|e| e.to_string())?.ok_or("the bot is gone")?;
+        let bot = row.bot_api().ok_or("the bot is of no known kind")?;
+        let bytes = bot.download(file).await?;
+        let size = bytes.len() as u64;
+        files::check(&name, size).map_err(|e| e.to_string())?;
+        let content_type = files::check_start(&name, size, &bytes[..bytes.len().min(files::START_BYTES)]).map_err(|e| e.to_string())?;
+        let random = auth::keyed(&self.env, &format!("channel-file:{site}/{conversation}/{client_id}")).map_err(|e| e.to_string())?;
+        let attachment = Attachment { key: format!("{site}/{conversation}/{}", &random[..32]), name: name.clone(), content_type: content_type.into(), size };
+        let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
+        let put = async {
+            self.env.bucket("FILES")?.put(attachment.key.as_str(), bytes).http_metadata(metadata).custom_metadata([("name".to_owned(), name)]).execute().await?;
+            Ok::<(), worker::Error>(())
+        };
+        put.await.map_err(|e| format!("the file was not stored: {e}"))?;
+        Ok(attachment)
     }
 
     /// A Viber callback: its signature is the body's HMAC with the bot's token.

@@ -3,14 +3,15 @@
 //! the messenger accepted it. The object's alarm sends them in order, retrying with
 //! backoff; one accepted is deleted from the outbox, so it is never sent again.
 
-use natter_shared::channels::ChannelKind;
+use natter_shared::channels::{outgoing_parts, ChannelKind, Part};
+use natter_shared::files::Attachment;
 use natter_shared::ids::{ClientMessageId, Seq};
 use natter_shared::limits::MAX_MESSAGE_CHARS;
 use natter_shared::protocol::{Author, AuthorKind, Message, PageContext, ServerFrame};
 use serde::{Deserialize, Serialize};
 use worker::Response;
 
-use super::api::BotApi;
+use super::api::{BotApi, CallError};
 use super::{ChannelConfig, KindCall};
 use crate::auth;
 use crate::conversation::{int, Conversation};
@@ -26,7 +27,9 @@ CREATE TABLE IF NOT EXISTS channel_outbox (
     seq INTEGER PRIMARY KEY,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at INTEGER NOT NULL,
-    error TEXT
+    error TEXT,
+    -- Parts of it the messenger accepted (a file and its long text are two).
+    part INTEGER NOT NULL DEFAULT 0
 );";
 
 /// Messages sent per alarm; the rest go with the next.
@@ -40,6 +43,8 @@ pub struct ChannelMessage {
     pub chat: String,
     pub client_id: ClientMessageId,
     pub text: String,
+    /// A photo or document the user sent, stored with the conversation's files.
+    pub attachment: Option<Attachment>,
 }
 
 /// The messenger of a conversation.
@@ -59,8 +64,10 @@ fn kind_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ChannelKind, D:
 struct PendingRow {
     seq: u64,
     attempts: u32,
+    part: usize,
     body: String,
     author_name: String,
+    attachment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +89,7 @@ impl Conversation {
     pub(crate) async fn channel_message(&self, call: ChannelMessage) -> EdgeResult<Response> {
         // Longer than ours (Telegram allows 4,096 characters): kept, cut at our limit.
         let text: String = call.text.trim().chars().take(MAX_MESSAGE_CHARS).collect();
-        if text.is_empty() {
+        if text.is_empty() && call.attachment.is_none() {
             return Err(EdgeError::BadRequest("The message has no text".into()));
         }
         let turn = self.turns.take().await;
@@ -102,6 +109,9 @@ impl Conversation {
         let Some(seq) = self.insert_message(&call.client_id, AuthorKind::Visitor, &name, &text, at)? else {
             return Ok(Response::from_json(&serde_json::json!({ "duplicate": true }))?);
         };
+        if let Some(attachment) = &call.attachment {
+            self.sql().exec("INSERT INTO attachments (seq, attachment) VALUES (?, ?)", vec![int(seq.0), serde_json::to_string(attachment)?.into()])?;
+        }
         self.marked_read(AuthorKind::Visitor, seq)?;
         let message = Message {
             seq,
@@ -109,7 +119,7 @@ impl Conversation {
             author: Author { kind: AuthorKind::Visitor, name, avatar: None },
             text,
             at,
-            attachment: None,
+            attachment: call.attachment,
             auto: false,
         };
         self.broadcast(None, &ServerFrame::Message(message));
@@ -138,7 +148,8 @@ impl Conversation {
         let due: Vec<PendingRow> = self
             .sql()
             .exec(
-                "SELECT o.seq, o.attempts, m.body, m.author_name FROM channel_outbox o JOIN messages m ON m.seq = o.seq
+                "SELECT o.seq, o.attempts, o.part, m.body, m.author_name, a.attachment FROM channel_outbox o
+                 JOIN messages m ON m.seq = o.seq LEFT JOIN attachments a ON a.seq = o.seq
                  WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?",
                 vec![int(now), SENDS_PER_ALARM.into()],
             )?
@@ -151,9 +162,9 @@ impl Conversation {
             let bot = BotApi { kind: link.kind, api: &config.api, token: &config.token };
             for row in due {
                 let sent = if config.enabled {
-                    bot.send_text(&link.chat, &row.author_name, &row.body).await
+                    self.send_parts(&bot, &link.chat, &config.origin, &row).await
                 } else {
-                    Err(super::api::CallError { message: format!("The site's {} bot is switched off", link.kind.name()), refused: false })
+                    Err(CallError { message: format!("The site's {} bot is switched off", link.kind.name()), refused: false })
                 };
                 match sent {
                     Ok(()) => {
@@ -181,5 +192,36 @@ impl Conversation {
             self.alarm_at(at as u64).await?;
         }
         Ok(())
+    }
+
+    /// Sends a message's parts the messenger has not accepted yet, counting each it does.
+    async fn send_parts(&self, bot: &BotApi<'_>, chat: &str, origin: &str, row: &PendingRow) -> Result<(), CallError> {
+        let attachment: Option<Attachment> = row.attachment.as_deref().and_then(|json| serde_json::from_str(json).ok());
+        let parts = outgoing_parts(bot.kind, &row.body, attachment.as_ref().map(Attachment::is_image));
+        for (index, part) in parts.iter().enumerate().skip(row.part) {
+            match (part, &attachment) {
+                (Part::File { caption }, Some(file)) => {
+                    let bytes = match bot.kind {
+                        ChannelKind::Telegram => self.stored_bytes(&file.key).await.map_err(|e| CallError { message: format!("the file is not to be had: {e}"), refused: false })?,
+                        ChannelKind::Viber => Vec::new(),
+                    };
+                    bot.send_file(chat, &row.author_name, file, &bytes, &format!("{origin}{}", file.path()), caption).await?;
+                }
+                _ => bot.send_text(chat, &row.author_name, &row.body).await?,
+            }
+            if let Err(e) = self.sql().exec("UPDATE channel_outbox SET part = ? WHERE seq = ?", vec![int(index as u64 + 1), int(row.seq)]) {
+                worker::console_error!("outbox part not counted: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// A stored file's bytes.
+    async fn stored_bytes(&self, key: &str) -> worker::Result<Vec<u8>> {
+        let object = self.env.bucket("FILES")?.get(key).execute().await?;
+        match object.as_ref().and_then(|o| o.body()) {
+            Some(body) => body.bytes().await,
+            None => Err(worker::Error::RustError(format!("no file {key}"))),
+        }
     }
 }
