@@ -58,7 +58,7 @@ pub fn session(env: &Env, access: &Access) -> EdgeResult<OperatorSession> {
 /// Routes under `/v1/console/sites/{site}/`; `rest` is what follows the site.
 pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str]) -> EdgeResult<Response> {
     let method = req.method();
-    let needs_admin = matches!((&method, rest), (worker::Method::Put, ["settings"]) | (_, ["secret" | "deliveries" | "channels", ..]));
+    let needs_admin = matches!((&method, rest), (worker::Method::Put, ["settings"]) | (_, ["secret" | "deliveries" | "channels" | "crms", ..]));
     let access = if needs_admin { admin(env, req).await? } else { access(env, req).await? };
     let site = access.site(site)?;
     let stub = internal::site_stub(env, &site)?;
@@ -125,6 +125,8 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
             files::upload(req, env, &format!("{site}/{conversation}")).await
         }
         (_, ["channels", rest @ ..]) => crate::channels::console_route(req, env, rest, &site).await,
+        (_, ["crms", rest @ ..]) => crate::crm::settings_route(req, env, rest, &site).await,
+        (_, ["conversations", id, "crm", rest @ ..]) => crate::crm::conversation_route(req, env, &site, ConversationId::parse(id)?, rest).await,
         (worker::Method::Get, ["visitors"]) => live::list(env, &site).await,
         (worker::Method::Post, ["visitors", id, "chat"]) => live::start_chat(req, env, access, site, id).await,
         (method, rest) => workplace::route(req, env, method, rest, access, site).await,

@@ -400,6 +400,9 @@ impl Conversation {
         if req.path() == "/act" {
             return self.act(req.json().await?).await;
         }
+        if req.path() == "/crm-subject" {
+            return self.crm_subject();
+        }
         if req.path() == "/channel-message" {
             return self.channel_message(internal::request_json(&req).await?).await;
         }

@@ -11,6 +11,7 @@ mod canned;
 mod channels;
 mod console;
 mod conversation;
+mod crm;
 mod daily_report;
 mod dev;
 mod error;

@@ -32,7 +32,7 @@ use crate::inbox::PageCall;
 use crate::live::{LiveContext, PresencePolicy};
 use crate::throttle::StartCall;
 use crate::notifications::{self, CountsCall, Letterhead};
-use crate::{canned, channels, inbox, throttle, webhooks};
+use crate::{canned, channels, crm, inbox, throttle, webhooks};
 
 
 const SCHEMA: &str = "
@@ -187,6 +187,8 @@ pub struct Site {
     /// A bot token being connected: its messenger may call the webhook back before
     /// it answers (Viber does), signed with it.
     pub(crate) connecting: RefCell<Option<String>>,
+    /// CRM jobs under way (see `crm::run_crm_job`).
+    pub(crate) crm_running: RefCell<Vec<i64>>,
 }
 
 const ONLINE_FRESH_MS: u64 = 1_000;
@@ -200,8 +202,9 @@ impl DurableObject for Site {
         internal::update_tables(&state, "site", inbox::SCHEMA);
         internal::update_tables(&state, "site", notifications::SCHEMA);
         internal::update_tables(&state, "site", channels::SCHEMA);
+        internal::update_tables(&state, "site", crm::SCHEMA);
         let placed = Cell::new(internal::has_tables(&state));
-        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None), watchers: Attachments::default(), connecting: RefCell::new(None) }
+        Self { state, env, placed, settings: RefCell::new(None), knows_id: Cell::new(false), online: Cell::new(None), watchers: Attachments::default(), connecting: RefCell::new(None), crm_running: RefCell::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -236,6 +239,9 @@ impl DurableObject for Site {
         if let Err(e) = self.send_mails().await {
             worker::console_error!("e-mail to the owner: {e}");
         }
+        if let Err(e) = self.run_crm_jobs().await {
+            worker::console_error!("CRM jobs: {e}");
+        }
         Response::empty()
     }
 
@@ -269,6 +275,7 @@ impl Site {
             internal::create_tables(&self.state, "site", inbox::SCHEMA);
             internal::create_tables(&self.state, "site", notifications::SCHEMA);
             internal::create_tables(&self.state, "site", channels::SCHEMA);
+            internal::create_tables(&self.state, "site", crm::SCHEMA);
             self.placed.set(true);
         } else if !self.placed.get() {
             return Err(EdgeError::NotFound("This site does not exist".into()));
@@ -357,6 +364,7 @@ impl Site {
             "/event" => {
                 let notice: EventNotice = req.json().await?;
                 self.queue_event(&notice).await?;
+                self.crm_event(&notice).await?;
                 if notice.event == EventKind::ConversationClosed {
                     self.notify_closed(&notice).await?;
                 }
@@ -419,6 +427,7 @@ impl Site {
                 Ok(Response::from_json(&self.save_settings(settings)?)?)
             }
             path if path.starts_with("/channels") => self.channel_route(req).await,
+            path if path.starts_with("/crm") => self.crm_route(req).await,
             "/inbox" => {
                 let watcher: InboxWatcher = internal::context(req)?;
                 let pair = WebSocketPair::new()?;
@@ -720,7 +729,7 @@ impl Site {
         Ok(())
     }
 
-    fn site_id(&self) -> EdgeResult<SiteId> {
+    pub(crate) fn site_id(&self) -> EdgeResult<SiteId> {
         let rows: Vec<IdentityRow> = self.sql().exec("SELECT site FROM identity WHERE id = 1", None)?.to_array()?;
         Ok(SiteId::parse(&rows.first().ok_or_else(|| EdgeError::Internal("The site does not know its id yet".into()))?.site)?)
     }

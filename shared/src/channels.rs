@@ -115,15 +115,20 @@ pub fn telegram_bot_id(token: &str) -> &str {
 /// An API address as given: `https://` anywhere, `http://` only on this machine (a
 /// test's fake), no query. Empty is the real service's. Gives it without a final `/`.
 pub fn check_api(kind: ChannelKind, api: &str) -> Result<String, String> {
+    check_address(api, kind.default_api())
+}
+
+/// An outside service's address, or `default` when empty (see [`check_api`]).
+pub fn check_address(api: &str, default: &str) -> Result<String, String> {
     let api = api.trim().trim_end_matches('/');
     if api.is_empty() {
-        return Ok(kind.default_api().into());
+        return Ok(default.into());
     }
     let local = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"];
     let scheme_ok = api.starts_with("https://") || local.iter().any(|start| format!("{api}/").starts_with(start));
     let host = api.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
     if !scheme_ok || host.is_empty() || api.contains(['?', '#', ' ', '@']) || api.len() > 200 {
-        return Err(format!("\"{api}\" is not an API address: write one that starts with https://, e.g. {}", kind.default_api()));
+        return Err(format!("\"{api}\" is not an API address: write one that starts with https://, e.g. {default}"));
     }
     Ok(api.into())
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod channels;
 pub mod contact;
+pub mod crm;
 pub mod error;
 pub mod figures;
 pub mod files;
