@@ -196,7 +196,8 @@ test('Viber: connected (its webhook check answered), a signed message reaches th
   const card = await connect('Viber', viber.token, viber.url);
   await card.getByRole('status').filter({ hasText: 'Connected: nattertest' }).waitFor();
   assert.equal(viber.webhook.url, `${relay.url}/v1/channels/viber/demo`);
-  await workplace.screenshot({ path: path.join(artifacts, 'integrations-viber.png'), fullPage: true });
+  await card.getByRole('button', { name: 'Save' }).scrollIntoViewIfNeeded();
+  await workplace.screenshot({ path: path.join(artifacts, 'integrations-viber.png') });
   assert.deepEqual((await widgetContacts()).filter((c) => c.kind === 'viber'), [{ kind: 'viber', value: 'nattertest' }]);
 
   const olga = { id: '01234567890A+bc/def==', name: 'Olga' };

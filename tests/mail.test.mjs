@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import { artifacts, eventually, openWidget, startStack, visitorSends } from './support/browser.mjs';
 import { axeViolations } from './support/axe.mjs';
-import { newVisitor, nextFrame, operatorSocket, saveSettings, visitorSocket } from './support/sockets.mjs';
+import { operatorAnswers as sharedOperatorAnswers, saveSettings, visitorWrites as sharedVisitorWrites } from './support/sockets.mjs';
 
 let stack, relay, host, browser, admin;
 
@@ -25,21 +25,8 @@ async function transcript(visitor, body) {
 }
 
 /** A visitor (over a socket) who writes `text`; their socket stays open. */
-async function visitorWrites(name, text) {
-  const visitor = await newVisitor(relay.url);
-  const ws = await visitorSocket(relay.url, visitor);
-  ws.send(JSON.stringify({ type: 'introduce', details: { name, email: `${name.toLowerCase()}@example.com`, phone: '' } }));
-  ws.send(JSON.stringify({ type: 'send', client_id: `${name}-1`, text }));
-  await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === `${name}-1`);
-  return { ...visitor, ws };
-}
-
-async function operatorAnswers(conversation, text) {
-  const ws = await operatorSocket(relay.url, admin, conversation);
-  ws.send(JSON.stringify({ type: 'send', client_id: `answer-${conversation}`, text }));
-  await nextFrame(ws, (f) => f.type === 'ack');
-  ws.close();
-}
+const visitorWrites = (name, text) => sharedVisitorWrites(relay.url, name, text);
+const operatorAnswers = (conversation, text) => sharedOperatorAnswers(relay.url, admin, conversation, text);
 
 before(async () => {
   stack = await startStack();

@@ -7,7 +7,7 @@ use crate::figures::{duration, FiguresRow};
 use crate::journal::Date;
 use crate::protocol::{AuthorKind, Millis, OfflineNotice};
 use crate::settings::Language;
-use crate::shift::{EventNotice, TranscriptLine};
+use crate::shift::{EventNotice, EventVisitor, TranscriptLine};
 
 /// An e-mail's subject and text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,6 +191,20 @@ pub fn closed_conversation(language: Language, site: &str, notice: &EventNotice,
     Letter { subject: fill(w.closed_subject, &pairs), text }
 }
 
+/// The conversation as a CRM keeps it (a lead's note or comments): the visitor's
+/// details, then every message under its author's name.
+pub fn crm_note(language: Language, visitor: &EventVisitor, lines: &[TranscriptLine], zone: &str, stamp: &dyn Fn(Millis) -> String) -> String {
+    let w = words(language);
+    let mut text = format!("{}\n\n", fill(w.times_in, &[("zone", zone)]));
+    detail(&mut text, w.visitor, &visitor.name);
+    detail(&mut text, w.email, &visitor.email);
+    detail(&mut text, w.phone, &visitor.phone);
+    detail(&mut text, w.page, &visitor.page_url);
+    text.push('\n');
+    text.push_str(&transcript_lines(w, lines, None, stamp));
+    text
+}
+
 /// The owner's copy of an offline message.
 pub fn offline_message(language: Language, site: &str, notice: &OfflineNotice, zone: &str, stamp: &dyn Fn(Millis) -> String) -> Letter {
     let w = words(language);
@@ -233,7 +247,7 @@ pub fn daily_report(language: Language, organisation: &str, date: Date, zone: &s
 mod tests {
     use super::*;
     use crate::ids::{ConversationId, SiteId};
-    use crate::shift::{EventKind, EventVisitor, Rating};
+    use crate::shift::{EventKind, Rating};
 
     fn stamp(ms: Millis) -> String {
         format!("t{ms}")
@@ -254,6 +268,16 @@ mod tests {
         let ru = transcript(Language::Ru, "Магазин", &lines, "UTC", &stamp);
         assert_eq!(ru.subject, "Ваш разговор на сайте Магазин");
         assert!(ru.text.contains("[t1] Вы: Hello"));
+    }
+
+    #[test]
+    fn a_crm_note_has_the_visitor_and_every_message_by_name() {
+        let visitor = EventVisitor { name: "Olga".into(), email: "olga@example.com".into(), phone: String::new(), page_url: "https://shop.example/".into() };
+        let lines = [line(AuthorKind::Visitor, "Olga", "Hello", 1), line(AuthorKind::Operator, "Anna", "Hi", 2)];
+        let note = crm_note(Language::En, &visitor, &lines, "UTC", &stamp);
+        assert!(note.contains("E-mail: olga@example.com\n"), "{note}");
+        assert!(!note.contains("Phone:"), "{note}");
+        assert!(note.ends_with("[t1] Olga: Hello\n[t2] Anna: Hi\n"), "{note}");
     }
 
     #[test]

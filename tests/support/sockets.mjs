@@ -136,3 +136,22 @@ export async function saveSettings(edge, operator, settings) {
   if (res.status !== 200) throw new Error(`settings refused: ${res.status} ${await res.text()}`);
   return res.json();
 }
+
+/** A new visitor who says who they are (unless `name` is empty) and writes: their socket stays open. */
+export async function visitorWrites(edge, name, text) {
+  const visitor = await newVisitor(edge);
+  const ws = await visitorSocket(edge, visitor);
+  if (name) ws.send(JSON.stringify({ type: 'introduce', details: { name, email: `${name.toLowerCase()}@example.com`, phone: '' } }));
+  const id = `${name || 'anonymous'}-${visitor.conversation.slice(0, 8)}`;
+  ws.send(JSON.stringify({ type: 'send', client_id: id, text }));
+  await nextFrame(ws, (f) => f.type === 'ack' && f.client_id === id);
+  return { ...visitor, ws };
+}
+
+/** `operator` answers in a conversation over its own socket. */
+export async function operatorAnswers(edge, operator, conversation, text) {
+  const ws = await operatorSocket(edge, operator, conversation);
+  ws.send(JSON.stringify({ type: 'send', client_id: `answer-${conversation}`, text }));
+  await nextFrame(ws, (f) => f.type === 'ack');
+  ws.close();
+}

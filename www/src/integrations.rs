@@ -1,5 +1,5 @@
 //! Integrations (admins), per site: what Natter connects to. The messenger bots
-//! ([`crate::channel_settings`]), and Yandex.Metrica goals: the host page's own
+//! ([`crate::channel_settings`]), the CRMs ([`crate::crm_settings`]), and Yandex.Metrica goals: the host page's own
 //! counter, which the widget tells of the chat's moments (`ym(counter, 'reachGoal',
 //! GOAL)`). Each integration is switched on and off with "Enabled" and keeps its
 //! settings while off.
@@ -7,11 +7,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::channels::{ChannelKind, ChannelState};
+use natter_shared::crm::{CrmKind, CrmState};
 use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
 use natter_shared::settings::{Metrica, GOAL_FIRST_MESSAGE, GOAL_INTRODUCED, GOAL_OPENED, METRICA_GOALS};
 use natter_widget::json;
 
 use crate::channel_settings::ChannelCard;
+use crate::crm_settings::CrmCard;
 use crate::fields::{outcome, Outcome};
 use crate::i18n::tr;
 use crate::session::Console;
@@ -29,20 +31,29 @@ fn goal_meaning(goal: &str) -> &'static str {
 pub fn IntegrationsPage() -> impl IntoView {
     let console = expect_context::<Console>();
     let channels = RwSignal::new(None::<Vec<ChannelState>>);
-    let channels_state = RwSignal::new(None::<Outcome>);
+    let crms = RwSignal::new(None::<Vec<CrmState>>);
+    let load_state = RwSignal::new(None::<Outcome>);
     spawn_local(async move {
         match console.request::<(), Vec<ChannelState>>("GET", &console.site_url("channels"), None).await {
             Ok(list) => channels.set(Some(list)),
-            Err(e) => channels_state.set(Some(Outcome::Problem(e.0))),
+            Err(e) => load_state.set(Some(Outcome::Problem(e.0))),
+        }
+        match console.request::<(), Vec<CrmState>>("GET", &console.site_url("crms"), None).await {
+            Ok(list) => crms.set(Some(list)),
+            Err(e) => load_state.set(Some(Outcome::Problem(e.0))),
         }
     });
     view! {
         <main class="page integrations">
             <h2>{tr("Integrations")}</h2>
-            {outcome(channels_state)}
+            {outcome(load_state)}
             {move || channels.get().map(|list| ChannelKind::ALL.into_iter().map(|kind| {
                 let initial = list.iter().find(|c| c.kind == kind).cloned();
                 view! { <ChannelCard kind initial/> }
+            }).collect_view())}
+            {move || crms.get().map(|list| CrmKind::ALL.into_iter().map(|kind| {
+                let initial = list.iter().find(|c| c.kind == kind).cloned();
+                view! { <CrmCard kind initial/> }
             }).collect_view())}
             <MetricaCard/>
         </main>

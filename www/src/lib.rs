@@ -7,6 +7,8 @@ mod alerts;
 mod canned_page;
 mod contact_settings;
 mod conversation;
+mod crm_panel;
+mod crm_settings;
 mod courier;
 mod fields;
 mod figures;

@@ -8,6 +8,7 @@ use natter_shared::shift::{BlockRequest, VisitorEdit};
 use crate::conversation::Thread;
 use crate::i18n::{tr, trf, visitor_name};
 use crate::session::{confirmed, Console};
+use crate::crm_panel::CrmPanel;
 use crate::user_agent;
 
 #[component]
@@ -133,6 +134,7 @@ pub fn VisitorPanel(thread: Thread) -> impl IntoView {
                     }.into_any(),
                 }}
             </dl>
+            <CrmPanel id=thread.id.get_value()/>
         </aside>
     }
 }

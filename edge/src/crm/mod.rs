@@ -20,7 +20,7 @@ use natter_shared::channels::check_address;
 use natter_shared::crm::{self, CrmAction, CrmChange, CrmKind, CrmRecord, CrmStanding, CrmState};
 use natter_shared::ids::{ConversationId, SiteId};
 use natter_shared::settings::FieldError;
-use natter_shared::shift::{EventKind, EventNotice, TranscriptLine};
+use natter_shared::shift::{EventKind, EventNotice, EventVisitor, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
@@ -102,7 +102,10 @@ impl CrmConfig {
     fn account(&self, kind: CrmKind) -> String {
         match kind {
             CrmKind::Amocrm => format!("{}.amocrm.ru", self.subdomain),
-            CrmKind::Bitrix24 => crm::bitrix_portal(&self.webhook_url).trim_start_matches("https://").to_owned(),
+            CrmKind::Bitrix24 => {
+                let portal = crm::bitrix_portal(&self.webhook_url);
+                portal.split_once("://").map_or(portal, |(_, host)| host).to_owned()
+            }
         }
     }
 
@@ -565,7 +568,8 @@ impl Site {
         let head = self.letterhead().map_err(|e| e.to_string())?;
         let language = self.settings().map_err(|e| e.to_string())?.settings.default_language;
         let stamp = stamper(&head.time_zone);
-        let transcript = natter_shared::letters::transcript(language, &site_name(&head), &subject.transcript, &head.time_zone, &stamp).text;
+        let visitor = EventVisitor { name: name.clone(), email: subject.email.clone(), phone: subject.phone.clone(), page_url: subject.page_url.clone() };
+        let transcript = natter_shared::letters::crm_note(language, &visitor, &subject.transcript, &head.time_zone, &stamp);
         let title = format!("{}: {name}", site_name(&head));
         let lead = self.crm_record(&job.conversation, kind, "lead").map_err(|e| e.to_string())?;
         let (lead_id, noted) = match lead {
