@@ -86,6 +86,10 @@ test('Telegram: connected with its token, a user\'s message reaches the inbox on
   assert.equal(await card.getByLabel('Telegram bot token').inputValue(), '', 'the token is not shown again');
   assert.deepEqual(await axeViolations(workplace, 'main'), []);
   await workplace.screenshot({ path: path.join(artifacts, 'integrations-telegram.png'), fullPage: true });
+  await workplace.emulateMedia({ colorScheme: 'dark' });
+  assert.deepEqual(await axeViolations(workplace, 'main'), [], 'axe in dark mode');
+  await workplace.screenshot({ path: path.join(artifacts, 'integrations-telegram-dark.png') });
+  await workplace.emulateMedia({ colorScheme: 'light' });
   // The widget's messenger button now links to the bot.
   assert.deepEqual((await widgetContacts()).filter((c) => c.kind === 'telegram'), [{ kind: 'telegram', value: '@natter_test_bot' }]);
 
