@@ -7,10 +7,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::crm::{CrmChange, CrmKind, CrmState, DEFAULT_NAME_PREFIX};
-use natter_shared::protocol::{ErrorBody, InvalidSettingsBody};
 use natter_widget::json;
 
-use crate::fields::{outcome, Outcome};
+use crate::fields::{outcome, refusal, Outcome};
 use crate::i18n::tr;
 use crate::session::{confirmed, Console, Deleted};
 
@@ -82,13 +81,7 @@ pub fn CrmCard(kind: CrmKind, initial: Option<CrmState>) -> impl IntoView {
                     stored.set(saved);
                     state.set(Some(Outcome::Done(message)));
                 }
-                Ok((_, text)) => {
-                    let message = json::parse::<InvalidSettingsBody>(&text)
-                        .and_then(|refusal| refusal.fields.into_iter().next().map(|f| f.message))
-                        .or_else(|| json::parse::<ErrorBody>(&text).map(|e| e.message))
-                        .unwrap_or(text);
-                    state.set(Some(Outcome::Problem(message)));
-                }
+                Ok((_, text)) => state.set(Some(Outcome::Problem(refusal(text)))),
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }
             busy.set(false);

@@ -26,6 +26,15 @@ pub fn new_password(label: &'static str, value: RwSignal<String>) -> impl IntoVi
     }
 }
 
+/// Why the edge refused a save, from its answer's body: the first field's problem,
+/// else the error's message, else the body as it is.
+pub fn refusal(text: String) -> String {
+    natter_widget::json::parse::<natter_shared::protocol::InvalidSettingsBody>(&text)
+        .and_then(|refusal| refusal.fields.into_iter().next().map(|f| f.message))
+        .or_else(|| natter_widget::json::parse::<natter_shared::protocol::ErrorBody>(&text).map(|e| e.message))
+        .unwrap_or(text)
+}
+
 /// How the last request of a form went: a problem (announced at once) or news.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {

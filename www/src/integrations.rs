@@ -8,13 +8,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::channels::{ChannelKind, ChannelState};
 use natter_shared::crm::{CrmKind, CrmState};
-use natter_shared::protocol::{InvalidSettingsBody, SettingsDocument};
+use natter_shared::protocol::SettingsDocument;
 use natter_shared::settings::{Metrica, GOAL_FIRST_MESSAGE, GOAL_INTRODUCED, GOAL_OPENED, METRICA_GOALS};
-use natter_widget::json;
 
 use crate::channel_settings::ChannelCard;
 use crate::crm_settings::CrmCard;
-use crate::fields::{outcome, Outcome};
+use crate::fields::{outcome, refusal, Outcome};
 use crate::i18n::tr;
 use crate::session::Console;
 
@@ -89,12 +88,7 @@ fn MetricaCard() -> impl IntoView {
             settings.metrica = change;
             match natter_widget::net::put_json(&url, &settings, &console.token()).await {
                 Ok((200, _)) => state.set(Some(Outcome::Done(tr("Saved.").into()))),
-                Ok((_, text)) => {
-                    let message = json::parse::<InvalidSettingsBody>(&text)
-                        .and_then(|refusal| refusal.fields.into_iter().next().map(|f| f.message))
-                        .unwrap_or(text);
-                    state.set(Some(Outcome::Problem(message)));
-                }
+                Ok((_, text)) => state.set(Some(Outcome::Problem(refusal(text)))),
                 Err(e) => state.set(Some(Outcome::Problem(e.0))),
             }
         });
