@@ -69,6 +69,16 @@ impl ChannelRow {
         Some(BotApi { kind: self.kind()?, api: &self.api, token: &self.token })
     }
 
+    /// Stops its webhook, as well as the messenger lets us: a failure is logged (the
+    /// row goes or changes anyway, and updates for a bot that is off are dropped).
+    async fn disconnect(&self) {
+        if let Some(bot_api) = self.bot_api() {
+            if let Err(e) = bot_api.disconnect().await {
+                worker::console_log!("{} webhook not removed: {}", bot_api.kind.name(), e.message);
+            }
+        }
+    }
+
     fn state(&self) -> Option<ChannelState> {
         let kind = self.kind()?;
         let link = kind.messenger().link(&self.bot).unwrap_or_default();
@@ -246,12 +256,7 @@ impl Site {
         }
         // The bot switched off, or another in its place: the old webhook goes.
         if let Some(old) = existing.as_ref().filter(|row| row.enabled != 0 && (row.token != token || !change.enabled)) {
-            if let Some(Err(e)) = match old.bot_api() {
-                Some(old_api) => Some(old_api.disconnect().await),
-                None => None,
-            } {
-                worker::console_log!("{} webhook not removed: {}", kind.name(), e.message);
-            }
+            old.disconnect().await;
         }
         self.sql().exec(
             "INSERT INTO channels (kind, token, api, enabled, bot_id, bot, origin) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -276,11 +281,7 @@ impl Site {
     async fn remove_channel(&self, kind: ChannelKind) -> EdgeResult<()> {
         let Some(row) = self.channel_row(kind)? else { return Ok(()) };
         if row.enabled != 0 {
-            if let Some(bot_api) = row.bot_api() {
-                if let Err(e) = bot_api.disconnect().await {
-                    worker::console_log!("{} webhook not removed: {}", kind.name(), e.message);
-                }
-            }
+            row.disconnect().await;
         }
         self.sql().exec("DELETE FROM channels WHERE kind = ?", vec![kind.as_str().into()])?;
         self.show_bot_button(kind, Some(&row.bot), None)
