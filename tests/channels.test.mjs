@@ -129,6 +129,9 @@ test('Telegram: connected with its token, a user\'s message reaches the inbox on
   // The user writes again: the same conversation.
   assert.equal((await telegram.deliver(telegramText(700002, ivan, 'Thank you!'))).status, 200);
   await eventually(async () => (await history(relay.url, admin, conversation)).body.messages.length === 5, 'five messages');
+  // In the journal, its source is the messenger.
+  const inJournal = async () => (await (await fetch(`${relay.url}/v1/console/journal?q=Ivan`, { headers: { Authorization: `Bearer ${admin.token}` } })).json()).entries;
+  await eventually(async () => (await inJournal()).some((e) => e.id === conversation && e.referrer === 'Telegram'), 'Telegram as its source in the journal', 20_000);
 });
 
 test('Telegram switched off: the token is kept, the webhook and the button go, updates are dropped', async () => {

@@ -95,7 +95,8 @@ impl Conversation {
         let turn = self.turns.take().await;
         let created = self.meta()?.is_none();
         if created {
-            self.create_for(&call.visitor, PageContext::default())?;
+            // Where they came from, for the journal's Source: the messenger.
+            self.create_for(&call.visitor, PageContext { referrer: call.kind.name().into(), ..PageContext::default() })?;
             self.sql().exec(
                 "INSERT OR REPLACE INTO channel (id, kind, chat) VALUES (1, ?, ?)",
                 vec![call.kind.as_str().into(), call.chat.as_str().into()],
