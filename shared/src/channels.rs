@@ -175,6 +175,10 @@ pub fn telegram_update(body: &[u8]) -> Result<Option<Incoming>, String> {
     let update_id = update.get("update_id").and_then(Value::as_i64).ok_or("The update has no update_id")?;
     let Some(message) = update.get("message") else { return Ok(None) };
     let chat = id_text(message.get("chat").and_then(|c| c.get("id"))).ok_or("The message has no chat id")?;
+    // A group the bot was added to is no customer's own chat with the site.
+    if message.get("chat").and_then(|c| c.get("type")).and_then(Value::as_str).is_some_and(|kind| kind != "private") {
+        return Ok(None);
+    }
     let from = message.get("from").cloned().unwrap_or(Value::Null);
     let full = format!("{} {}", text_of(&from, "first_name"), text_of(&from, "last_name"));
     let name = match (full.trim(), text_of(&from, "username")) {
@@ -344,6 +348,7 @@ mod tests {
     fn telegram_updates_natter_does_not_take_are_none_and_junk_is_an_error() {
         assert_eq!(telegram_update(br#"{"update_id":1,"edited_message":{"chat":{"id":1},"text":"x"}}"#), Ok(None));
         assert_eq!(telegram_update(br#"{"update_id":1,"message":{"chat":{"id":1},"sticker":{}}}"#), Ok(None));
+        assert_eq!(telegram_update(br#"{"update_id":1,"message":{"chat":{"id":-5,"type":"group"},"text":"hi all"}}"#), Ok(None));
         assert!(telegram_update(b"not json").is_err());
         assert!(telegram_update(br#"{"message":{}}"#).is_err());
         assert!(telegram_update(br#"{"update_id":1,"message":{"text":"no chat"}}"#).is_err());
