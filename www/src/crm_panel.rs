@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use natter_shared::crm::{CrmAction, CrmKind, CrmRecord, CrmStanding};
 use natter_shared::ids::ConversationId;
 
-use crate::i18n::tr;
+use crate::i18n::{tr, tr_any};
 use crate::session::Console;
 
 /// The CRMs switched on for the site, for conversation `id`; nothing if none is.
@@ -64,7 +64,7 @@ pub fn CrmPanel(id: ConversationId) -> impl IntoView {
                         {record(tr("Contact"), s.contact.clone())}
                         {record(tr("Lead"), s.lead.clone())}
                     </dl>
-                    {s.error.clone().map(|e| view! { <p class="problem">{e}</p> })}
+                    {s.error.clone().map(|e| view! { <p class="problem">{tr_any(&e)}</p> })}
                     <div class="buttons">
                         {if has_contact {
                             view! { <button type="button" prop:disabled=move || busy.get() on:click=move |_| act(kind, CrmAction::Update)>{tr("Update contact")}</button> }.into_any()
@@ -78,6 +78,6 @@ pub fn CrmPanel(id: ConversationId) -> impl IntoView {
                 </section>
             }
         }).collect_view()}
-        <p class="problem" role="alert">{move || problem.get().unwrap_or_default()}</p>
+        <p class="problem" role="alert">{move || problem.get().map(|p| tr_any(&p)).unwrap_or_default()}</p>
     }
 }

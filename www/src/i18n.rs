@@ -67,10 +67,36 @@ pub fn tr_any(text: &str) -> String {
     }
     if let Some((field, problem)) = text.split_once(": ") {
         if let Some(field) = ru(field) {
-            return format!("{field}: {}", ru_problem(problem).unwrap_or_else(|| problem.to_owned()));
+            return format!("{field}: {}", ru_problem(problem).or_else(|| ru_answer(problem)).unwrap_or_else(|| problem.to_owned()));
         }
     }
-    ru_problem(text).unwrap_or_else(|| text.to_owned())
+    ru_problem(text).or_else(|| ru_answer(text)).unwrap_or_else(|| text.to_owned())
+}
+
+/// The Russian of a refusal that quotes a messenger or a CRM: our words translated,
+/// theirs ("Unauthorized") left as they said them.
+fn ru_answer(text: &str) -> Option<String> {
+    const WORDS: [(&str, &str); 7] = [
+        ("amoCRM did not take the code: ", "amoCRM не принял код: "),
+        ("Bitrix24 refused the webhook: ", "Битрикс24 отклонил вебхук: "),
+        ("the token was not refreshed: ", "токен не обновлён: "),
+        ("\" is not an API address: write one that starts with https://, e.g. ", "» — не адрес API: укажите адрес, начинающийся с https://, например "),
+        ("it answered ", "ответ "),
+        (" answered ", " ответил "),
+        ("did not answer: ", "не ответил: "),
+    ];
+    let mut out = text.to_owned();
+    let mut changed = false;
+    for (en, ru) in WORDS {
+        if out.contains(en) {
+            out = out.replacen(en, ru, 1);
+            changed = true;
+        }
+    }
+    if out.contains("» — не адрес API") && out.starts_with('"') {
+        out.replace_range(..1, "«");
+    }
+    changed.then_some(out)
 }
 
 /// The Russian of a problem with a number in it ("at most 80 characters").
@@ -749,6 +775,18 @@ fn ru(en: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_service_answer_has_our_words_in_russian_and_theirs_as_they_are() {
+        assert_eq!(ru_answer("Telegram answered 401: Unauthorized").as_deref(), Some("Telegram ответил 401: Unauthorized"));
+        assert_eq!(ru_answer("Bitrix24: it answered 503: Too many requests").as_deref(), Some("Bitrix24: ответ 503: Too many requests"));
+        assert_eq!(ru_answer("amoCRM did not take the code: it answered 400: revoked").as_deref(), Some("amoCRM не принял код: ответ 400: revoked"));
+        assert_eq!(
+            ru_answer("\"ftp://x\" is not an API address: write one that starts with https://, e.g. https://api.telegram.org").as_deref(),
+            Some("«ftp://x» — не адрес API: укажите адрес, начинающийся с https://, например https://api.telegram.org")
+        );
+        assert_eq!(ru_answer("Nothing of ours"), None);
+    }
 
     /// Every `tr("…")` / `trf("…"` literal in the console's sources.
     fn texts_in_sources() -> Vec<String> {
