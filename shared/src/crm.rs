@@ -64,8 +64,14 @@ impl CrmAction {
     }
 }
 
-/// The name a visitor without one gets in the CRM, before their number.
-pub const DEFAULT_NAME_PREFIX: &str = "Visitor";
+/// The name a visitor without one gets in the CRM, before their number, unless the
+/// admin set another: in the site's language.
+pub fn default_name_prefix(language: crate::settings::Language) -> &'static str {
+    match language {
+        crate::settings::Language::Ru => "Посетитель",
+        crate::settings::Language::En => "Visitor",
+    }
+}
 
 /// What an admin sends to connect a CRM, change its options or switch it off. Secrets
 /// left empty keep the ones stored.
@@ -142,7 +148,7 @@ pub fn contact_name(prefix: &str, given: &str, shown: &str) -> String {
     if !given.trim().is_empty() {
         return given.trim().to_owned();
     }
-    let prefix = if prefix.trim().is_empty() { DEFAULT_NAME_PREFIX } else { prefix.trim() };
+    let prefix = if prefix.trim().is_empty() { default_name_prefix(crate::settings::Language::En) } else { prefix.trim() };
     match shown.strip_prefix("Visitor ") {
         Some(number) => format!("{prefix} {number}"),
         // A messenger's user has their own name.
@@ -193,6 +199,7 @@ mod tests {
         assert_eq!(contact_name("Visitor", "", "Visitor 1a2b"), "Visitor 1a2b");
         assert_eq!(contact_name("Клиент", "", "Visitor 1a2b"), "Клиент 1a2b");
         assert_eq!(contact_name("", "", "Visitor 1a2b"), "Visitor 1a2b");
+        assert_eq!(contact_name(default_name_prefix(crate::settings::Language::Ru), "", "Visitor 1a2b"), "Посетитель 1a2b");
         assert_eq!(contact_name("Client", " Anna ", "Visitor 1a2b"), "Anna");
         assert_eq!(contact_name("Client", "", "Ivan Petrov"), "Ivan Petrov");
         assert_eq!(contact_name("Client", "", ""), "Client");

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_shared::crm::{CrmChange, CrmKind, CrmState, DEFAULT_NAME_PREFIX};
+use natter_shared::crm::{CrmChange, CrmKind, CrmState};
 use natter_widget::json;
 
 use crate::fields::{outcome, refusal, Outcome};
@@ -133,7 +133,7 @@ pub fn CrmCard(kind: CrmKind, initial: Option<CrmState>) -> impl IntoView {
             {fields}
             {check(tr("Create a contact when a conversation starts"), change, |c| c.contact_at_start, |c, on| c.contact_at_start = on)}
             {check(tr("Create a lead with the transcript when a conversation closes"), change, |c| c.lead_at_close, |c, on| c.lead_at_close = on)}
-            {text_field(tr("Name for visitors without one"), "text", change, |c| c.name_prefix.clone(), |c, v| c.name_prefix = v, Signal::derive(|| DEFAULT_NAME_PREFIX.to_owned()))}
+            {text_field(tr("Name for visitors without one"), "text", change, |c| c.name_prefix.clone(), |c, v| c.name_prefix = v, Signal::derive(|| tr("Visitor (in the site's language)").to_owned()))}
             {outcome(state)}
             <div class="actions">
                 <button type="submit" prop:disabled=move || busy.get()>{tr("Save")}</button>

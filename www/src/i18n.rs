@@ -586,6 +586,7 @@ fn ru(en: &str) -> Option<&'static str> {
         "In Bitrix24, add an incoming webhook (Developer resources → Other → Incoming webhook) with the CRM permission and paste its address here." => "В Битрикс24 добавьте входящий вебхук (Разработчикам → Другое → Входящий вебхук) с правом «CRM» и вставьте сюда его адрес.",
         "In amoCRM, create an integration (amoMarket → Create integration) with a redirect address, then copy its id, secret key and authorization code here. Natter exchanges the code for access tokens and renews them." => "В amoCRM создайте интеграцию (amoМаркет → Создать интеграцию) со ссылкой для перенаправления и скопируйте сюда её ID, секретный ключ и код авторизации. Natter обменяет код на токены доступа и будет их обновлять.",
         "Integration id" => "ID интеграции",
+        "Visitor (in the site's language)" => "Посетитель (на языке сайта)",
         "Lead" => "Сделка",
         "Name for visitors without one" => "Имя для посетителей без имени",
         "Redirect address" => "Ссылка для перенаправления",

@@ -545,7 +545,9 @@ impl Site {
         let conversation = ConversationId::parse(&job.conversation).map_err(|e| e.to_string())?;
         let stub = internal::conversation_stub(&self.env, site, &conversation).map_err(|e| e.to_string())?;
         let subject: CrmSubject = internal::call(&stub, "/crm-subject", &(), None::<&()>).await.map_err(|e| format!("the conversation did not answer: {e}"))?;
-        let name = crm::contact_name(&config.name_prefix, &subject.given_name, &subject.shown_name);
+        let language = self.settings().map_err(|e| e.to_string())?.settings.default_language;
+        let prefix = if config.name_prefix.is_empty() { crm::default_name_prefix(language) } else { config.name_prefix.as_str() };
+        let name = crm::contact_name(prefix, &subject.given_name, &subject.shown_name);
         let fields = ContactFields { name: &name, email: &subject.email, phone: &subject.phone };
         let contact = self.crm_record(&job.conversation, kind, "contact").map_err(|e| e.to_string())?;
         let contact_id = match (action, contact) {
@@ -566,7 +568,6 @@ impl Site {
             return Ok(());
         }
         let head = self.letterhead().map_err(|e| e.to_string())?;
-        let language = self.settings().map_err(|e| e.to_string())?.settings.default_language;
         let stamp = stamper(&head.time_zone);
         let visitor = EventVisitor { name: name.clone(), email: subject.email.clone(), phone: subject.phone.clone(), page_url: subject.page_url.clone() };
         let transcript = natter_shared::letters::crm_note(language, &visitor, &subject.transcript, &head.time_zone, &stamp);
