@@ -294,6 +294,8 @@ pub(crate) struct Cached {
     /// end of the block (see [`Conversation::next_revision`]).
     pub(crate) revisions: Option<(u64, u64)>,
     pub(crate) blocked: Option<bool>,
+    /// The conversation's messenger, once read (`None`: not yet; `Some(None)`: none).
+    pub(crate) channel: Option<Option<channels::outbox::ChannelLink>>,
 }
 
 impl DurableObject for Conversation {

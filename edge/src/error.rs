@@ -78,6 +78,11 @@ impl From<serde_json::Error> for EdgeError {
 pub type EdgeResult<T> = Result<T, EdgeError>;
 
 impl EdgeError {
+    /// A 422 that names the one field at fault (the console shows it there).
+    pub fn field(field: &str, message: impl Into<String>) -> EdgeError {
+        EdgeError::InvalidSettings(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
     /// The stable code clients switch on.
     pub fn body(&self) -> ErrorBody {
         let code = match self {

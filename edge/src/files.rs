@@ -78,19 +78,34 @@ pub async fn upload(req: &mut Request, env: &Env, prefix: &str) -> EdgeResult<Re
     let content_type = files::check_start(&name, size, &start).map_err(EdgeError::File)?;
     let random: String = auth::random_bytes()?.iter().map(|b| format!("{b:02x}")).collect();
     let attachment = Attachment { key: format!("{prefix}/{random}"), name: name.clone(), content_type: content_type.into(), size };
-    let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
     let whole = futures_util::stream::once(async move { Ok(start) }).chain(body);
-    env.bucket("FILES")?
-        .put(attachment.key.as_str(), FixedLengthStream::wrap(whole, size))
-        .http_metadata(metadata)
-        .custom_metadata([("name".to_owned(), name)])
-        .execute()
-        .await
-        .map_err(|e| {
-            worker::console_error!("upload of {}: {e}", attachment.key);
-            EdgeError::BadRequest("The upload did not arrive whole: send the file again".into())
-        })?;
+    store(env, &attachment, FixedLengthStream::wrap(whole, size)).await.map_err(|e| {
+        worker::console_error!("upload of {}: {e}", attachment.key);
+        EdgeError::BadRequest("The upload did not arrive whole: send the file again".into())
+    })?;
     Ok(Response::from_json(&attachment)?.with_status(201))
+}
+
+/// Puts a checked file's bytes in the store under its key, with its type and name
+/// (which [`download`] serves it with).
+pub async fn store(env: &Env, attachment: &Attachment, bytes: impl Into<worker::Data>) -> worker::Result<()> {
+    let metadata = worker::HttpMetadata { content_type: Some(attachment.content_type.clone()), ..Default::default() };
+    env.bucket("FILES")?
+        .put(attachment.key.as_str(), bytes)
+        .http_metadata(metadata)
+        .custom_metadata([("name".to_owned(), attachment.name.clone())])
+        .execute()
+        .await?;
+    Ok(())
+}
+
+/// A stored file's bytes (to send it on).
+pub async fn read(env: &Env, key: &str) -> worker::Result<Vec<u8>> {
+    let object = env.bucket("FILES")?.get(key).execute().await?;
+    match object.as_ref().and_then(|o| o.body()) {
+        Some(body) => body.bytes().await,
+        None => Err(worker::Error::RustError(format!("no file {key}"))),
+    }
 }
 
 /// Like [`upload`], for a picture only (an operator's avatar).

@@ -157,12 +157,7 @@ impl Site {
         }
         let next: Vec<AtRow> = self.sql().exec("SELECT MIN(next_at) AS at FROM mails WHERE sent_at IS NULL", None)?.to_array()?;
         if let Some(at) = next.first().and_then(|row| row.at) {
-            // Sooner than the alarm set for other work, never later.
-            let storage = self.state.storage();
-            let set = storage.get_alarm().await?;
-            if set.is_none_or(|set| set > at) {
-                storage.set_alarm((at - auth::now() as i64).max(0)).await?;
-            }
+            self.alarm_no_later_than(at.max(0) as u64).await?;
         }
         Ok(())
     }

@@ -634,6 +634,19 @@ impl Site {
         Ok(document)
     }
 
+    /// Wakes the alarm at `at` (ms) unless it is set sooner: each of its errands
+    /// (deliveries, letters, CRM jobs) asks for its own time, and none pushes another's
+    /// back. An alarm set in the past is the one running now, so no alarm at all.
+    pub(crate) async fn alarm_no_later_than(&self, at: u64) -> EdgeResult<()> {
+        let storage = self.state.storage();
+        let now = auth::now();
+        let set = storage.get_alarm().await?;
+        if set.is_none_or(|set| set > at as i64 || set <= now as i64) {
+            storage.set_alarm(at.saturating_sub(now) as i64).await?;
+        }
+        Ok(())
+    }
+
     /// Stores a new revision of the settings.
     pub(crate) fn save_settings(&self, settings: WidgetSettings) -> EdgeResult<SettingsDocument> {
         let revision = self.settings()?.revision + 1;

@@ -228,7 +228,7 @@ impl Site {
         }
         let next: Vec<NextRow> = self.sql().exec("SELECT MIN(next_at) AS next_at FROM deliveries", None)?.to_array()?;
         if let Some(next_at) = next.first().and_then(|row| row.next_at) {
-            self.state.storage().set_alarm(next_at - auth::now() as i64).await?;
+            self.alarm_no_later_than(next_at.max(0) as u64).await?;
         }
         Ok(())
     }

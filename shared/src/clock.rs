@@ -64,14 +64,19 @@ pub fn wall_clock(ms: u64, time_zone: &str) -> Option<WallClock> {
     Some(WallClock { date, hour: field("hour")? % 24, minute: field("minute")?, second: field("second")? })
 }
 
+/// The wall clock at `ms` in `time_zone`, in UTC if the runtime does not know it.
+fn wall_clock_or_utc(ms: u64, time_zone: &str) -> Option<WallClock> {
+    wall_clock(ms, time_zone).or_else(|| wall_clock(ms, "UTC"))
+}
+
 /// The date at `ms` in `time_zone` (in UTC if the runtime does not know it).
 pub fn date_at(ms: u64, time_zone: &str) -> Option<Date> {
-    wall_clock(ms, time_zone).or_else(|| wall_clock(ms, "UTC")).map(|w| w.date)
+    wall_clock_or_utc(ms, time_zone).map(|w| w.date)
 }
 
 /// "YYYY-MM-DD HH:MM" in `time_zone` (in UTC if the runtime does not know it).
 pub fn local_time(ms: u64, time_zone: &str) -> String {
-    wall_clock(ms, time_zone).or_else(|| wall_clock(ms, "UTC")).map(|w| w.short()).unwrap_or_default()
+    wall_clock_or_utc(ms, time_zone).map(|w| w.short()).unwrap_or_default()
 }
 
 /// The moment a day begins in `time_zone` (its local midnight), in ms since the epoch.

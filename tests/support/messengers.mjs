@@ -8,7 +8,7 @@
 //   calls the webhook back (event "webhook", signed), as Viber does, and fails if it
 //   does not answer 200; a picture or file sent is downloaded from its address. Users'
 //   pictures are served from GET /media/{name}.
-// Each records what it was asked, and delivers updates to the webhook it was given the
+// Each records what it was asked to send, and delivers updates to the webhook it was given the
 // way the service would (`deliver`).
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
@@ -54,7 +54,6 @@ export async function startTelegram({ token = '123456789:AAHdqTcvCH1vGWJxfSeofSA
     botId: token.split(':')[0],
     webhook: null,
     sent: [],
-    calls: [],
     /** The next this many sendMessage calls fail with 500 (Telegram having trouble). */
     failSends: 0,
     /** Files users sent, by file_id: { path, bytes }. */
@@ -69,7 +68,6 @@ export async function startTelegram({ token = '123456789:AAHdqTcvCH1vGWJxfSeofSA
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url);
     if (!match) return [404, { ok: false, error_code: 404, description: 'Not Found' }];
     const [, given, method] = match;
-    fake.calls.push(method);
     if (given !== fake.token) return [401, { ok: false, error_code: 401, description: 'Unauthorized' }];
     switch (method) {
       case 'getMe':
@@ -143,7 +141,7 @@ export function telegramFile(updateId, user, { photo, document, caption }) {
 
 /** A fake Viber REST API with one bot account, `token`. */
 export async function startViber({ token = '4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f', uri = 'nattertest' } = {}) {
-  const fake = { token, uri, webhook: null, sent: [], calls: [], failSends: 0, media: new Map() };
+  const fake = { token, uri, webhook: null, sent: [], failSends: 0, media: new Map() };
   const sign = (body) => createHmac('sha256', fake.token).update(body).digest('hex');
   const server = await listen(async (req, json) => {
     if (req.method === 'GET' && req.url.startsWith('/media/')) {
@@ -151,7 +149,6 @@ export async function startViber({ token = '4453b6ac12345678-e02c5f12174805f9-da
       return bytes ? [200, bytes] : [404, { status: 404 }];
     }
     const method = req.url.replace(/^\/pa\//, '');
-    fake.calls.push(method);
     if (req.headers['x-viber-auth-token'] !== fake.token) return [200, { status: 2, status_message: 'invalidAuthToken' }];
     switch (method) {
       case 'get_account_info':

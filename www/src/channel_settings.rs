@@ -6,9 +6,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::channels::{ChannelChange, ChannelKind, ChannelState};
-use natter_widget::json;
 
-use crate::fields::{outcome, refusal, Outcome};
+use crate::fields::{outcome, put_form, Outcome};
 use crate::i18n::tr;
 use crate::session::{confirmed, Console, Deleted};
 
@@ -47,19 +46,14 @@ pub fn ChannelCard(kind: ChannelKind, initial: Option<ChannelState>) -> impl Int
             busy.set(true);
             state.set(None);
             spawn_local(async move {
-                match natter_widget::net::put_json(&url, &change, &console.token()).await {
-                    Ok((200, text)) => {
-                        let saved = json::parse::<ChannelState>(&text);
-                        let message = match &saved {
-                            Some(s) if s.enabled => format!("{} {}", tr("Connected:"), s.bot),
-                            _ => tr("Saved. The bot is switched off; its token is kept.").into(),
-                        };
-                        stored.set(saved);
+                match put_form::<_, ChannelState>(&url, &change, &console.token()).await {
+                    Ok(saved) => {
+                        let message = if saved.enabled { format!("{} {}", tr("Connected:"), saved.bot) } else { tr("Saved. The bot is switched off; its token is kept.").into() };
+                        stored.set(Some(saved));
                         token.set(String::new());
                         state.set(Some(Outcome::Done(message)));
                     }
-                    Ok((_, text)) => state.set(Some(Outcome::Problem(refusal(text)))),
-                    Err(e) => state.set(Some(Outcome::Problem(e.0))),
+                    Err(problem) => state.set(Some(Outcome::Problem(problem))),
                 }
                 busy.set(false);
             });

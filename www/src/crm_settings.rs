@@ -7,9 +7,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_shared::crm::{CrmChange, CrmKind, CrmState};
-use natter_widget::json;
 
-use crate::fields::{outcome, refusal, Outcome};
+use crate::fields::{outcome, put_form, Outcome};
 use crate::i18n::tr;
 use crate::session::{confirmed, Console, Deleted};
 
@@ -68,21 +67,14 @@ pub fn CrmCard(kind: CrmKind, initial: Option<CrmState>) -> impl IntoView {
         busy.set(true);
         state.set(None);
         spawn_local(async move {
-            match natter_widget::net::put_json(&url.get_value(), &body, &console.token()).await {
-                Ok((200, text)) => {
-                    let saved = json::parse::<CrmState>(&text);
-                    let message = match &saved {
-                        Some(s) if s.enabled => format!("{} {}", tr("Connected to"), s.account),
-                        _ => tr("Saved. It is switched off; its settings are kept.").into(),
-                    };
-                    if let Some(s) = &saved {
-                        change.set(change_of(s));
-                    }
-                    stored.set(saved);
+            match put_form::<_, CrmState>(&url.get_value(), &body, &console.token()).await {
+                Ok(saved) => {
+                    let message = if saved.enabled { format!("{} {}", tr("Connected to"), saved.account) } else { tr("Saved. It is switched off; its settings are kept.").into() };
+                    change.set(change_of(&saved));
+                    stored.set(Some(saved));
                     state.set(Some(Outcome::Done(message)));
                 }
-                Ok((_, text)) => state.set(Some(Outcome::Problem(refusal(text)))),
-                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+                Err(problem) => state.set(Some(Outcome::Problem(problem))),
             }
             busy.set(false);
         });

@@ -26,13 +26,19 @@ pub fn new_password(label: &'static str, value: RwSignal<String>) -> impl IntoVi
     }
 }
 
-/// Why the edge refused a save, from its answer's body: the first field's problem,
-/// else the error's message, else the body as it is.
-pub fn refusal(text: String) -> String {
-    natter_widget::json::parse::<natter_shared::protocol::InvalidSettingsBody>(&text)
-        .and_then(|refusal| refusal.fields.into_iter().next().map(|f| f.message))
-        .or_else(|| natter_widget::json::parse::<natter_shared::protocol::ErrorBody>(&text).map(|e| e.message))
-        .unwrap_or(text)
+/// `PUT`s a form's body and reads what the edge saved; refused, the first field's
+/// problem (else the error's message) to show.
+pub async fn put_form<B: serde::Serialize, R: serde::de::DeserializeOwned>(url: &str, body: &B, token: &str) -> Result<R, String> {
+    use natter_shared::protocol::{ErrorBody, InvalidSettingsBody};
+    use natter_widget::json;
+    match natter_widget::net::put_json(url, body, token).await {
+        Ok((200, text)) => json::parse(&text).ok_or_else(|| "The server's answer could not be read".to_owned()),
+        Ok((_, text)) => Err(json::parse::<InvalidSettingsBody>(&text)
+            .and_then(|refusal| refusal.fields.into_iter().next().map(|f| f.message))
+            .or_else(|| json::parse::<ErrorBody>(&text).map(|e| e.message))
+            .unwrap_or(text)),
+        Err(e) => Err(e.0),
+    }
 }
 
 /// How the last request of a form went: a problem (announced at once) or news.

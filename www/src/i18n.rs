@@ -557,6 +557,7 @@ fn ru(en: &str) -> Option<&'static str> {
         "the visitor left an offline message" => "посетитель оставил офлайн-сообщение",
         "(stored; paste a new one to change it)" => "(сохранён; вставьте новый, чтобы заменить)",
         "API address" => "Адрес API",
+        "The server's answer could not be read" => "Не удалось прочитать ответ сервера",
         "Writes from" => "Пишет из",
         "Writes from {}: replies go there" => "Пишет из {}, ответы уходят туда",
         "Connected:" => "Подключён:",

@@ -13,7 +13,7 @@ use natter_shared::settings::{Metrica, GOAL_FIRST_MESSAGE, GOAL_INTRODUCED, GOAL
 
 use crate::channel_settings::ChannelCard;
 use crate::crm_settings::CrmCard;
-use crate::fields::{outcome, refusal, Outcome};
+use crate::fields::{outcome, put_form, Outcome};
 use crate::i18n::tr;
 use crate::session::Console;
 
@@ -86,10 +86,9 @@ fn MetricaCard() -> impl IntoView {
                 Err(e) => return state.set(Some(Outcome::Problem(e.0))),
             };
             settings.metrica = change;
-            match natter_widget::net::put_json(&url, &settings, &console.token()).await {
-                Ok((200, _)) => state.set(Some(Outcome::Done(tr("Saved.").into()))),
-                Ok((_, text)) => state.set(Some(Outcome::Problem(refusal(text)))),
-                Err(e) => state.set(Some(Outcome::Problem(e.0))),
+            match put_form::<_, SettingsDocument>(&url, &settings, &console.token()).await {
+                Ok(_) => state.set(Some(Outcome::Done(tr("Saved.").into()))),
+                Err(problem) => state.set(Some(Outcome::Problem(problem))),
             }
         });
     };

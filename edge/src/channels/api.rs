@@ -1,10 +1,10 @@
 //! The messengers' bot APIs, the subset Natter calls: Telegram's Bot API (`getMe`,
-//! `setWebhook`, `deleteWebhook`, `sendMessage`) and Viber's REST API
-//! (`get_account_info`, `set_webhook`, `send_message`). Each answer is read for
+//! `setWebhook`, `deleteWebhook`, `sendMessage`, `sendPhoto`, `sendDocument`,
+//! `getFile` and the file download) and Viber's REST API (`get_account_info`,
+//! `set_webhook`, `send_message` with text, pictures and files, and the media address). Each answer is read for
 //! whether the messenger accepted the call and, if not, the reason it gives.
 
-use natter_shared::channels::ChannelKind;
-use natter_shared::channels::RemoteFile;
+use natter_shared::channels::{ChannelKind, RemoteFile};
 use natter_shared::files::{Attachment, MAX_FILE_BYTES};
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;

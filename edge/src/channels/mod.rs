@@ -19,11 +19,9 @@ pub mod outbox;
 
 use natter_shared::channels::{self, ChannelChange, ChannelKind, ChannelState, Incoming, RemoteFile};
 use natter_shared::files::{self, Attachment};
-use natter_shared::ids::{ClientMessageId, ConversationId};
 use natter_shared::contact::Contact;
-use natter_shared::ids::SiteId;
+use natter_shared::ids::{ClientMessageId, ConversationId, SiteId};
 use natter_shared::protocol::AuthorKind;
-use natter_shared::settings::FieldError;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, Response};
 
@@ -49,9 +47,9 @@ CREATE TABLE IF NOT EXISTS channels (
     origin TEXT NOT NULL DEFAULT ''
 );";
 
-#[derive(Clone, Deserialize)]
+#[derive(Deserialize)]
 struct ChannelRow {
-    kind: String,
+    kind: ChannelKind,
     token: String,
     api: String,
     enabled: u8,
@@ -61,35 +59,27 @@ struct ChannelRow {
 }
 
 impl ChannelRow {
-    fn kind(&self) -> Option<ChannelKind> {
-        ChannelKind::parse(&self.kind)
-    }
-
-    fn bot_api(&self) -> Option<BotApi<'_>> {
-        Some(BotApi { kind: self.kind()?, api: &self.api, token: &self.token })
+    fn bot_api(&self) -> BotApi<'_> {
+        BotApi { kind: self.kind, api: &self.api, token: &self.token }
     }
 
     /// Stops its webhook, as well as the messenger lets us: a failure is logged (the
     /// row goes or changes anyway, and updates for a bot that is off are dropped).
     async fn disconnect(&self) {
-        if let Some(bot_api) = self.bot_api() {
-            if let Err(e) = bot_api.disconnect().await {
-                worker::console_log!("{} webhook not removed: {}", bot_api.kind.name(), e.message);
-            }
+        if let Err(e) = self.bot_api().disconnect().await {
+            worker::console_log!("{} webhook not removed: {}", self.kind.name(), e.message);
         }
     }
 
-    fn state(&self) -> Option<ChannelState> {
-        let kind = self.kind()?;
-        let link = kind.messenger().link(&self.bot).unwrap_or_default();
-        Some(ChannelState {
-            kind,
+    fn state(&self) -> ChannelState {
+        ChannelState {
+            kind: self.kind,
             enabled: self.enabled != 0,
             api: self.api.clone(),
             token_end: self.token.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect(),
             bot: self.bot.clone(),
-            link,
-        })
+            link: self.kind.messenger().link(&self.bot).unwrap_or_default(),
+        }
     }
 }
 
@@ -133,9 +123,6 @@ pub struct ChannelConfig {
     pub origin: String,
 }
 
-fn field_error(field: &str, message: String) -> EdgeError {
-    EdgeError::InvalidSettings(vec![FieldError { field: field.into(), message }])
-}
 
 /// The webhook a site's bot posts to.
 fn webhook(origin: &str, site: &SiteId, kind: ChannelKind, bot_id: &str) -> String {
@@ -203,7 +190,7 @@ impl Site {
         match req.path().as_str() {
             "/channels" => {
                 let rows: Vec<ChannelRow> = self.sql().exec("SELECT * FROM channels ORDER BY kind", None)?.to_array()?;
-                Ok(Response::from_json(&rows.iter().filter_map(ChannelRow::state).collect::<Vec<_>>())?)
+                Ok(Response::from_json(&rows.iter().map(ChannelRow::state).collect::<Vec<_>>())?)
             }
             "/channels/save" => Ok(Response::from_json(&self.save_channel(&site, internal::request_json(req).await?).await?)?),
             "/channels/remove" => {
@@ -235,11 +222,11 @@ impl Site {
         let existing = self.channel_row(kind)?;
         let token = match (change.token.trim(), &existing) {
             ("", Some(row)) => row.token.clone(),
-            ("", None) => return Err(field_error("token", format!("Paste the {} bot's token", kind.name()))),
+            ("", None) => return Err(EdgeError::field("token", format!("Paste the {} bot's token", kind.name()))),
             (token, _) => token.to_owned(),
         };
-        channels::check_token(kind, &token).map_err(|e| field_error("token", e))?;
-        let api = channels::check_api(kind, &change.api).map_err(|e| field_error("api", e))?;
+        channels::check_token(kind, &token).map_err(|e| EdgeError::field("token", e))?;
+        let api = channels::check_api(kind, &change.api).map_err(|e| EdgeError::field("api", e))?;
         let bot_id = match kind {
             ChannelKind::Telegram => channels::telegram_bot_id(&token).to_owned(),
             ChannelKind::Viber => String::new(),
@@ -252,7 +239,7 @@ impl Site {
             *self.connecting.borrow_mut() = Some(token.clone());
             let connected = bot_api.connect(&webhook(&origin, site, kind, &bot_id), &secret).await;
             self.connecting.borrow_mut().take();
-            bot = connected.map_err(|e| field_error("token", e.message))?.handle;
+            bot = connected.map_err(|e| EdgeError::field("token", e.message))?.handle;
         }
         // The bot switched off, or another in its place: the old webhook goes.
         if let Some(old) = existing.as_ref().filter(|row| row.enabled != 0 && (row.token != token || !change.enabled)) {
@@ -274,7 +261,7 @@ impl Site {
         )?;
         self.show_bot_button(kind, existing.as_ref().map(|row| row.bot.as_str()), change.enabled.then_some(bot.as_str()))?;
         let row = self.channel_row(kind)?.ok_or_else(|| EdgeError::Internal("A saved channel is gone".into()))?;
-        row.state().ok_or_else(|| EdgeError::Internal("A saved channel of no kind".into()))
+        Ok(row.state())
     }
 
     /// Disconnects a bot and forgets its token; its conversations stay.
@@ -309,17 +296,17 @@ impl Site {
 
     /// A messenger user's message: into their conversation, if the bot is on.
     async fn take_incoming(&self, site: &SiteId, call: IncomingCall) -> EdgeResult<Response> {
-        let row = self.channel_row(call.kind)?.filter(|row| row.enabled != 0);
         // A bot switched off, or another than the one connected (an old webhook): the
         // update is taken and dropped, so the messenger does not send it again.
-        if row.filter(|row| call.bot_id.as_ref().is_none_or(|id| *id == row.bot_id)).is_none() {
+        let row = self.channel_row(call.kind)?.filter(|row| row.enabled != 0 && call.bot_id.as_ref().is_none_or(|id| *id == row.bot_id));
+        let Some(row) = row else {
             return Ok(Response::from_json(&serde_json::json!({ "dropped": true }))?);
-        }
+        };
         let Incoming { chat, name, client_id, mut text, file } = call.incoming;
         let conversation = channels::conversation_id(call.kind, &chat);
         let mut attachment = None;
         if let Some(file) = file {
-            match self.bring_in(call.kind, site, &conversation, &client_id, &file).await {
+            match self.bring_in(&row.bot_api(), site, &conversation, &client_id, &file).await {
                 Ok(stored) => attachment = Some(stored),
                 // Refused (a type we do not take, too big) or not to be had: the
                 // operators read which file did not come, and why.
@@ -349,25 +336,18 @@ impl Site {
     /// Brings a user's file into the conversation's files, checked as an upload is. Its
     /// name comes from the update's id, so a repeated update stores the same file again
     /// rather than another.
-    async fn bring_in(&self, kind: ChannelKind, site: &SiteId, conversation: &ConversationId, client_id: &ClientMessageId, file: &RemoteFile) -> Result<Attachment, String> {
+    async fn bring_in(&self, bot: &BotApi<'_>, site: &SiteId, conversation: &ConversationId, client_id: &ClientMessageId, file: &RemoteFile) -> Result<Attachment, String> {
         let name = files::clean_name(&file.name);
+        // What the messenger says of it first, so nothing is downloaded in vain.
         if file.size > 0 {
             files::check(&name, file.size).map_err(|e| e.to_string())?;
         }
-        let row = self.channel_row(kind).map_err(|e| e.to_string())?.ok_or("the bot is gone")?;
-        let bot = row.bot_api().ok_or("the bot is of no known kind")?;
         let bytes = bot.download(file).await?;
         let size = bytes.len() as u64;
-        files::check(&name, size).map_err(|e| e.to_string())?;
         let content_type = files::check_start(&name, size, &bytes[..bytes.len().min(files::START_BYTES)]).map_err(|e| e.to_string())?;
         let random = auth::keyed(&self.env, &format!("channel-file:{site}/{conversation}/{client_id}")).map_err(|e| e.to_string())?;
-        let attachment = Attachment { key: format!("{site}/{conversation}/{}", &random[..32]), name: name.clone(), content_type: content_type.into(), size };
-        let metadata = worker::HttpMetadata { content_type: Some(content_type.into()), ..Default::default() };
-        let put = async {
-            self.env.bucket("FILES")?.put(attachment.key.as_str(), bytes).http_metadata(metadata).custom_metadata([("name".to_owned(), name)]).execute().await?;
-            Ok::<(), worker::Error>(())
-        };
-        put.await.map_err(|e| format!("the file was not stored: {e}"))?;
+        let attachment = Attachment { key: format!("{site}/{conversation}/{}", &random[..32]), name, content_type: content_type.into(), size };
+        crate::files::store(&self.env, &attachment, bytes).await.map_err(|e| format!("the file was not stored: {e}"))?;
         Ok(attachment)
     }
 

@@ -16,6 +16,7 @@ use super::{ChannelConfig, KindCall};
 use crate::auth;
 use crate::conversation::{int, Conversation};
 use crate::error::{EdgeError, EdgeResult};
+use crate::files;
 use crate::internal::{self, Participant};
 use crate::webhooks::retry_delay;
 
@@ -27,7 +28,6 @@ CREATE TABLE IF NOT EXISTS channel_outbox (
     seq INTEGER PRIMARY KEY,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at INTEGER NOT NULL,
-    error TEXT,
     -- Parts of it the messenger accepted (a file and its long text are two).
     part INTEGER NOT NULL DEFAULT 0
 );";
@@ -50,14 +50,8 @@ pub struct ChannelMessage {
 /// The messenger of a conversation.
 #[derive(Clone, Deserialize)]
 pub struct ChannelLink {
-    #[serde(deserialize_with = "kind_column")]
     pub kind: ChannelKind,
     pub chat: String,
-}
-
-fn kind_column<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ChannelKind, D::Error> {
-    let text = String::deserialize(d)?;
-    ChannelKind::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("no channel {text}")))
 }
 
 #[derive(Deserialize)]
@@ -76,12 +70,18 @@ struct NextRow {
 }
 
 impl Conversation {
-    /// The messenger this conversation came from, if any.
+    /// The messenger this conversation came from, if any: read once (every report to
+    /// the site asks), since it never changes.
     pub(crate) fn channel(&self) -> EdgeResult<Option<ChannelLink>> {
+        if let Some(known) = self.cached.borrow().channel.as_ref() {
+            return Ok(known.clone());
+        }
         if self.meta()?.is_none() {
             return Ok(None);
         }
-        Ok(self.sql().exec("SELECT kind, chat FROM channel WHERE id = 1", None)?.to_array::<ChannelLink>()?.pop())
+        let link = self.sql().exec("SELECT kind, chat FROM channel WHERE id = 1", None)?.to_array::<ChannelLink>()?.pop();
+        self.cached.borrow_mut().channel = Some(link.clone());
+        Ok(link)
     }
 
     /// `POST /channel-message`: stores a messenger user's message (once per update),
@@ -101,6 +101,7 @@ impl Conversation {
                 "INSERT OR REPLACE INTO channel (id, kind, chat) VALUES (1, ?, ?)",
                 vec![call.kind.as_str().into(), call.chat.as_str().into()],
             )?;
+            self.cached.borrow_mut().channel = Some(Some(ChannelLink { kind: call.kind, chat: call.chat.clone() }));
         } else if self.is_blocked()? {
             // Blocked by the operators: taken (so the messenger stops sending it) and dropped.
             return Ok(Response::from_json(&serde_json::json!({ "dropped": true }))?);
@@ -176,10 +177,11 @@ impl Conversation {
                         self.sql().exec("DELETE FROM channel_outbox WHERE seq = ?", vec![int(row.seq)])?;
                     }
                     Err(e) => {
+                        worker::console_log!("{} did not take message {} (attempt {}): {}", link.kind.name(), row.seq, row.attempts + 1, e.message);
                         let next = auth::now() + retry_delay(row.attempts);
                         self.sql().exec(
-                            "UPDATE channel_outbox SET attempts = attempts + 1, next_at = ?, error = ? WHERE seq = ?",
-                            vec![int(next), e.message.as_str().into(), int(row.seq)],
+                            "UPDATE channel_outbox SET attempts = attempts + 1, next_at = ? WHERE seq = ?",
+                            vec![int(next), int(row.seq)],
                         )?;
                         // Those after it wait with it.
                         self.sql().exec("UPDATE channel_outbox SET next_at = MAX(next_at, ?) WHERE seq > ?", vec![int(next), int(row.seq)])?;
@@ -203,7 +205,7 @@ impl Conversation {
             match (part, &attachment) {
                 (Part::File { caption }, Some(file)) => {
                     let bytes = match bot.kind {
-                        ChannelKind::Telegram => self.stored_bytes(&file.key).await.map_err(|e| CallError { message: format!("the file is not to be had: {e}"), refused: false })?,
+                        ChannelKind::Telegram => files::read(&self.env, &file.key).await.map_err(|e| CallError { message: format!("the file is not to be had: {e}"), refused: false })?,
                         ChannelKind::Viber => Vec::new(),
                     };
                     bot.send_file(chat, &row.author_name, file, &bytes, &format!("{origin}{}", file.path()), caption).await?;
@@ -217,12 +219,4 @@ impl Conversation {
         Ok(())
     }
 
-    /// A stored file's bytes.
-    async fn stored_bytes(&self, key: &str) -> worker::Result<Vec<u8>> {
-        let object = self.env.bucket("FILES")?.get(key).execute().await?;
-        match object.as_ref().and_then(|o| o.body()) {
-            Some(body) => body.bytes().await,
-            None => Err(worker::Error::RustError(format!("no file {key}"))),
-        }
-    }
 }

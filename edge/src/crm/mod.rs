@@ -19,7 +19,6 @@ mod clients;
 use natter_shared::channels::check_address;
 use natter_shared::crm::{self, CrmAction, CrmChange, CrmKind, CrmRecord, CrmStanding, CrmState};
 use natter_shared::ids::{ConversationId, SiteId};
-use natter_shared::settings::FieldError;
 use natter_shared::shift::{EventKind, EventNotice, EventVisitor, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -164,7 +163,7 @@ pub struct CrmSubject {
 
 #[derive(Deserialize)]
 struct ConfigRow {
-    kind: String,
+    kind: CrmKind,
     config: String,
 }
 
@@ -179,8 +178,8 @@ struct RecordRow {
 struct JobRow {
     id: i64,
     conversation: String,
-    kind: String,
-    action: String,
+    kind: CrmKind,
+    action: CrmAction,
     attempts: u32,
 }
 
@@ -194,9 +193,6 @@ struct NextRow {
     next_at: Option<i64>,
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> EdgeError {
-    EdgeError::InvalidSettings(vec![FieldError { field: field.into(), message: message.into() }])
-}
 
 fn kind_of(text: &str) -> EdgeResult<CrmKind> {
     CrmKind::parse(text).ok_or_else(|| EdgeError::NotFound(format!("No CRM {text:?}: use amocrm or bitrix24")))
@@ -234,8 +230,7 @@ pub async fn conversation_route(req: &Request, env: &Env, site: &SiteId, convers
 
 impl Site {
     fn crm_config(&self, kind: CrmKind) -> EdgeResult<Option<CrmConfig>> {
-        let rows: Vec<ConfigRow> = self.sql().exec("SELECT kind, config FROM crms WHERE kind = ?", vec![kind.as_str().into()])?.to_array()?;
-        Ok(rows.into_iter().next().and_then(|row| serde_json::from_str(&row.config).ok()))
+        Ok(self.crms()?.into_iter().find(|(stored, _)| *stored == kind).map(|(_, config)| config))
     }
 
     fn store_crm_config(&self, kind: CrmKind, config: &CrmConfig) -> EdgeResult<()> {
@@ -246,13 +241,14 @@ impl Site {
         Ok(())
     }
 
-    fn enabled_crms(&self) -> EdgeResult<Vec<(CrmKind, CrmConfig)>> {
+    /// The site's CRMs (a stored config this version cannot read is left out).
+    fn crms(&self) -> EdgeResult<Vec<(CrmKind, CrmConfig)>> {
         let rows: Vec<ConfigRow> = self.sql().exec("SELECT kind, config FROM crms ORDER BY kind", None)?.to_array()?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| Some((CrmKind::parse(&row.kind)?, serde_json::from_str::<CrmConfig>(&row.config).ok()?)))
-            .filter(|(_, config)| config.enabled)
-            .collect())
+        Ok(rows.into_iter().filter_map(|row| Some((row.kind, serde_json::from_str::<CrmConfig>(&row.config).ok()?))).collect())
+    }
+
+    fn enabled_crms(&self) -> EdgeResult<Vec<(CrmKind, CrmConfig)>> {
+        Ok(self.crms()?.into_iter().filter(|(_, config)| config.enabled).collect())
     }
 
     /// The internal routes under `/crm`.
@@ -260,11 +256,7 @@ impl Site {
         let site: SiteId = internal::context(req)?;
         match req.path().as_str() {
             "/crm" => {
-                let rows: Vec<ConfigRow> = self.sql().exec("SELECT kind, config FROM crms ORDER BY kind", None)?.to_array()?;
-                let states: Vec<CrmState> = rows
-                    .into_iter()
-                    .filter_map(|row| Some(serde_json::from_str::<CrmConfig>(&row.config).ok()?.state(CrmKind::parse(&row.kind)?)))
-                    .collect();
+                let states: Vec<CrmState> = self.crms()?.into_iter().map(|(kind, config)| config.state(kind)).collect();
                 Ok(Response::from_json(&states)?)
             }
             "/crm/save" => {
@@ -309,7 +301,7 @@ impl Site {
         match kind {
             CrmKind::Amocrm => {
                 let subdomain = change.subdomain.trim().to_lowercase();
-                crm::check_subdomain(&subdomain).map_err(|e| field_error("subdomain", e))?;
+                crm::check_subdomain(&subdomain).map_err(|e| EdgeError::field("subdomain", e))?;
                 if config.subdomain != subdomain {
                     // Another account: the old one's tokens are no use there.
                     config.access_token.clear();
@@ -317,38 +309,38 @@ impl Site {
                 }
                 config.subdomain = subdomain;
                 let api = change.api.trim();
-                config.api = if api.is_empty() { String::new() } else { check_address(api, "").map_err(|e| field_error("api", e))? };
-                for (field, value, stored) in [("client_id", &change.client_id, &mut config.client_id), ("client_secret", &change.client_secret, &mut config.client_secret), ("redirect_uri", &change.redirect_uri, &mut config.redirect_uri)] {
-                    let value = value.trim();
-                    if !value.is_empty() {
-                        *stored = value.chars().take(300).collect();
-                    } else if stored.is_empty() {
-                        let what = match field {
-                            "client_id" => "Paste the integration's id from amoCRM",
-                            "client_secret" => "Paste the integration's secret key from amoCRM",
-                            _ => "Paste the redirect address set in the amoCRM integration",
-                        };
-                        return Err(field_error(field, what));
+                config.api = if api.is_empty() { String::new() } else { check_address(api, "").map_err(|e| EdgeError::field("api", e))? };
+                let given = [
+                    ("client_id", &change.client_id, &mut config.client_id, "Paste the integration's id from amoCRM"),
+                    ("client_secret", &change.client_secret, &mut config.client_secret, "Paste the integration's secret key from amoCRM"),
+                    ("redirect_uri", &change.redirect_uri, &mut config.redirect_uri, "Paste the redirect address set in the amoCRM integration"),
+                ];
+                for (field, value, stored, missing) in given {
+                    // Empty keeps what is stored.
+                    match value.trim() {
+                        "" if stored.is_empty() => return Err(EdgeError::field(field, missing)),
+                        "" => {}
+                        value => *stored = value.chars().take(300).collect(),
                     }
                 }
                 let code = change.code.trim();
                 if !code.is_empty() {
                     let grant = json!({ "client_id": config.client_id, "client_secret": config.client_secret, "grant_type": "authorization_code", "code": code, "redirect_uri": config.redirect_uri });
-                    self.take_amocrm_tokens(&mut config, &grant).await.map_err(|e| field_error("code", format!("amoCRM did not take the code: {e}")))?;
+                    self.take_amocrm_tokens(&mut config, &grant).await.map_err(|e| EdgeError::field("code", format!("amoCRM did not take the code: {e}")))?;
                 } else if config.enabled && config.refresh_token.is_empty() {
-                    return Err(field_error("code", "Paste an authorization code from the amoCRM integration (it is valid for 20 minutes)"));
+                    return Err(EdgeError::field("code", "Paste an authorization code from the amoCRM integration (it is valid for 20 minutes)"));
                 }
             }
             CrmKind::Bitrix24 => {
                 let given = change.webhook_url.trim();
                 if !given.is_empty() {
-                    config.webhook_url = crm::check_bitrix_webhook(given).map_err(|e| field_error("webhook_url", e))?;
+                    config.webhook_url = crm::check_bitrix_webhook(given).map_err(|e| EdgeError::field("webhook_url", e))?;
                 } else if config.webhook_url.is_empty() {
-                    return Err(field_error("webhook_url", "Paste the incoming webhook's address from Bitrix24"));
+                    return Err(EdgeError::field("webhook_url", "Paste the incoming webhook's address from Bitrix24"));
                 }
                 if config.enabled {
-                    let answer = clients::send(Method::Post, &format!("{}crm.contact.fields.json", config.webhook_url), None, &json!({})).await.map_err(|e| field_error("webhook_url", format!("Bitrix24: {e}")))?;
-                    clients::bitrix_result(&answer).map_err(|e| field_error("webhook_url", format!("Bitrix24 refused the webhook: {e}")))?;
+                    let answer = clients::send(Method::Post, &format!("{}crm.contact.fields.json", config.webhook_url), None, &json!({})).await.map_err(|e| EdgeError::field("webhook_url", format!("Bitrix24: {e}")))?;
+                    clients::bitrix_result(&answer).map_err(|e| EdgeError::field("webhook_url", format!("Bitrix24 refused the webhook: {e}")))?;
                 }
             }
         }
@@ -488,11 +480,7 @@ impl Site {
         }
         let next: Vec<NextRow> = self.sql().exec("SELECT MIN(next_at) AS next_at FROM crm_jobs", None)?.to_array()?;
         if let Some(at) = next.first().and_then(|row| row.next_at) {
-            // Sooner than the alarm set for other work, never later.
-            let storage = self.state.storage();
-            if storage.get_alarm().await?.is_none_or(|set| set > at) {
-                storage.set_alarm((at - auth::now() as i64).max(0)).await?;
-            }
+            self.alarm_no_later_than(at.max(0) as u64).await?;
         }
         Ok(())
     }
@@ -512,36 +500,30 @@ impl Site {
     async fn run_crm_job_now(&self, site: &SiteId, id: i64) -> EdgeResult<()> {
         let rows: Vec<JobRow> = self.sql().exec("SELECT id, conversation, kind, action, attempts FROM crm_jobs WHERE id = ?", vec![id.into()])?.to_array()?;
         let Some(job) = rows.into_iter().next() else { return Ok(()) };
-        let (Some(kind), Some(action)) = (CrmKind::parse(&job.kind), CrmAction::parse(&job.action)) else {
-            self.sql().exec("DELETE FROM crm_jobs WHERE id = ?", vec![job.id.into()])?;
-            return Ok(());
-        };
-        let Some(mut config) = self.crm_config(kind)?.filter(|config| config.enabled) else {
+        let Some(mut config) = self.crm_config(job.kind)?.filter(|config| config.enabled) else {
             // Switched off or removed meanwhile: nothing to send to.
             self.sql().exec("DELETE FROM crm_jobs WHERE id = ?", vec![job.id.into()])?;
             return Ok(());
         };
-        match self.do_crm_job(site, &job, kind, action, &mut config).await {
+        match self.do_crm_job(site, &job, &mut config).await {
             Ok(()) => {
                 self.sql().exec("DELETE FROM crm_jobs WHERE id = ?", vec![job.id.into()])?;
             }
             Err(e) => {
-                worker::console_log!("{} {}: {e}", kind.name(), action.as_str());
+                worker::console_log!("{} {}: {e}", job.kind.name(), job.action.as_str());
                 let next_at = auth::now() + retry_delay(job.attempts);
                 self.sql().exec(
                     "UPDATE crm_jobs SET attempts = attempts + 1, next_at = ?, error = ? WHERE id = ?",
-                    vec![(next_at as i64).into(), format!("{}: {e}", kind.name()).into(), job.id.into()],
+                    vec![(next_at as i64).into(), format!("{}: {e}", job.kind.name()).into(), job.id.into()],
                 )?;
-                let storage = self.state.storage();
-                if storage.get_alarm().await?.is_none_or(|set| set > next_at as i64) {
-                    storage.set_alarm((next_at - auth::now()) as i64).await?;
-                }
+                self.alarm_no_later_than(next_at).await?;
             }
         }
         Ok(())
     }
 
-    async fn do_crm_job(&self, site: &SiteId, job: &JobRow, kind: CrmKind, action: CrmAction, config: &mut CrmConfig) -> Result<(), String> {
+    async fn do_crm_job(&self, site: &SiteId, job: &JobRow, config: &mut CrmConfig) -> Result<(), String> {
+        let (kind, action) = (job.kind, job.action);
         let conversation = ConversationId::parse(&job.conversation).map_err(|e| e.to_string())?;
         let stub = internal::conversation_stub(&self.env, site, &conversation).map_err(|e| e.to_string())?;
         let subject: CrmSubject = internal::call(&stub, "/crm-subject", &(), None::<&()>).await.map_err(|e| format!("the conversation did not answer: {e}"))?;
