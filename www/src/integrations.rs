@@ -66,9 +66,9 @@ fn MetricaCard() -> impl IntoView {
     let console = expect_context::<Console>();
     let metrica = RwSignal::new(None::<Metrica>);
     let state = RwSignal::new(None::<Outcome>);
-    let url = console.site_url("settings");
+    let url = StoredValue::new(console.site_url("settings"));
     {
-        let url = url.clone();
+        let url = url.get_value();
         spawn_local(async move {
             match console.request::<(), SettingsDocument>("GET", &url, None).await {
                 Ok(document) => metrica.set(Some(document.settings.metrica)),
@@ -79,7 +79,7 @@ fn MetricaCard() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(change) = metrica.get_untracked() else { return };
-        let url = url.clone();
+        let url = url.get_value();
         spawn_local(async move {
             let mut settings = match console.request::<(), SettingsDocument>("GET", &url, None).await {
                 Ok(document) => document.settings,
@@ -94,7 +94,9 @@ fn MetricaCard() -> impl IntoView {
     };
     let counter = move || metrica.with(|m| m.as_ref().map(|m| m.counter.clone()).unwrap_or_default());
     let enabled = move || metrica.with(|m| m.as_ref().is_some_and(|m| m.enabled));
+    // Shown once the settings are read: a change made before would be lost.
     view! {
+        <Show when=move || metrica.with(Option::is_some) fallback=move || outcome(state)>
         <form class="card" novalidate on:submit=save aria-label=tr("Yandex.Metrica")>
             <h3>{tr("Yandex.Metrica")}</h3>
             <label class="check">
@@ -114,5 +116,6 @@ fn MetricaCard() -> impl IntoView {
             {outcome(state)}
             <button type="submit">{tr("Save")}</button>
         </form>
+        </Show>
     }
 }
