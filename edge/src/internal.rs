@@ -462,3 +462,34 @@ pub fn update_tables(state: &State, object: &str, schema: &str) {
         create_tables(state, object, schema);
     }
 }
+
+/// Sets the object's one alarm for `at` (ms since the epoch) unless it is set sooner:
+/// each errand (a delivery's retry, a letter, a report) asks for no later than its time.
+pub async fn alarm_no_later_than(state: &State, at: u64) -> EdgeResult<()> {
+    let storage = state.storage();
+    if alarm_moves(storage.get_alarm().await?, at) {
+        // (A number is an offset from now.)
+        storage.set_alarm(at.saturating_sub(crate::auth::now()) as i64).await?;
+    }
+    Ok(())
+}
+
+/// Whether an alarm set for `set` must move to be no later than `at`. Within the alarm
+/// handler the running alarm reads as none, so a time in the past is an errand asked for
+/// "now" meanwhile (a conversation to hand out): it stays, and runs right after.
+fn alarm_moves(set: Option<i64>, at: u64) -> bool {
+    set.is_none_or(|set| set <= 0 || set as u64 > at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alarm_moves;
+
+    #[test]
+    fn an_alarm_moves_only_to_be_sooner() {
+        assert!(alarm_moves(None, 5_000));
+        assert!(alarm_moves(Some(9_000), 5_000));
+        assert!(!alarm_moves(Some(5_000), 5_000));
+        assert!(!alarm_moves(Some(1_000), 5_000), "an alarm due now is not pushed back");
+    }
+}

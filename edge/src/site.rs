@@ -635,16 +635,10 @@ impl Site {
     }
 
     /// Wakes the alarm at `at` (ms) unless it is set sooner: each of its errands
-    /// (deliveries, letters, CRM jobs) asks for its own time, and none pushes another's
-    /// back. An alarm set in the past is the one running now, so no alarm at all.
+    /// (deliveries, letters, CRM jobs, hand-outs) asks for its own time, and none pushes
+    /// another's back.
     pub(crate) async fn alarm_no_later_than(&self, at: u64) -> EdgeResult<()> {
-        let storage = self.state.storage();
-        let now = auth::now();
-        let set = storage.get_alarm().await?;
-        if set.is_none_or(|set| set > at as i64 || set <= now as i64) {
-            storage.set_alarm(at.saturating_sub(now) as i64).await?;
-        }
-        Ok(())
+        internal::alarm_no_later_than(&self.state, at).await
     }
 
     /// Stores a new revision of the settings.
@@ -797,9 +791,11 @@ impl Site {
             let stub = internal::conversation_stub(&self.env, &site, &conversation)?;
             match internal::call::<_, _, serde_json::Value>(&stub, "/act", &(), Some(&Act::Assign { to })).await {
                 Ok(_) => {
-                    // Counted at once; the conversation's own report follows.
+                    // Counted at once, unless its own report came first: it may have been
+                    // closed meanwhile (then it must not count as active, ever).
                     self.sql().exec(
-                        "UPDATE conversations SET state = 'active', owner = ? WHERE conversation = ?",
+                        "UPDATE conversations SET state = 'active', owner = ?
+                         WHERE conversation = ? AND state = 'waiting' AND owner IS NULL",
                         vec![operator.id.as_str().into(), conversation.as_str().into()],
                     )?;
                 }

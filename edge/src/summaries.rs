@@ -173,13 +173,7 @@ impl Conversation {
 
     /// Sets the object's one alarm for `at` unless it is set sooner already.
     pub(crate) async fn alarm_at(&self, at: u64) -> EdgeResult<()> {
-        let storage = self.state.storage();
-        let current = storage.get_alarm().await?;
-        if current.is_none_or(|current| current <= 0 || current as u64 > at) {
-            // (A number is an offset from now.)
-            storage.set_alarm(at.saturating_sub(auth::now()) as i64).await?;
-        }
-        Ok(())
+        internal::alarm_no_later_than(&self.state, at).await
     }
 
     /// Whether a visitor's new message is an offline message. Decided by the site when
