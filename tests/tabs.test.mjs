@@ -102,6 +102,55 @@ test('two tabs share one socket: both show both sides, typing and the badge, and
   await context.close();
 });
 
+// CI once saw tab B hear of tab A's first message: tab B opened while that message still
+// waited for its ack in the shared outbox, and took it for its own.
+test('a tab opened while another\'s message waits for its ack does not hear of it; the tab that typed it does, also after a reload', async () => {
+  const context = await stack.browser.newContext();
+  const a = await tab(context);
+  // Tab A's socket passes through here, so that what the edge says can be held back.
+  const held = [];
+  let holding = false;
+  await a.routeWebSocket(/\/v1\/conversations\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => (holding ? held.push(() => ws.send(message)) : ws.send(message)));
+  });
+  const release = () => {
+    holding = false;
+    for (const send of held.splice(0)) send();
+  };
+  const pending = (page) => page.locator('.delivery', { hasText: 'Sending…' }).count();
+  await openWidget(a);
+  await visitorSends(a, 'first from A');
+  await eventually(async () => (await sentEvents(a)).includes('first from A'), 'message:sent in tab A');
+
+  holding = true;
+  await visitorSends(a, 'held from A');
+  await eventually(async () => (await pending(a)) === 1, 'tab A waiting for the ack');
+  const b = await tab(context);
+  await openWidget(b);
+  await waitForText(b, 'held from A');
+  assert.equal(b.sockets.length, 0, 'tab B follows tab A');
+  release();
+  await eventually(async () => (await sentEvents(a)).includes('held from A'), 'message:sent in tab A, which typed it');
+  await eventually(async () => (await pending(b)) === 0, 'tab B hearing the ack');
+  assert.deepEqual(await sentEvents(b), [], 'tab B typed nothing');
+  const conversation = await conversationOf(b);
+  await b.close();
+
+  // Typed, then the tab reloads before the ack: the reloaded tab tells page code.
+  holding = true;
+  await visitorSends(a, 'typed before a reload');
+  await eventually(async () => (await pending(a)) === 1, 'tab A waiting for the ack again');
+  held.length = 0;
+  holding = false;
+  await a.reload();
+  await a.waitForFunction(() => typeof window.Natter.open === 'function');
+  await eventually(async () => (await sentEvents(a)).includes('typed before a reload'), 'message:sent in the reloaded tab A');
+  assert.deepEqual(await storedTexts(conversation), ['first from A', 'held from A', 'typed before a reload']);
+  await context.close();
+});
+
 test('closing the tab that holds the socket hands it over: messages typed and received meanwhile are all there, once', async () => {
   const { context, tabs: [a, b, c], conversation } = await tabsOf('before the handover', 2);
   assert.equal(b.sockets.length + c.sockets.length, 0, 'one socket for three tabs');

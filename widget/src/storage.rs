@@ -1,11 +1,17 @@
-//! `localStorage`, namespaced per site, JSON by serde. Used only after the visitor has
-//! interacted: the loader itself writes nothing.
+//! `localStorage` (and, for what belongs to one tab, `sessionStorage`), namespaced per
+//! site, JSON by serde. Used only after the visitor has interacted: the loader itself
+//! writes nothing.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// This tab's own storage: kept over a reload, not seen by the site's other tabs.
+fn tab() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
 }
 
 /// The key for `name` on `site`, e.g. `natter.demo.session`.
@@ -24,6 +30,17 @@ pub fn save<T: Serialize>(key: &str, value: &T) -> bool {
     storage.set_item(key, &json).is_ok()
 }
 
+/// Reads a value this tab kept (see [`save_in_tab`]).
+pub fn load_in_tab<T: DeserializeOwned>(key: &str) -> Option<T> {
+    crate::json::parse(&tab()?.get_item(key).ok()??)
+}
+
+/// Writes a value for this tab alone; false where the browser refuses.
+pub fn save_in_tab<T: Serialize>(key: &str, value: &T) -> bool {
+    let (Some(storage), Some(json)) = (tab(), crate::json::to_string(value)) else { return false };
+    storage.set_item(key, &json).is_ok()
+}
+
 /// Forgets a value (e.g. a session the edge no longer accepts).
 pub fn remove(key: &str) {
     if let Some(storage) = local() {
@@ -31,3 +48,4 @@ pub fn remove(key: &str) {
         let _ = storage.remove_item(key);
     }
 }
+

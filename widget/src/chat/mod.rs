@@ -17,6 +17,7 @@ use natter_shared::shift::ConversationStatus;
 use crate::conversation::{Conversation, Notices};
 use crate::page::{self, PageEvent};
 use crate::site::{Config, Site};
+use crate::storage;
 use crate::visitor::Visitor;
 use crate::window_state::WindowState;
 use wasm_bindgen::JsValue;
@@ -53,11 +54,14 @@ pub struct Chat {
     /// The newest `seq` stored when this page first connected to the conversation:
     /// later operator messages are news for `message:received`, earlier ones history.
     history_until: StoredValue<Option<Seq>>,
-    /// Messages queued in this tab (or restored from the outbox when it loaded) whose
-    /// ack has not come: page code hears `message:sent` in the tab that sent, whichever
-    /// tab's socket carried it.
+    /// Messages queued in this tab (also before a reload) whose ack has not come: page
+    /// code hears `message:sent` in the tab that sent, whichever tab's socket carried
+    /// it. Kept in the tab's own storage ([`SENT_HERE`]).
     sent_here: StoredValue<Vec<ClientMessageId>>,
 }
+
+/// The tab-storage key of [`Chat::sent_here`].
+const SENT_HERE: &str = "sent-here";
 
 /// Who the visitor's messages are shown as from.
 fn me() -> Author {
@@ -72,9 +76,13 @@ impl Chat {
             Notices { too_fast: strings.too_fast, cannot_store: strings.cannot_store }
         };
         let conversation = Conversation::new(site.key("outbox"), me(), notices);
-        // Messages typed before a reload are shown as pending: this tab tells page code
-        // when they are stored.
-        let waiting = conversation.log.with_untracked(|log| log.entries().iter().map(|e| e.client_id.clone()).collect());
+        // Messages typed in this tab before a reload are shown as pending: this tab tells
+        // page code when they are stored. The outbox is the site's, so another tab's
+        // (opened while this one waits for an ack) are shown too, but not claimed.
+        let typed_here: Vec<ClientMessageId> = storage::load_in_tab(&site.key(SENT_HERE)).unwrap_or_default();
+        let waiting = conversation.log.with_untracked(|log| {
+            typed_here.into_iter().filter(|id| log.entries().iter().any(|e| &e.client_id == id)).collect()
+        });
         Chat {
             site,
             visitor: Visitor::new(site),
@@ -88,6 +96,13 @@ impl Chat {
             history_until: StoredValue::new(None),
             sent_here: StoredValue::new(waiting),
         }
+    }
+
+    /// Changes the messages waiting for their ack in this tab, and keeps them over a reload.
+    fn update_sent_here<R>(&self, change: impl FnOnce(&mut Vec<ClientMessageId>) -> R) -> Option<R> {
+        let result = self.sent_here.try_update_value(change)?;
+        self.sent_here.with_value(|mine| storage::save_in_tab(&self.site.key(SENT_HERE), mine));
+        Some(result)
     }
 
     /// Operator and rules' messages the visitor has not seen.

@@ -31,7 +31,7 @@ impl Chat {
             self.window.add_unseen(pending.client_id.clone());
             self.ring(false);
         }
-        self.sent_here.update_value(|mine| mine.push(pending.client_id.clone()));
+        self.update_sent_here(|mine| mine.push(pending.client_id.clone()));
         let typed = pending.rule.is_none();
         self.conversation.queue(pending);
         if typed {
@@ -122,7 +122,7 @@ impl Chat {
     /// Page code hears that a message sent from this tab is stored (once: a repeated
     /// ack finds it told; a rule's is not told).
     pub(super) fn tell_sent(&self, client_id: &ClientMessageId, seq: Seq, offline: bool) {
-        let mine = self.sent_here.try_update_value(|mine| mine.iter().position(|id| id == client_id).map(|at| mine.remove(at))).flatten();
+        let mine = self.update_sent_here(|mine| mine.iter().position(|id| id == client_id).map(|at| mine.remove(at))).flatten();
         let entry = self.conversation.log.with_untracked(|log| {
             log.entries().iter().find(|e| &e.client_id == client_id).map(|e| (e.auto, e.text.clone()))
         });
