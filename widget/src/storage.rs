@@ -48,4 +48,3 @@ pub fn remove(key: &str) {
         let _ = storage.remove_item(key);
     }
 }
-
