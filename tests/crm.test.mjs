@@ -10,7 +10,7 @@ import path from 'node:path';
 import { artifacts, eventually, signIn, startStack } from './support/browser.mjs';
 import { axeViolations } from './support/axe.mjs';
 import { startAmocrm, startBitrix24 } from './support/crms.mjs';
-import { operatorAnswers, visitorWrites } from './support/sockets.mjs';
+import { operatorAnswers, saveSettings, signInOperator, visitorWrites } from './support/sockets.mjs';
 
 let stack, relay, browser, admin, amocrm, bitrix, workplace;
 
@@ -172,4 +172,26 @@ test('Bitrix24: the webhook is tried, a contact at start and a lead with the tra
   await again.getByRole('link', { name: String(bitrix.leads[1].id) }).waitFor();
   assert.equal(await again.getByText('Too many requests').count(), 0);
   assert.equal(await again.getByRole('link', { name: String(bitrix.leads[1].id) }).getAttribute('href'), `http://127.0.0.1:${new URL(bitrix.webhook).port}/crm/lead/details/${bitrix.leads[1].id}/`);
+});
+
+test('an agent kept to their own conversations cannot see or change another operator\'s in the CRMs', async () => {
+  await saveSettings(relay.url, admin, { routing: { auto_assign: false, assign_limit: 3, hide_others: true } });
+  const agent = await signInOperator(relay.url, 'agent@natter.dev', 'natter-agent');
+  const crm = (operator, conversation, rest = '', method = 'GET') => fetch(`${relay.url}/v1/console/sites/demo/conversations/${conversation}/crm${rest}`, {
+    method, headers: { Authorization: `Bearer ${operator.token}` },
+  });
+  const theirs = await visitorWrites(relay.url, 'Olga', 'The admin answers me');
+  await operatorAnswers(relay.url, admin, theirs.conversation, 'I am on it');
+  const waiting = await visitorWrites(relay.url, 'Pavel', 'Nobody has answered me');
+  await eventually(async () => (await crm(agent, theirs.conversation)).status === 403, 'the admin\'s conversation refused to the agent');
+  const refused = await crm(agent, theirs.conversation, '/amocrm/contact', 'POST');
+  assert.equal(refused.status, 403);
+  assert.match((await refused.json()).message, /Another operator has this conversation/);
+  assert.equal((await crm(agent, waiting.conversation)).status, 200, 'an unassigned one is the agent\'s to take');
+  assert.equal((await crm(admin, theirs.conversation)).status, 200, 'the admin sees every one');
+  // With the site's other operators' conversations open to agents, it is allowed again.
+  await saveSettings(relay.url, admin, { routing: { auto_assign: false, assign_limit: 3, hide_others: false } });
+  assert.equal((await crm(agent, theirs.conversation)).status, 200);
+  theirs.ws.close();
+  waiting.ws.close();
 });

@@ -126,7 +126,7 @@ pub async fn site_route(req: &mut Request, env: &Env, site: &str, rest: &[&str])
         }
         (_, ["channels", rest @ ..]) => crate::channels::console_route(req, env, rest, &site).await,
         (_, ["crms", rest @ ..]) => crate::crm::settings_route(req, env, rest, &site).await,
-        (_, ["conversations", id, "crm", rest @ ..]) => crate::crm::conversation_route(req, env, &site, ConversationId::parse(id)?, rest).await,
+        (_, ["conversations", id, "crm", rest @ ..]) => crate::crm::conversation_route(req, env, &access, &site, ConversationId::parse(id)?, rest).await,
         (worker::Method::Get, ["visitors"]) => live::list(env, &site).await,
         (worker::Method::Post, ["visitors", id, "chat"]) => live::start_chat(req, env, access, site, id).await,
         (method, rest) => workplace::route(req, env, method, rest, access, site).await,

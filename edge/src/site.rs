@@ -659,6 +659,24 @@ impl Site {
         Ok(role == Role::Agent && self.settings()?.settings.routing.hide_others)
     }
 
+    /// Refuses an operator kept to their own conversations ([`Self::restricts`]) one that
+    /// another operator has, as the conversation itself does.
+    pub(crate) fn refuse_others(&self, operator: &OperatorId, role: Role, conversation: &ConversationId) -> EdgeResult<()> {
+        #[derive(Deserialize)]
+        struct OwnerRow {
+            owner: Option<String>,
+        }
+        if !self.restricts(role)? {
+            return Ok(());
+        }
+        let rows: Vec<OwnerRow> =
+            self.sql().exec("SELECT owner FROM conversations WHERE conversation = ?", vec![conversation.as_str().into()])?.to_array()?;
+        if rows.first().and_then(|row| row.owner.as_deref()).is_some_and(|owner| owner != operator.as_str()) {
+            return Err(EdgeError::Forbidden("Another operator has this conversation"));
+        }
+        Ok(())
+    }
+
     /// Keeps a conversation's summary unless a newer one is kept already (reports may
     /// arrive out of order: a conversation's object takes other events while one is in
     /// flight). If it was kept: whether the inbox's counts may have changed (a new

@@ -18,7 +18,8 @@ mod clients;
 
 use natter_shared::channels::check_address;
 use natter_shared::crm::{self, CrmAction, CrmChange, CrmKind, CrmRecord, CrmStanding, CrmState};
-use natter_shared::ids::{ConversationId, SiteId};
+use natter_shared::ids::{ConversationId, OperatorId, SiteId};
+use natter_shared::protocol::Role;
 use natter_shared::shift::{EventKind, EventNotice, EventVisitor, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -27,7 +28,7 @@ use worker::{Env, Method, Request, Response};
 use crate::auth;
 use crate::conversation::Conversation;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal;
+use crate::internal::{self, Access};
 use crate::notifications::{site_name, stamper};
 use crate::request;
 use crate::site::Site;
@@ -139,6 +140,7 @@ pub struct CrmKindCall {
 #[derive(Serialize, Deserialize)]
 pub struct CrmActCall {
     pub conversation: ConversationId,
+    pub by: Asker,
     pub kind: CrmKind,
     pub action: CrmAction,
 }
@@ -146,6 +148,14 @@ pub struct CrmActCall {
 #[derive(Serialize, Deserialize)]
 pub struct ConversationCall {
     pub conversation: ConversationId,
+    pub by: Asker,
+}
+
+/// The operator asking (an agent kept to their own conversations may not ask of others').
+#[derive(Serialize, Deserialize)]
+pub struct Asker {
+    pub operator: OperatorId,
+    pub role: Role,
 }
 
 /// Who the visitor is and what was said, as a conversation tells the CRMs.
@@ -215,13 +225,14 @@ pub async fn settings_route(req: &mut Request, env: &Env, rest: &[&str], site: &
 
 /// The console's routes for one conversation's visitor in the CRMs (operators who may
 /// open it).
-pub async fn conversation_route(req: &Request, env: &Env, site: &SiteId, conversation: ConversationId, rest: &[&str]) -> EdgeResult<Response> {
+pub async fn conversation_route(req: &Request, env: &Env, access: &Access, site: &SiteId, conversation: ConversationId, rest: &[&str]) -> EdgeResult<Response> {
     let stub = internal::site_stub(env, site)?;
+    let by = Asker { operator: access.operator.clone(), role: access.role };
     let answer: Value = match (req.method(), rest) {
-        (Method::Get, []) => internal::call(&stub, "/crm/standing", site, Some(&ConversationCall { conversation })).await?,
+        (Method::Get, []) => internal::call(&stub, "/crm/standing", site, Some(&ConversationCall { conversation, by })).await?,
         (Method::Post, [kind, action]) => {
             let action = CrmAction::parse(action).ok_or_else(|| EdgeError::NotFound(format!("No CRM action {action:?}: use contact, update or lead")))?;
-            internal::call(&stub, "/crm/act", site, Some(&CrmActCall { conversation, kind: kind_of(kind)?, action })).await?
+            internal::call(&stub, "/crm/act", site, Some(&CrmActCall { conversation, by, kind: kind_of(kind)?, action })).await?
         }
         (method, _) => return Err(EdgeError::MethodNotAllowed(method.to_string())),
     };
@@ -270,13 +281,15 @@ impl Site {
                 Ok(Response::from_json(&json!({}))?)
             }
             "/crm/standing" => {
-                let ConversationCall { conversation } = internal::request_json(req).await?;
+                let ConversationCall { conversation, by } = internal::request_json(req).await?;
+                self.refuse_others(&by.operator, by.role, &conversation)?;
                 let standings: Vec<CrmStanding> =
                     self.enabled_crms()?.into_iter().map(|(kind, _)| self.crm_standing(&conversation, kind)).collect::<EdgeResult<_>>()?;
                 Ok(Response::from_json(&standings)?)
             }
             "/crm/act" => {
                 let call: CrmActCall = internal::request_json(req).await?;
+                self.refuse_others(&call.by.operator, call.by.role, &call.conversation)?;
                 if self.crm_config(call.kind)?.is_none_or(|config| !config.enabled) {
                     return Err(EdgeError::Conflict(format!("{} is not switched on for this site", call.kind.name())));
                 }
