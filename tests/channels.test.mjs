@@ -162,6 +162,23 @@ test('Telegram switched off: the token is kept, the webhook and the button go, u
   assert.equal(telegram.webhook.url, url);
 });
 
+test('Telegram: an update over 16 KB (a long message quoting another) is taken, cut at 4,000 characters; one over 64 KB is refused', async () => {
+  const lidia = { id: 5550077, first_name: 'Lidia' };
+  const long = 'я'.repeat(4096);
+  const update = telegramText(700077, lidia, long);
+  update.message.reply_to_message = { message_id: 77, date: update.message.date, chat: update.message.chat, from: update.message.from, text: long };
+  assert.ok(Buffer.byteLength(JSON.stringify(update)) > 16 * 1024, 'over the 16 KB of other bodies');
+  assert.equal((await telegram.deliver(update)).status, 200);
+  const stored = (await history(relay.url, admin, conversationOf('telegram', String(lidia.id)))).body.messages;
+  assert.deepEqual(stored.map((m) => m.text), ['я'.repeat(4000)]);
+  const huge = telegramText(700078, lidia, 'x');
+  huge.message.caption_entities = Array.from({ length: 3000 }, (_, i) => ({ type: 'bold', offset: i, length: 1 }));
+  assert.ok(Buffer.byteLength(JSON.stringify(huge)) > 64 * 1024);
+  const refused = await telegram.deliver(huge);
+  assert.equal(refused.status, 413);
+  assert.match(refused.body.message, /65536/);
+});
+
 test('Telegram: photos and documents both ways, stored with the conversation\'s files', async () => {
   const photo = await jpeg(workplace);
   telegram.files.set('photo-1', { path: 'photos/file_1.jpg', bytes: photo });

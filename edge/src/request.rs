@@ -1,6 +1,7 @@
 //! Reading a request at the edge: bodies (capped), socket upgrades, who is asking.
 
 use futures_util::StreamExt;
+use natter_shared::limits::{check_size, MAX_FRAME_BYTES};
 use natter_shared::protocol::PROTOCOL_VERSION;
 use serde::de::DeserializeOwned;
 use worker::Request;
@@ -16,12 +17,17 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> EdgeResult<T> 
 /// over it is refused before anything is read, and an undeclared (chunked) one as soon
 /// as what came exceeds it, so a huge body never sits in memory.
 pub async fn capped_body(req: &mut Request) -> EdgeResult<Vec<u8>> {
-    natter_shared::limits::check_frame_size(declared_length(req)?.unwrap_or(0).try_into().unwrap_or(usize::MAX))?;
+    capped_body_of(req, MAX_FRAME_BYTES).await
+}
+
+/// [`capped_body`] with another cap (messengers' updates are bigger than ours).
+pub async fn capped_body_of(req: &mut Request, limit: usize) -> EdgeResult<Vec<u8>> {
+    check_size(declared_length(req)?.unwrap_or(0).try_into().unwrap_or(usize::MAX), limit)?;
     let Ok(mut stream) = req.stream() else { return Ok(Vec::new()) }; // No body at all.
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
-        natter_shared::limits::check_frame_size(body.len() + chunk.len())?;
+        check_size(body.len() + chunk.len(), limit)?;
         body.extend_from_slice(&chunk);
     }
     Ok(body)

@@ -8,6 +8,9 @@ use crate::Error;
 pub const MAX_MESSAGE_CHARS: usize = 4_000;
 /// Largest WebSocket frame or JSON request body, in bytes.
 pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+/// Largest messenger webhook body, in bytes: a Telegram update quotes the message it
+/// answers (two texts of 4,096 characters, with their entities); Viber's run to 7,000.
+pub const MAX_CHANNEL_UPDATE_BYTES: usize = 64 * 1024;
 /// Longest page URL, title, referrer or user agent we keep about a visitor.
 pub const MAX_CONTEXT_CHARS: usize = 1_000;
 /// How long a visitor token is valid: a year, so a returning visitor keeps history.
@@ -39,8 +42,13 @@ pub fn check_caption(text: &str) -> Result<&str, Error> {
 
 /// Checks a raw frame's size before it is parsed.
 pub fn check_frame_size(bytes: usize) -> Result<(), Error> {
-    if bytes > MAX_FRAME_BYTES {
-        return Err(Error::FrameTooLarge { bytes, limit: MAX_FRAME_BYTES });
+    check_size(bytes, MAX_FRAME_BYTES)
+}
+
+/// Checks a raw body's size against its `limit` before it is parsed.
+pub fn check_size(bytes: usize, limit: usize) -> Result<(), Error> {
+    if bytes > limit {
+        return Err(Error::FrameTooLarge { bytes, limit });
     }
     Ok(())
 }
@@ -150,6 +158,11 @@ mod tests {
     fn frames_are_bounded() {
         assert!(check_frame_size(MAX_FRAME_BYTES).is_ok());
         assert!(check_frame_size(MAX_FRAME_BYTES + 1).is_err());
+        assert!(check_size(MAX_FRAME_BYTES + 1, MAX_CHANNEL_UPDATE_BYTES).is_ok());
+        assert_eq!(
+            check_size(MAX_CHANNEL_UPDATE_BYTES + 1, MAX_CHANNEL_UPDATE_BYTES),
+            Err(Error::FrameTooLarge { bytes: MAX_CHANNEL_UPDATE_BYTES + 1, limit: MAX_CHANNEL_UPDATE_BYTES })
+        );
     }
 
     #[test]

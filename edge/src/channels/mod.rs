@@ -21,6 +21,7 @@ use natter_shared::channels::{self, ChannelChange, ChannelKind, ChannelState, In
 use natter_shared::files::{self, Attachment};
 use natter_shared::contact::Contact;
 use natter_shared::ids::{ClientMessageId, ConversationId, SiteId};
+use natter_shared::limits::MAX_CHANNEL_UPDATE_BYTES;
 use natter_shared::protocol::AuthorKind;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, Response};
@@ -142,7 +143,7 @@ pub async fn webhook_route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeR
             if !auth::is_keyed(env, &channels::telegram_secret_input(site.as_str(), bot_id), &given)? {
                 return Err(EdgeError::Unauthorized);
             }
-            let body = request::capped_body(req).await?;
+            let body = request::capped_body_of(req, MAX_CHANNEL_UPDATE_BYTES).await?;
             let Some(incoming) = channels::telegram_update(&body).map_err(EdgeError::BadRequest)? else {
                 return Ok(Response::from_json(&serde_json::json!({}))?);
             };
@@ -153,7 +154,8 @@ pub async fn webhook_route(req: &mut Request, env: &Env, rest: &[&str]) -> EdgeR
         ["viber", site] => {
             let site = SiteId::parse(site)?;
             let signature = req.headers().get("X-Viber-Content-Signature")?.ok_or(EdgeError::Unauthorized)?;
-            let body = String::from_utf8(request::capped_body(req).await?).map_err(|_| EdgeError::BadRequest("The callback is not UTF-8 text".into()))?;
+            let body = String::from_utf8(request::capped_body_of(req, MAX_CHANNEL_UPDATE_BYTES).await?)
+                .map_err(|_| EdgeError::BadRequest("The callback is not UTF-8 text".into()))?;
             let answer: serde_json::Value = internal::call(&internal::site_stub(env, &site)?, "/channels/viber", &site, Some(&ViberCall { body, signature })).await?;
             Ok(Response::from_json(&answer)?)
         }
