@@ -98,11 +98,14 @@ impl Chat {
         }
     }
 
-    /// Changes the messages waiting for their ack in this tab, and keeps them over a reload.
-    fn update_sent_here<R>(&self, change: impl FnOnce(&mut Vec<ClientMessageId>) -> R) -> Option<R> {
-        let result = self.sent_here.try_update_value(change)?;
-        self.sent_here.with_value(|mine| storage::save_in_tab(&self.site.key(SENT_HERE), mine));
-        Some(result)
+    /// Changes the messages waiting for their ack in this tab (`change` says whether it
+    /// did), and keeps them over a reload. Returns whether they changed.
+    fn update_sent_here(&self, change: impl FnOnce(&mut Vec<ClientMessageId>) -> bool) -> bool {
+        let changed = self.sent_here.try_update_value(change).unwrap_or(false);
+        if changed {
+            self.sent_here.with_value(|mine| storage::save_in_tab(&self.site.key(SENT_HERE), mine));
+        }
+        changed
     }
 
     /// Operator and rules' messages the visitor has not seen.

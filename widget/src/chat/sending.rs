@@ -31,7 +31,10 @@ impl Chat {
             self.window.add_unseen(pending.client_id.clone());
             self.ring(false);
         }
-        self.update_sent_here(|mine| mine.push(pending.client_id.clone()));
+        self.update_sent_here(|mine| {
+            mine.push(pending.client_id.clone());
+            true
+        });
         let typed = pending.rule.is_none();
         self.conversation.queue(pending);
         if typed {
@@ -122,11 +125,12 @@ impl Chat {
     /// Page code hears that a message sent from this tab is stored (once: a repeated
     /// ack finds it told; a rule's is not told).
     pub(super) fn tell_sent(&self, client_id: &ClientMessageId, seq: Seq, offline: bool) {
-        let mine = self.update_sent_here(|mine| mine.iter().position(|id| id == client_id).map(|at| mine.remove(at))).flatten();
+        // Every tab hears every ack: only this tab's own change what it keeps.
+        let mine = self.update_sent_here(|mine| mine.iter().position(|id| id == client_id).map(|at| mine.remove(at)).is_some());
         let entry = self.conversation.log.with_untracked(|log| {
             log.entries().iter().find(|e| &e.client_id == client_id).map(|e| (e.auto, e.text.clone()))
         });
-        if let (Some(_), Some((false, text))) = (mine, entry) {
+        if let (true, Some((false, text))) = (mine, entry) {
             let event = if offline { PageEvent::OfflineSent } else { PageEvent::MessageSent };
             let detail = [("id", client_id.as_str().into()), ("seq", (seq.0 as f64).into()), ("text", text.as_str().into())];
             page::emit(event, page::object(&detail));
